@@ -1,46 +1,660 @@
 """The ATP/CTP engine: quotes, readiness and just-in-time placement on daily buckets.
 
-(Skeleton: the interface is fixed, the implementation is being written.)
+It implements the reference semantics of DESIGN.md ("Reference semantics of a quote"). The
+whole state lives in memory, indexed by (work center, day) and (item, day): a quote touches no
+database. Tentative work (a readiness question, the first lot of a split) is written to a journal
+and rolled back, so a question never changes the state.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import difflib
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
 
-from capacity.model import Factory, Placement, Quote
+import numpy as np
+
+from capacity.calendar import daily_capacity
+from capacity.model import (
+    TOLERANCE,
+    BadQuantity,
+    Constraint,
+    ConstraintKind,
+    Factory,
+    HoursUse,
+    Item,
+    Lot,
+    NotPromisable,
+    Operation,
+    Placement,
+    Purchase,
+    Quote,
+    StockUse,
+    UnknownSku,
+)
+
+TOL = TOLERANCE
+
+# Journal entry kinds.
+_HOURS, _ALLOC, _BUY = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class _Cause:
+    """Why a readiness day is what it is; turned into a Constraint for the top-level quote."""
+
+    kind: str  # "stock" | "capacity" | "lead_time"
+    code: str
+    until: int  # day index
+    detail: str = ""
+    hours: float = 0.0
+
+
+def format_day(day: date, as_of: date | None = None) -> str:
+    """`Thu 3 Dec`, with the year when it differs from as_of's: `Fri 8 Jan 2027`."""
+    text = f"{day:%a} {day.day} {day:%b}"
+    if as_of is not None and day.year != as_of.year:
+        text += f" {day.year}"
+    return text
+
+
+def _fmt_qty(qty: float) -> str:
+    return str(int(round(qty))) if abs(qty - round(qty)) < 1e-6 else f"{qty:g}"
+
+
+def _fmt_hours(hours: float) -> str:
+    return f"{hours:.2f}".rstrip("0").rstrip(".") + " h"
 
 
 class Engine:
-    """The whole planning state in memory: capacity and stock by day, and what is reserved.
+    """The planning state of one factory for one planning date, and the questions it answers.
 
-    `Engine(factory, as_of=date, horizon_days=365)`; book existing reservations with `apply`.
+    `Engine(factory, as_of=date, horizon_days=365)`; existing reservations are booked with `apply`.
+    Day indexes run 0 … horizon_days − 1 for as_of … as_of + horizon_days − 1.
     """
 
     def __init__(self, factory: Factory, *, as_of: date, horizon_days: int = 365) -> None:
-        raise NotImplementedError
+        if horizon_days < 1:
+            raise ValueError("the horizon must be at least one day")
+        self.factory = factory
+        self.as_of = as_of
+        self.horizon_days = horizon_days
+        h = horizon_days
+        self._wc_index = {wc.code: i for i, wc in enumerate(factory.work_centers)}
+        self._wc_codes = [wc.code for wc in factory.work_centers]
+        self._cap_rush: list[list[float]] = []
+        self._cap_normal: list[list[float]] = []
+        for wc in factory.work_centers:
+            hours = daily_capacity(wc, as_of, h, factory.calendar, factory.holidays)
+            keep = 1.0 - wc.rush_reserve_pct / 100.0
+            self._cap_rush.append(hours)
+            self._cap_normal.append([x * keep for x in hours])
+        self._reserved: list[list[float]] = [[0.0] * h for _ in factory.work_centers]
 
-    # state
+        self.items: dict[str, Item] = {item.sku: item for item in factory.items}
+        self._sku_index = {item.sku: i for i, item in enumerate(factory.items)}
+        self._skus = [item.sku for item in factory.items]
+        self._safety = [float(item.safety_stock) for item in factory.items]
+        self._kind_make = [item.kind == "make" for item in factory.items]
+        self._lead = [int(item.lead_time_days) for item in factory.items]
+        routings: dict[str, list[Operation]] = defaultdict(list)
+        for op in factory.routings:
+            routings[op.sku].append(op)
+        self._ops: list[list[tuple[int, float, float, int]]] = []
+        self._routing: list[list[Operation]] = []
+        for item in factory.items:
+            ops = sorted(routings.get(item.sku, []), key=lambda o: o.seq)
+            self._routing.append(ops)
+            self._ops.append(
+                [
+                    (self._wc_index[o.work_center], o.setup_hours, o.run_hours_per_unit, o.lag_days)
+                    for o in ops
+                ]
+            )
+        components: dict[str, list[tuple[str, float]]] = defaultdict(list)
+        for line in factory.bom:
+            components[line.parent_sku].append((line.component_sku, line.qty_per))
+        self._components: list[list[tuple[int, float]]] = [
+            [(self._sku_index[c], q) for c, q in sorted(components.get(item.sku, []))]
+            for item in factory.items
+        ]
+
+        # Stock: net movements per item and day (supply positive, allocations negative).
+        self._base = np.zeros((len(factory.items), h))
+        for sku, qty in factory.on_hand.items():
+            if sku in self._sku_index:
+                self._base[self._sku_index[sku], 0] += qty
+        for receipt in factory.receipts:
+            k = self._sku_index.get(receipt.sku)
+            offset = (receipt.on - as_of).days
+            if k is not None and offset < h:
+                self._base[k, max(offset, 0)] += receipt.qty
+        self._atp_cache: dict[int, np.ndarray] = {}
+        self._journal: list[tuple[int, int, int, float]] = []
+        self._recording = 0
+
+    # ------------------------------------------------------------------ days and state
+
+    @property
+    def horizon_end(self) -> date:
+        """The last day of the horizon."""
+        return self.as_of + timedelta(self.horizon_days - 1)
+
+    def day(self, index: int) -> date:
+        return self.as_of + timedelta(index)
+
+    def index(self, on: date) -> int:
+        return (on - self.as_of).days
+
     def apply(self, placement: Placement) -> None:
-        """Book a reservation's hours, stock allocations and planned purchases."""
-        raise NotImplementedError
+        """Book a reservation's hours and stock allocations (days before as_of count from as_of)."""
+        self._book(placement, +1.0)
 
     def release(self, placement: Placement) -> None:
-        """Give back what `apply` booked."""
-        raise NotImplementedError
+        """Give back exactly what `apply` booked for `placement`."""
+        self._book(placement, -1.0)
 
-    # questions
-    def capacity(self, work_center: str, on: date) -> float: ...
-    def reserved(self, work_center: str, on: date) -> float: ...
-    def free_hours(self, work_center: str, on: date, *, rush: bool = False) -> float: ...
-    def pab(self, sku: str, on: date) -> float: ...
-    def atp(self, sku: str, on: date) -> float: ...
-    def readiness(self, sku: str, qty: int, *, rush: bool = False) -> date | None:
-        """R(sku, qty): earliest day qty can be ready, None beyond the horizon."""
-        raise NotImplementedError
+    def _book(self, placement: Placement, sign: float) -> None:
+        h = self.horizon_days
+        for use in placement.hours:
+            w = self._wc_index.get(use.work_center)
+            i = self.index(use.on)
+            if w is not None and 0 <= i < h:
+                row = self._reserved[w]
+                row[i] += sign * use.hours
+                if abs(row[i]) < TOL:
+                    row[i] = 0.0
+        for alloc in placement.stock:
+            k = self._sku_index.get(alloc.sku)
+            i = self.index(alloc.on)
+            if k is not None and i < h:
+                self._base[k, max(i, 0)] -= sign * alloc.qty
+                self._atp_cache.pop(k, None)
 
-    def quote(self, sku: str, qty: int, requested: date, *, rush: bool = False) -> Quote:
-        raise NotImplementedError
+    def capacity(self, work_center: str, on: date, *, rush: bool = True) -> float:
+        """Capacity hours on `on`; without the rush reserve when `rush` is False."""
+        i = self.index(on)
+        if not 0 <= i < self.horizon_days:
+            return 0.0
+        caps = self._cap_rush if rush else self._cap_normal
+        return caps[self._wc(work_center)][i]
+
+    def reserved(self, work_center: str, on: date) -> float:
+        i = self.index(on)
+        if not 0 <= i < self.horizon_days:
+            return 0.0
+        return self._reserved[self._wc(work_center)][i]
+
+    def free_hours(self, work_center: str, on: date, *, rush: bool = False) -> float:
+        i = self.index(on)
+        if not 0 <= i < self.horizon_days:
+            return 0.0
+        return self._free(self._wc(work_center), i, rush)
+
+    def pab(self, sku: str, on: date) -> float:
+        """Projected available balance at the end of `on` (DESIGN item 1)."""
+        k = self._sku(sku)
+        i = min(max(self.index(on), 0), self.horizon_days - 1)
+        return float(np.cumsum(self._base[k])[i] - self._safety[k])
+
+    def pab_series(self, sku: str) -> np.ndarray:
+        k = self._sku(sku)
+        return np.cumsum(self._base[k]) - self._safety[k]
+
+    def atp(self, sku: str, on: date) -> float:
+        """ATP_at(on): what can be taken on `on` without breaking any later promise."""
+        i = self.index(on)
+        if not 0 <= i < self.horizon_days:
+            return 0.0
+        return float(self._atp(self._sku(sku))[i])
+
+    def _wc(self, code: str) -> int:
+        try:
+            return self._wc_index[code]
+        except KeyError:
+            raise KeyError(f"no work center {code!r}") from None
+
+    def _sku(self, sku: str) -> int:
+        k = self._sku_index.get(sku)
+        if k is None:
+            close = tuple(difflib.get_close_matches(sku.upper(), self._skus, n=3, cutoff=0.5))
+            raise UnknownSku(sku, close)
+        return k
+
+    def _free(self, w: int, i: int, rush: bool) -> float:
+        cap = self._cap_rush[w][i] if rush else self._cap_normal[w][i]
+        free = cap - self._reserved[w][i]
+        return free if free > TOL else 0.0
+
+    def _atp(self, k: int) -> np.ndarray:
+        cached = self._atp_cache.get(k)
+        if cached is None:
+            pab = np.cumsum(self._base[k]) - self._safety[k]
+            cached = np.maximum(np.minimum.accumulate(pab[::-1])[::-1], 0.0)
+            self._atp_cache[k] = cached
+        return cached
+
+    # ------------------------------------------------------------------ the journal
+
+    def _take_hours(self, w: int, i: int, hours: float) -> None:
+        self._reserved[w][i] += hours
+        self._journal.append((_HOURS, w, i, hours))
+
+    def _allocate(self, k: int, i: int, qty: float) -> None:
+        if qty <= TOL:
+            return
+        self._base[k, i] -= qty
+        self._atp_cache.pop(k, None)
+        self._journal.append((_ALLOC, k, i, qty))
+
+    def _buy(self, k: int, i: int, qty: float) -> None:
+        # A planned purchase is bought for its order and goes straight to it: it enters PAB and is
+        # allocated on the same day: its net effect on PAB is nil and it never becomes free stock.
+        if qty > TOL:
+            self._journal.append((_BUY, k, i, qty))
+
+    def _rollback(self, mark: int) -> None:
+        journal = self._journal
+        while len(journal) > mark:
+            kind, a, i, amount = journal.pop()
+            if kind == _HOURS:
+                row = self._reserved[a]
+                row[i] -= amount
+                if abs(row[i]) < TOL:
+                    row[i] = 0.0
+            elif kind == _ALLOC:
+                self._base[a, i] += amount
+                self._atp_cache.pop(a, None)
+
+    def _placement_since(
+        self, mark: int, sku: str, qty: int, on: date, rush: bool, jit: bool
+    ) -> Placement:
+        hours: dict[tuple[int, int], float] = defaultdict(float)
+        stock: dict[tuple[int, int], float] = defaultdict(float)
+        bought: dict[tuple[int, int], float] = defaultdict(float)
+        for kind, a, i, amount in self._journal[mark:]:
+            target = hours if kind == _HOURS else stock if kind == _ALLOC else bought
+            target[(a, i)] += amount
+        return Placement(
+            sku=sku,
+            qty=qty,
+            on=on,
+            rush=rush,
+            hours=tuple(
+                HoursUse(self._wc_codes[w], self.day(i), x) for (w, i), x in sorted(hours.items())
+            ),
+            stock=tuple(
+                StockUse(self._skus[k], self.day(i), x) for (k, i), x in sorted(stock.items())
+            ),
+            purchases=tuple(
+                Purchase(self._skus[k], self.day(i), x) for (k, i), x in sorted(bought.items())
+            ),
+            just_in_time=jit,
+        )
+
+    # ------------------------------------------------------------------ forward (readiness)
+
+    def readiness(self, sku: str, qty: float, *, rush: bool = False) -> date | None:
+        """R(sku, qty): the earliest day qty can be ready, or None beyond the horizon."""
+        k = self._sku(sku)
+        mark = len(self._journal)
+        try:
+            found = self._ready(k, float(qty), rush)
+        finally:
+            self._rollback(mark)
+        return None if found is None else self.day(found[0])
+
+    def _ready(self, k: int, n: float, rush: bool) -> tuple[int, _Cause | None] | None:
+        """Find R(k, n) and leave its effects applied (stock share, purchases, production).
+
+        Returns (day index, cause) or None when nothing in the horizon works; on None the state
+        is as it was.
+        """
+        h = self.horizon_days
+        if n <= TOL:
+            return 0, None
+        atp = self._atp(k)
+        is_make = self._kind_make[k]
+        earliest_buy = self._lead[k]
+        start = 0
+        while start < h:
+            level = float(atp[start])
+            if level >= n - TOL:  # all from stock from here on
+                self._allocate(k, start, n)
+                cause = None if start == 0 else _Cause("stock", self._skus[k], start)
+                return start, cause
+            # s(d) is constant until ATP_at rises: the next step of the non-decreasing ATP.
+            end = int(np.searchsorted(atp, level, side="right"))
+            shortfall = n - level
+            if not is_make:
+                day = max(start, earliest_buy)
+                if day < end:
+                    self._allocate(k, day, level)  # ATP_at is constant within the step
+                    self._buy(k, day, shortfall)
+                    cause = _Cause("lead_time", self._skus[k], day) if day > 0 else None
+                    return day, cause
+            else:
+                mark = len(self._journal)
+                made = self._produce_forward(k, shortfall, rush)
+                if made is not None:
+                    done, cause = made
+                    day = max(start, done)
+                    if day < end:
+                        self._allocate(k, day, level)
+                        return day, cause
+                self._rollback(mark)
+            start = end
+        return None
+
+    def _produce_forward(self, k: int, qty: float, rush: bool) -> tuple[int, _Cause | None] | None:
+        """Make qty of item k as soon as its components allow; return the completion day.
+
+        Components are readied one by one in ascending sku order, each one's effects applied
+        before the next; the release day is the latest of their ready days.
+        """
+        release = 0
+        causes: list[_Cause] = []
+        for c, qty_per in self._components[k]:
+            found = self._ready(c, qty_per * qty, rush)
+            if found is None:
+                return None
+            ready, cause = found
+            if ready > release:
+                release = ready
+            if cause is not None:
+                causes.append(cause)
+        material = max(causes, key=lambda c: c.until) if causes else None
+        if material is not None and material.until < release:
+            material = None
+        done = self._run_forward(k, qty, release, rush)
+        if done is None:
+            return None
+        finish, blocked = done
+        candidates = [c for c in (material, blocked) if c is not None]
+        if not candidates:
+            return finish, None
+        return finish, max(candidates, key=lambda c: (c.until, c.kind != "capacity"))
+
+    def _run_forward(
+        self, k: int, qty: float, release: int, rush: bool
+    ) -> tuple[int, _Cause | None] | None:
+        h = self.horizon_days
+        earliest = release
+        finish = release
+        blocked: _Cause | None = None
+        caps = self._cap_rush if rush else self._cap_normal
+        ops = self._ops[k]
+        for n_op, (w, setup, run, lag) in enumerate(ops):
+            if earliest >= h:
+                return None
+            need = setup + run * qty
+            finish = earliest
+            if need > TOL:
+                cap = caps[w]
+                res = self._reserved[w]
+                remaining = need
+                i = earliest
+                last_blocked = -1
+                while i < h:
+                    free = cap[i] - res[i]
+                    if free > TOL:
+                        take = free if free < remaining else remaining
+                        self._take_hours(w, i, take)
+                        remaining -= take
+                        if remaining <= TOL:
+                            break
+                    elif cap[i] > TOL:
+                        last_blocked = i
+                    i += 1
+                if i >= h:
+                    return None
+                finish = i
+                if last_blocked >= 0:
+                    until = last_blocked + 1
+                    while until < h and cap[until] - res[until] <= TOL:
+                        until += 1
+                    cause = _Cause("capacity", self._wc_codes[w], until)
+                    if blocked is None or cause.until >= blocked.until:
+                        blocked = cause
+            if n_op < len(ops) - 1:
+                earliest = finish + lag
+        return finish, blocked
+
+    # ------------------------------------------------------------------ backward (placement)
+
+    def _place_backward(self, k: int, n: float, deadline: int, rush: bool) -> bool:
+        """Place n of item k just in time for `deadline` (DESIGN item 6); False if it cannot."""
+        if deadline < 0:
+            return False
+        share = min(n, float(self._atp(k)[deadline]))
+        self._allocate(k, deadline, share)
+        shortfall = n - share
+        if shortfall <= TOL:
+            return True
+        if not self._kind_make[k]:
+            if deadline < self._lead[k]:
+                return False
+            self._buy(k, deadline, shortfall)
+            return True
+        caps = self._cap_rush if rush else self._cap_normal
+        ops = self._ops[k]
+        due = deadline
+        for n_op in range(len(ops) - 1, -1, -1):
+            w, setup, run, lag = ops[n_op]
+            if n_op < len(ops) - 1:
+                due -= lag
+            if due < 0:
+                return False
+            need = setup + run * shortfall
+            if need <= TOL:
+                continue  # takes no hours: starts and completes on its due day
+            cap = caps[w]
+            res = self._reserved[w]
+            remaining = need
+            i = due
+            while i >= 0:
+                free = cap[i] - res[i]
+                if free > TOL:
+                    take = free if free < remaining else remaining
+                    self._take_hours(w, i, take)
+                    remaining -= take
+                    if remaining <= TOL:
+                        break
+                i -= 1
+            if i < 0:
+                return False
+            due = i  # the start day of this operation
+        release = due
+        return all(
+            self._place_backward(c, qty_per * shortfall, release, rush)
+            for c, qty_per in self._components[k]
+        )
 
     def place(self, sku: str, qty: int, on: date, *, rush: bool = False) -> Placement:
-        """Where a hold of qty on `on` would go (DESIGN item 6); raises NotPromisable. Does not apply."""
-        raise NotImplementedError
+        """Where a hold of `qty` on `on` goes (DESIGN item 6), without booking it.
+
+        Raises NotPromisable, carrying the current quote, when R(sku, qty) is after `on`.
+        """
+        k = self._sku(sku)
+        qty = _whole(qty)
+        d = self.index(on)
+        if d < 0 or d >= self.horizon_days:
+            where = "in the past" if d < 0 else f"beyond the {self.horizon_days}-day horizon"
+            raise NotPromisable(
+                self.quote(sku, qty, on, rush=rush), f"{format_day(on, self.as_of)} is {where}."
+            )
+        mark = len(self._journal)
+        try:
+            found = self._ready(k, float(qty), rush)
+            self._rollback(mark)
+            if found is None or found[0] > d:
+                quote = self.quote(sku, qty, on, rush=rush)
+                raise NotPromisable(quote, _refusal(quote, self.as_of))
+            if self._place_backward(k, float(qty), d, rush):
+                return self._placement_since(mark, sku, qty, on, rush, True)
+            self._rollback(mark)
+            self._ready(k, float(qty), rush)
+            return self._placement_since(mark, sku, qty, on, rush, False)
+        finally:
+            self._rollback(mark)
+
+    # ------------------------------------------------------------------ quotes
+
+    def quote(self, sku: str, qty: int, requested: date, *, rush: bool = False) -> Quote:
+        """The answer to "can we ship qty of sku by requested?" (DESIGN item 5)."""
+        k = self._sku(sku)
+        qty = _whole(qty)
+        h = self.horizon_days
+        wanted = max(self.index(requested), 0)
+        mark = len(self._journal)
+        try:
+            found = self._ready(k, float(qty), rush)
+        finally:
+            self._rollback(mark)
+        ready = None if found is None else found[0]
+        earliest = None if ready is None or wanted >= h else max(wanted, ready)
+
+        def ready_by(q: int) -> bool:
+            r = self._readiness_index(k, q, rush)
+            return r is not None and r <= wanted
+
+        if ready is not None and ready <= wanted:
+            on_requested = qty
+        else:
+            low, high = 0, qty
+            while high - low > 1:
+                mid = (low + high) // 2
+                if ready_by(mid):
+                    low = mid
+                else:
+                    high = mid
+            on_requested = low
+
+        split: tuple[Lot, ...] | None = None
+        if 0 < on_requested < qty and wanted < h:
+            split = self._split(k, qty, on_requested, wanted, rush)
+
+        if rush:
+            rush_earliest = earliest
+        else:
+            rush_ready = self._readiness_index(k, qty, True)
+            rush_earliest = None if rush_ready is None or wanted >= h else max(wanted, rush_ready)
+
+        constraint = self._constraint(k, qty, wanted, ready, found[1] if found else None)
+        return Quote(
+            sku=self._skus[k],
+            qty=qty,
+            requested=requested,
+            as_of=self.as_of,
+            earliest=None if earliest is None else self.day(earliest),
+            on_requested=on_requested,
+            split=split,
+            rush_earliest=None if rush_earliest is None else self.day(rush_earliest),
+            constraint=constraint,
+            rush=rush,
+        )
+
+    def _readiness_index(self, k: int, qty: float, rush: bool) -> int | None:
+        mark = len(self._journal)
+        try:
+            found = self._ready(k, float(qty), rush)
+        finally:
+            self._rollback(mark)
+        return None if found is None else found[0]
+
+    def _split(
+        self, k: int, qty: int, first: int, wanted: int, rush: bool
+    ) -> tuple[Lot, ...] | None:
+        """The first lot placed as its hold would be, then the rest on its own earliest day."""
+        mark = len(self._journal)
+        try:
+            if not self._place_backward(k, float(first), wanted, rush):
+                self._rollback(mark)
+                self._ready(k, float(first), rush)
+            rest = self._readiness_index(k, qty - first, rush)
+        finally:
+            self._rollback(mark)
+        if rest is None:
+            return None
+        wanted_on = self.day(wanted)
+        return (Lot(wanted_on, first), Lot(self.day(max(wanted, rest)), qty - first))
+
+    def _constraint(
+        self, k: int, qty: int, wanted: int, ready: int | None, cause: _Cause | None
+    ) -> Constraint:
+        sku = self._skus[k]
+        if ready is None:
+            return Constraint(
+                "horizon",
+                sku,
+                None,
+                f"{qty} {sku} cannot be promised within {self.horizon_days} days",
+            )
+        if wanted >= self.horizon_days:
+            return Constraint(
+                "horizon",
+                sku,
+                None,
+                f"the requested day is beyond the {self.horizon_days}-day planning horizon",
+            )
+        if ready <= wanted:
+            return Constraint(
+                "none", None, None, f"all {qty} {sku} can be ready by the requested day"
+            )
+        if cause is None:
+            return self._run_time(k, qty, ready)
+        until = self.day(cause.until)
+        when = format_day(until, self.as_of)
+        code = cause.code
+        if cause.kind == "capacity":
+            text = f"{code} is fully booked until {when}"
+        elif cause.kind == "lead_time":
+            lead = self._lead[self._sku_index[code]]
+            text = f"{code}: purchase lead time {lead} days, earliest arrival {when}"
+        else:
+            text = f"{code}: not enough stock free before {when}"
+        kind: ConstraintKind = (
+            "capacity"
+            if cause.kind == "capacity"
+            else ("lead_time" if cause.kind == "lead_time" else "stock")
+        )
+        return Constraint(kind, code, until, text)
+
+    def _run_time(self, k: int, qty: int, ready: int) -> Constraint:
+        """Nothing blocked the order: the work itself takes this long. Name the longest step."""
+        sku = self._skus[k]
+        to_make = qty - min(float(qty), float(self._atp(k)[0]))
+        longest: tuple[float, str] = (0.0, "")
+        for w, setup, run, _lag in self._ops[k]:
+            longest = max(longest, (setup + run * to_make, self._wc_codes[w]))
+        hours, code = longest
+        if not code:
+            return Constraint(
+                "stock",
+                sku,
+                self.day(ready),
+                f"{sku}: stock arrives {format_day(self.day(ready), self.as_of)}",
+            )
+        return Constraint(
+            "capacity",
+            code,
+            self.day(ready),
+            f"making {_fmt_qty(to_make)} {sku} takes {_fmt_hours(hours)} on {code}; "
+            f"the last step finishes {format_day(self.day(ready), self.as_of)}",
+        )
+
+
+def _whole(qty: object) -> int:
+    if isinstance(qty, bool) or not isinstance(qty, int) or qty < 1:
+        raise BadQuantity(qty)
+    return qty
+
+
+def _refusal(quote: Quote, as_of: date) -> str:
+    if quote.earliest is None:
+        return f"{quote.qty} {quote.sku} cannot be promised within the planning horizon."
+    return (
+        f"{quote.qty} {quote.sku} cannot be ready by {format_day(quote.requested, as_of)}; "
+        f"the earliest is {format_day(quote.earliest, as_of)} ({quote.constraint.text})."
+    )
