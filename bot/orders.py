@@ -1,0 +1,878 @@
+"""Orders and their promises: quote, hold, confirm, cancel, ship, and the plan behind them.
+
+`OrderService` is the one way promises change. It keeps an in-memory `capacity.Engine` in step
+with the database: the engine is built once, then brought up to date from the reservations that
+changed since (each change bumps `plan_state.version`). A hold is decided inside the committing
+transaction, after taking the plan lock, so two people can never hold the same last hour.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.db.factory_repo import load_factory
+from bot.db.session import write_transaction
+from bot.db.tables import (
+    AuditLogRow,
+    CustomerRow,
+    ItemRow,
+    OrderRow,
+    PlannedPurchaseRow,
+    PlanStateRow,
+    ReservationRow,
+    ReservedHoursRow,
+    ShipmentRow,
+    StockAllocationRow,
+)
+from capacity.calendar import public_holidays
+from capacity.engine import Engine, format_day
+from capacity.model import (
+    BadQuantity,
+    HoursUse,
+    NotPromisable,
+    Placement,
+    PlanningError,
+    Purchase,
+    Quote,
+    StockUse,
+)
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+class OrderNotFound(PlanningError):
+    def __init__(self, ref: str) -> None:
+        super().__init__(f"There is no order {ref!r}.")
+        self.ref = ref
+
+
+class InvalidTransition(PlanningError):
+    """The order is not in a state that allows this (e.g. confirming a cancelled order)."""
+
+    def __init__(self, order: OrderView, action: str) -> None:
+        super().__init__(f"Order {order.ref} is {order.status}; it cannot be {action}.")
+        self.order = order
+
+
+@dataclass(frozen=True)
+class OrderView:
+    """An order as users see it."""
+
+    id: int
+    ref: str
+    customer: str
+    sku: str
+    qty: int
+    requested_on: date
+    promised_on: date | None
+    status: str
+    rush: bool
+    owner: str | None
+    expires_at: datetime | None
+    version: int
+    at_risk_reason: str | None = None
+    shipped_qty: int = 0
+    placement: Placement | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id,
+            "ref": self.ref,
+            "customer": self.customer,
+            "sku": self.sku,
+            "qty": self.qty,
+            "date": _iso(self.promised_on),
+            "requested": self.requested_on.isoformat(),
+            "status": self.status,
+            "rush": self.rush,
+            "owner": self.owner,
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+            "shipped_qty": self.shipped_qty,
+            "at_risk_reason": self.at_risk_reason,
+        }
+        data["reservation"] = placement_json(self.placement) if self.placement else None
+        return data
+
+
+@dataclass(frozen=True)
+class ImportedOrder:
+    ref: str
+    customer: str
+    sku: str
+    qty: int
+    on: date
+    status: str  # held | confirmed
+    rush: bool = False
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    booked: tuple[str, ...]
+    at_risk: tuple[tuple[str, str], ...]
+    """(ref, reason) of rows that did not fit and were stored at risk with no reservation."""
+
+
+@dataclass
+class _Cache:
+    engine: Engine
+    version: int
+    factory_key: tuple[Any, ...]
+    applied: dict[int, Placement] = field(default_factory=dict)
+
+
+class OrderService:
+    """Quotes and the lifecycle of promised orders, on one database."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        session_factory: sessionmaker[Session],
+        *,
+        clock: Clock | None = None,
+    ) -> None:
+        self.settings = settings
+        self.sessions = session_factory
+        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        self._lock = threading.RLock()
+        self._cache: _Cache | None = None
+
+    # ------------------------------------------------------------------ dates
+
+    def today(self) -> date:
+        """The planning date: PROMISEBOT_AS_OF, or today in the factory's time zone."""
+        if self.settings.as_of is not None:
+            return self.settings.as_of
+        return self.clock().astimezone(self.settings.tzinfo).date()
+
+    # ------------------------------------------------------------------ the engine
+
+    def engine(self, as_of: date | None = None) -> Engine:
+        """The engine for `as_of`, brought up to date with the database (expired holds released)."""
+        self.expire_holds()
+        with self._lock, self.sessions() as session:
+            return self._fresh_engine(session, as_of or self.today())
+
+    def _fresh_engine(self, session: Session, as_of: date) -> Engine:
+        version = session.scalar(sa.select(PlanStateRow.version).where(PlanStateRow.id == 1)) or 0
+        key = self._factory_key(session)
+        cache = self._cache
+        if cache is None or cache.engine.as_of != as_of or cache.factory_key != key:
+            cache = self._cache = self._build(session, as_of, version, key)
+        elif cache.version != version:
+            self._catch_up(session, cache, version)
+        return cache.engine
+
+    def _factory_key(self, session: Session) -> tuple[Any, ...]:
+        """Changes when the factory model changes (an import), so the cache is rebuilt."""
+        last = session.scalar(
+            sa.select(sa.func.max(AuditLogRow.id)).where(AuditLogRow.entity == "factory")
+        )
+        return (last,)
+
+    def _holidays(self, as_of: date) -> dict[date, str]:
+        country = self.settings.holidays_country
+        if not country:
+            return {}
+        years = range(as_of.year, (as_of + timedelta(self.settings.horizon_days)).year + 1)
+        return public_holidays(country, years)
+
+    def _build(self, session: Session, as_of: date, version: int, key: tuple[Any, ...]) -> _Cache:
+        factory = load_factory(session, holidays=self._holidays(as_of))
+        engine = Engine(factory, as_of=as_of, horizon_days=self.settings.horizon_days)
+        cache = _Cache(engine, version, key)
+        for reservation_id, placement in _load_placements(session, active_only=True).items():
+            engine.apply(placement)
+            cache.applied[reservation_id] = placement
+        return cache
+
+    def _catch_up(self, session: Session, cache: _Cache, version: int) -> None:
+        changed = session.execute(
+            sa.select(ReservationRow.id, ReservationRow.active).where(
+                ReservationRow.changed_seq > cache.version
+            )
+        ).all()
+        new_ids = [rid for rid, active in changed if active and rid not in cache.applied]
+        for rid, active in changed:
+            if not active and rid in cache.applied:
+                cache.engine.release(cache.applied.pop(rid))
+        if new_ids:
+            for rid, placement in _load_placements(session, ids=new_ids).items():
+                cache.engine.apply(placement)
+                cache.applied[rid] = placement
+        cache.version = version
+
+    # ------------------------------------------------------------------ questions
+
+    def quote(
+        self, sku: str, qty: int, due: date, *, rush: bool = False, as_of: date | None = None
+    ) -> Quote:
+        """What the factory can promise for `qty` of `sku` wanted on `due`."""
+        sku = self.resolve_sku(sku)
+        _check_qty(qty)
+        with self._lock:
+            return self.engine(as_of).quote(sku, qty, due, rush=rush)
+
+    def resolve_sku(self, sku: str) -> str:
+        """The item's sku as stored (SKUs are matched without regard to case)."""
+        with self.sessions() as session:
+            skus = list(session.scalars(sa.select(ItemRow.sku)))
+        exact = {s.upper(): s for s in skus}
+        found = exact.get(sku.strip().upper())
+        if found is not None:
+            return found
+        import difflib
+
+        from capacity.model import UnknownSku
+
+        close = difflib.get_close_matches(sku.strip().upper(), list(exact), n=3, cutoff=0.4)
+        raise UnknownSku(sku.strip(), tuple(exact[c] for c in close))
+
+    def search_items(self, text: str, limit: int = 50) -> list[tuple[str, str]]:
+        """(sku, name) of items whose sku or name contains `text`, skus starting with it first."""
+        pattern = f"%{text.strip().lower()}%"
+        with self.sessions() as session:
+            rows = session.execute(
+                sa.select(ItemRow.sku, ItemRow.name)
+                .where(
+                    sa.or_(
+                        sa.func.lower(ItemRow.sku).like(pattern),
+                        sa.func.lower(ItemRow.name).like(pattern),
+                    )
+                )
+                .order_by(ItemRow.sku)
+            ).all()
+        prefix = text.strip().upper()
+        ranked = sorted(rows, key=lambda r: (not r[0].upper().startswith(prefix), r[0]))
+        return [(sku, name) for sku, name in ranked[:limit]]
+
+    def order(self, ref_or_id: str | int) -> OrderView:
+        self.expire_holds()
+        with self.sessions() as session:
+            return self._view(session, self._find(session, ref_or_id))
+
+    def orders(
+        self, *, owner: str | None = None, statuses: Sequence[str] | None = None
+    ) -> list[OrderView]:
+        self.expire_holds()
+        with self.sessions() as session:
+            query = sa.select(OrderRow).order_by(OrderRow.promised_on, OrderRow.id)
+            if owner is not None:
+                query = query.where(OrderRow.owner_slack_id == owner)
+            if statuses is not None:
+                query = query.where(OrderRow.status.in_(statuses))
+            return [
+                self._view(session, row, with_placement=False) for row in session.scalars(query)
+            ]
+
+    # ------------------------------------------------------------------ changes
+
+    def hold(
+        self,
+        sku: str,
+        qty: int,
+        on: date,
+        *,
+        customer: str,
+        owner: str | None = None,
+        rush: bool = False,
+        ref: str | None = None,
+        as_of: date | None = None,
+        least_qty: int | None = None,
+        latest_on: date | None = None,
+        confirm: bool = False,
+        actor: str = "cli",
+    ) -> OrderView:
+        """Reserve capacity and material for `qty` of `sku` on `on` for `hold_hours`.
+
+        Raises NotPromisable (with the current quote) when the factory cannot make it by `on`,
+        including when someone else took the capacity since the caller's quote.
+        """
+        sku = self.resolve_sku(sku)
+        _check_qty(qty)
+        if not customer.strip():
+            raise PlanningError("Name the customer the order is for.")
+        self.expire_holds()
+        now = self.clock()
+        with self._lock, write_transaction(self.sessions) as session:
+            engine = self._locked_engine(session, as_of)
+            placement = engine.place(sku, qty, on, rush=rush)
+            customer_row = _customer(session, customer.strip())
+            row = OrderRow(
+                ref=ref or _next_ref(session),
+                customer_id=customer_row.id,
+                owner_slack_id=owner,
+                sku=sku,
+                qty=qty,
+                requested_on=on,
+                promised_on=on,
+                rush=rush,
+                status="confirmed" if confirm else "held",
+                least_qty=least_qty,
+                latest_on=latest_on,
+                expires_at=None if confirm else now + timedelta(hours=self.settings.hold_hours),
+                created_at=now,
+                updated_at=now,
+                version=1,
+            )
+            row.customer = customer_row
+            session.add(row)
+            session.flush()
+            reservation_id = self._reserve(session, row, placement)
+            _audit(session, actor, "confirm" if confirm else "hold", row, {"qty": qty, "on": on})
+            view = self._view(session, row)
+        self._after_commit(engine, {reservation_id: placement})
+        return view
+
+    def confirm(
+        self, ref_or_id: str | int, *, actor: str = "cli", version: int | None = None
+    ) -> OrderView:
+        """Turn a hold into a firm promise. An expired hold is placed again if it still fits."""
+        self.expire_holds()
+        now = self.clock()
+        with self._lock, write_transaction(self.sessions) as session:
+            row = self._find(session, ref_or_id, for_update=True)
+            _check_version(self._view(session, row), version)
+            if row.status == "confirmed":
+                return self._view(session, row)  # confirming twice is harmless
+            applied: dict[int, Placement] = {}
+            engine = None
+            if row.status == "expired":
+                engine = self._locked_engine(session, None)
+                assert row.promised_on is not None
+                placement = engine.place(row.sku, row.qty, row.promised_on, rush=row.rush)
+                applied[self._reserve(session, row, placement)] = placement
+            elif row.status != "held":
+                raise InvalidTransition(self._view(session, row), "confirmed")
+            else:
+                self._bump(session)
+            row.status = "confirmed"
+            row.expires_at = None
+            row.updated_at = now
+            row.version += 1
+            _audit(session, actor, "confirm", row, {})
+            view = self._view(session, row)
+        if engine is not None:
+            self._after_commit(engine, applied)
+        return view
+
+    def cancel(
+        self, ref_or_id: str | int, *, actor: str = "cli", version: int | None = None
+    ) -> OrderView:
+        """Cancel an order and give back everything its promise held."""
+        self.expire_holds()
+        with self._lock, write_transaction(self.sessions) as session:
+            row = self._find(session, ref_or_id, for_update=True)
+            _check_version(self._view(session, row), version)
+            if row.status == "cancelled":
+                return self._view(session, row)
+            if row.status in ("shipped",):
+                raise InvalidTransition(self._view(session, row), "cancelled")
+            self._release(session, row)
+            row.status = "cancelled"
+            row.expires_at = None
+            row.updated_at = self.clock()
+            row.version += 1
+            _audit(session, actor, "cancel", row, {})
+            view = self._view(session, row)
+        return view
+
+    def ship(
+        self,
+        ref_or_id: str | int,
+        *,
+        on: date | None = None,
+        qty: int | None = None,
+        actor: str = "cli",
+    ) -> OrderView:
+        """Record a shipment (all that is left unless `qty` says less); the order is shipped when
+        everything has gone, and its reservation is then released."""
+        with self._lock, write_transaction(self.sessions) as session:
+            row = self._find(session, ref_or_id, for_update=True)
+            if row.status not in ("held", "confirmed", "at_risk"):
+                raise InvalidTransition(self._view(session, row), "shipped")
+            shipped = sum(s.qty for s in row.shipments)
+            left = row.qty - shipped
+            qty = left if qty is None else qty
+            if isinstance(qty, bool) or qty < 1 or qty > left:
+                raise (
+                    BadQuantity(qty)
+                    if qty < 1
+                    else PlanningError(f"Order {row.ref} has {left} left to ship, not {qty}.")
+                )
+            row.shipments.append(ShipmentRow(on=on or self.today(), qty=qty))
+            if shipped + qty == row.qty:
+                self._release(session, row)
+                row.status = "shipped"
+                row.expires_at = None
+            row.updated_at = self.clock()
+            row.version += 1
+            _audit(session, actor, "ship", row, {"qty": qty, "on": on or self.today()})
+            session.flush()
+            return self._view(session, row)
+
+    def expire_holds(self) -> list[str]:
+        """Release every hold whose time ran out; returns their refs. Runs on every read."""
+        now = self.clock()
+        with self.sessions() as session:
+            due = session.scalar(
+                sa.select(sa.func.count())
+                .select_from(OrderRow)
+                .where(OrderRow.status == "held", OrderRow.expires_at <= now)
+            )
+        if not due:
+            return []
+        expired: list[str] = []
+        with self._lock, write_transaction(self.sessions) as session:
+            self._lock_plan(session)
+            rows = session.scalars(
+                sa.select(OrderRow)
+                .where(OrderRow.status == "held", OrderRow.expires_at <= now)
+                .order_by(OrderRow.id)
+            ).all()
+            for row in rows:
+                self._release(session, row)
+                row.status = "expired"
+                row.updated_at = now
+                row.version += 1
+                _audit(session, "promisebot", "expire", row, {})
+                expired.append(row.ref)
+        if expired:
+            log.info("released %d expired holds: %s", len(expired), ", ".join(expired))
+        return expired
+
+    def import_orders(
+        self, orders: Iterable[ImportedOrder], *, as_of: date | None = None, session: Session
+    ) -> ImportOutcome:
+        """Book existing commitments in file order, each as a hold or confirmation would be.
+
+        A row that does not fit is stored at risk with no reservation, never dropped and never
+        booked over capacity. Runs inside the caller's (import) transaction.
+        """
+        now = self.clock()
+        self._lock_plan(session)
+        as_of = as_of or self.today()
+        key = self._factory_key(session)
+        version = session.scalar(sa.select(PlanStateRow.version).where(PlanStateRow.id == 1)) or 0
+        cache = self._build(session, as_of, version, key)
+        engine = cache.engine
+        booked: list[str] = []
+        at_risk: list[tuple[str, str]] = []
+        for order in orders:
+            existing = session.scalar(sa.select(OrderRow).where(OrderRow.ref == order.ref))
+            if existing is not None:
+                held_ids = _active_reservation_ids(session, existing)
+                self._release(session, existing)
+                for rid in held_ids:
+                    if rid in cache.applied:
+                        engine.release(cache.applied.pop(rid))
+                session.execute(sa.delete(ShipmentRow).where(ShipmentRow.order_id == existing.id))
+                row = existing
+            else:
+                row = OrderRow(ref=order.ref, created_at=now)
+                session.add(row)
+            customer_row = _customer(session, order.customer)
+            row.customer_id = customer_row.id
+            row.customer = customer_row
+            row.sku = order.sku
+            row.qty = order.qty
+            row.requested_on = order.on
+            row.promised_on = order.on
+            row.rush = order.rush
+            row.updated_at = now
+            row.version = (row.version or 0) + 1
+            row.at_risk_reason = None
+            held = order.status == "held"
+            row.expires_at = now + timedelta(hours=self.settings.hold_hours) if held else None
+            try:
+                placement = engine.place(order.sku, order.qty, order.on, rush=order.rush)
+            except NotPromisable as refused:
+                row.status = "at_risk"
+                row.at_risk_reason = str(refused)
+                at_risk.append((order.ref, str(refused)))
+                session.flush()
+                continue
+            row.status = order.status
+            session.flush()
+            rid = self._reserve(session, row, placement)
+            engine.apply(placement)
+            cache.applied[rid] = placement
+            booked.append(order.ref)
+        _audit_bulk(session, "import", len(booked), len(at_risk))
+        cache.version = (
+            session.scalar(sa.select(PlanStateRow.version).where(PlanStateRow.id == 1)) or 0
+        )
+        self._cache = None  # the transaction may still roll back; rebuild on next use
+        return ImportOutcome(tuple(booked), tuple(at_risk))
+
+    # ------------------------------------------------------------------ plan overview
+
+    def plan(self, as_of: date | None = None) -> dict[str, list[dict[str, Any]]]:
+        """Load per work center and day, and PAB per item on each day its stock moves."""
+        with self._lock:
+            engine = self.engine(as_of)
+            load = []
+            for wc in engine.factory.work_centers:
+                for i in range(engine.horizon_days):
+                    day = engine.day(i)
+                    capacity = engine.capacity(wc.code, day)
+                    reserved = engine.reserved(wc.code, day)
+                    if capacity > 0 or reserved > 0:
+                        load.append(
+                            {
+                                "work_center": wc.code,
+                                "date": day.isoformat(),
+                                "capacity": round(capacity, 9),
+                                "reserved": round(reserved, 9),
+                            }
+                        )
+            stock = []
+            for item in engine.factory.items:
+                series = engine.pab_series(item.sku)
+                previous = None
+                for i, value in enumerate(series):
+                    if previous is None or abs(value - previous) > 1e-9:
+                        stock.append(
+                            {
+                                "sku": item.sku,
+                                "date": engine.day(i).isoformat(),
+                                "pab": round(float(value), 9),
+                            }
+                        )
+                    previous = value
+        return {"load": load, "stock": stock}
+
+    # ------------------------------------------------------------------ internals
+
+    def _lock_plan(self, session: Session) -> int:
+        """Take the plan lock: one plan change at a time, across processes."""
+        return session.execute(
+            sa.select(PlanStateRow.version).where(PlanStateRow.id == 1).with_for_update()
+        ).scalar_one()
+
+    def _locked_engine(self, session: Session, as_of: date | None) -> Engine:
+        self._lock_plan(session)
+        return self._fresh_engine(session, as_of or self.today())
+
+    def _bump(self, session: Session) -> int:
+        session.execute(
+            sa.update(PlanStateRow)
+            .where(PlanStateRow.id == 1)
+            .values(version=PlanStateRow.version + 1)
+        )
+        return session.execute(
+            sa.select(PlanStateRow.version).where(PlanStateRow.id == 1)
+        ).scalar_one()
+
+    def _reserve(self, session: Session, order: OrderRow, placement: Placement) -> int:
+        seq = self._bump(session)
+        reservation = ReservationRow(
+            order_id=order.id,
+            sku=placement.sku,
+            qty=placement.qty,
+            on=placement.on,
+            rush=placement.rush,
+            just_in_time=placement.just_in_time,
+            active=True,
+            created_at=self.clock(),
+            changed_seq=seq,
+        )
+        session.add(reservation)
+        session.flush()
+        rid = reservation.id
+        if placement.hours:
+            session.execute(
+                sa.insert(ReservedHoursRow),
+                [
+                    {
+                        "reservation_id": rid,
+                        "work_center": u.work_center,
+                        "on": u.on,
+                        "hours": u.hours,
+                    }
+                    for u in placement.hours
+                ],
+            )
+        if placement.stock:
+            session.execute(
+                sa.insert(StockAllocationRow),
+                [
+                    {"reservation_id": rid, "sku": u.sku, "on": u.on, "qty": u.qty}
+                    for u in placement.stock
+                ],
+            )
+        if placement.purchases:
+            session.execute(
+                sa.insert(PlannedPurchaseRow),
+                [
+                    {"reservation_id": rid, "sku": u.sku, "on": u.on, "qty": u.qty}
+                    for u in placement.purchases
+                ],
+            )
+        return rid
+
+    def _release(self, session: Session, order: OrderRow) -> None:
+        active = session.scalars(
+            sa.select(ReservationRow).where(
+                ReservationRow.order_id == order.id, ReservationRow.active.is_(True)
+            )
+        ).all()
+        if not active:
+            return
+        seq = self._bump(session)
+        for reservation in active:
+            reservation.active = False
+            reservation.released_at = self.clock()
+            reservation.changed_seq = seq
+
+    def _after_commit(self, engine: Engine, placements: dict[int, Placement]) -> None:
+        """Book what was just committed into the cached engine, if it is still the cache's."""
+        cache = self._cache
+        if cache is None or cache.engine is not engine:
+            return
+        for rid, placement in placements.items():
+            if rid not in cache.applied:
+                engine.apply(placement)
+                cache.applied[rid] = placement
+        # Other changes may have landed meanwhile: the version check on the next read catches up.
+
+    def _find(
+        self, session: Session, ref_or_id: str | int, *, for_update: bool = False
+    ) -> OrderRow:
+        query = sa.select(OrderRow)
+        text = str(ref_or_id).strip()
+        if isinstance(ref_or_id, int) or text.isdigit():
+            query = query.where(sa.or_(OrderRow.id == int(text), OrderRow.ref == text))
+        else:
+            query = query.where(OrderRow.ref == text)
+        if for_update:
+            query = query.with_for_update()
+        row = session.scalars(query).first()
+        if row is None:
+            raise OrderNotFound(text)
+        return row
+
+    def _view(self, session: Session, row: OrderRow, *, with_placement: bool = True) -> OrderView:
+        placement = None
+        if with_placement:
+            rid = session.scalar(
+                sa.select(ReservationRow.id).where(
+                    ReservationRow.order_id == row.id, ReservationRow.active.is_(True)
+                )
+            )
+            if rid is not None:
+                placement = _load_placements(session, ids=[rid]).get(rid)
+        return OrderView(
+            id=row.id,
+            ref=row.ref,
+            customer=row.customer.name,
+            sku=row.sku,
+            qty=row.qty,
+            requested_on=row.requested_on,
+            promised_on=row.promised_on,
+            status=row.status,
+            rush=row.rush,
+            owner=row.owner_slack_id,
+            expires_at=row.expires_at,
+            version=row.version,
+            at_risk_reason=row.at_risk_reason,
+            shipped_qty=sum(s.qty for s in row.shipments),
+            placement=placement,
+        )
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _check_qty(qty: object) -> None:
+    if isinstance(qty, bool) or not isinstance(qty, int) or qty < 1:
+        raise BadQuantity(qty)
+
+
+def _check_version(order: OrderView, version: int | None) -> None:
+    if version is not None and version != order.version:
+        raise StaleOrder(order)
+
+
+class StaleOrder(PlanningError):
+    """A button was pressed on a message older than the order's current state."""
+
+    def __init__(self, order: OrderView) -> None:
+        super().__init__(
+            f"Order {order.ref} changed since this message was posted: it is now {order.status}"
+            + (f" for {format_day(order.promised_on)}" if order.promised_on else "")
+            + "."
+        )
+        self.order = order
+
+
+def _active_reservation_ids(session: Session, order: OrderRow) -> list[int]:
+    return list(
+        session.scalars(
+            sa.select(ReservationRow.id).where(
+                ReservationRow.order_id == order.id, ReservationRow.active.is_(True)
+            )
+        )
+    )
+
+
+def record_factory_change(session: Session, actor: str, detail: dict[str, Any]) -> None:
+    """Note that the factory model changed (an import), so every engine cache rebuilds."""
+    session.add(
+        AuditLogRow(actor=actor, action="import", entity="factory", entity_id="*", detail=detail)
+    )
+
+
+def _customer(session: Session, name: str) -> CustomerRow:
+    row = session.scalar(sa.select(CustomerRow).where(CustomerRow.name == name))
+    if row is None:
+        row = CustomerRow(name=name)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def _next_ref(session: Session) -> str:
+    last = session.scalar(sa.select(sa.func.max(OrderRow.id))) or 0
+    ref = f"PB-{last + 1:05d}"
+    while session.scalar(sa.select(OrderRow.id).where(OrderRow.ref == ref)) is not None:
+        last += 1
+        ref = f"PB-{last + 1:05d}"
+    return ref
+
+
+def _audit(
+    session: Session, actor: str, action: str, row: OrderRow, detail: dict[str, Any]
+) -> None:
+    session.add(
+        AuditLogRow(
+            actor=actor,
+            action=action,
+            entity="order",
+            entity_id=row.ref,
+            detail={k: (v.isoformat() if isinstance(v, date) else v) for k, v in detail.items()}
+            | {"status": row.status},
+        )
+    )
+
+
+def _audit_bulk(session: Session, action: str, booked: int, at_risk: int) -> None:
+    session.add(
+        AuditLogRow(
+            actor="import",
+            action=action,
+            entity="orders",
+            entity_id="*",
+            detail={"booked": booked, "at_risk": at_risk},
+        )
+    )
+
+
+def _load_placements(
+    session: Session, *, ids: Sequence[int] | None = None, active_only: bool = False
+) -> dict[int, Placement]:
+    """Reservations as Placements, read with four bulk queries."""
+    reservations = sa.select(
+        ReservationRow.id,
+        ReservationRow.sku,
+        ReservationRow.qty,
+        ReservationRow.on,
+        ReservationRow.rush,
+        ReservationRow.just_in_time,
+    )
+    if ids is not None:
+        reservations = reservations.where(ReservationRow.id.in_(ids))
+    if active_only:
+        reservations = reservations.where(ReservationRow.active.is_(True))
+    heads = {r.id: r for r in session.execute(reservations)}
+    if not heads:
+        return {}
+    hours: dict[int, list[HoursUse]] = {rid: [] for rid in heads}
+    stock: dict[int, list[StockUse]] = {rid: [] for rid in heads}
+    bought: dict[int, list[Purchase]] = {rid: [] for rid in heads}
+
+    def rows(table: Any, *columns: Any) -> Any:
+        query = sa.select(table.reservation_id, *columns)
+        if ids is not None:
+            query = query.where(table.reservation_id.in_(ids))
+        elif active_only:
+            query = query.join(ReservationRow, ReservationRow.id == table.reservation_id).where(
+                ReservationRow.active.is_(True)
+            )
+        return session.execute(query)
+
+    for rid, wc, on, h in rows(
+        ReservedHoursRow, ReservedHoursRow.work_center, ReservedHoursRow.on, ReservedHoursRow.hours
+    ):
+        hours[rid].append(HoursUse(wc, on, h))
+    for rid, sku, on, q in rows(
+        StockAllocationRow, StockAllocationRow.sku, StockAllocationRow.on, StockAllocationRow.qty
+    ):
+        stock[rid].append(StockUse(sku, on, q))
+    for rid, sku, on, q in rows(
+        PlannedPurchaseRow, PlannedPurchaseRow.sku, PlannedPurchaseRow.on, PlannedPurchaseRow.qty
+    ):
+        bought[rid].append(Purchase(sku, on, q))
+    return {
+        rid: Placement(
+            sku=head.sku,
+            qty=head.qty,
+            on=head.on,
+            rush=head.rush,
+            hours=tuple(sorted(hours[rid], key=lambda u: (u.work_center, u.on))),
+            stock=tuple(sorted(stock[rid], key=lambda u: (u.sku, u.on))),
+            purchases=tuple(sorted(bought[rid], key=lambda u: (u.sku, u.on))),
+            just_in_time=head.just_in_time,
+        )
+        for rid, head in heads.items()
+    }
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def quote_json(quote: Quote) -> dict[str, Any]:
+    """The documented JSON of a quote (README, "promisebot quote")."""
+    c = quote.constraint
+    return {
+        "sku": quote.sku,
+        "qty": quote.qty,
+        "requested": quote.requested.isoformat(),
+        "as_of": quote.as_of.isoformat(),
+        "earliest": _iso(quote.earliest),
+        "on_requested": quote.on_requested,
+        "split": [{"date": lot.on.isoformat(), "qty": lot.qty} for lot in quote.split]
+        if quote.split is not None
+        else None,
+        "rush_earliest": _iso(quote.rush_earliest),
+        "constraint": {"kind": c.kind, "code": c.code, "until": _iso(c.until), "text": c.text},
+    }
+
+
+def placement_json(placement: Placement) -> dict[str, Any]:
+    return {
+        "just_in_time": placement.just_in_time,
+        "hours": [
+            {"work_center": u.work_center, "date": u.on.isoformat(), "hours": round(u.hours, 9)}
+            for u in placement.hours
+        ],
+        "stock": [
+            {"sku": u.sku, "date": u.on.isoformat(), "qty": round(u.qty, 9)}
+            for u in placement.stock
+        ],
+        "purchases": [
+            {"sku": u.sku, "date": u.on.isoformat(), "qty": round(u.qty, 9)}
+            for u in placement.purchases
+        ],
+    }
