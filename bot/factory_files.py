@@ -390,8 +390,7 @@ def _check_header(spec: _Spec, names: list[str], problems: list[Problem]) -> dic
                 Problem(spec.file, 1, None, f"column {index + 1} has no name; {expected}")
             )
         elif name not in spec.columns:
-            hint = difflib.get_close_matches(name, spec.columns, n=1)
-            guess = f" (did you mean {hint[0]}?)" if hint else ""
+            guess = _suggest(name, spec.columns)
             problems.append(Problem(spec.file, 1, name, f"unknown column{guess}; {expected}"))
         elif name in position:
             problems.append(
@@ -427,10 +426,16 @@ class _Keys:
         return True
 
 
+def _suggest(value: str, known: Iterable[str]) -> str:
+    """` (did you mean X?)` for the closest known name (ignoring case first), or nothing."""
+    names = sorted(known)
+    same = [name for name in names if name.lower() == value.lower()]
+    hint = same or difflib.get_close_matches(value, names, n=1)
+    return f" (did you mean {hint[0]}?)" if hint else ""
+
+
 def _unknown(kind: str, value: str, known: Iterable[str], source: str) -> str:
-    hint = difflib.get_close_matches(value, list(known), n=1)
-    guess = f" (did you mean {hint[0]}?)" if hint else ""
-    return f"unknown {kind} {value!r}{guess}; expected {source}"
+    return f"unknown {kind} {value!r}{_suggest(value, known)}; expected {source}"
 
 
 def read_factory_dir(path: Path | str) -> FactoryFiles:
