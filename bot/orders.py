@@ -477,11 +477,11 @@ class OrderService:
                     if rid in cache.applied:
                         engine.release(cache.applied.pop(rid))
                 session.execute(sa.delete(ShipmentRow).where(ShipmentRow.order_id == existing.id))
-                row = existing
-            else:
-                row = OrderRow(ref=order.ref, created_at=now)
-                session.add(row)
             customer_row = _customer(session, order.customer)
+            if existing is None:
+                row = OrderRow(ref=order.ref, created_at=now, customer_id=customer_row.id)
+            else:
+                row = existing
             row.customer_id = customer_row.id
             row.customer = customer_row
             row.sku = order.sku
@@ -494,6 +494,7 @@ class OrderService:
             row.at_risk_reason = None
             held = order.status == "held"
             row.expires_at = now + timedelta(hours=self.settings.hold_hours) if held else None
+            session.add(row)
             try:
                 placement = engine.place(order.sku, order.qty, order.on, rush=order.rush)
             except NotPromisable as refused:

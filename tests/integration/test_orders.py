@@ -1,0 +1,215 @@
+"""Promises kept in the database: holds, confirmations, expiry, stale clicks and races."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from bot.config import Settings
+from bot.db.factory_repo import save_factory
+from bot.db.session import write_transaction
+from bot.db.tables import OrderRow, ReservationRow, ReservedHoursRow
+from bot.factory_files import FactoryFiles, read_factory_dir
+from bot.orders import (
+    ImportedOrder,
+    InvalidTransition,
+    OrderService,
+    StaleOrder,
+    record_factory_change,
+)
+from capacity.model import (
+    Factory,
+    Item,
+    NotPromisable,
+    Operation,
+    UnknownSku,
+    WorkCenter,
+)
+from tests.conftest import MigratedDb, dump_database
+
+AS_OF = date(2026, 11, 23)  # a Monday
+WORKED = Path(__file__).resolve().parents[2].parent / "shared" / "factories" / "worked"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def load(db: MigratedDb, files: FactoryFiles) -> None:
+    with write_transaction(db.session_factory) as session:
+        save_factory(session, files)
+        record_factory_change(session, "test", {})
+
+
+def service(db: MigratedDb, clock: FakeClock | None = None) -> OrderService:
+    settings = Settings(database_url=db.url, as_of=AS_OF)
+    return OrderService(settings, db.session_factory, clock=clock)
+
+
+@pytest.fixture
+def worked(migrated_db: MigratedDb) -> MigratedDb:
+    if WORKED.is_dir():
+        files = read_factory_dir(WORKED)
+    else:  # the worked example lives in shared/, beside the repository
+        pytest.fail(f"the worked example is missing at {WORKED}")
+    load(migrated_db, files)
+    return migrated_db
+
+
+def test_a_hold_made_by_one_process_is_seen_by_the_next_quote_of_another(
+    worked: MigratedDb,
+) -> None:
+    sales, other = service(worked), service(worked)
+    assert other.quote("BRKT", 40, date(2026, 11, 25)).on_requested == 25
+
+    sales.hold("BRKT", 25, date(2026, 11, 25), customer="Acme")
+
+    quote = other.quote("BRKT", 15, date(2026, 11, 25))
+    assert quote.on_requested == 0
+    assert quote.earliest == date(2026, 12, 4)
+
+
+def test_a_hold_the_factory_cannot_keep_is_refused_with_the_quote_and_stores_nothing(
+    worked: MigratedDb,
+) -> None:
+    before = dump_database(worked.engine)
+    with pytest.raises(NotPromisable) as refused:
+        service(worked).hold("BRKT", 40, date(2026, 11, 25), customer="Acme")
+    assert refused.value.quote.earliest == date(2026, 12, 8)
+    assert refused.value.quote.split is not None
+    assert dump_database(worked.engine) == before
+
+
+def test_an_unknown_sku_names_the_closest_items_and_stores_nothing(worked: MigratedDb) -> None:
+    before = dump_database(worked.engine)
+    with pytest.raises(UnknownSku) as unknown:
+        service(worked).hold("BRKTT", 5, date(2026, 11, 25), customer="Acme")
+    assert "BRKT" in unknown.value.suggestions
+    assert dump_database(worked.engine) == before
+
+
+def test_an_expired_hold_gives_its_capacity_back_without_any_scheduler(worked: MigratedDb) -> None:
+    clock = FakeClock()
+    sales = service(worked, clock)
+    order = sales.hold("BRKT", 25, date(2026, 11, 25), customer="Acme")
+    assert sales.quote("BRKT", 25, date(2026, 11, 25)).on_requested == 0
+
+    clock.now += timedelta(hours=24, minutes=1)
+
+    assert sales.quote("BRKT", 25, date(2026, 11, 25)).on_requested == 25
+    assert sales.order(order.ref).status == "expired"
+
+
+def test_confirming_an_expired_hold_places_it_again_when_it_still_fits(worked: MigratedDb) -> None:
+    clock = FakeClock()
+    sales = service(worked, clock)
+    order = sales.hold("BRKT", 25, date(2026, 11, 25), customer="Acme")
+    clock.now += timedelta(days=2)
+
+    confirmed = sales.confirm(order.ref)
+
+    assert confirmed.status == "confirmed"
+    assert confirmed.expires_at is None
+    assert sales.quote("BRKT", 1, date(2026, 11, 25)).on_requested == 0
+
+
+def test_cancel_releases_everything_and_a_second_cancel_is_harmless(worked: MigratedDb) -> None:
+    sales = service(worked)
+    order = sales.hold("BRKT", 25, date(2026, 11, 25), customer="Acme")
+    assert sales.cancel(order.ref).status == "cancelled"
+    assert sales.cancel(order.ref).status == "cancelled"
+    assert sales.quote("BRKT", 40, date(2026, 11, 25)).on_requested == 25
+    with pytest.raises(InvalidTransition):
+        sales.confirm(order.ref)
+
+
+def test_a_click_on_an_old_message_is_refused_with_the_current_state(worked: MigratedDb) -> None:
+    sales = service(worked)
+    order = sales.hold("BRKT", 25, date(2026, 11, 25), customer="Acme")
+    sales.confirm(order.ref, version=order.version)
+    with pytest.raises(StaleOrder) as stale:
+        sales.cancel(order.ref, version=order.version)
+    assert "now confirmed" in str(stale.value)
+    assert sales.order(order.ref).status == "confirmed"
+
+
+def test_partial_shipments_keep_the_order_open_until_all_has_gone(worked: MigratedDb) -> None:
+    sales = service(worked)
+    order = sales.hold("BRKT", 25, date(2026, 11, 25), customer="Acme", confirm=True)
+    assert sales.ship(order.ref, on=date(2026, 11, 24), qty=10).status == "confirmed"
+    shipped = sales.ship(order.ref, on=date(2026, 11, 25))
+    assert shipped.status == "shipped"
+    assert shipped.shipped_qty == 25
+
+
+def test_imported_orders_that_do_not_fit_are_stored_at_risk_never_over_capacity(
+    worked: MigratedDb,
+) -> None:
+    sales = service(worked)
+    rows = [
+        ImportedOrder("SO-1", "Acme", "BRKT", 25, date(2026, 11, 25), "confirmed"),
+        ImportedOrder("SO-2", "Bolt Co", "BRKT", 10, date(2026, 11, 25), "held"),
+    ]
+    with write_transaction(worked.session_factory) as session:
+        outcome = sales.import_orders(rows, session=session)
+    assert outcome.booked == ("SO-1",)
+    assert [ref for ref, _ in outcome.at_risk] == ["SO-2"]
+    at_risk = sales.order("SO-2")
+    assert at_risk.status == "at_risk"
+    assert at_risk.placement is None
+    assert "earliest" in (at_risk.at_risk_reason or "")
+
+
+def scarce_factory() -> FactoryFiles:
+    """One machine, 8 h on Monday; each order of 4 units needs 4 h: two fit, not three."""
+    return FactoryFiles(
+        Factory(
+            work_centers=(WorkCenter("LATHE", "Lathe", workdays="Mon"),),
+            items=(Item("PIN", "Pin", "make"),),
+            routings=(Operation("PIN", 10, "LATHE", run_hours_per_unit=1.0),),
+        )
+    )
+
+
+def test_sixteen_people_holding_the_last_capacity_at_once_get_exactly_what_fits(
+    migrated_db: MigratedDb,
+) -> None:
+    load(migrated_db, scarce_factory())
+    services = [service(migrated_db) for _ in range(16)]
+    for each in services:  # warm every cache first, so all of them quote on the same old state
+        each.quote("PIN", 4, AS_OF)
+    start = threading.Barrier(16)
+    outcomes: list[str] = []
+
+    def attempt(each: OrderService) -> None:
+        start.wait()
+        try:
+            each.hold("PIN", 4, AS_OF, customer="Acme")
+            outcomes.append("held")
+        except NotPromisable:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=attempt, args=(each,)) for each in services]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["held"] * 2 + ["refused"] * 14
+    with migrated_db.session_factory() as session:
+        booked = session.scalar(
+            sa.select(sa.func.sum(ReservedHoursRow.hours))
+            .join(ReservationRow)
+            .where(ReservationRow.active.is_(True))
+        )
+        held = session.scalar(sa.select(sa.func.count()).select_from(OrderRow))
+    assert booked == pytest.approx(8.0)
+    assert held == 2
