@@ -116,3 +116,21 @@ def check(url: str | sa.URL) -> None:
     from alembic import command
 
     command.check(alembic_config(url))
+
+
+class SchemaNotCurrent(RuntimeError):
+    """The database is not at the newest migration; the message says what to run."""
+
+
+def require_current_schema(engine: Engine) -> None:
+    """Raise SchemaNotCurrent unless the database behind `engine` is at Alembic head."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory(str(migrations_folder())).get_heads())
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    if current != heads:
+        where = engine.url.render_as_string(hide_password=True)
+        state = "has no promisebot schema" if not current else "is at an older schema"
+        raise SchemaNotCurrent(f"{where} {state}; run `promisebot db upgrade` first")

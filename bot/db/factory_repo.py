@@ -1,0 +1,390 @@
+"""The factory model in the database: save a checked factory folder, load it back for the engine.
+
+A saved folder describes the whole factory, so saving makes the tables equal to it:
+rows are matched by their key (work center code, sku, (parent, component), (sku, seq),
+(work center, date), inventory sku, receipts by (sku, date, ref)), changed values are updated in
+place (ids stay), new rows inserted and rows absent from the files deleted.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from bot.db.tables import (
+    BomLineRow,
+    CalendarExceptionRow,
+    InventoryRow,
+    ItemRow,
+    OrderRow,
+    PlannedPurchaseRow,
+    ReceiptRow,
+    ReservationRow,
+    ReservedHoursRow,
+    RoutingOperationRow,
+    StockAllocationRow,
+    WorkCenterRow,
+)
+from bot.factory_files import FactoryFileError, FactoryFiles, Problem
+from capacity.model import (
+    BomLine,
+    CalendarException,
+    Factory,
+    Item,
+    Operation,
+    Receipt,
+    WorkCenter,
+)
+
+_CHUNK = 500
+"""Ids per DELETE … IN (…): SQLite limits the number of bound parameters in one statement."""
+
+
+@dataclass(frozen=True)
+class TableChanges:
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.added} added, {self.updated} updated, {self.deleted} deleted, "
+            f"{self.unchanged} unchanged"
+        )
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What a save changed, per table, in the order the tables were saved."""
+
+    tables: Mapping[str, TableChanges] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return any(c.added or c.updated or c.deleted for c in self.tables.values())
+
+    def lines(self) -> list[str]:
+        width = max((len(name) for name in self.tables), default=0)
+        return [f"{name:<{width}}  {changes}" for name, changes in self.tables.items()]
+
+
+def save_factory(session: Session, files: FactoryFiles) -> ImportSummary:
+    """Make the factory tables equal to `files.factory`, in the caller's transaction.
+
+    Orders and shipments in `files` are not saved here (booking them needs the engine).
+
+    Items and work centers missing from the files are deleted together with their calendar days,
+    BOM lines, routing operations, inventory and receipts. But if an order (of any status, since
+    shipped orders are history that names its sku) still refers to a missing item, or an active
+    reservation holds hours on a missing work center or stock or purchases of a missing item,
+    nothing is changed and FactoryFileError lists each such reference: deleting them would
+    orphan a commitment, so keep them in the files (or cancel the orders) instead.
+    """
+    factory = files.factory
+    _refuse_orphans(session, factory)
+    changes: dict[str, TableChanges] = {}
+
+    changes["work_centers"] = _sync(
+        session,
+        WorkCenterRow,
+        key=("code",),
+        rows=(
+            {
+                "code": c.code,
+                "name": c.name,
+                "machines": c.machines,
+                "shifts_per_day": c.shifts_per_day,
+                "hours_per_shift": c.hours_per_shift,
+                "efficiency": c.efficiency,
+                "workdays": c.workdays,
+                "rush_reserve_pct": c.rush_reserve_pct,
+            }
+            for c in factory.work_centers
+        ),
+        delete_absent=False,  # after the rows that refer to them are gone, below
+    )
+    changes["items"] = _sync(
+        session,
+        ItemRow,
+        key=("sku",),
+        rows=(
+            {
+                "sku": i.sku,
+                "name": i.name,
+                "kind": i.kind,
+                "uom": i.uom,
+                "lead_time_days": i.lead_time_days,
+                "safety_stock": i.safety_stock,
+            }
+            for i in factory.items
+        ),
+        delete_absent=False,
+    )
+    changes["calendar_exceptions"] = _sync(
+        session,
+        CalendarExceptionRow,
+        key=("work_center", "on"),
+        rows=(
+            {"work_center": d.work_center, "on": d.on, "hours": d.hours, "reason": d.reason}
+            for d in factory.calendar
+        ),
+    )
+    changes["bom_lines"] = _sync(
+        session,
+        BomLineRow,
+        key=("parent_sku", "component_sku"),
+        rows=(
+            {"parent_sku": b.parent_sku, "component_sku": b.component_sku, "qty_per": b.qty_per}
+            for b in factory.bom
+        ),
+    )
+    changes["routing_operations"] = _sync(
+        session,
+        RoutingOperationRow,
+        key=("sku", "seq"),
+        rows=(
+            {
+                "sku": o.sku,
+                "seq": o.seq,
+                "work_center": o.work_center,
+                "setup_hours": o.setup_hours,
+                "run_hours_per_unit": o.run_hours_per_unit,
+                "lag_days": o.lag_days,
+            }
+            for o in factory.routings
+        ),
+    )
+    changes["inventory"] = _sync(
+        session,
+        InventoryRow,
+        key=("sku",),
+        rows=({"sku": sku, "on_hand": qty} for sku, qty in factory.on_hand.items()),
+        id_column="sku",
+    )
+    changes["receipts"] = _sync(
+        session,
+        ReceiptRow,
+        key=("sku", "on", "ref"),
+        rows=(
+            {"sku": r.sku, "on": r.on, "ref": r.ref, "qty": r.qty}
+            for r in sorted(factory.receipts, key=lambda r: (r.sku, r.on, r.ref, r.qty))
+        ),
+    )
+    changes["items"] = _merge(
+        changes["items"],
+        _delete_absent(session, ItemRow, "sku", {i.sku for i in factory.items}),
+    )
+    changes["work_centers"] = _merge(
+        changes["work_centers"],
+        _delete_absent(session, WorkCenterRow, "code", {c.code for c in factory.work_centers}),
+    )
+    session.flush()
+    return ImportSummary(changes)
+
+
+def load_factory(session: Session, holidays: Mapping[date, str] | None = None) -> Factory:
+    """The factory as stored, every table sorted by its key; `holidays` are passed through."""
+
+    def rows(*columns: Any) -> Sequence[sa.Row[Any]]:
+        return session.execute(sa.select(*columns).order_by(*columns)).all()
+
+    w, c, i, b, o = WorkCenterRow, CalendarExceptionRow, ItemRow, BomLineRow, RoutingOperationRow
+    work_centers = tuple(
+        WorkCenter(*row)
+        for row in rows(
+            w.code,
+            w.name,
+            w.machines,
+            w.shifts_per_day,
+            w.hours_per_shift,
+            w.efficiency,
+            w.workdays,
+            w.rush_reserve_pct,
+        )
+    )
+    calendar = tuple(
+        CalendarException(*row) for row in rows(c.work_center, c.on, c.hours, c.reason)
+    )
+    items = tuple(
+        Item(*row) for row in rows(i.sku, i.name, i.kind, i.uom, i.lead_time_days, i.safety_stock)
+    )
+    bom = tuple(BomLine(*row) for row in rows(b.parent_sku, b.component_sku, b.qty_per))
+    routings = tuple(
+        Operation(
+            sku=sku,
+            seq=seq,
+            work_center=center,
+            setup_hours=setup,
+            run_hours_per_unit=run,
+            lag_days=lag,
+        )
+        for sku, seq, center, setup, run, lag in rows(
+            o.sku, o.seq, o.work_center, o.setup_hours, o.run_hours_per_unit, o.lag_days
+        )
+    )
+    on_hand = dict(rows(InventoryRow.sku, InventoryRow.on_hand))  # type: ignore[arg-type]
+    r = ReceiptRow
+    receipts = tuple(
+        Receipt(sku=sku, on=on, qty=qty, ref=ref)
+        for sku, on, ref, qty, _ in rows(r.sku, r.on, r.ref, r.qty, r.id)
+    )
+    return Factory(
+        work_centers=work_centers,
+        calendar=calendar,
+        items=items,
+        bom=bom,
+        routings=routings,
+        on_hand=on_hand,
+        receipts=receipts,
+        holidays=dict(holidays or {}),
+    )
+
+
+# --- how a table is made equal to the files ------------------------------------------------------
+
+
+def _sync(
+    session: Session,
+    table: type[Any],
+    *,
+    key: tuple[str, ...],
+    rows: Iterable[dict[str, Any]],
+    delete_absent: bool = True,
+    id_column: str = "id",
+) -> TableChanges:
+    """Update rows whose key matches, insert new ones, delete the rest (when `delete_absent`).
+
+    Keys need not be unique (receipts): rows with the same key are paired in order.
+    """
+    wanted: dict[Hashable, list[dict[str, Any]]] = defaultdict(list)
+    names = dict.fromkeys(key)
+    for row in rows:
+        wanted[tuple(row[name] for name in key)].append(row)
+        names.update(dict.fromkeys(row))
+    value_names = [name for name in names if name not in key]
+    columns = [getattr(table, name) for name in names]
+    pk = getattr(table, id_column)
+    have: dict[Hashable, list[sa.Row[Any]]] = defaultdict(list)
+    for existing in session.execute(sa.select(pk, *columns).order_by(pk)):
+        have[tuple(getattr(existing, name) for name in key)].append(existing)
+
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    stale: list[Any] = []
+    unchanged = 0
+    # In the files' order, so that new rows get ids in that order; then what the files lack.
+    for row_key in [*wanted, *(k for k in have if k not in wanted)]:
+        new, old = wanted.get(row_key, []), have.get(row_key, [])
+        for before, after in zip(old, new, strict=False):
+            if any(getattr(before, name) != after[name] for name in value_names):
+                updates.append({id_column: getattr(before, id_column), **after})
+            else:
+                unchanged += 1
+        inserts.extend(new[len(old) :])
+        stale.extend(getattr(before, id_column) for before in old[len(new) :])
+
+    if not delete_absent:
+        unchanged += len(stale)
+        stale = []
+    _delete_ids(session, table, pk, stale)
+    if updates:
+        session.execute(sa.update(table), updates)
+    if inserts:
+        session.execute(sa.insert(table), inserts)
+    return TableChanges(len(inserts), len(updates), len(stale), unchanged)
+
+
+def _delete_absent(session: Session, table: type[Any], key: str, keep: set[str]) -> TableChanges:
+    column = getattr(table, key)
+    gone = [value for value in session.scalars(sa.select(column)) if value not in keep]
+    _delete_ids(session, table, column, gone)
+    return TableChanges(deleted=len(gone), unchanged=-len(gone))
+
+
+def _delete_ids(session: Session, table: type[Any], column: Any, ids: list[Any]) -> None:
+    for start in range(0, len(ids), _CHUNK):
+        session.execute(sa.delete(table).where(column.in_(ids[start : start + _CHUNK])))
+
+
+def _merge(first: TableChanges, second: TableChanges) -> TableChanges:
+    return TableChanges(
+        first.added + second.added,
+        first.updated + second.updated,
+        first.deleted + second.deleted,
+        first.unchanged + second.unchanged,
+    )
+
+
+def _refuse_orphans(session: Session, factory: Factory) -> None:
+    """Raise FactoryFileError if saving would delete an item or work center still in use."""
+    skus = {item.sku for item in factory.items}
+    codes = {center.code for center in factory.work_centers}
+    problems: list[Problem] = []
+
+    def refuse(
+        file: str, column: str, query: sa.Select[Any], known: set[str], what: Callable[..., str]
+    ) -> None:
+        users: dict[str, list[str]] = defaultdict(list)
+        for name, user in session.execute(query):
+            if name not in known:
+                users[name].append(str(user))
+        for name in sorted(users):
+            listed = sorted(set(users[name]))
+            shown = ", ".join(listed[:5]) + (
+                f" and {len(listed) - 5} more" if len(listed) > 5 else ""
+            )
+            problems.append(Problem(file, None, column, what(name, shown)))
+
+    refuse(
+        "items.csv",
+        "sku",
+        sa.select(OrderRow.sku, OrderRow.ref).distinct(),
+        skus,
+        lambda sku, refs: (
+            f"{sku!r} is missing, but orders {refs} refer to it; "
+            "expected it to stay in items.csv while orders name it"
+        ),
+    )
+    active = ReservationRow.active.is_(True)
+    held = sa.union(
+        sa.select(ReservationRow.sku, ReservationRow.id.label("reservation_id")),
+        sa.select(StockAllocationRow.sku, StockAllocationRow.reservation_id),
+        sa.select(PlannedPurchaseRow.sku, PlannedPurchaseRow.reservation_id),
+    ).subquery()
+    refuse(
+        "items.csv",
+        "sku",
+        sa.select(held.c.sku, OrderRow.ref)
+        .distinct()
+        .join(ReservationRow, ReservationRow.id == held.c.reservation_id)
+        .join(OrderRow, OrderRow.id == ReservationRow.order_id)
+        .where(active),
+        skus,
+        lambda sku, refs: (
+            f"{sku!r} is missing, but the reservations of orders {refs} "
+            "hold it; expected it to stay in items.csv until they are released"
+        ),
+    )
+    refuse(
+        "work_centers.csv",
+        "code",
+        sa.select(ReservedHoursRow.work_center, OrderRow.ref)
+        .distinct()
+        .join(ReservationRow, ReservationRow.id == ReservedHoursRow.reservation_id)
+        .join(OrderRow, OrderRow.id == ReservationRow.order_id)
+        .where(active),
+        codes,
+        lambda code, refs: (
+            f"{code!r} is missing, but orders {refs} hold hours on it; "
+            "expected it to stay in work_centers.csv until they are released"
+        ),
+    )
+    if problems:
+        raise FactoryFileError(problems)
