@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -89,7 +90,9 @@ def alembic_config(url: str | sa.URL) -> Any:
     """An Alembic Config for `url` made in code, so no alembic.ini is needed at run time."""
     from alembic.config import Config
 
-    config = Config()
+    # Alembic's own messages ("No new upgrade operations detected.") go nowhere: callers say
+    # what happened in their own words. (Its default stream is bound at import time, too.)
+    config = Config(stdout=io.StringIO())
     config.set_main_option("script_location", str(migrations_folder()))
     # Config values go through ConfigParser interpolation, so a % in a password must be doubled.
     rendered = sa.make_url(url).render_as_string(hide_password=False)
