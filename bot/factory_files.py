@@ -763,7 +763,7 @@ def _orders(
         rush = row.flag("rush")
         if row.ok:
             assert ref is not None and customer is not None and sku is not None
-            assert qty is not None and on is not None and rush is not None
+            assert qty is not None and on is not None and rush is not None and status is not None
             result[ref] = OrderRow(ref, customer, sku, qty, on, _STATUSES[status], rush)
     return result, refs
 
