@@ -31,6 +31,23 @@ from bot.db.tables import Base
 
 POSTGRES_URL_VARIABLE = "PROMISEBOT_TEST_POSTGRES_URL"
 
+SHARED_WORKED = Path(__file__).resolve().parents[2] / "shared" / "factories" / "worked"
+"""DESIGN.md's worked example, in the shared workspace beside the clone (when there is one)."""
+
+WORKED_FILES = {
+    "work_centers.csv": "code,name,machines,shifts_per_day,hours_per_shift,efficiency,workdays,"
+    "rush_reserve_pct\nCNC,CNC mill,1,1,8,1.0,Mon-Fri,0\nPAINT,Paint line,1,1,8,1.0,Mon-Fri,0\n",
+    "calendar.csv": "work_center,date,hours,reason\n",
+    "items.csv": "sku,name,kind,uom,lead_time_days,safety_stock\n"
+    "BRKT,Bracket,make,ea,0,0\nSHEET,Steel sheet,buy,ea,10,0\n",
+    "bom.csv": "parent_sku,component_sku,qty_per\nBRKT,SHEET,1\n",
+    "routings.csv": "sku,seq,work_center,setup_hours,run_hours_per_unit,lag_days\n"
+    "BRKT,10,CNC,2,0.5,0\nBRKT,20,PAINT,0,0.25,0\n",
+    "inventory.csv": "sku,on_hand\nBRKT,5\nSHEET,20\n",
+    "receipts.csv": "sku,date,qty,ref\n",
+}
+"""The same worked example, so that a clone without the shared workspace can run the tests."""
+
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
@@ -52,6 +69,19 @@ def dump_database(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
             rows = connection.execute(sa.select(table)).all()
             dump[table.name] = sorted((tuple(row) for row in rows), key=repr)
     return dump
+
+
+@pytest.fixture
+def worked_dir(tmp_path: Path) -> Path:
+    """A folder with the worked example's factory files, this test's own copy."""
+    folder = tmp_path / "worked"
+    folder.mkdir()
+    for name, text in WORKED_FILES.items():
+        (folder / name).write_text(text)
+    if SHARED_WORKED.is_dir():
+        shared = {path.name: path.read_text() for path in SHARED_WORKED.glob("*.csv")}
+        assert shared == WORKED_FILES, f"{SHARED_WORKED} changed: update WORKED_FILES"
+    return folder
 
 
 # --- backends --------------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import filecmp
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +16,6 @@ from bot.db.tables import WorkCenterRow
 from bot.factory_files import FactoryFileError, read_factory_dir
 from tests.conftest import MigratedDb, dump_database
 
-WORKED = Path("/work/shared/factories/worked")
 DEMO = Path(next(iter(bot.__path__))) / "demo"
 
 
@@ -47,17 +45,22 @@ def test_db_upgrade_then_db_check_succeed_on_an_empty_database(
 
 
 def test_import_into_a_database_without_the_schema_says_to_upgrade(
-    database_url: str, capsys: pytest.CaptureFixture[str]
+    database_url: str, worked_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert promisebot(database_url, "import", WORKED) == 2
+    assert promisebot(database_url, "import", worked_dir) == 2
 
     assert "run `promisebot db upgrade` first" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("folder", [WORKED, DEMO], ids=["worked", "demo"])
+@pytest.mark.parametrize("name", ["worked", "demo"])
 def test_export_import_export_gives_identical_files(
-    folder: Path, migrated_db: MigratedDb, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    name: str,
+    migrated_db: MigratedDb,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
+    folder = request.getfixturevalue("worked_dir") if name == "worked" else DEMO
     if not folder.is_dir():
         pytest.skip(f"{folder} does not exist yet")
     url = migrated_db.url
@@ -73,13 +76,11 @@ def test_export_import_export_gives_identical_files(
 
 
 def test_reimport_updates_rows_by_key_instead_of_adding_them(
-    migrated_db: MigratedDb, tmp_path: Path
+    migrated_db: MigratedDb, worked_dir: Path
 ) -> None:
     url = migrated_db.url
-    assert promisebot(url, "import", WORKED) == 0
-    changed = tmp_path / "changed"
-    shutil.copytree(WORKED, changed)
-    (changed / "work_centers.csv").chmod(0o644)
+    assert promisebot(url, "import", worked_dir) == 0
+    changed = worked_dir
     text = (changed / "work_centers.csv").read_text().replace("CNC,CNC mill,1,", "CNC,CNC mill,2,")
     (changed / "work_centers.csv").write_text(text)
 
@@ -94,14 +95,11 @@ def test_reimport_updates_rows_by_key_instead_of_adding_them(
 
 
 def test_a_bad_folder_prints_every_problem_exits_2_and_changes_nothing(
-    migrated_db: MigratedDb, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    migrated_db: MigratedDb, worked_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = migrated_db.url
-    assert promisebot(url, "import", WORKED) == 0
-    bad = tmp_path / "bad"
-    shutil.copytree(WORKED, bad)
-    for name in ("items.csv", "routings.csv"):
-        (bad / name).chmod(0o644)
+    assert promisebot(url, "import", worked_dir) == 0
+    bad = worked_dir
     items = (bad / "items.csv").read_text().replace("SHEET,Steel sheet,buy", "SHEET,Steel,steal")
     (bad / "items.csv").write_text(items)
     with (bad / "routings.csv").open("a") as routings:

@@ -33,8 +33,6 @@ from capacity.model import (
 )
 from tests.conftest import MigratedDb, dump_database
 
-WORKED = Path("/work/shared/factories/worked")
-
 
 def small_factory() -> Factory:
     return Factory(
@@ -86,8 +84,10 @@ def test_a_saved_factory_loads_back_equal(migrated_db: MigratedDb) -> None:
     assert summary.tables["work_centers"] == TableChanges(added=2)
 
 
-def test_the_worked_example_folder_saves_and_loads_back_equal(migrated_db: MigratedDb) -> None:
-    files = read_factory_dir(WORKED)
+def test_the_worked_example_folder_saves_and_loads_back_equal(
+    migrated_db: MigratedDb, worked_dir: Path
+) -> None:
+    files = read_factory_dir(worked_dir)
 
     save(migrated_db, files.factory)
 
