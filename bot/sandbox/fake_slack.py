@@ -233,7 +233,10 @@ class FakeSlack:
             self._server = ThreadingHTTPServer((self._host, self._port), _handler_for(self))
             self._server.daemon_threads = True
             self._thread = threading.Thread(
-                target=self._server.serve_forever, name="fake-slack", daemon=True
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},  # so that close() returns at once
+                name="fake-slack",
+                daemon=True,
             )
             self._thread.start()
         return self
