@@ -260,8 +260,8 @@ class FakeSlack:
         """`http://127.0.0.1:PORT` (no trailing slash)."""
         if self._server is None:
             raise RuntimeError("FakeSlack is not started; use it as a context manager")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        port = self._server.server_address[1]
+        return f"http://{self._host}:{port}"
 
     @property
     def url(self) -> str:
@@ -653,8 +653,8 @@ class FakeSlack:
             channel_id = self._dm(users[0])
         else:
             key = "mpdm-" + "--".join(sorted(users))
-            channel_id = next((k for k, v in self._channels.items() if v["name"] == key), None)
-            channel_id = channel_id or self._new_id("G")
+            found = next((k for k, v in self._channels.items() if v["name"] == key), None)
+            channel_id = found or self._new_id("G")
             self._channels[channel_id] = {
                 "id": channel_id,
                 "name": key,
