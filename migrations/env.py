@@ -7,9 +7,10 @@ package as well as from the repository (where alembic.ini points here for develo
 from __future__ import annotations
 
 from logging.config import fileConfig
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 
 from bot.db.session import make_engine
 from bot.db.tables import Base, UtcDateTime
@@ -20,7 +21,7 @@ if config.config_file_name is not None:  # run by the alembic command with alemb
 target_metadata = Base.metadata
 
 
-def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Render our column types as plain SQLAlchemy ones, so revisions never import bot code."""
     if type_ == "type" and isinstance(obj, UtcDateTime):
         return "sa.DateTime(timezone=True)"

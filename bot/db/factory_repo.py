@@ -9,7 +9,7 @@ place (ids stay), new rows inserted and rows absent from the files deleted.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -192,8 +192,8 @@ def save_factory(session: Session, files: FactoryFiles) -> ImportSummary:
 def load_factory(session: Session, holidays: Mapping[date, str] | None = None) -> Factory:
     """The factory as stored, every table sorted by its key; `holidays` are passed through."""
 
-    def rows(*columns: Any) -> Sequence[sa.Row[Any]]:
-        return session.execute(sa.select(*columns).order_by(*columns)).all()
+    def rows(*columns: Any) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in session.execute(sa.select(*columns).order_by(*columns))]
 
     w, c, i, b, o = WorkCenterRow, CalendarExceptionRow, ItemRow, BomLineRow, RoutingOperationRow
     work_centers = tuple(
@@ -229,7 +229,9 @@ def load_factory(session: Session, holidays: Mapping[date, str] | None = None) -
             o.sku, o.seq, o.work_center, o.setup_hours, o.run_hours_per_unit, o.lag_days
         )
     )
-    on_hand = dict(rows(InventoryRow.sku, InventoryRow.on_hand))  # type: ignore[arg-type]
+    on_hand: dict[str, float] = {
+        sku: qty for sku, qty in rows(InventoryRow.sku, InventoryRow.on_hand)
+    }
     r = ReceiptRow
     receipts = tuple(
         Receipt(sku=sku, on=on, qty=qty, ref=ref)
@@ -329,7 +331,11 @@ def _refuse_orphans(session: Session, factory: Factory) -> None:
     problems: list[Problem] = []
 
     def refuse(
-        file: str, column: str, query: sa.Select[Any], known: set[str], what: Callable[..., str]
+        file: str,
+        column: str,
+        query: sa.Select[str, str],
+        known: set[str],
+        what: Callable[[str, str], str],
     ) -> None:
         users: dict[str, list[str]] = defaultdict(list)
         for name, user in session.execute(query):
