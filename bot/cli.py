@@ -115,10 +115,6 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
         print(f"  {line}")
     for line in extra:
         print(f"  {line}")
-    if files.orders and not IMPORT_STEPS:
-        print(
-            f"  orders.csv: {len(files.orders)} orders not booked (this version cannot book them)"
-        )
     return EXIT_OK
 
 
@@ -158,6 +154,35 @@ COMMANDS: dict[str, tuple[AddArguments, Run]] = {
     # Planning and Slack commands (quote, hold, confirm, cancel, ship, plan, run, demo, digest)
     # are added here from their own modules.
 }
+
+
+def _with_service(help_text: str, run: Callable[..., int]) -> Run:
+    """Adapt a planning command `run(args, service)` to `run(args, settings)`."""
+
+    def adapted(args: argparse.Namespace, settings: Settings) -> int:
+        from bot.orders import OrderService
+
+        engine = make_engine(settings.database_url)
+        try:
+            require_current_schema(engine)
+            return run(args, OrderService(settings, make_session_factory(engine)))
+        finally:
+            engine.dispose()
+
+    adapted.__doc__ = help_text
+    return adapted
+
+
+def _register_planning_commands() -> None:
+    from bot import cli_orders
+
+    for name, (help_text, add_arguments, run) in cli_orders.COMMANDS.items():
+        COMMANDS[name] = (add_arguments, _with_service(help_text, run))
+    IMPORT_STEPS.append(cli_orders.book_commitments)
+    EXPORT_COMMITMENTS.append(cli_orders.export_commitments)
+
+
+_register_planning_commands()
 
 
 # --- running -----------------------------------------------------------------------------------

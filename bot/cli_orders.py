@@ -228,3 +228,93 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callab
     "ship": ("record a shipment of an order", add_ship, run_ship),
     "plan": ("load by work center and day, and stock by item", add_plan, run_plan),
 }
+
+
+# ---------------------------------------------------------------------- demo (until the sandbox)
+
+
+def add_demo(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--as-of", type=iso_date, default=None)
+
+
+@guarded
+def run_demo(args: argparse.Namespace, service: OrderService) -> int:
+    """Show what promisebot answers on the demo factory: three quotes and the load."""
+    engine = service.engine(args.as_of)
+    as_of = engine.as_of
+    asks = [("BRKT", 40, 4), ("FRAME-M", 5, 8), ("ENCL-L", 30, 10)]
+    for sku, qty, days in asks:
+        if sku not in engine.items:
+            continue
+        quote = service.quote(sku, qty, as_of + _days(days), as_of=args.as_of)
+        print(describe_quote(quote))
+        print()
+    return run_plan(argparse.Namespace(as_of=args.as_of, json=False), service)
+
+
+def _days(n: int) -> Any:
+    from datetime import timedelta
+
+    return timedelta(days=n)
+
+
+COMMANDS["demo"] = ("try promisebot on the demo factory", add_demo, run_demo)
+
+
+# ---------------------------------------------------------------------- import and export hooks
+
+
+def book_commitments(session: Any, files: Any, settings: Any) -> list[str]:
+    """The import step that books orders.csv and shipments.csv with the engine."""
+    from sqlalchemy.orm import sessionmaker
+
+    from bot.orders import ImportedOrder, ImportedShipment, record_factory_change
+
+    record_factory_change(session, "import", {"orders": len(files.orders)})
+    if not files.orders and not files.shipments:
+        return []
+    service = OrderService(settings, sessionmaker(bind=session.get_bind()))
+    outcome = service.import_orders(
+        [
+            ImportedOrder(o.ref, o.customer, o.sku, o.qty, o.on, o.status, o.rush)
+            for o in files.orders
+        ],
+        shipments=[ImportedShipment(s.ref, s.on, s.qty) for s in files.shipments],
+        session=session,
+    )
+    lines = [f"orders.csv: {len(outcome.booked)} booked, {len(outcome.at_risk)} at risk"]
+    lines += [f"  at risk: {ref}: {reason}" for ref, reason in outcome.at_risk]
+    return lines
+
+
+def export_commitments(session: Any, settings: Any) -> tuple[list[Any], list[Any]]:
+    """Open orders (and their shipments) as orders.csv and shipments.csv rows, in booking order."""
+    import sqlalchemy as sa
+
+    from bot.db.tables import OrderRow as OrderTable
+    from bot.factory_files import OrderRow, ShipmentRow
+
+    rows = session.scalars(
+        sa.select(OrderTable)
+        .where(OrderTable.status.in_(("held", "confirmed", "at_risk", "shipped")))
+        .order_by(OrderTable.id)
+    ).all()
+    orders = [
+        OrderRow(
+            ref=row.ref,
+            customer=row.customer.name,
+            sku=row.sku,
+            qty=row.qty,
+            on=row.promised_on,
+            # An order at risk keeps what it was meant to be: a hold still has its expiry.
+            status="held" if row.expires_at is not None else "confirmed",
+            rush=row.rush,
+        )
+        for row in rows
+    ]
+    shipments = [
+        ShipmentRow(ref=row.ref, on=shipment.on, qty=shipment.qty)
+        for row in rows
+        for shipment in sorted(row.shipments, key=lambda s: (s.on, s.id))
+    ]
+    return orders, shipments

@@ -117,6 +117,13 @@ class ImportedOrder:
 
 
 @dataclass(frozen=True)
+class ImportedShipment:
+    ref: str
+    on: date
+    qty: int
+
+
+@dataclass(frozen=True)
 class ImportOutcome:
     booked: tuple[str, ...]
     at_risk: tuple[tuple[str, str], ...]
@@ -452,12 +459,18 @@ class OrderService:
         return expired
 
     def import_orders(
-        self, orders: Iterable[ImportedOrder], *, as_of: date | None = None, session: Session
+        self,
+        orders: Iterable[ImportedOrder],
+        *,
+        shipments: Iterable[ImportedShipment] = (),
+        as_of: date | None = None,
+        session: Session,
     ) -> ImportOutcome:
         """Book existing commitments in file order, each as a hold or confirmation would be.
 
         A row that does not fit is stored at risk with no reservation, never dropped and never
-        booked over capacity. Runs inside the caller's (import) transaction.
+        booked over capacity. Shipments are recorded after all orders; an order shipped in full
+        gives its reservation back. Runs inside the caller's (import) transaction.
         """
         now = self.clock()
         self._lock_plan(session)
@@ -509,6 +522,20 @@ class OrderService:
             engine.apply(placement)
             cache.applied[rid] = placement
             booked.append(order.ref)
+        for shipment in shipments:
+            row = session.scalar(sa.select(OrderRow).where(OrderRow.ref == shipment.ref))
+            if row is None:
+                raise PlanningError(f"shipments.csv: there is no order {shipment.ref!r}")
+            row.shipments.append(ShipmentRow(on=shipment.on, qty=shipment.qty))
+            session.flush()
+            if sum(s.qty for s in row.shipments) >= row.qty and row.status != "shipped":
+                held_ids = _active_reservation_ids(session, row)
+                self._release(session, row)
+                for rid in held_ids:
+                    if rid in cache.applied:
+                        engine.release(cache.applied.pop(rid))
+                row.status = "shipped"
+                row.expires_at = None
         _audit_bulk(session, "import", len(booked), len(at_risk))
         cache.version = (
             session.scalar(sa.select(PlanStateRow.version).where(PlanStateRow.id == 1)) or 0

@@ -32,7 +32,6 @@ from capacity.model import (
 from tests.conftest import MigratedDb, dump_database
 
 AS_OF = date(2026, 11, 23)  # a Monday
-WORKED = Path(__file__).resolve().parents[2].parent / "shared" / "factories" / "worked"
 
 
 class FakeClock:
@@ -55,12 +54,8 @@ def service(db: MigratedDb, clock: FakeClock | None = None) -> OrderService:
 
 
 @pytest.fixture
-def worked(migrated_db: MigratedDb) -> MigratedDb:
-    if WORKED.is_dir():
-        files = read_factory_dir(WORKED)
-    else:  # the worked example lives in shared/, beside the repository
-        pytest.fail(f"the worked example is missing at {WORKED}")
-    load(migrated_db, files)
+def worked(migrated_db: MigratedDb, worked_dir: Path) -> MigratedDb:
+    load(migrated_db, read_factory_dir(worked_dir))
     return migrated_db
 
 
