@@ -1,0 +1,1035 @@
+"""The weekly digest for managers: were promises kept, how long are quotes, where is the load.
+
+Computed with pandas from the database and the plan, for the week starting on a Monday:
+- on-time rate of promised orders due that week and in the trailing 8 weeks, by customer and by
+  cause. An order is kept when everything shipped on or before its promised date; it is missed
+  when its promised date has passed (or it shipped after it) without that; until then it is
+  pending and not counted;
+- quoted lead time (promised date − the day the order was created) and its trend;
+- rush orders; capacity requests with their response times and outcomes;
+- utilisation by work center for the next 8 weeks, and the open leads converted into load
+  ("if the open leads close, CNC runs at 130% in January");
+- lead follow-ups done on time, and who has overdue ones.
+Charts (a load heat map and the on-time trend) are PNGs of a fixed size, drawn with matplotlib's
+Agg canvas (no pyplot, so no global state and safe in threads).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.db.tables import (
+    CapacityRequestRow,
+    CustomerRow,
+    ItemRow,
+    LeadFollowupRow,
+    LeadRow,
+    OrderRow,
+    RoutingOperationRow,
+    ShipmentRow,
+)
+from bot.outbox import enqueue, file_upload
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+    from bot.orders import OrderService
+
+PROMISED_STATUSES = ("confirmed", "at_risk", "shipped")
+"""Orders that carry a promise to a customer (a hold is not one yet)."""
+TRAILING_WEEKS = 8
+LOAD_WEEKS = 8
+CHART_SIZE_PX = (1200, 600)
+CHART_DPI = 100
+
+
+# --- promises kept or missed ---------------------------------------------------------------------
+
+
+def classify_promise(
+    qty: int,
+    promised_on: date,
+    shipments: Sequence[tuple[date, int]],
+    at_risk_reason: str | None,
+    today: date,
+) -> tuple[str, str]:
+    """(`kept` | `missed` | `pending`, cause): kept when all `qty` shipped by `promised_on`.
+
+    Pending while the promised day has not passed (today included) and not all has shipped.
+    The cause of a miss is the order's at-risk reason when it has one, else `late shipment`
+    (shipped after the date), `short shipment` (part shipped by the date) or `not shipped`.
+    """
+    by_date = sum(q for on, q in shipments if on <= promised_on)
+    total = sum(q for _, q in shipments)
+    if by_date >= qty:
+        return "kept", ""
+    if promised_on >= today and total < qty:
+        return "pending", ""
+    if at_risk_reason:
+        return "missed", at_risk_reason
+    if total == 0:
+        return "missed", "not shipped"
+    if by_date > 0:
+        return "missed", "short shipment"
+    return "missed", "late shipment"
+
+
+def monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def last_complete_week(today: date) -> date:
+    """The Monday of the week before the one `today` is in."""
+    return monday(today) - timedelta(weeks=1)
+
+
+# --- the digest ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WeekRate:
+    week: date
+    kept: int
+    missed: int
+
+    @property
+    def rate(self) -> float | None:
+        decided = self.kept + self.missed
+        return self.kept / decided if decided else None
+
+
+@dataclass(frozen=True)
+class Missed:
+    ref: str
+    customer: str
+    sku: str
+    qty: int
+    promised_on: date
+    cause: str
+
+
+@dataclass(frozen=True)
+class OnTime:
+    week: WeekRate
+    pending: int
+    trailing: list[WeekRate]
+    """The trailing weeks, oldest first, ending with the digest's week."""
+    by_customer: list[tuple[str, int, int]]
+    """(customer, kept, missed) over the trailing weeks, most missed first."""
+    by_cause: list[tuple[str, int]]
+    """(cause, missed orders) over the trailing weeks, most first."""
+    missed: list[Missed]
+    """The week's missed promises."""
+
+    @property
+    def trailing_kept(self) -> int:
+        return sum(w.kept for w in self.trailing)
+
+    @property
+    def trailing_missed(self) -> int:
+        return sum(w.missed for w in self.trailing)
+
+    @property
+    def trailing_rate(self) -> float | None:
+        decided = self.trailing_kept + self.trailing_missed
+        return self.trailing_kept / decided if decided else None
+
+
+@dataclass(frozen=True)
+class LeadTime:
+    week_mean_days: float | None
+    week_orders: int
+    previous_mean_days: float | None
+    """Mean over the trailing weeks before this one."""
+    weekly: list[tuple[date, float | None, int]]
+
+    @property
+    def trend_days(self) -> float | None:
+        if self.week_mean_days is None or self.previous_mean_days is None:
+            return None
+        return self.week_mean_days - self.previous_mean_days
+
+
+@dataclass(frozen=True)
+class Requests:
+    count: int
+    by_outcome: dict[str, int]
+    median_response_hours: float | None
+    max_response_hours: float | None
+    still_open: int
+
+
+@dataclass(frozen=True)
+class PipelineLoad:
+    work_center: str
+    month: date
+    capacity_hours: float
+    reserved_hours: float
+    lead_hours: float
+
+    @property
+    def load(self) -> float | None:
+        """(reserved + lead hours) / capacity: the load if the open leads close."""
+        if self.capacity_hours <= 0:
+            return None
+        return (self.reserved_hours + self.lead_hours) / self.capacity_hours
+
+    def sentence(self) -> str:
+        load = self.load
+        month = f"{self.month:%B %Y}"
+        if load is None:
+            return (
+                f"if the open leads close, {self.work_center} needs {self.lead_hours:.0f} h "
+                f"in {month}, which the plan has no capacity for"
+            )
+        return f"if the open leads close, {self.work_center} runs at {load:.0%} in {month}"
+
+
+@dataclass(frozen=True)
+class Followups:
+    due: int
+    on_time: int
+    late: int
+    open: int
+    overdue_by_owner: list[tuple[str, int]]
+    """(owner, overdue follow-ups now), most first."""
+
+    @property
+    def rate(self) -> float | None:
+        return self.on_time / self.due if self.due else None
+
+
+@dataclass(frozen=True)
+class Digest:
+    week_start: date
+    generated_at: datetime
+    timezone: str
+    on_time: OnTime
+    lead_time: LeadTime
+    rush: list[str]
+    requests: Requests
+    utilisation: dict[str, dict[date, float]]
+    """work center → week (Monday) → reserved / capacity, for the next 8 weeks."""
+    load_weeks: list[date]
+    pipeline: list[PipelineLoad]
+    unmatched_leads: int
+    """Open leads with an expected month and quantity whose product names no sku."""
+    followups: Followups
+    conversion: list[tuple[str, int, int, int]]
+    """(source, leads, won, lost)."""
+    charts: dict[str, bytes] = field(default_factory=dict, repr=False)
+    """File name → PNG bytes: `load.png`, `on_time.png`."""
+
+    @property
+    def week_end(self) -> date:
+        return self.week_start + timedelta(days=6)
+
+    @property
+    def headline_pipeline(self) -> PipelineLoad | None:
+        loads = [p for p in self.pipeline if p.load is not None]
+        return max(loads, key=lambda p: p.load or 0.0, default=None)
+
+    # ------------------------------------------------------------------ rendering
+
+    def title(self) -> str:
+        return f"Weekly digest: {self.week_start:%a %d %b} – {self.week_end:%a %d %b %Y}"
+
+    def summary_lines(self) -> list[str]:
+        """The digest's key figures, one per line (the plain-text fallback)."""
+        ot = self.on_time
+        lines = [
+            f"On time this week: {_rate(ot.week.rate)} "
+            f"({ot.week.kept} kept, {ot.week.missed} missed"
+            + (f", {ot.pending} pending)" if ot.pending else ")"),
+            f"On time, last {len(ot.trailing)} weeks: {_rate(ot.trailing_rate)} "
+            f"({ot.trailing_kept} kept, {ot.trailing_missed} missed)",
+        ]
+        lt = self.lead_time
+        if lt.week_mean_days is not None:
+            trend = ""
+            if lt.trend_days is not None:
+                trend = f", {lt.trend_days:+.1f} days vs the {TRAILING_WEEKS - 1} weeks before"
+            lines.append(
+                f"Quoted lead time: {lt.week_mean_days:.1f} days on average "
+                f"({lt.week_orders} orders{trend})"
+            )
+        else:
+            lines.append("Quoted lead time: no orders promised this week")
+        lines.append(f"Rush orders: {len(self.rush)}")
+        rq = self.requests
+        if rq.count:
+            outcomes = ", ".join(f"{n} {status}" for status, n in rq.by_outcome.items())
+            response = (
+                f"; answered in {rq.median_response_hours:.1f} h (median), "
+                f"{rq.max_response_hours:.1f} h at most"
+                if rq.median_response_hours is not None and rq.max_response_hours is not None
+                else ""
+            )
+            lines.append(f"Capacity requests: {rq.count} ({outcomes}){response}")
+        else:
+            lines.append("Capacity requests: none")
+        busiest = self.busiest()
+        if busiest:
+            code, week, load = busiest
+            lines.append(f"Most loaded: {code} at {load:.0%} in the week of {week:%d %b}")
+        head = self.headline_pipeline
+        if head is not None:
+            lines.append(head.sentence()[0].upper() + head.sentence()[1:])
+        fu = self.followups
+        lines.append(
+            f"Lead follow-ups done on time: {_rate(fu.rate)} ({fu.on_time} of {fu.due})"
+            + (
+                f"; overdue now: {sum(n for _, n in fu.overdue_by_owner)}"
+                if fu.overdue_by_owner
+                else ""
+            )
+        )
+        return lines
+
+    def busiest(self) -> tuple[str, date, float] | None:
+        best: tuple[str, date, float] | None = None
+        for code, weeks in self.utilisation.items():
+            for week, load in weeks.items():
+                if best is None or load > best[2]:
+                    best = (code, week, load)
+        return best
+
+    def text(self) -> str:
+        return "\n".join([self.title(), *self.summary_lines()])
+
+    def to_markdown(self) -> str:
+        ot, lt, rq, fu = self.on_time, self.lead_time, self.requests, self.followups
+        out = [f"# {self.title()}", "", *[f"- {line}" for line in self.summary_lines()], ""]
+        out += [
+            "## Promises",
+            "",
+            "| week | kept | missed | on time |",
+            "| --- | ---: | ---: | ---: |",
+        ]
+        out += [
+            f"| {w.week.isoformat()} | {w.kept} | {w.missed} | {_rate(w.rate)} |"
+            for w in ot.trailing
+        ]
+        if ot.missed:
+            out += ["", "Missed this week:", ""]
+            out += [
+                f"- {m.ref} {m.customer}: {m.qty} {m.sku} "
+                f"promised {m.promised_on.isoformat()} ({m.cause})"
+                for m in ot.missed
+            ]
+        if ot.by_customer:
+            out += ["", "| customer | kept | missed | on time |", "| --- | ---: | ---: | ---: |"]
+            out += [
+                f"| {c} | {k} | {m} | {_rate(k / (k + m) if k + m else None)} |"
+                for c, k, m in ot.by_customer
+            ]
+        if ot.by_cause:
+            out += ["", "| cause of a miss | orders |", "| --- | ---: |"]
+            out += [f"| {cause} | {n} |" for cause, n in ot.by_cause]
+        out += [
+            "",
+            "## Quoted lead time",
+            "",
+            "| week | mean days | orders |",
+            "| --- | ---: | ---: |",
+        ]
+        out += [
+            f"| {week.isoformat()} | {'' if mean is None else f'{mean:.1f}'} | {n} |"
+            for week, mean, n in lt.weekly
+        ]
+        out += ["", "## Rush orders", ""]
+        out += [f"- {line}" for line in self.rush] or ["None."]
+        out += ["", "## Capacity requests", ""]
+        if rq.count:
+            out += [f"- {status}: {n}" for status, n in rq.by_outcome.items()]
+            if rq.median_response_hours is not None:
+                out.append(
+                    f"- response time: median {rq.median_response_hours:.1f} h, "
+                    f"max {rq.max_response_hours:.1f} h"
+                )
+            if rq.still_open:
+                out.append(f"- still open: {rq.still_open}")
+        else:
+            out.append("None.")
+        out += ["", f"## Utilisation, next {len(self.load_weeks)} weeks", ""]
+        if self.utilisation:
+            out.append(
+                "| work center | " + " | ".join(f"{w:%d %b}" for w in self.load_weeks) + " |"
+            )
+            out.append("| --- |" + " ---: |" * len(self.load_weeks))
+            for code, weeks in self.utilisation.items():
+                cells = [_rate(weeks.get(w)) for w in self.load_weeks]
+                out.append(f"| {code} | " + " | ".join(cells) + " |")
+        else:
+            out.append("No capacity in the plan.")
+        out += ["", "## Pipeline of open leads", ""]
+        out += [f"- {p.sentence()} ({p.lead_hours:.1f} h from leads)" for p in self.pipeline] or [
+            "No open leads with a product, quantity and month."
+        ]
+        if self.unmatched_leads:
+            out.append(f"- {self.unmatched_leads} open leads name no sku and are not counted")
+        out += ["", "## Lead follow-ups", ""]
+        out.append(
+            f"- due this week: {fu.due}; on time {fu.on_time}, late {fu.late}, open {fu.open}"
+        )
+        out += [f"- overdue now for {owner}: {n}" for owner, n in fu.overdue_by_owner]
+        if self.conversion:
+            out += [
+                "",
+                "| lead source | leads | won | lost | won % |",
+                "| --- | ---: | ---: | ---: | ---: |",
+            ]
+            out += [
+                f"| {s} | {n} | {w} | {lost} | {_rate(w / n if n else None)} |"
+                for s, n, w, lost in self.conversion
+            ]
+        if self.charts:
+            out += ["", "## Charts", ""]
+            out += [f"![{name}]({name})" for name in self.charts]
+        return "\n".join(out) + "\n"
+
+    def blocks(self) -> list[dict[str, Any]]:
+        """A Block Kit message (header, key figures, details); charts are uploaded separately."""
+        ot = self.on_time
+        blocks: list[dict[str, Any]] = [
+            {"type": "header", "text": {"type": "plain_text", "text": self.title()[:150]}},
+            _section("\n".join(f"• {_escape(line)}" for line in self.summary_lines())),
+        ]
+        if ot.missed:
+            lines = [
+                f"• {_escape(m.ref)} {_escape(m.customer)}: {m.qty} {_escape(m.sku)} promised "
+                f"{m.promised_on:%a %d %b} ({_escape(m.cause)})"
+                for m in ot.missed[:15]
+            ]
+            if len(ot.missed) > 15:
+                lines.append(f"… and {len(ot.missed) - 15} more")
+            blocks.append(_section("*Missed this week*\n" + "\n".join(lines)))
+        if ot.by_cause:
+            blocks.append(
+                _section(
+                    f"*Why promises were missed, last {len(ot.trailing)} weeks*\n"
+                    + "\n".join(f"• {_escape(c)}: {n}" for c, n in ot.by_cause[:10])
+                )
+            )
+        if self.rush:
+            blocks.append(
+                _section("*Rush orders*\n" + "\n".join(f"• {_escape(r)}" for r in self.rush[:15]))
+            )
+        if self.utilisation:
+            rows = [
+                f"`{code:<8}` " + " ".join(f"{_rate(weeks.get(w)):>5}" for w in self.load_weeks)
+                for code, weeks in list(self.utilisation.items())[:20]
+            ]
+            blocks.append(
+                _section(f"*Load, next {len(self.load_weeks)} weeks*\n" + "\n".join(rows))
+            )
+        if self.pipeline:
+            blocks.append(
+                _section(
+                    "*Pipeline*\n"
+                    + "\n".join(f"• {_escape(p.sentence())}" for p in self.pipeline[:10])
+                )
+            )
+        if self.followups.overdue_by_owner:
+            blocks.append(
+                _section(
+                    "*Overdue lead follow-ups*\n"
+                    + "\n".join(f"• <@{o}>: {n}" for o, n in self.followups.overdue_by_owner[:15])
+                )
+            )
+        local = self.generated_at.astimezone(ZoneInfo(self.timezone))
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": f"Computed {local:%a %d %b %H:%M} "
+                        f"({self.timezone}). Charts follow.",
+                    }
+                ],
+            }
+        )
+        return blocks
+
+
+def _text(value: object) -> str | None:
+    """A text cell, or None where pandas holds a missing value (NaN, None)."""
+    return value if isinstance(value, str) and value else None
+
+
+def _section(text: str) -> dict[str, Any]:
+    if len(text) > 3000:
+        text = text[:2990] + "\n…"
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _rate(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# --- building it ---------------------------------------------------------------------------------
+
+
+def build_digest(
+    session_factory: sessionmaker[Session],
+    order_service: OrderService,
+    week_start: date,
+    now: datetime,
+    *,
+    charts: bool = True,
+) -> Digest:
+    """The digest for the week starting on the Monday of `week_start`, as known at `now`."""
+    week_start = monday(week_start)
+    tz = order_service.settings.tzinfo
+    today = now.astimezone(tz).date()
+    with session_factory() as session:
+        orders = _orders_frame(session, tz)
+        requests = _requests_frame(session)
+        followups = _followups_frame(session)
+        leads = _leads_frame(session)
+        routings = _routings_frame(session)
+    plan = pd.DataFrame(
+        order_service.plan(as_of=today)["load"],
+        columns=["work_center", "date", "capacity", "reserved"],
+    )
+    plan["date"] = pd.to_datetime(plan["date"]).dt.date
+
+    on_time = _on_time(orders, week_start, today)
+    lead_time = _lead_time(orders, week_start)
+    rush = _rush(orders, week_start)
+    request_stats = _request_stats(requests, week_start, tz)
+    load_weeks = [monday(today) + timedelta(weeks=k) for k in range(LOAD_WEEKS)]
+    utilisation = _utilisation(plan, load_weeks)
+    pipeline, unmatched = _pipeline(leads, routings, plan, today)
+    followup_stats = _followup_stats(followups, week_start, today, tz)
+    conversion = _conversion(leads)
+    digest = Digest(
+        week_start=week_start,
+        generated_at=now,
+        timezone=order_service.settings.timezone,
+        on_time=on_time,
+        lead_time=lead_time,
+        rush=rush,
+        requests=request_stats,
+        utilisation=utilisation,
+        load_weeks=load_weeks,
+        pipeline=pipeline,
+        unmatched_leads=unmatched,
+        followups=followup_stats,
+        conversion=conversion,
+    )
+    if charts:
+        digest.charts.update(render_charts(digest))
+    return digest
+
+
+def _orders_frame(session: Session, tz: ZoneInfo) -> pd.DataFrame:
+    rows = session.execute(
+        sa.select(
+            OrderRow.id,
+            OrderRow.ref,
+            CustomerRow.name,
+            OrderRow.sku,
+            OrderRow.qty,
+            OrderRow.status,
+            OrderRow.promised_on,
+            OrderRow.rush,
+            OrderRow.at_risk_reason,
+            OrderRow.created_at,
+        ).join(CustomerRow, CustomerRow.id == OrderRow.customer_id)
+    ).all()
+    orders = pd.DataFrame(
+        [tuple(r) for r in rows],
+        columns=[
+            "id",
+            "ref",
+            "customer",
+            "sku",
+            "qty",
+            "status",
+            "promised_on",
+            "rush",
+            "at_risk_reason",
+            "created_at",
+        ],
+    )
+    shipments = pd.DataFrame(
+        [
+            tuple(r)
+            for r in session.execute(
+                sa.select(ShipmentRow.order_id, ShipmentRow.on, ShipmentRow.qty)
+            )
+        ],
+        columns=["order_id", "on", "qty"],
+    )
+    by_order: dict[int, list[tuple[date, int]]] = {}
+    for order_id, on, qty in shipments.itertuples(index=False):
+        by_order.setdefault(int(order_id), []).append((on, int(qty)))
+    orders["shipments"] = [by_order.get(int(i), []) for i in orders["id"]]
+    orders["created_on"] = [ts.astimezone(tz).date() for ts in orders["created_at"]]
+    return orders
+
+
+def _on_time(orders: pd.DataFrame, week_start: date, today: date) -> OnTime:
+    first = week_start - timedelta(weeks=TRAILING_WEEKS - 1)
+    end = week_start + timedelta(weeks=1)
+    promised = orders[
+        orders["status"].isin(PROMISED_STATUSES) & orders["promised_on"].notna()
+    ].copy()
+    promised = promised[[first <= d < end for d in promised["promised_on"]]]
+    outcomes = [
+        classify_promise(int(r.qty), r.promised_on, r.shipments, _text(r.at_risk_reason), today)
+        for r in promised.itertuples(index=False)
+    ]
+    promised["outcome"] = [o for o, _ in outcomes]
+    promised["cause"] = [c for _, c in outcomes]
+    promised["week"] = [monday(d) for d in promised["promised_on"]]
+    decided = promised[promised["outcome"] != "pending"]
+    counts = (
+        decided.groupby(["week", "outcome"]).size().unstack(fill_value=0)
+        if not decided.empty
+        else pd.DataFrame()
+    )
+    weeks = [first + timedelta(weeks=k) for k in range(TRAILING_WEEKS)]
+    trailing = [
+        WeekRate(
+            w,
+            int(counts.at[w, "kept"]) if w in counts.index and "kept" in counts else 0,
+            int(counts.at[w, "missed"]) if w in counts.index and "missed" in counts else 0,
+        )
+        for w in weeks
+    ]
+    this_week = promised[promised["week"] == week_start]
+    by_customer: list[tuple[str, int, int]] = []
+    if not decided.empty:
+        table = decided.groupby(["customer", "outcome"]).size().unstack(fill_value=0)
+        for name in ("kept", "missed"):
+            if name not in table:
+                table[name] = 0
+        table = table.sort_values(["missed", "kept"], ascending=[False, False], kind="stable")
+        by_customer = [(str(c), int(r["kept"]), int(r["missed"])) for c, r in table.iterrows()]
+        by_customer.sort(key=lambda t: (-t[2], t[0]))
+    missed_all = decided[decided["outcome"] == "missed"]
+    by_cause = [
+        (str(cause), int(n))
+        for cause, n in missed_all.groupby("cause").size().sort_values(ascending=False).items()
+    ]
+    by_cause.sort(key=lambda t: (-t[1], t[0]))
+    missed_week = this_week[this_week["outcome"] == "missed"].sort_values(["promised_on", "ref"])
+    return OnTime(
+        week=trailing[-1],
+        pending=int((this_week["outcome"] == "pending").sum()),
+        trailing=trailing,
+        by_customer=by_customer,
+        by_cause=by_cause,
+        missed=[
+            Missed(r.ref, r.customer, r.sku, int(r.qty), r.promised_on, r.cause)
+            for r in missed_week.itertuples(index=False)
+        ],
+    )
+
+
+def _lead_time(orders: pd.DataFrame, week_start: date) -> LeadTime:
+    first = week_start - timedelta(weeks=TRAILING_WEEKS - 1)
+    end = week_start + timedelta(weeks=1)
+    quoted = orders[orders["status"].isin(PROMISED_STATUSES) & orders["promised_on"].notna()].copy()
+    quoted = quoted[[first <= d < end for d in quoted["created_on"]]]
+    quoted["days"] = [
+        (p - c).days for p, c in zip(quoted["promised_on"], quoted["created_on"], strict=True)
+    ]
+    quoted["week"] = [monday(d) for d in quoted["created_on"]]
+    stats = quoted.groupby("week")["days"].agg(["mean", "count"]) if not quoted.empty else None
+    weekly: list[tuple[date, float | None, int]] = []
+    for k in range(TRAILING_WEEKS):
+        w = first + timedelta(weeks=k)
+        if stats is not None and w in stats.index:
+            weekly.append((w, float(stats.at[w, "mean"]), int(stats.at[w, "count"])))
+        else:
+            weekly.append((w, None, 0))
+    this = quoted[quoted["week"] == week_start]["days"]
+    before = quoted[quoted["week"] < week_start]["days"]
+    return LeadTime(
+        week_mean_days=float(this.mean()) if len(this) else None,
+        week_orders=int(len(this)),
+        previous_mean_days=float(before.mean()) if len(before) else None,
+        weekly=weekly,
+    )
+
+
+def _rush(orders: pd.DataFrame, week_start: date) -> list[str]:
+    end = week_start + timedelta(weeks=1)
+    rush = orders[orders["rush"].astype(bool) & orders["status"].isin(("held", *PROMISED_STATUSES))]
+    rush = rush[[week_start <= d < end for d in rush["created_on"]]].sort_values("ref")
+    return [
+        f"{r.ref} {r.customer}: {int(r.qty)} {r.sku}"
+        + (
+            f" for {r.promised_on:%a %d %b}"
+            if r.promised_on is not None and not pd.isna(r.promised_on)
+            else ""
+        )
+        for r in rush.itertuples(index=False)
+    ]
+
+
+def _requests_frame(session: Session) -> pd.DataFrame:
+    rows = session.execute(
+        sa.select(
+            CapacityRequestRow.id,
+            CapacityRequestRow.status,
+            CapacityRequestRow.created_at,
+            CapacityRequestRow.answered_at,
+        )
+    ).all()
+    return pd.DataFrame(
+        [tuple(r) for r in rows], columns=["id", "status", "created_at", "answered_at"]
+    )
+
+
+def _request_stats(requests: pd.DataFrame, week_start: date, tz: ZoneInfo) -> Requests:
+    end = week_start + timedelta(weeks=1)
+    created = [ts.astimezone(tz).date() for ts in requests["created_at"]]
+    week = requests[[week_start <= d < end for d in created]]
+    answered = week[week["answered_at"].notna()]
+    hours = pd.Series(
+        [
+            (a - c).total_seconds() / 3600
+            for a, c in zip(answered["answered_at"], answered["created_at"], strict=True)
+        ],
+        dtype="float64",
+    )
+    order = ("approved", "countered", "declined", "open")
+    by_outcome = {s: int((week["status"] == s).sum()) for s in order if (week["status"] == s).any()}
+    return Requests(
+        count=int(len(week)),
+        by_outcome=by_outcome,
+        median_response_hours=float(hours.median()) if len(hours) else None,
+        max_response_hours=float(hours.max()) if len(hours) else None,
+        still_open=int((week["status"] == "open").sum()),
+    )
+
+
+def _utilisation(plan: pd.DataFrame, weeks: list[date]) -> dict[str, dict[date, float]]:
+    if plan.empty:
+        return {}
+    frame = plan.copy()
+    frame["week"] = [monday(d) for d in frame["date"]]
+    frame = frame[frame["week"].isin(weeks)]
+    sums = frame.groupby(["work_center", "week"])[["capacity", "reserved"]].sum()
+    result: dict[str, dict[date, float]] = {}
+    for (code, week), row in sums.iterrows():
+        if row["capacity"] > 0:
+            result.setdefault(str(code), {})[week] = float(row["reserved"] / row["capacity"])
+    return dict(sorted(result.items()))
+
+
+def _leads_frame(session: Session) -> pd.DataFrame:
+    rows = session.execute(
+        sa.select(
+            LeadRow.id,
+            LeadRow.source,
+            LeadRow.status,
+            LeadRow.product_interest,
+            LeadRow.expected_qty,
+            LeadRow.expected_month,
+        )
+    ).all()
+    return pd.DataFrame(
+        [tuple(r) for r in rows],
+        columns=["id", "source", "status", "product_interest", "expected_qty", "expected_month"],
+    )
+
+
+def _routings_frame(session: Session) -> pd.DataFrame:
+    rows = session.execute(
+        sa.select(
+            ItemRow.sku,
+            RoutingOperationRow.work_center,
+            RoutingOperationRow.setup_hours,
+            RoutingOperationRow.run_hours_per_unit,
+        ).join(RoutingOperationRow, RoutingOperationRow.sku == ItemRow.sku, isouter=True)
+    ).all()
+    return pd.DataFrame(
+        [tuple(r) for r in rows],
+        columns=["sku", "work_center", "setup_hours", "run_hours_per_unit"],
+    )
+
+
+def match_sku(product_interest: str, skus: Sequence[str]) -> str | None:
+    """The sku `product_interest` names (the whole text or one of its words, any case)."""
+    by_upper = {s.upper(): s for s in skus}
+    text = product_interest.strip().upper()
+    if text in by_upper:
+        return by_upper[text]
+    for word in re.split(r"[\s,;/()]+", text):
+        if word in by_upper:
+            return by_upper[word]
+    return None
+
+
+def _pipeline(
+    leads: pd.DataFrame, routings: pd.DataFrame, plan: pd.DataFrame, today: date
+) -> tuple[list[PipelineLoad], int]:
+    this_month = today.replace(day=1)
+    open_leads = leads[
+        (leads["status"] == "open")
+        & leads["expected_qty"].notna()
+        & leads["expected_month"].notna()
+    ]
+    open_leads = open_leads[[m >= this_month for m in open_leads["expected_month"]]]
+    skus = sorted(set(routings["sku"]))
+    hours: dict[tuple[str, date], float] = {}
+    unmatched = 0
+    for lead in open_leads.itertuples(index=False):
+        sku = match_sku(str(lead.product_interest or ""), skus)
+        if sku is None:
+            unmatched += 1
+            continue
+        ops = routings[(routings["sku"] == sku) & routings["work_center"].notna()]
+        for op in ops.itertuples(index=False):
+            need = float(op.setup_hours) + float(op.run_hours_per_unit) * float(lead.expected_qty)
+            key = (str(op.work_center), lead.expected_month)
+            hours[key] = hours.get(key, 0.0) + need
+    if not hours:
+        return [], unmatched
+    frame = plan.copy()
+    frame["month"] = [d.replace(day=1) for d in frame["date"]]
+    monthly = frame.groupby(["work_center", "month"])[["capacity", "reserved"]].sum()
+    loads = []
+    for (code, month), need in sorted(hours.items()):
+        if (code, month) in monthly.index:
+            capacity = float(monthly.at[(code, month), "capacity"])
+            reserved = float(monthly.at[(code, month), "reserved"])
+        else:
+            capacity = reserved = 0.0
+        loads.append(PipelineLoad(code, month, capacity, reserved, need))
+    loads.sort(key=lambda p: (-(p.load or float("inf")), p.month, p.work_center))
+    return loads, unmatched
+
+
+def _followups_frame(session: Session) -> pd.DataFrame:
+    rows = session.execute(
+        sa.select(
+            LeadFollowupRow.id,
+            LeadRow.owner_slack_id,
+            LeadRow.status,
+            LeadFollowupRow.due_at,
+            LeadFollowupRow.snoozed_to,
+            LeadFollowupRow.done_at,
+        ).join(LeadRow, LeadRow.id == LeadFollowupRow.lead_id)
+    ).all()
+    return pd.DataFrame(
+        [tuple(r) for r in rows],
+        columns=["id", "owner", "lead_status", "due_at", "snoozed_to", "done_at"],
+    )
+
+
+def _followup_stats(
+    followups: pd.DataFrame, week_start: date, today: date, tz: ZoneInfo
+) -> Followups:
+    end = week_start + timedelta(weeks=1)
+    due_on = [ts.astimezone(tz).date() for ts in followups["due_at"]]
+    done_on = [None if pd.isna(ts) else ts.astimezone(tz).date() for ts in followups["done_at"]]
+    frame = followups.assign(due_on=due_on, done_on=done_on)
+    week = frame[[week_start <= d < end for d in frame["due_on"]]]
+    on_time = sum(
+        1 for d, f in zip(week["due_on"], week["done_on"], strict=True) if f is not None and f <= d
+    )
+    late = sum(
+        1 for d, f in zip(week["due_on"], week["done_on"], strict=True) if f is not None and f > d
+    )
+    still_open = int(sum(1 for f in week["done_on"] if f is None))
+    effective = [
+        (s if s is not None and not pd.isna(s) else d)
+        for s, d in zip(frame["snoozed_to"], frame["due_at"], strict=True)
+    ]
+    overdue = frame[
+        [
+            f is None and status == "open" and e.astimezone(tz).date() < today
+            for f, status, e in zip(frame["done_on"], frame["lead_status"], effective, strict=True)
+        ]
+    ]
+    by_owner = (
+        overdue.groupby("owner").size().sort_values(ascending=False)
+        if not overdue.empty
+        else pd.Series(dtype="int64")
+    )
+    overdue_by_owner = sorted(
+        ((str(o), int(n)) for o, n in by_owner.items()), key=lambda t: (-t[1], t[0])
+    )
+    return Followups(
+        due=int(len(week)),
+        on_time=on_time,
+        late=late,
+        open=still_open,
+        overdue_by_owner=overdue_by_owner,
+    )
+
+
+def _conversion(leads: pd.DataFrame) -> list[tuple[str, int, int, int]]:
+    if leads.empty:
+        return []
+    frame = leads.assign(source=[s or "(none)" for s in leads["source"]])
+    table = frame.groupby(["source", "status"]).size().unstack(fill_value=0)
+    out = []
+    for source, row in table.iterrows():
+        out.append(
+            (
+                str(source),
+                int(row.sum()),
+                int(row.get("won", 0)),
+                int(row.get("lost", 0)),
+            )
+        )
+    return sorted(out)
+
+
+# --- charts --------------------------------------------------------------------------------------
+
+
+def render_charts(digest: Digest) -> dict[str, bytes]:
+    """PNG bytes of the load heat map and the on-time trend, each 1200×600 px."""
+    return {"load.png": load_heatmap(digest), "on_time.png": on_time_trend(digest)}
+
+
+def _figure() -> Any:
+    from matplotlib.figure import Figure
+
+    width, height = CHART_SIZE_PX
+    return Figure(
+        figsize=(width / CHART_DPI, height / CHART_DPI), dpi=CHART_DPI, layout="constrained"
+    )
+
+
+def _png(figure: Any) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(figure)
+    buffer = io.BytesIO()
+    # No bbox_inches="tight": it would change the size.
+    figure.savefig(buffer, format="png", dpi=CHART_DPI)
+    return buffer.getvalue()
+
+
+def load_heatmap(digest: Digest) -> bytes:
+    """Work centers × the next weeks, coloured by load; each cell says its percentage."""
+    import numpy as np
+
+    figure = _figure()
+    axes = figure.add_subplot()
+    codes = list(digest.utilisation)
+    weeks = digest.load_weeks
+    if not codes:
+        axes.text(0.5, 0.5, "No capacity in the plan", ha="center", va="center", fontsize=16)
+        axes.set_axis_off()
+        return _png(figure)
+    values = np.array(
+        [[digest.utilisation[c].get(w, np.nan) for w in weeks] for c in codes], dtype=float
+    )
+    from matplotlib import colormaps
+
+    cmap = colormaps["RdYlGn_r"].with_extremes(bad="#dddddd")  # grey: no capacity that week
+    image = axes.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0.0, vmax=1.2, aspect="auto")
+    axes.set_xticks(range(len(weeks)), [f"{w:%d %b}" for w in weeks])
+    axes.set_yticks(range(len(codes)), codes)
+    axes.set_xlabel("week starting")
+    axes.set_title(f"Load by work center (reserved / capacity), from {weeks[0]:%d %b %Y}")
+    for i in range(len(codes)):
+        for j in range(len(weeks)):
+            value = values[i, j]
+            label = "–" if np.isnan(value) else f"{value:.0%}"
+            axes.text(j, i, label, ha="center", va="center", fontsize=10)
+    figure.colorbar(image, ax=axes, label="load")
+    return _png(figure)
+
+
+def on_time_trend(digest: Digest) -> bytes:
+    """On-time rate per week over the trailing weeks, with the counts behind it."""
+    figure = _figure()
+    axes = figure.add_subplot()
+    weeks = digest.on_time.trailing
+    labels = [f"{w.week:%d %b}" for w in weeks]
+    rates = [w.rate * 100 if w.rate is not None else 0.0 for w in weeks]
+    bars = axes.bar(
+        labels, rates, color=["#2e7d32" if (w.rate or 0) >= 0.9 else "#c62828" for w in weeks]
+    )
+    for bar, w in zip(bars, weeks, strict=True):
+        text = "no orders" if w.rate is None else f"{w.rate:.0%}\n{w.kept}/{w.kept + w.missed}"
+        axes.annotate(
+            text,
+            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            ha="center",
+            va="bottom",
+            fontsize=9,
+        )
+    axes.set_ylim(0, 115)
+    axes.set_ylabel("promises kept (%)")
+    axes.set_xlabel("week promised")
+    axes.set_title("On-time rate of promised orders")
+    return _png(figure)
+
+
+# --- posting -------------------------------------------------------------------------------------
+
+
+def post_digest(client: WebClient, channel: str, digest: Digest) -> str:
+    """Post the digest to `channel` and upload its charts in the message's thread; returns ts."""
+    posted = client.chat_postMessage(channel=channel, text=digest.text(), blocks=digest.blocks())
+    ts = str(posted["ts"])
+    if digest.charts:
+        client.files_upload_v2(
+            channel=str(posted["channel"]),
+            thread_ts=ts,
+            initial_comment=f"Charts for the {digest.title().lower()}",
+            file_uploads=[
+                {"filename": name, "content": data, "title": _chart_title(name)}
+                for name, data in digest.charts.items()
+            ],
+        )
+    return ts
+
+
+def enqueue_digest(session: Session, channel: str, digest: Digest) -> None:
+    """Put the digest and its charts in the outbox (in the caller's transaction)."""
+    enqueue(
+        session,
+        "digest",
+        {
+            "method": "chat_postMessage",
+            "args": {"channel": channel, "text": digest.text(), "blocks": digest.blocks()},
+        },
+    )
+    if digest.charts:
+        enqueue(
+            session,
+            "digest_charts",
+            {
+                "method": "files_upload_v2",
+                "args": {
+                    "channel": channel,
+                    "initial_comment": f"Charts for the {digest.title().lower()}",
+                    "file_uploads": [
+                        file_upload(name, data, title=_chart_title(name))
+                        for name, data in digest.charts.items()
+                    ],
+                },
+            },
+        )
+
+
+def _chart_title(name: str) -> str:
+    return {"load.png": "Load by work center", "on_time.png": "On-time trend"}.get(name, name)
