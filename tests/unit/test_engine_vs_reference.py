@@ -115,6 +115,16 @@ def compare_quotes(engine: Engine, reference: ReferencePlanner, action) -> None:
             f"quote {action}: {field} engine {getattr(mine, field)}, "
             f"reference {getattr(theirs, field)}"
         )
+    keeps_its_word(engine, mine)
+
+
+def keeps_its_word(engine: Engine, quote) -> None:
+    """What a quote offers, a hold gets: Q on `earliest`, `on_requested` on D' (not applied)."""
+    wanted = max(quote.requested, quote.as_of)
+    if quote.earliest is not None:
+        engine.place(quote.sku, quote.qty, quote.earliest, rush=quote.rush)
+    if quote.on_requested > 0:
+        engine.place(quote.sku, quote.on_requested, wanted, rush=quote.rush)
 
 
 def run(scenario: Scenario) -> None:
@@ -289,3 +299,16 @@ def test_thirty_tenths_of_an_hour_fit_in_three_hours() -> None:
         Action("hold", "X", 30, date(2026, 11, 24)),
         Action("quote", "X", 31, AS_OF),
     )))
+
+
+@pytest.mark.xfail(reason="DESIGN.md leaves a requested date beyond the horizon open (reference "
+                   "READING R13: nothing can be promised there); the engine answers "
+                   "on_requested = Q but refuses that hold", strict=False)
+def test_a_quote_beyond_the_horizon_offers_nothing_a_hold_would_refuse() -> None:
+    horizon = 30
+    beyond = AS_OF + timedelta(days=horizon + 4)
+    engine = Engine(WORKED, as_of=AS_OF, horizon_days=horizon)
+    quote = engine.quote("BRKT", 10, beyond)
+    assert quote.earliest is None
+    keeps_its_word(engine, quote)  # NotPromisable: beyond the 30-day horizon
+    assert quote.on_requested == 0
