@@ -95,14 +95,18 @@ class ButtonValue:
     ver: int | None = None
     split: tuple[Lot, ...] | None = None
     request: int | str | None = None
+    least: int | None = None
+    """The customer's flexibility: the least quantity they would accept on `wanted`."""
+    latest: date | None = None
+    """The customer's flexibility: the latest day they would accept."""
 
     def encode(self) -> str:
         data: dict[str, Any] = {}
-        for key in ("order", "request", "ver", "sku", "qty", "customer"):
+        for key in ("order", "request", "ver", "sku", "qty", "customer", "least"):
             value = getattr(self, key)
             if value is not None:
                 data[key] = value
-        for key in ("on", "wanted", "as_of"):
+        for key in ("on", "wanted", "as_of", "latest"):
             value = getattr(self, key)
             if value is not None:
                 data[key] = value.isoformat()
@@ -140,6 +144,8 @@ class ButtonValue:
             if split
             else None,
             request=data.get("request"),
+            least=data.get("least"),
+            latest=day("latest"),
         )
 
 
@@ -153,6 +159,8 @@ def quote_message(
     order_id: int | str | None = None,
     requester: str | None = None,
     version: int | None = None,
+    least_qty: int | None = None,
+    latest: date | None = None,
 ) -> dict[str, Any]:
     """A quote in planners' words, with its options and the buttons to act on it.
 
@@ -176,6 +184,8 @@ def quote_message(
         as_of=as_of,
         order=order_id,
         ver=version,
+        least=least_qty,
+        latest=latest,
     )
 
     # One section per option; an option's Hold button is its accessory, so that every block
@@ -707,3 +717,225 @@ def _confirm_cancel() -> dict[str, Any]:
 
 def _replace(value: ButtonValue, **changes: Any) -> ButtonValue:
     return dataclasses.replace(value, **changes)
+
+
+# --- operations' answers ------------------------------------------------------------------------
+
+OPS_OVERTIME_MODAL = "ops_overtime_modal"
+OPS_COUNTER_MODAL = "ops_counter_modal"
+OPS_DECLINE_MODAL = "ops_decline_modal"
+OVERTIME_BLOCK, OVERTIME_ACTION = "overtime", "overtime_lines"
+COUNTER_QTY_BLOCK, COUNTER_QTY_ACTION = "counter_qty", "counter_qty_input"
+COUNTER_ON_BLOCK, COUNTER_ON_ACTION = "counter_on", "counter_date"
+NOTE_BLOCK, NOTE_ACTION = "note", "note_input"
+REASON_BLOCK, REASON_ACTION = "reason", "reason_input"
+
+
+def _answer_modal(
+    callback_id: str,
+    title: str,
+    submit: str,
+    question: str,
+    blocks: list[dict[str, Any]],
+    private_metadata: str,
+) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": _plain_text(title),
+        "submit": _plain_text(submit),
+        "close": _plain_text("Back"),
+        "private_metadata": private_metadata,
+        "blocks": [_section(f"*{_escape(question)}*"), *blocks],
+    }
+
+
+def overtime_modal(*, question: str, suggestion: str, private_metadata: str) -> dict[str, Any]:
+    """Operations add overtime: one line per work center and day, the extra hours on that day."""
+    element = {
+        "type": "plain_text_input",
+        "action_id": OVERTIME_ACTION,
+        "multiline": True,
+        "initial_value": suggestion,
+        "placeholder": _plain_text("CNC Tue 24 Nov 4"),
+    }
+    return _answer_modal(
+        OPS_OVERTIME_MODAL,
+        "Approve with overtime",
+        "Approve",
+        question,
+        [
+            _input(OVERTIME_BLOCK, "Overtime hours", element),
+            _context(
+                "One line per work center and day: `WORK_CENTER DAY HOURS`, the hours added to "
+                "that day's capacity (e.g. `CNC 2026-11-24 4`). They are stored as calendar "
+                "exceptions, then the order is quoted again and held."
+            ),
+        ],
+        private_metadata,
+    )
+
+
+def counter_modal(
+    *, question: str, qty: int, on: date | None, private_metadata: str
+) -> dict[str, Any]:
+    """Operations offer another quantity or date; the bot holds it for the salesperson."""
+    qty_element: dict[str, Any] = {
+        "type": "number_input",
+        "action_id": COUNTER_QTY_ACTION,
+        "is_decimal_allowed": False,
+        "min_value": "1",
+        "initial_value": str(qty),
+    }
+    date_element: dict[str, Any] = {"type": "datepicker", "action_id": COUNTER_ON_ACTION}
+    if on is not None:
+        date_element["initial_date"] = on.isoformat()
+    note_element = {"type": "plain_text_input", "action_id": NOTE_ACTION, "multiline": True}
+    return _answer_modal(
+        OPS_COUNTER_MODAL,
+        "Counter-offer",
+        "Offer",
+        question,
+        [
+            _input(COUNTER_QTY_BLOCK, "Quantity you can make", qty_element),
+            _input(COUNTER_ON_BLOCK, "By", date_element),
+            _input(NOTE_BLOCK, "Note for sales", note_element, optional=True),
+        ],
+        private_metadata,
+    )
+
+
+def decline_modal(*, question: str, private_metadata: str) -> dict[str, Any]:
+    """Operations decline; the reason is required, sales need it to talk to the customer."""
+    element = {
+        "type": "plain_text_input",
+        "action_id": REASON_ACTION,
+        "multiline": True,
+        "min_length": 3,
+        "max_length": 500,
+    }
+    return _answer_modal(
+        OPS_DECLINE_MODAL,
+        "Decline",
+        "Decline",
+        question,
+        [_input(REASON_BLOCK, "Why not? (sales will tell the customer)", element)],
+        private_metadata,
+    )
+
+
+# --- App Home -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HomeOrder:
+    ref: str
+    qty: int
+    sku: str
+    customer: str
+    status: str
+    on: date | None
+    expires_at: datetime | None = None
+    order_id: int | None = None
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class HomeRequest:
+    request_id: int
+    question: str
+    requested_by: str
+    asked_at: datetime
+
+
+@dataclass(frozen=True)
+class HomeLoad:
+    work_center: str
+    reserved_hours: float
+    capacity_hours: float
+
+
+def home_view(
+    *,
+    role: str,
+    as_of: date,
+    quotes: Sequence[HomeOrder] = (),
+    holds: Sequence[HomeOrder] = (),
+    confirmed: Sequence[HomeOrder] = (),
+    requests: Sequence[HomeRequest] = (),
+    load: Sequence[HomeLoad] | None = None,
+) -> dict[str, Any]:
+    """The Home tab: a salesperson's quotes, holds and orders; operations' requests and load."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": _plain_text("promisebot")},
+        _context(f"You are {role} · planned as of {_day(as_of, None)}"),
+    ]
+    sales_side = role in ("sales", "manager", "admin")
+    ops_side = role in ("operations", "manager", "admin")
+    if sales_side:
+        blocks.append(_section("*Waiting for operations*"))
+        blocks += _order_lines(quotes, as_of, "No open questions to operations.", limit=8)
+        blocks.append(_section("*Holds* (they expire; confirm to keep them)"))
+        blocks += _order_lines(holds, as_of, "No holds.", limit=10)
+        blocks.append(_section("*Confirmed orders*"))
+        blocks += _order_lines(confirmed, as_of, "No confirmed orders.", limit=10)
+    if ops_side:
+        blocks.append({"type": "divider"})
+        blocks.append(_section("*Open capacity requests*"))
+        if requests:
+            for request in requests[:10]:
+                blocks.append(
+                    _section(
+                        f"#{request.request_id} {_escape(request.question)}\n"
+                        f"asked by <@{request.requested_by}> {_when(request.asked_at)}"
+                    )
+                )
+        else:
+            blocks.append(_context("No open requests."))
+        if load is not None:
+            blocks.append(_section("*This week's load by work center*"))
+            lines = []
+            for row in load:
+                share = row.reserved_hours / row.capacity_hours if row.capacity_hours else 0.0
+                bar = "█" * round(min(share, 1.0) * 10) + "░" * (10 - round(min(share, 1.0) * 10))
+                lines.append(
+                    f"`{row.work_center:<8}` {bar} {share:.0%} "
+                    f"({row.reserved_hours:.1f} of {row.capacity_hours:.1f} h)"
+                )
+            blocks.append(_section("\n".join(lines) if lines else "No work centers."))
+    return {"type": "home", "blocks": blocks[:100]}
+
+
+def _order_lines(
+    orders: Sequence[HomeOrder], as_of: date, empty: str, *, limit: int
+) -> list[dict[str, Any]]:
+    if not orders:
+        return [_context(empty)]
+    lines = []
+    for order in orders[:limit]:
+        text = f"*{order.ref}* {_who(order.qty, order.sku, order.customer)}"
+        if order.on is not None:
+            text += f" · {_day(order.on, as_of)}"
+        if order.status == "held" and order.expires_at is not None:
+            text += f" · expires {_when(order.expires_at)}"
+        lines.append(text)
+    more = len(orders) - limit
+    blocks = [_section("\n".join(lines))]
+    if more > 0:
+        blocks.append(_context(f"and {more} more"))
+    return blocks
+
+
+# --- admin --------------------------------------------------------------------------------------
+
+
+def roles_message(roles: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """Who has which role (everyone else is sales)."""
+    lines = [f"<@{user}>: {role}" for user, role in roles] or ["Nobody has a role yet."]
+    text = "Roles (everyone else is sales):\n" + "\n".join(lines)
+    return {"text": _plain(text), "blocks": [_section(_clip(text, _SECTION_TEXT))]}
+
+
+def info_message(text: str) -> dict[str, Any]:
+    """A short confirmation that something was done."""
+    return {"text": _plain(text), "blocks": [_section(_clip(text, _SECTION_TEXT))]}

@@ -1,0 +1,169 @@
+"""The Slack app assembled: a Bolt `App` with every listener, its services and its safety nets.
+
+    services = Services.create(settings, session_factory)
+    app = build_app(settings, services)
+
+Tests, the sandbox and `promisebot run` all build it this way. Listeners receive the services by
+parameter name (`orders`, `requests`, `users`, `deliveries`, `settings`): a middleware puts them
+on Bolt's context. Another middleware claims each request's delivery key (bot.dedupe) so that
+Slack's retries and double clicks act once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.dedupe import Deliveries, delivery_key
+from bot.orders import OrderService
+from bot.requests import CapacityRequestService
+from bot.users import UserService
+from handlers import admin, home, operations, orders
+from handlers.common import DELIVERY_KEY, release, safely
+
+log = logging.getLogger(__name__)
+
+LISTENER_MODULES = (orders, operations, home, admin)
+ONCE_ACTIONS = orders.ONCE_ACTIONS | operations.ONCE_ACTIONS
+SLACK_API_URL = "https://slack.com/api/"
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the listeners use, built once per process."""
+
+    orders: OrderService
+    requests: CapacityRequestService
+    users: UserService
+    deliveries: Deliveries
+
+    @classmethod
+    def create(
+        cls,
+        settings: Settings,
+        session_factory: sessionmaker[Session],
+        *,
+        clock: Callable[[], datetime] | None = None,
+        orders: OrderService | None = None,
+    ) -> Services:
+        orders = orders or OrderService(settings, session_factory, clock=clock)
+        users = UserService(settings, session_factory, clock=clock)
+        requests = CapacityRequestService(settings, session_factory, orders, users, clock=clock)
+        return cls(orders, requests, users, Deliveries(session_factory, clock=clock))
+
+    def as_context(self, settings: Settings) -> dict[str, Any]:
+        return {
+            "orders": self.orders,
+            "requests": self.requests,
+            "users": self.users,
+            "deliveries": self.deliveries,
+            "settings": settings,
+        }
+
+
+def web_client(settings: Settings) -> WebClient:
+    """A WebClient that retries rate limits (honouring Retry-After) and dropped connections."""
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url or SLACK_API_URL,
+        retry_handlers=[
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ConnectionErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def build_app(settings: Settings, services: Services) -> App:
+    """The Bolt app for `settings`, with every listener registered.
+
+    Over HTTP (no SLACK_APP_TOKEN) every request's signature is checked with
+    SLACK_SIGNING_SECRET. Listeners run after their ack (process_before_response=False), so
+    Slack gets its answer at once and the work happens after.
+    """
+    socket_mode = bool(settings.slack_app_token)
+    if not settings.slack_bot_token:
+        raise ValueError("SLACK_BOT_TOKEN is not set")
+    if not socket_mode and not settings.slack_signing_secret:
+        raise ValueError("SLACK_SIGNING_SECRET is not set (needed unless SLACK_APP_TOKEN is)")
+    services.users.seed_admins()
+    app = App(
+        client=web_client(settings),
+        signing_secret=settings.slack_signing_secret or "",
+        request_verification_enabled=not socket_mode,
+        process_before_response=False,
+        logger=logging.getLogger("promisebot.bolt"),
+    )
+    context_values = services.as_context(settings)
+
+    @app.middleware
+    def inject_services(context: BoltContext, next: Callable[[], None]) -> None:
+        context.update(context_values)
+        next()
+
+    @app.middleware
+    def act_once(
+        body: dict[str, Any],
+        context: BoltContext,
+        next: Callable[[], None],
+    ) -> BoltResponse | None:
+        key = delivery_key(body, ONCE_ACTIONS)
+        if key is None or services.deliveries.claim(key):
+            context[DELIVERY_KEY] = key
+            next()
+            return None
+        log.info("ignoring a repeated delivery: %s", key)
+        _tell_duplicate(body, context)
+        return BoltResponse(status=200, body="")
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any], context: BoltContext) -> None:
+        # Logged with the traceback; the claimed key is given back so a retry may try again.
+        log.exception("listener failed on %s: %s", body.get("type") or body.get("command"), error)
+        release(context)
+        respond = context.get("respond")
+        if respond is not None and context.get("response_url"):
+            safely(
+                respond,
+                response_type="ephemeral",
+                replace_original=False,
+                text=":warning: Something went wrong on promisebot's side; it is logged. "
+                "Please try again in a moment.",
+            )
+
+    for module in LISTENER_MODULES:
+        module.register(app)
+    return app
+
+
+def _tell_duplicate(body: dict[str, Any], context: BoltContext) -> None:
+    """Say why nothing happened the second time (only when a person is waiting)."""
+    respond = context.get("respond")
+    if respond is None or not context.get("response_url"):
+        return
+    if body.get("command"):
+        text = (
+            f"Slack delivered `{body['command']} {body.get('text', '')}` twice; "
+            "it was answered once, above."
+        )
+    else:
+        action = (body.get("actions") or [{}])[0]
+        label = ((action.get("text") or {}).get("text")) or action.get("action_id", "that")
+        text = f"You clicked “{label}” twice; it was done once. Nothing more was changed."
+    safely(respond, response_type="ephemeral", replace_original=False, text=text)
+
+
+def dispatch(app: App, request: BoltRequest) -> BoltResponse:
+    """Dispatch one request (used by the HTTP server and the benchmarks)."""
+    return app.dispatch(request)

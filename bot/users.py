@@ -1,0 +1,131 @@
+"""Who may do what: each Slack user's role (sales, operations, manager, admin), kept in `users`.
+
+Users nobody has given a role are salespeople; the Slack ids in PROMISEBOT_ADMINS are admins
+whatever the table says (so that a workspace can never lock itself out). An admin may do
+everything; a manager may also cancel anyone's order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Settings
+from bot.db.session import write_transaction
+from bot.db.tables import ROLES, AuditLogRow, UserRow
+from capacity.model import PlanningError
+
+DEFAULT_ROLE = "sales"
+
+_DOING = {
+    "operations": "answer capacity requests",
+    "manager": "do this",
+    "admin": "manage roles",
+    "sales": "do this",
+}
+
+
+class NotAllowed(PlanningError):
+    """The user's role (or not owning the order) does not allow the action; says which role does."""
+
+
+class UserService:
+    """Roles of Slack users, read and changed."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        session_factory: sessionmaker[Session],
+        *,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.sessions = session_factory
+        self.clock = clock or (lambda: datetime.now(UTC))
+
+    def seed_admins(self) -> None:
+        """Store the PROMISEBOT_ADMINS users as admins (once; later runs change nothing)."""
+        if not self.settings.admins:
+            return
+        with write_transaction(self.sessions) as session:
+            for user_id in self.settings.admins:
+                row = session.scalar(sa.select(UserRow).where(UserRow.slack_user_id == user_id))
+                if row is None:
+                    session.add(
+                        UserRow(slack_user_id=user_id, role="admin", created_at=self.clock())
+                    )
+                    _audit(session, "promisebot", user_id, {"role": "admin", "from": "settings"})
+                elif row.role != "admin":
+                    row.role = "admin"
+                    _audit(session, "promisebot", user_id, {"role": "admin", "from": "settings"})
+
+    def role(self, user_id: str) -> str:
+        if user_id in self.settings.admins:
+            return "admin"
+        with self.sessions() as session:
+            role = session.scalar(sa.select(UserRow.role).where(UserRow.slack_user_id == user_id))
+        return role or DEFAULT_ROLE
+
+    def roles(self) -> list[tuple[str, str]]:
+        """(slack user id, role) of everyone with a stored role, admins first."""
+        with self.sessions() as session:
+            rows = session.execute(sa.select(UserRow.slack_user_id, UserRow.role)).all()
+        stored = {user: role for user, role in rows}
+        for admin in self.settings.admins:
+            stored[admin] = "admin"
+        return sorted(stored.items(), key=lambda item: (ROLES.index(item[1]) * -1, item[0]))
+
+    def require(self, user_id: str, *roles: str, doing: str | None = None) -> str:
+        """The user's role if it is one of `roles` (admins always pass); else NotAllowed."""
+        role = self.role(user_id)
+        if role == "admin" or role in roles:
+            return role
+        wanted = " or ".join(roles)
+        what = doing or _DOING.get(roles[0], "do this")
+        raise NotAllowed(
+            f"Only {wanted} can {what}; you are {_article(role)} {role}. "
+            "An admin can change roles with `/promisebot role @you ROLE`."
+        )
+
+    def require_owner(self, user_id: str, owner: str | None, ref: str, doing: str) -> None:
+        """Only the order's owner, a manager or an admin may `doing` it."""
+        if owner is not None and owner == user_id:
+            return
+        role = self.role(user_id)
+        if role in ("manager", "admin"):
+            return
+        whose = f"<@{owner}>'s" if owner else "someone else's"
+        raise NotAllowed(f"Order {ref} is {whose}; only its owner or a manager can {doing} it.")
+
+    def set_role(self, actor: str, user_id: str, role: str) -> str:
+        """Give `user_id` the role `role` (admins only); returns the role they had."""
+        self.require(actor, "admin", doing="change roles")
+        role = role.strip().lower()
+        if role not in ROLES:
+            raise PlanningError(f"{role!r} is not a role; use one of {', '.join(ROLES)}.")
+        if user_id in self.settings.admins and role != "admin":
+            raise NotAllowed(
+                f"<@{user_id}> is an admin through PROMISEBOT_ADMINS; change that setting first."
+            )
+        with write_transaction(self.sessions) as session:
+            row = session.scalar(sa.select(UserRow).where(UserRow.slack_user_id == user_id))
+            before = row.role if row is not None else DEFAULT_ROLE
+            if row is None:
+                row = UserRow(slack_user_id=user_id, role=role, created_at=self.clock())
+                session.add(row)
+            row.role = role
+            _audit(session, actor, user_id, {"role": role, "was": before})
+        return before
+
+
+def _audit(session: Session, actor: str, user_id: str, detail: dict[str, str]) -> None:
+    session.add(
+        AuditLogRow(actor=actor, action="role", entity="user", entity_id=user_id, detail=detail)
+    )
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"

@@ -1,0 +1,69 @@
+"""`/promisebot`: roles (`/promisebot role @user ROLE`, admins only) and help."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+
+from bot.db.tables import ROLES
+from bot.users import UserService
+from capacity.model import PlanningError
+from handlers import blocks
+from handlers.common import refuse
+
+COMMAND = "/promisebot"
+USAGE = (
+    "`/promisebot role @user ROLE` gives someone a role (admins only; ROLE is "
+    + ", ".join(ROLES)
+    + "). `/promisebot roles` lists them. `/promisebot whoami` tells you yours. "
+    "Quotes: `/promise QTY SKU [for CUSTOMER] [by DATE]`."
+)
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
+
+
+def register(app: App) -> None:
+    app.command(COMMAND)(promisebot_command)
+
+
+def promisebot_command(
+    ack: Ack,
+    command: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
+    users: UserService,
+) -> None:
+    ack()
+    words = (command.get("text") or "").split()
+    actor = command["user_id"]
+    verb = words[0].lower() if words else "help"
+    try:
+        if verb == "role":
+            if len(words) != 3:
+                raise PlanningError(f"Write `/promisebot role @user ROLE`. {USAGE}")
+            target = _user(words[1])
+            was = users.set_role(actor, target, words[2])
+            role = words[2].strip().lower()
+            respond(
+                response_type="ephemeral",
+                **blocks.info_message(f":white_check_mark: <@{target}> is now {role} (was {was})."),
+            )
+        elif verb == "roles":
+            users.require(actor, "manager", doing="list roles")
+            respond(response_type="ephemeral", **blocks.roles_message(users.roles()))
+        elif verb == "whoami":
+            respond(
+                response_type="ephemeral", **blocks.info_message(f"You are {users.role(actor)}.")
+            )
+        else:
+            respond(response_type="ephemeral", **blocks.info_message(USAGE))
+    except PlanningError as error:
+        refuse(context, respond, error)
+
+
+def _user(word: str) -> str:
+    match = _MENTION.match(word.strip())
+    if match is None:
+        raise PlanningError(f"{word!r} is not a person; mention them, like `@sam`.")
+    return match.group(1) or match.group(2)

@@ -1,0 +1,77 @@
+"""What every listener shares: refusing politely, and telling people without crashing.
+
+A refusal answers the user (ephemeral: only they see it) with what is wrong, and gives back the
+delivery key the app claimed for the request, so that the refusal leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from handlers import blocks
+
+log = logging.getLogger(__name__)
+
+DELIVERY_KEY = "delivery_key"
+"""The context key under which the app's dedupe middleware leaves the request's claimed key."""
+
+
+def release(context: BoltContext) -> None:
+    """Give back the key claimed for this request: it changed nothing."""
+    key = context.get(DELIVERY_KEY)
+    deliveries = context.get("deliveries")
+    if key and deliveries is not None:
+        deliveries.release(key)
+        context[DELIVERY_KEY] = None
+
+
+def refuse(
+    context: BoltContext,
+    respond: Callable[..., Any] | None,
+    reason: Exception | str,
+    *,
+    message: dict[str, Any] | None = None,
+    client: WebClient | None = None,
+    user: str | None = None,
+    channel: str | None = None,
+) -> None:
+    """Tell the user (only them) why nothing happened, and forget the request."""
+    release(context)
+    shown = message or blocks.error_message(str(reason))
+    if respond is not None and context.get("response_url"):
+        try:
+            respond(response_type="ephemeral", replace_original=False, **shown)
+            return
+        except Exception:  # a response_url can expire (30 min); fall back to an ephemeral post
+            log.warning("respond() failed for a refusal; posting it instead", exc_info=True)
+    if client is not None and user is not None:
+        if channel:
+            safely(client.chat_postEphemeral, channel=channel, user=user, **shown)
+        else:
+            safely(client.chat_postMessage, channel=user, **shown)
+
+
+def safely(method: Callable[..., Any], **kwargs: Any) -> Any:
+    """Call a Web API method; log a failure (after slack_sdk's retries) instead of raising."""
+    try:
+        return method(**kwargs)
+    except SlackApiError as error:
+        log.error(
+            "Slack %s failed: %s",
+            getattr(method, "__name__", "call"),
+            error.response.get("error"),
+        )
+    except Exception:
+        log.exception("Slack %s failed", getattr(method, "__name__", "call"))
+    return None
+
+
+def user_id(body: dict[str, Any]) -> str:
+    user = body.get("user") or {}
+    return str(user.get("id") or body.get("user_id") or "")

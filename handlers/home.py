@@ -1,0 +1,93 @@
+"""The App Home tab: a salesperson's quotes, holds and orders; operations' requests and load."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.orders import OrderService, OrderView
+from bot.requests import CapacityRequestService
+from bot.users import UserService
+from handlers import blocks
+from handlers.common import safely
+
+
+def register(app: App) -> None:
+    app.event("app_home_opened")(home_opened)
+
+
+def home_opened(
+    event: dict[str, Any],
+    client: WebClient,
+    orders: OrderService,
+    requests: CapacityRequestService,
+    users: UserService,
+) -> None:
+    if event.get("tab", "home") != "home":
+        return
+    publish_home(client, event["user"], orders=orders, requests=requests, users=users)
+
+
+def publish_home(
+    client: WebClient,
+    user: str,
+    *,
+    orders: OrderService,
+    requests: CapacityRequestService,
+    users: UserService,
+) -> None:
+    """Draw the user's Home tab for their role."""
+    role = users.role(user)
+    today = orders.today()
+    mine = orders.orders(owner=user, statuses=["quoted", "held", "confirmed"])
+    holds = sorted(
+        (o for o in mine if o.status == "held"),
+        key=lambda o: (o.expires_at is None, o.expires_at, o.id),
+    )
+    load = None
+    open_requests: list[blocks.HomeRequest] = []
+    if role in ("operations", "manager", "admin"):
+        open_requests = [
+            blocks.HomeRequest(r.id, r.question, r.requested_by, r.created_at)
+            for r in requests.open_requests()
+        ]
+        load = _week_load(orders, today)
+    view = blocks.home_view(
+        role=role,
+        as_of=today,
+        quotes=[_home(o) for o in mine if o.status == "quoted"],
+        holds=[_home(o) for o in holds],
+        confirmed=[_home(o) for o in mine if o.status == "confirmed"],
+        requests=open_requests,
+        load=load,
+    )
+    safely(client.views_publish, user_id=user, view=view)
+
+
+def _home(order: OrderView) -> blocks.HomeOrder:
+    return blocks.HomeOrder(
+        ref=order.ref,
+        qty=order.qty,
+        sku=order.sku,
+        customer=order.customer,
+        status=order.status,
+        on=order.promised_on or order.requested_on,
+        expires_at=order.expires_at,
+        order_id=order.id,
+        version=order.version,
+    )
+
+
+def _week_load(orders: OrderService, today: Any) -> list[blocks.HomeLoad]:
+    """Reserved and capacity hours per work center over the seven days from today."""
+    end = (today + timedelta(days=6)).isoformat()
+    totals: dict[str, list[float]] = {}
+    for row in orders.plan(today)["load"]:
+        if row["date"] <= end:
+            entry = totals.setdefault(row["work_center"], [0.0, 0.0])
+            entry[0] += row["reserved"]
+            entry[1] += row["capacity"]
+    return [blocks.HomeLoad(code, r, c) for code, (r, c) in sorted(totals.items())]

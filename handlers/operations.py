@@ -1,0 +1,343 @@
+"""Operations answer capacity requests: rush reserve, overtime, a counter-offer, or decline.
+
+Each answer updates the request in the operations channel in place, replies in its thread, and
+tells the salesperson by DM (with the order held for them when the answer was yes).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date, timedelta
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.orders import OrderService
+from bot.requests import (
+    AlreadyAnswered,
+    Answer,
+    BadOvertime,
+    CapacityRequestService,
+    Overtime,
+    RequestView,
+)
+from bot.users import UserService
+from capacity.engine import format_day
+from capacity.model import NotPromisable, PlanningError
+from handlers import blocks
+from handlers.common import refuse, release, safely, user_id
+from handlers.parsing import PromiseSyntaxError, parse_day
+
+log = logging.getLogger(__name__)
+
+ONCE_ACTIONS = frozenset({blocks.OPS_APPROVE_RUSH})
+"""Buttons whose second click must not act again; the others open a form, harmless twice."""
+
+
+def register(app: App) -> None:
+    app.action(blocks.OPS_APPROVE_RUSH)(approve_rush_clicked)
+    app.action(blocks.OPS_APPROVE_OVERTIME)(open_answer_form)
+    app.action(blocks.OPS_COUNTER)(open_answer_form)
+    app.action(blocks.OPS_DECLINE)(open_answer_form)
+    app.view(blocks.OPS_OVERTIME_MODAL)(overtime_submitted)
+    app.view(blocks.OPS_COUNTER_MODAL)(counter_submitted)
+    app.view(blocks.OPS_DECLINE_MODAL)(decline_submitted)
+
+
+def approve_rush_clicked(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    requests: CapacityRequestService,
+    orders: OrderService,
+) -> None:
+    """Release the rush reserve for the request: the order is held on the earliest rush day."""
+    ack()
+    value = blocks.ButtonValue.decode(action["value"])
+    user = user_id(body)
+    try:
+        answer = requests.approve_rush(str(value.request), actor=user)
+    except AlreadyAnswered as error:
+        refuse(context, respond, error)
+        show_answer(client, error.request, orders.today())
+        return
+    except PlanningError as error:
+        refuse(context, respond, error)
+        return
+    publish_answer(client, answer, orders.today())
+
+
+def open_answer_form(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    requests: CapacityRequestService,
+    users: UserService,
+    orders: OrderService,
+) -> None:
+    """Overtime, Counter-offer and Decline ask for details in a form first."""
+    ack()
+    value = blocks.ButtonValue.decode(action["value"])
+    user = user_id(body)
+    try:
+        users.require(user, "operations")
+        request = requests.request(str(value.request))
+        if request.status != "open":
+            raise AlreadyAnswered(request)
+    except AlreadyAnswered as error:
+        refuse(context, respond, error)
+        show_answer(client, error.request, orders.today())
+        return
+    except PlanningError as error:
+        refuse(context, respond, error)
+        return
+    metadata = json.dumps({"request": request.id})
+    kind = action["action_id"]
+    if kind == blocks.OPS_APPROVE_OVERTIME:
+        view = blocks.overtime_modal(
+            question=request.question,
+            suggestion=_overtime_suggestion(request, requests, orders),
+            private_metadata=metadata,
+        )
+    elif kind == blocks.OPS_COUNTER:
+        quote = requests.quote_for(request)
+        view = blocks.counter_modal(
+            question=request.question,
+            qty=request.qty,
+            on=quote.earliest,
+            private_metadata=metadata,
+        )
+    else:
+        view = blocks.decline_modal(question=request.question, private_metadata=metadata)
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def overtime_submitted(
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    requests: CapacityRequestService,
+    orders: OrderService,
+) -> None:
+    """Store the overtime, quote again and hold; what does not work stays in the form."""
+    text = _value(view, blocks.OVERTIME_BLOCK, blocks.OVERTIME_ACTION) or ""
+    try:
+        overtime = parse_overtime(text, today=orders.today())
+        answer = requests.approve_overtime(
+            _request_id(view), actor=user_id(body), overtime=overtime
+        )
+    except (BadOvertime, NotPromisable, PlanningError) as error:
+        release(context)
+        ack(response_action="errors", errors={blocks.OVERTIME_BLOCK: _short(error)})
+        return
+    ack()
+    publish_answer(client, answer, orders.today())
+
+
+def counter_submitted(
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    requests: CapacityRequestService,
+    orders: OrderService,
+) -> None:
+    """Offer another quantity or day: it is held for the salesperson if the plan can keep it."""
+    raw_qty = (_value(view, blocks.COUNTER_QTY_BLOCK, blocks.COUNTER_QTY_ACTION) or "").strip()
+    raw_on = _value(view, blocks.COUNTER_ON_BLOCK, blocks.COUNTER_ON_ACTION, "selected_date")
+    note = (_value(view, blocks.NOTE_BLOCK, blocks.NOTE_ACTION) or "").strip() or None
+    errors: dict[str, str] = {}
+    qty = int(raw_qty) if raw_qty.isdigit() and int(raw_qty) > 0 else None
+    if qty is None:
+        errors[blocks.COUNTER_QTY_BLOCK] = "A whole number of at least 1."
+    on = date.fromisoformat(raw_on) if raw_on else None
+    if on is None:
+        errors[blocks.COUNTER_ON_BLOCK] = "Pick the day you can make it by."
+    if not errors:
+        assert qty is not None and on is not None
+        try:
+            answer = requests.counter(
+                _request_id(view), actor=user_id(body), qty=qty, on=on, note=note
+            )
+        except NotPromisable as error:
+            errors[blocks.COUNTER_ON_BLOCK] = _short(error)
+        except PlanningError as error:
+            errors[blocks.COUNTER_QTY_BLOCK] = _short(error)
+    if errors:
+        release(context)
+        ack(response_action="errors", errors=errors)
+        return
+    ack()
+    publish_answer(client, answer, orders.today())
+
+
+def decline_submitted(
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    requests: CapacityRequestService,
+    orders: OrderService,
+) -> None:
+    """Decline with a reason; the salesperson gets it by DM."""
+    reason = _value(view, blocks.REASON_BLOCK, blocks.REASON_ACTION) or ""
+    try:
+        answer = requests.decline(_request_id(view), actor=user_id(body), reason=reason)
+    except PlanningError as error:
+        release(context)
+        ack(response_action="errors", errors={blocks.REASON_BLOCK: _short(error)})
+        return
+    ack()
+    publish_answer(client, answer, orders.today())
+
+
+# --- telling everyone ---------------------------------------------------------------------------
+
+
+def show_answer(client: WebClient, request: RequestView, as_of: date) -> None:
+    """Draw the request as answered (no buttons) in place, e.g. after a click on a stale one."""
+    if request.status == "open" or not (request.channel_id and request.message_ts):
+        return
+    safely(
+        client.chat_update,
+        channel=request.channel_id,
+        ts=request.message_ts,
+        **_answered(request, as_of, None),
+    )
+
+
+def publish_answer(client: WebClient, answer: Answer, as_of: date) -> None:
+    """Update the request in place, reply in its thread, and DM the salesperson."""
+    request, order = answer.request, answer.order
+    answered = _answered(request, as_of, order)
+    if request.channel_id and request.message_ts:
+        safely(client.chat_update, channel=request.channel_id, ts=request.message_ts, **answered)
+        safely(
+            client.chat_postMessage,
+            channel=request.channel_id,
+            thread_ts=request.message_ts,
+            text=f"<@{request.requested_by}> {answered['text']}",
+        )
+    dm = safely(client.conversations_open, users=request.requested_by)
+    channel = dm["channel"]["id"] if dm else request.requested_by
+    if order is not None:
+        message = blocks.order_status_message(
+            order_id=order.id,
+            sku=order.sku,
+            qty=order.qty,
+            customer=order.customer,
+            on=order.promised_on or order.requested_on,
+            status="held",
+            as_of=as_of,
+            held_until=order.expires_at,
+            by=request.answered_by,
+            reason=_said(request, order.qty, order.promised_on, as_of),
+            version=order.version,
+        )
+    else:
+        message = blocks.info_message(
+            f":no_entry: <@{request.answered_by}> declined request #{request.id}: "
+            f"*{request.question}*\nReason: {request.answer_note}"
+        )
+    safely(client.chat_postMessage, channel=channel, **message)
+
+
+def _answered(request: RequestView, as_of: date, order: Any) -> dict[str, Any]:
+    kind = {"rush": "rush", "overtime": "overtime", "counter": "counter"}.get(
+        request.answer_kind or "", "decline"
+    )
+    return blocks.answered_request_message(
+        request_id=request.id,
+        sku=request.sku,
+        qty=request.qty,
+        customer=request.customer,
+        wanted=request.wanted,
+        as_of=as_of,
+        answer=kind,  # type: ignore[arg-type]
+        answered_by=request.answered_by or "",
+        promised_qty=order.qty if order is not None else request.counter_qty,
+        promised_on=order.promised_on if order is not None else request.counter_on,
+        reason=request.answer_note,
+    )
+
+
+def _said(request: RequestView, qty: int, on: date | None, as_of: date) -> str:
+    when = format_day(on, as_of) if on else "a later day"
+    if request.answer_kind == "rush":
+        return f"Operations approved request #{request.id} with the rush reserve: {qty} on {when}."
+    if request.answer_kind == "overtime":
+        return f"Operations approved request #{request.id} with overtime: {qty} on {when}."
+    note = f" Note: {request.answer_note}" if request.answer_note else ""
+    return f"Operations offered {qty} on {when} instead (request #{request.id}).{note}"
+
+
+# --- reading the forms --------------------------------------------------------------------------
+
+
+def parse_overtime(text: str, *, today: date) -> list[Overtime]:
+    """Lines of `WORK_CENTER DAY HOURS` (e.g. `CNC Tue 24 Nov 4`, `CNC 2026-11-24 4`)."""
+    found = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        words = line.replace(",", " ").split()
+        if not words:
+            continue
+        if len(words) < 3:
+            raise BadOvertime(f"Line {number}: write `WORK_CENTER DAY HOURS`, like `CNC Fri 4`.")
+        try:
+            hours = float(words[-1].lower().removesuffix("h"))
+        except ValueError:
+            raise BadOvertime(f"Line {number}: {words[-1]!r} is not a number of hours.") from None
+        try:
+            on = parse_day(" ".join(words[1:-1]), today=today)
+        except PromiseSyntaxError as error:
+            raise BadOvertime(f"Line {number}: {error.problem}.") from None
+        found.append(Overtime(words[0], on, hours))
+    if not found:
+        raise BadOvertime("Add at least one line: `WORK_CENTER DAY HOURS`.")
+    return found
+
+
+def _overtime_suggestion(
+    request: RequestView, requests: CapacityRequestService, orders: OrderService
+) -> str:
+    """A starting point: 2 extra hours on the bottleneck on each workday until the wanted day."""
+    quote = requests.quote_for(request)
+    code = quote.constraint.code if quote.constraint.kind == "capacity" else None
+    if not code:
+        return ""
+    today = orders.today()
+    lines = []
+    day = today
+    while day <= max(request.wanted, today) and len(lines) < 5:
+        if day.weekday() < 5:
+            lines.append(f"{code} {day.isoformat()} 2")
+        day += timedelta(days=1)
+    return "\n".join(lines)
+
+
+def _value(view: dict[str, Any], block: str, action: str, key: str = "value") -> Any:
+    return ((view.get("state") or {}).get("values") or {}).get(block, {}).get(action, {}).get(key)
+
+
+def _request_id(view: dict[str, Any]) -> str:
+    try:
+        return str(json.loads(view.get("private_metadata") or "{}")["request"])
+    except (json.JSONDecodeError, KeyError, TypeError):
+        raise PlanningError("This form lost track of its request; open it again.") from None
+
+
+def _short(error: Exception) -> str:
+    text = str(error)
+    return text if len(text) <= 280 else text[:279] + "…"

@@ -1,0 +1,504 @@
+"""Sales in Slack: `/promise`, the promise form, and the buttons of a quote or an order.
+
+`/promise QTY SKU [for CUSTOMER] [by DATE]` answers with a quote (only the salesperson sees it);
+`/promise` alone, the global shortcut and the message shortcut open the promise form. A quote's
+buttons hold, confirm, ask operations or dismiss; an order's buttons confirm or cancel it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.orders import OrderService, OrderView, StaleOrder
+from bot.requests import CapacityRequestService
+from bot.users import UserService
+from capacity.engine import format_day
+from capacity.model import BadQuantity, NotPromisable, PlanningError, UnknownSku
+from handlers import blocks
+from handlers.common import refuse, release, safely, user_id
+from handlers.parsing import (
+    QTY_BLOCK,
+    SKU_ACTION,
+    SKU_BLOCK,
+    ModalInputError,
+    PromiseSyntaxError,
+    parse_promise,
+    parse_promise_modal,
+)
+
+log = logging.getLogger(__name__)
+
+PROMISE_COMMAND = "/promise"
+PROMISE_SHORTCUT = "promise_shortcut"
+PROMISE_FROM_MESSAGE = "promise_from_message"
+ONCE_ACTIONS = frozenset({blocks.HOLD, blocks.CONFIRM, blocks.ASK_OPS, blocks.CANCEL})
+"""Buttons whose second click must not act again (see bot.dedupe.delivery_key)."""
+
+
+def register(app: App) -> None:
+    app.command(PROMISE_COMMAND)(promise_command)
+    app.shortcut(PROMISE_SHORTCUT)(promise_shortcut)
+    app.shortcut(PROMISE_FROM_MESSAGE)(promise_from_message)
+    app.options(SKU_ACTION)(sku_options)
+    app.view(blocks.PROMISE_MODAL)(promise_submitted)
+    app.action(blocks.HOLD)(hold_clicked)
+    app.action(blocks.CONFIRM)(confirm_clicked)
+    app.action(blocks.CANCEL)(cancel_clicked)
+    app.action(blocks.ASK_OPS)(ask_ops_clicked)
+
+
+# --- /promise and the form ----------------------------------------------------------------------
+
+
+def promise_command(
+    ack: Ack,
+    command: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    orders: OrderService,
+) -> None:
+    """`/promise QTY SKU [for CUSTOMER] [by DATE]`: reply with a quote and its options."""
+    ack()
+    text = (command.get("text") or "").strip()
+    user = command["user_id"]
+    if not text:
+        release(context)  # opening a form changes nothing; a retry may open it again
+        _open_form(client, command["trigger_id"], orders, channel=command.get("channel_id"))
+        return
+    try:
+        request = parse_promise(text, today=orders.today())
+        quote = orders.quote(request.sku, request.qty, request.due or orders.today())
+    except PromiseSyntaxError as error:
+        refuse(context, respond, error, message=blocks.usage_message(error))
+        return
+    except PlanningError as error:
+        refuse(context, respond, error)
+        return
+    respond(**blocks.quote_message(quote, customer=request.customer, requester=user))
+
+
+def promise_shortcut(
+    ack: Ack, shortcut: dict[str, Any], client: WebClient, orders: OrderService
+) -> None:
+    """The global shortcut: open the promise form; the quote comes by DM."""
+    ack()
+    _open_form(client, shortcut["trigger_id"], orders, channel=None)
+
+
+def promise_from_message(
+    ack: Ack, shortcut: dict[str, Any], client: WebClient, orders: OrderService
+) -> None:
+    """The message shortcut: open the form, filled in from "40 BRKT" in the message if found."""
+    ack()
+    prefill: dict[str, Any] = {}
+    text = (shortcut.get("message") or {}).get("text") or ""
+    for qty, word in re.findall(r"\b(\d{1,7})\s*(?:x\s*)?([A-Za-z][A-Za-z0-9._/-]*)", text):
+        try:
+            sku = orders.resolve_sku(word)
+        except UnknownSku:
+            continue
+        prefill = {"qty": int(qty), "sku": sku}
+        break
+    channel = (shortcut.get("channel") or {}).get("id")
+    _open_form(client, shortcut["trigger_id"], orders, channel=channel, **prefill)
+
+
+def _open_form(
+    client: WebClient,
+    trigger_id: str,
+    orders: OrderService,
+    *,
+    channel: str | None,
+    **prefill: Any,
+) -> None:
+    # Slack expires a trigger_id after 3 s: open a loading view at once, then fill it in.
+    metadata = json.dumps({"channel": channel} if channel else {})
+    opened = client.views_open(
+        trigger_id=trigger_id,
+        view=blocks.promise_modal(loading=True, private_metadata=metadata),
+    )
+    view = opened["view"]
+    sku = prefill.get("sku")
+    label = None
+    if sku:
+        label = next((f"{s} — {n}" for s, n in orders.search_items(sku, 5) if s == sku), sku)
+    full = blocks.promise_modal(
+        sku=sku,
+        sku_label=label,
+        qty=prefill.get("qty"),
+        wanted=orders.today(),
+        private_metadata=metadata,
+    )
+    safely(client.views_update, view_id=view["id"], hash=view.get("hash"), view=full)
+
+
+def sku_options(ack: Ack, payload: dict[str, Any], orders: OrderService) -> None:
+    """The form's SKU typeahead: items whose SKU or name contains what was typed."""
+    found = orders.search_items(payload.get("value") or "", 100)
+    ack(
+        options=[
+            {
+                "text": {"type": "plain_text", "text": _clip(f"{sku} — {name}" if name else sku)},
+                "value": sku,
+            }
+            for sku, name in found
+        ]
+    )
+
+
+def promise_submitted(
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    orders: OrderService,
+) -> None:
+    """The form was sent: errors stay in the form; a quote goes where the form was opened."""
+    user = user_id(body)
+    try:
+        asked = parse_promise_modal(view["state"]["values"], today=orders.today())
+        request = asked.request
+        quote = orders.quote(request.sku, request.qty, request.due or orders.today())
+    except ModalInputError as error:
+        release(context)
+        ack(response_action="errors", errors=error.errors)
+        return
+    except UnknownSku as error:
+        release(context)
+        ack(response_action="errors", errors={SKU_BLOCK: str(error)})
+        return
+    except BadQuantity as error:
+        release(context)
+        ack(response_action="errors", errors={QTY_BLOCK: str(error)})
+        return
+    ack()
+    message = blocks.quote_message(
+        quote,
+        customer=request.customer,
+        requester=user,
+        least_qty=asked.least_qty,
+        latest=asked.latest,
+    )
+    channel = _metadata(view).get("channel")
+    posted = channel and safely(client.chat_postEphemeral, channel=channel, user=user, **message)
+    if posted:
+        return
+    safely(client.chat_postMessage, channel=user, **message)
+
+
+# --- a quote's and an order's buttons -----------------------------------------------------------
+
+
+def hold_clicked(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
+    orders: OrderService,
+) -> None:
+    """Hold what the quote offered: all of it, the part that fits the wanted day, or the split."""
+    ack()
+    _book(body, action, respond, context, orders, confirm=False)
+
+
+def confirm_clicked(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
+    orders: OrderService,
+    users: UserService,
+) -> None:
+    """Confirm a held order (its owner or a manager), or confirm straight from a quote."""
+    ack()
+    value = blocks.ButtonValue.decode(action["value"])
+    if value.order is None:
+        _book(body, action, respond, context, orders, confirm=True)
+        return
+    user = user_id(body)
+    try:
+        order = orders.order(value.order)
+        users.require_owner(user, order.owner, order.ref, "confirm")
+        order = orders.confirm(order.id, actor=user, version=value.ver)
+    except StaleOrder as error:
+        _stale(context, respond, error, orders)
+        return
+    except NotPromisable as error:
+        refuse(context, respond, error, message=_refused_with_quote(error, value, user))
+        return
+    except PlanningError as error:
+        refuse(context, respond, error)
+        return
+    respond(replace_original=True, **_status(order, orders, by=user))
+
+
+def cancel_clicked(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
+    orders: OrderService,
+    users: UserService,
+) -> None:
+    """Cancel an order (its owner or a manager), or put away a quote nobody wants."""
+    ack()
+    value = blocks.ButtonValue.decode(action["value"])
+    if value.order is None:
+        release(context)
+        respond(delete_original=True)
+        return
+    user = user_id(body)
+    try:
+        order = orders.order(value.order)
+        users.require_owner(user, order.owner, order.ref, "cancel")
+        order = orders.cancel(order.id, actor=user, version=value.ver)
+    except StaleOrder as error:
+        _stale(context, respond, error, orders)
+        return
+    except PlanningError as error:
+        refuse(context, respond, error)
+        return
+    respond(replace_original=True, **_status(order, orders, by=user))
+
+
+def ask_ops_clicked(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    orders: OrderService,
+    requests: CapacityRequestService,
+) -> None:
+    """Ask operations, in their channel, whether they can make what the customer wants."""
+    ack()
+    value = blocks.ButtonValue.decode(action["value"])
+    user = user_id(body)
+    if _stale_quote(context, respond, value, orders, user):
+        return
+    assert value.sku is not None and value.qty is not None and value.wanted is not None
+    try:
+        request, quote = requests.ask(
+            value.sku,
+            value.qty,
+            value.wanted,
+            customer=value.customer,
+            requester=user,
+            least_qty=value.least,
+            latest_on=value.latest,
+        )
+    except PlanningError as error:
+        refuse(context, respond, error)
+        return
+    message = blocks.capacity_request_message(
+        quote,
+        request_id=request.id,
+        customer=request.customer,
+        requester=user,
+        least_qty=value.least,
+        latest=value.latest,
+    )
+    try:
+        posted = client.chat_postMessage(channel=requests.settings.ops_channel, **message)
+    except SlackApiError as error:
+        requests.withdraw(request.id)
+        refuse(
+            context,
+            respond,
+            f"Could not post in the operations channel ({error.response.get('error')}); "
+            "nothing was asked. Try again in a moment.",
+        )
+        return
+    requests.posted(request.id, posted["channel"], posted["ts"])
+    respond(
+        replace_original=True,
+        **blocks.info_message(
+            f":speech_balloon: Asked operations in <#{posted['channel']}>: "
+            f"*{request.question}* (request #{request.id}, order {request.order_ref}). "
+            "Their answer comes here by DM."
+        ),
+    )
+
+
+# --- pieces -------------------------------------------------------------------------------------
+
+
+def _book(
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
+    orders: OrderService,
+    *,
+    confirm: bool,
+) -> None:
+    value = blocks.ButtonValue.decode(action["value"])
+    user = user_id(body)
+    if _stale_quote(context, respond, value, orders, user):
+        return
+    assert value.sku is not None and value.qty is not None and value.on is not None
+    try:
+        if value.split:
+            held = _hold_split(orders, value, user)
+        else:
+            held = [
+                orders.hold(
+                    value.sku,
+                    value.qty,
+                    value.on,
+                    customer=value.customer or "",
+                    owner=user,
+                    least_qty=value.least,
+                    latest_on=value.latest,
+                    confirm=confirm,
+                    actor=user,
+                )
+            ]
+    except NotPromisable as error:
+        refuse(context, respond, error, message=_refused_with_quote(error, value, user))
+        return
+    except PlanningError as error:
+        if not value.customer and "customer" in str(error):
+            error = PlanningError(
+                f"Name the customer to hold an order: `/promise {value.qty} {value.sku} for "
+                "CUSTOMER`."
+            )
+        refuse(context, respond, error)
+        return
+    messages = [_status(order, orders, by=user) for order in held]
+    if len(messages) == 1:
+        respond(replace_original=True, **messages[0])
+    else:
+        respond(
+            replace_original=True,
+            text=" ".join(m["text"] for m in messages),
+            blocks=[b for m in messages for b in m["blocks"]],
+        )
+
+
+def _hold_split(orders: OrderService, value: blocks.ButtonValue, user: str) -> list[OrderView]:
+    """Hold each lot of a split; if a later lot no longer fits, give back the earlier ones."""
+    assert value.split is not None and value.sku is not None
+    held: list[OrderView] = []
+    try:
+        for lot in value.split:
+            held.append(
+                orders.hold(
+                    value.sku,
+                    lot.qty,
+                    lot.on,
+                    customer=value.customer or "",
+                    owner=user,
+                    least_qty=value.least,
+                    latest_on=value.latest,
+                    actor=user,
+                )
+            )
+    except PlanningError:
+        for order in held:
+            orders.cancel(order.id, actor=user)
+        raise
+    return held
+
+
+def _stale_quote(
+    context: BoltContext,
+    respond: Respond,
+    value: blocks.ButtonValue,
+    orders: OrderService,
+    user: str,
+) -> bool:
+    """A quote planned on an earlier day: answer with today's quote instead of acting on it."""
+    today = orders.today()
+    if value.as_of is None or value.as_of == today:
+        return False
+    assert value.sku is not None and value.qty is not None
+    text = (
+        f"This quote was planned as of {format_day(value.as_of, today)}; the plan has moved on "
+        "since. Here is today's quote; nothing was held."
+    )
+    try:
+        quote = orders.quote(value.sku, value.qty, max(value.wanted or today, today))
+    except PlanningError:
+        refuse(context, respond, text)
+        return True
+    fresh = blocks.quote_message(
+        quote,
+        customer=value.customer,
+        requester=user,
+        least_qty=value.least,
+        latest=value.latest,
+    )
+    refuse(context, respond, text, message=_prefixed(text, fresh))
+    return True
+
+
+def _refused_with_quote(
+    error: NotPromisable, value: blocks.ButtonValue, user: str
+) -> dict[str, Any]:
+    fresh = blocks.quote_message(
+        error.quote,
+        customer=value.customer,
+        requester=user,
+        least_qty=value.least,
+        latest=value.latest,
+    )
+    return _prefixed(f"{error} Nothing was held; here is the quote as it stands now.", fresh)
+
+
+def _prefixed(text: str, message: dict[str, Any]) -> dict[str, Any]:
+    warning = blocks.error_message(text)
+    return {
+        "text": f"{text} {message['text']}",
+        "blocks": (warning["blocks"] + message["blocks"])[:50],
+    }
+
+
+def _stale(context: BoltContext, respond: Respond, error: StaleOrder, orders: OrderService) -> None:
+    """The order changed since the message was drawn: show where it stands now."""
+    refuse(context, respond, error)
+    current = _status(error.order, orders)
+    safely(respond, replace_original=True, **current)
+
+
+def _status(order: OrderView, orders: OrderService, *, by: str | None = None) -> dict[str, Any]:
+    on = order.promised_on or order.requested_on
+    status = order.status if order.status != "quoted" else "at_risk"
+    return blocks.order_status_message(
+        order_id=order.id,
+        sku=order.sku,
+        qty=order.qty,
+        customer=order.customer,
+        on=on,
+        status=status,  # type: ignore[arg-type]
+        as_of=orders.today(),
+        held_until=order.expires_at,
+        by=by,
+        reason=order.at_risk_reason,
+        version=order.version,
+    )
+
+
+def _metadata(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _clip(text: str, limit: int = 75) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

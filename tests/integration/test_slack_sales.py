@@ -1,0 +1,69 @@
+"""Sales in Slack, over signed HTTP requests to the real app: quotes, holds, refusals, repeats."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from bot.db.tables import OrderRow
+from handlers import blocks
+from tests.slack_harness import (
+    SALES,
+    SALES_CHANNEL,
+    World,
+    eventually,
+    world_fixture,  # noqa: F401 - the `world` fixture
+)
+
+
+def orders_in(world: World) -> list[tuple[str, str, int, str]]:
+    with world.db.session_factory() as session:
+        rows = session.execute(
+            sa.select(OrderRow.sku, OrderRow.status, OrderRow.qty, OrderRow.owner_slack_id)
+        ).all()
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def test_promise_answers_with_a_quote_its_options_and_buttons(world: World) -> None:
+    reply, response = world.command("40 BRKT for Acme by 2026-11-25")
+    assert (reply.status, reply.body) == (200, "")
+
+    quote = world.answer(response)
+    assert quote.ephemeral_to == SALES
+    assert quote.text.startswith("40 BRKT for Acme: earliest for all 40 is Wed 9 Dec")
+    assert "25 on Wed 25 Nov" in quote.text
+    assert "split 25 on Wed 25 Nov, 15 on Fri 4 Dec" in quote.text
+    shown = str(quote.blocks)
+    assert "SHEET: purchase lead time 10 days" in shown
+    for action_id in (blocks.HOLD, blocks.CONFIRM, blocks.ASK_OPS, blocks.CANCEL):
+        assert world.buttons(quote, action_id)
+    world.assert_blocks_valid()
+
+
+def test_holding_then_confirming_then_cancelling_from_the_buttons(world: World) -> None:
+    quote = world.promise("20 BRKT for Acme by Wed 25 Nov")
+    assert quote.text == "20 BRKT for Acme: can ship all 20 on Wed 25 Nov"
+
+    reply, response = world.click(quote, blocks.HOLD)
+    assert reply.status == 200
+    held = eventually(
+        lambda: (
+            world.slack.message(SALES_CHANNEL, quote.ts).edited
+            and world.slack.message(SALES_CHANNEL, quote.ts)
+        )
+    )
+    assert held.text == "Held: 20 BRKT for Acme on Wed 25 Nov"
+    assert orders_in(world) == [("BRKT", "held", 20, SALES)]
+
+    world.click(held, blocks.CONFIRM)
+    confirmed = eventually(
+        lambda: (
+            (m := world.slack.message(SALES_CHANNEL, quote.ts)).text.startswith("Confirmed") and m
+        )
+    )
+    assert confirmed.text == "Confirmed: 20 BRKT for Acme, ships Wed 25 Nov"
+    assert orders_in(world) == [("BRKT", "confirmed", 20, SALES)]
+
+    world.click(confirmed, blocks.CANCEL)
+    eventually(lambda: world.slack.message(SALES_CHANNEL, quote.ts).text.startswith("Cancel"))
+    assert orders_in(world) == [("BRKT", "cancelled", 20, SALES)]
+    world.assert_blocks_valid()
