@@ -1,0 +1,738 @@
+"""Sales leads and their follow-ups: due in the owner's working hours, reminded once, counted.
+
+A follow-up is due at 09:00 on a working day in its owner's time zone (the Slack `tz` stored on
+the user, else the factory's). Reminders go out only in the owner's working hours (Mon–Fri,
+09:00–18:00 local), never at night or on a weekend, and each (follow-up, owner, due time) is
+reminded once (`bot.scheduler.send_once`). Snoozing moves the due time and reminds again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from bot.config import Settings
+from bot.db.session import write_transaction
+from bot.db.tables import AuditLogRow, CustomerRow, LeadFollowupRow, LeadRow, UserRow
+from bot.outbox import enqueue
+from bot.scheduler import send_once
+
+Clock = Callable[[], datetime]
+
+WORKDAY_START = time(9, 0)
+WORKDAY_END = time(18, 0)
+MORNING = (time(8, 0), time(11, 0))
+"""When the overdue list goes out, owner-local (a window, so a missed run still sends it)."""
+DEFAULT_FOLLOW_UP_DAYS = 3
+
+
+class LeadError(ValueError):
+    """Something about a lead a user can fix; the message says what."""
+
+
+class LeadNotFound(LeadError):
+    pass
+
+
+class LeadSyntaxError(LeadError):
+    """`/lead` text that cannot be read; the message shows the usage."""
+
+
+@dataclass(frozen=True)
+class FollowupView:
+    id: int
+    lead_id: int
+    customer: str
+    owner: str
+    note: str
+    due_at: datetime
+    """When it is due now (after any snooze)."""
+    original_due_at: datetime
+    done_at: datetime | None
+    reminded_at: datetime | None
+    product_interest: str = ""
+
+    @property
+    def done(self) -> bool:
+        return self.done_at is not None
+
+
+@dataclass(frozen=True)
+class LeadView:
+    id: int
+    customer: str
+    owner: str
+    source: str
+    product_interest: str
+    expected_qty: int | None
+    expected_month: date | None
+    note: str
+    status: str
+    created_at: datetime
+    next_followup: FollowupView | None
+
+
+@dataclass(frozen=True)
+class LeadReminder:
+    followup: FollowupView
+    key: str
+
+
+@dataclass(frozen=True)
+class SourceConversion:
+    source: str
+    leads: int
+    won: int
+    lost: int
+    open: int
+
+    @property
+    def rate(self) -> float | None:
+        """Won as a share of all leads from the source (None when there are none)."""
+        return self.won / self.leads if self.leads else None
+
+
+class LeadService:
+    """Leads, their follow-ups, and the reminders about them."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        session_factory: sessionmaker[Session],
+        *,
+        clock: Clock | None = None,
+    ) -> None:
+        self.settings = settings
+        self.sessions = session_factory
+        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+
+    # ------------------------------------------------------------------ changes
+
+    def create(
+        self,
+        customer: str,
+        owner: str,
+        note: str = "",
+        *,
+        follow_up_on: date | None = None,
+        follow_up_in_days: int | None = None,
+        source: str = "",
+        product_interest: str = "",
+        expected_qty: int | None = None,
+        expected_month: date | None = None,
+        actor: str | None = None,
+    ) -> LeadView:
+        """A new open lead and its first follow-up, due 09:00 owner-local on a working day.
+
+        The follow-up day is `follow_up_on`, else today + `follow_up_in_days` (default 3) in the
+        owner's time zone; a weekend day moves to the Monday after.
+        """
+        customer = customer.strip()
+        if not customer:
+            raise LeadError("Name the customer the lead is for.")
+        if not owner:
+            raise LeadError("A lead needs an owner.")
+        if expected_qty is not None and expected_qty < 1:
+            raise LeadError(f"The expected quantity must be at least 1, not {expected_qty}.")
+        now = self.clock()
+        with write_transaction(self.sessions) as session:
+            tz = self._tz(session, owner)
+            today = now.astimezone(tz).date()
+            if follow_up_on is None:
+                days = DEFAULT_FOLLOW_UP_DAYS if follow_up_in_days is None else follow_up_in_days
+                if days < 0:
+                    raise LeadError("Follow up in a number of days from today, not before it.")
+                follow_up_on = today + timedelta(days=days)
+            elif follow_up_on < today:
+                raise LeadError(f"{follow_up_on:%a %d %b %Y} is in the past.")
+            lead = LeadRow(
+                customer=_customer(session, customer),
+                owner_slack_id=owner,
+                source=source.strip(),
+                product_interest=product_interest.strip(),
+                expected_qty=expected_qty,
+                expected_month=expected_month.replace(day=1) if expected_month else None,
+                note=note.strip(),
+                status="open",
+                created_at=now,
+            )
+            session.add(lead)
+            session.flush()
+            session.add(LeadFollowupRow(lead_id=lead.id, due_at=working_start(follow_up_on, tz)))
+            _audit(session, actor or owner, "lead.create", lead.id, {"customer": customer})
+            session.flush()
+            session.refresh(lead)
+            return self._lead_view(session, lead)
+
+    def done(
+        self, followup_id: int, *, actor: str | None = None, next_on: date | None = None
+    ) -> FollowupView:
+        """Mark a follow-up done (twice is harmless); `next_on` schedules the next one."""
+        now = self.clock()
+        with write_transaction(self.sessions) as session:
+            row = self._followup(session, followup_id)
+            if row.done_at is None:
+                row.done_at = now
+                _audit(session, actor or row.lead.owner_slack_id, "lead.followup_done", row.lead_id)
+            if next_on is not None:
+                tz = self._tz(session, row.lead.owner_slack_id)
+                session.add(LeadFollowupRow(lead_id=row.lead_id, due_at=working_start(next_on, tz)))
+            session.flush()
+            return _followup_view(row)
+
+    def snooze(
+        self, followup_id: int, days: int | str, *, actor: str | None = None
+    ) -> FollowupView:
+        """Move a follow-up to 09:00 owner-local `days` days from today, or "next week" (Monday).
+
+        It is reminded again when the new time comes.
+        """
+        now = self.clock()
+        with write_transaction(self.sessions) as session:
+            row = self._followup(session, followup_id)
+            if row.done_at is not None:
+                raise LeadError("That follow-up is already done.")
+            tz = self._tz(session, row.lead.owner_slack_id)
+            today = now.astimezone(tz).date()
+            if isinstance(days, str):
+                if days.strip().lower().replace("_", " ") != "next week":
+                    raise LeadError(f"Snooze for a number of days or 'next week', not {days!r}.")
+                day = today + timedelta(days=7 - today.weekday())
+            else:
+                if days < 1:
+                    raise LeadError("Snooze for at least one day.")
+                day = today + timedelta(days=days)
+            row.snoozed_to = working_start(day, tz)
+            row.reminded_at = None
+            _audit(
+                session,
+                actor or row.lead.owner_slack_id,
+                "lead.followup_snooze",
+                row.lead_id,
+                {"to": row.snoozed_to.isoformat()},
+            )
+            session.flush()
+            return _followup_view(row)
+
+    def reassign(self, lead_id: int, new_owner: str, *, actor: str | None = None) -> LeadView:
+        """Give the lead to `new_owner`; open follow-ups keep their day at 09:00 in the new
+        owner's time zone and remind the new owner."""
+        if not new_owner:
+            raise LeadError("Name the new owner.")
+        with write_transaction(self.sessions) as session:
+            lead = session.get(LeadRow, lead_id)
+            if lead is None:
+                raise LeadNotFound(f"There is no lead {lead_id}.")
+            old_tz = self._tz(session, lead.owner_slack_id)
+            new_tz = self._tz(session, new_owner)
+            previous = lead.owner_slack_id
+            lead.owner_slack_id = new_owner
+            for followup in lead.followups:
+                if followup.done_at is not None:
+                    continue
+                followup.due_at = working_start(followup.due_at.astimezone(old_tz).date(), new_tz)
+                if followup.snoozed_to is not None:
+                    day = followup.snoozed_to.astimezone(old_tz).date()
+                    followup.snoozed_to = working_start(day, new_tz)
+                followup.reminded_at = None
+            _audit(
+                session,
+                actor or previous,
+                "lead.reassign",
+                lead.id,
+                {"from": previous, "to": new_owner},
+            )
+            session.flush()
+            return self._lead_view(session, lead)
+
+    def close(self, lead_id: int, status: str, *, actor: str | None = None) -> LeadView:
+        """Mark a lead `won` or `lost`; its open follow-ups stop reminding."""
+        if status not in ("won", "lost", "open"):
+            raise LeadError(f"A lead is won, lost or open, not {status!r}.")
+        with write_transaction(self.sessions) as session:
+            lead = session.get(LeadRow, lead_id)
+            if lead is None:
+                raise LeadNotFound(f"There is no lead {lead_id}.")
+            lead.status = status
+            _audit(session, actor or lead.owner_slack_id, f"lead.{status}", lead.id)
+            session.flush()
+            return self._lead_view(session, lead)
+
+    # ------------------------------------------------------------------ questions
+
+    def lead(self, lead_id: int) -> LeadView:
+        with self.sessions() as session:
+            lead = session.get(LeadRow, lead_id)
+            if lead is None:
+                raise LeadNotFound(f"There is no lead {lead_id}.")
+            return self._lead_view(session, lead)
+
+    def followup(self, followup_id: int) -> FollowupView:
+        with self.sessions() as session:
+            return _followup_view(self._followup(session, followup_id))
+
+    def due_reminders(self, now: datetime) -> list[LeadReminder]:
+        """Open follow-ups due by `now`, not yet reminded, whose owner is at work now."""
+        with self.sessions() as session:
+            return [
+                LeadReminder(_followup_view(row), _reminder_key(row))
+                for row in self._due_rows(session, now)
+            ]
+
+    def overdue(self, owner: str | None, now: datetime) -> list[FollowupView]:
+        """Open follow-ups whose due day (owner-local) is before today, oldest first."""
+        with self.sessions() as session:
+            return [_followup_view(row) for row in self._overdue_rows(session, owner, now)]
+
+    def conversion_by_source(self) -> list[SourceConversion]:
+        """Leads per source and how many were won, lost or are still open."""
+        with self.sessions() as session:
+            rows = session.execute(
+                sa.select(LeadRow.source, LeadRow.status, sa.func.count())
+                .group_by(LeadRow.source, LeadRow.status)
+                .order_by(LeadRow.source)
+            ).all()
+        counts: dict[str, dict[str, int]] = {}
+        for source, status, count in rows:
+            counts.setdefault(source or "(none)", {})[status] = int(count)
+        return [
+            SourceConversion(
+                source,
+                sum(by.values()),
+                by.get("won", 0),
+                by.get("lost", 0),
+                by.get("open", 0),
+            )
+            for source, by in sorted(counts.items())
+        ]
+
+    # ------------------------------------------------------------------ reminders (jobs)
+
+    def queue_reminders(
+        self,
+        now: datetime,
+        render: Callable[[FollowupView], dict[str, Any]] | None = None,
+    ) -> int:
+        """Put a DM in the outbox for each follow-up `due_reminders(now)` finds, once each."""
+        render = render or reminder_message
+        queued = 0
+        with write_transaction(self.sessions) as session:
+            for row in self._due_rows(session, now):
+                view = _followup_view(row)
+                if send_once(session, _reminder_key(row)):
+                    enqueue(
+                        session,
+                        "lead_reminder",
+                        {"method": "chat_postMessage", "args": render(view)},
+                    )
+                    queued += 1
+                row.reminded_at = now
+        return queued
+
+    def queue_overdue_lists(
+        self,
+        now: datetime,
+        render: Callable[[str, list[FollowupView]], dict[str, Any]] | None = None,
+    ) -> int:
+        """In each owner's working-day morning, DM them their overdue follow-ups, once a day."""
+        render = render or overdue_message
+        queued = 0
+        with write_transaction(self.sessions) as session:
+            by_owner: dict[str, list[FollowupView]] = {}
+            for row in self._overdue_rows(session, None, now):
+                by_owner.setdefault(row.lead.owner_slack_id, []).append(_followup_view(row))
+            for owner, followups in by_owner.items():
+                local = now.astimezone(self._tz(session, owner))
+                if local.weekday() >= 5 or not MORNING[0] <= local.time() < MORNING[1]:
+                    continue
+                if send_once(session, f"lead-overdue:{owner}:{local.date().isoformat()}"):
+                    enqueue(
+                        session,
+                        "lead_overdue",
+                        {"method": "chat_postMessage", "args": render(owner, followups)},
+                    )
+                    queued += 1
+        return queued
+
+    # ------------------------------------------------------------------ internals
+
+    def _tz(self, session: Session, owner: str) -> ZoneInfo:
+        name = session.scalar(sa.select(UserRow.tz).where(UserRow.slack_user_id == owner))
+        return user_timezone(name, self.settings.tzinfo)
+
+    def _open_followups(self, session: Session) -> sa.Select[tuple[LeadFollowupRow]]:
+        return (
+            sa.select(LeadFollowupRow)
+            .join(LeadRow)
+            .where(LeadFollowupRow.done_at.is_(None), LeadRow.status == "open")
+            .options(selectinload(LeadFollowupRow.lead).selectinload(LeadRow.customer))
+        )
+
+    def _due_rows(self, session: Session, now: datetime) -> list[LeadFollowupRow]:
+        due = sa.func.coalesce(LeadFollowupRow.snoozed_to, LeadFollowupRow.due_at)
+        rows = session.scalars(
+            self._open_followups(session)
+            .where(LeadFollowupRow.reminded_at.is_(None), due <= now)
+            .order_by(due, LeadFollowupRow.id)
+        ).all()
+        zones: dict[str, ZoneInfo] = {}
+        found = []
+        for row in rows:
+            owner = row.lead.owner_slack_id
+            tz = zones.get(owner) or zones.setdefault(owner, self._tz(session, owner))
+            if in_working_hours(now, tz):
+                found.append(row)
+        return found
+
+    def _overdue_rows(
+        self, session: Session, owner: str | None, now: datetime
+    ) -> list[LeadFollowupRow]:
+        due = sa.func.coalesce(LeadFollowupRow.snoozed_to, LeadFollowupRow.due_at)
+        query = self._open_followups(session).where(due <= now).order_by(due, LeadFollowupRow.id)
+        if owner is not None:
+            query = query.where(LeadRow.owner_slack_id == owner)
+        zones: dict[str, ZoneInfo] = {}
+        found = []
+        for row in session.scalars(query):
+            who = row.lead.owner_slack_id
+            tz = zones.get(who) or zones.setdefault(who, self._tz(session, who))
+            if _effective_due(row).astimezone(tz).date() < now.astimezone(tz).date():
+                found.append(row)
+        return found
+
+    def _followup(self, session: Session, followup_id: int) -> LeadFollowupRow:
+        row = session.get(LeadFollowupRow, followup_id)
+        if row is None:
+            raise LeadNotFound(f"There is no follow-up {followup_id}.")
+        return row
+
+    def _lead_view(self, session: Session, lead: LeadRow) -> LeadView:
+        open_ups = [f for f in lead.followups if f.done_at is None]
+        nxt = min(open_ups, key=_effective_due, default=None)
+        return LeadView(
+            id=lead.id,
+            customer=lead.customer.name,
+            owner=lead.owner_slack_id,
+            source=lead.source,
+            product_interest=lead.product_interest,
+            expected_qty=lead.expected_qty,
+            expected_month=lead.expected_month,
+            note=lead.note,
+            status=lead.status,
+            created_at=lead.created_at,
+            next_followup=_followup_view(nxt) if nxt is not None else None,
+        )
+
+
+# --- time ----------------------------------------------------------------------------------------
+
+
+def user_timezone(name: str | None, fallback: ZoneInfo) -> ZoneInfo:
+    """The user's Slack time zone, or `fallback` when unknown or not a zone name."""
+    if not name:
+        return fallback
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return fallback
+
+
+def working_day(day: date) -> date:
+    """`day`, or the Monday after it when it falls on a weekend."""
+    return day + timedelta(days=(7 - day.weekday()) % 7) if day.weekday() >= 5 else day
+
+
+def working_start(day: date, tz: ZoneInfo) -> datetime:
+    """09:00 in `tz` on `day` (a weekend day moves to Monday), as a UTC datetime."""
+    return datetime.combine(working_day(day), WORKDAY_START, tzinfo=tz).astimezone(UTC)
+
+
+def in_working_hours(moment: datetime, tz: ZoneInfo) -> bool:
+    """Mon–Fri, 09:00–18:00 in `tz`."""
+    local = moment.astimezone(tz)
+    return local.weekday() < 5 and WORKDAY_START <= local.time() < WORKDAY_END
+
+
+def _effective_due(row: LeadFollowupRow) -> datetime:
+    return row.snoozed_to or row.due_at
+
+
+def _reminder_key(row: LeadFollowupRow) -> str:
+    due = _effective_due(row).astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+    return f"lead-followup:{row.id}:{row.lead.owner_slack_id}:{due}"
+
+
+# --- rows and views ------------------------------------------------------------------------------
+
+
+def _customer(session: Session, name: str) -> CustomerRow:
+    row = session.scalar(sa.select(CustomerRow).where(CustomerRow.name == name))
+    if row is None:
+        row = CustomerRow(name=name)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def _followup_view(row: LeadFollowupRow) -> FollowupView:
+    lead = row.lead
+    return FollowupView(
+        id=row.id,
+        lead_id=row.lead_id,
+        customer=lead.customer.name,
+        owner=lead.owner_slack_id,
+        note=lead.note,
+        due_at=_effective_due(row),
+        original_due_at=row.due_at,
+        done_at=row.done_at,
+        reminded_at=row.reminded_at,
+        product_interest=lead.product_interest,
+    )
+
+
+def _audit(
+    session: Session, actor: str, action: str, lead_id: int, detail: dict[str, Any] | None = None
+) -> None:
+    session.add(
+        AuditLogRow(
+            actor=actor,
+            action=action,
+            entity="lead",
+            entity_id=str(lead_id),
+            detail=detail or {},
+        )
+    )
+
+
+# --- messages (plain Block Kit; the Slack handlers may render their own) -------------------------
+
+
+def reminder_message(followup: FollowupView) -> dict[str, Any]:
+    """chat.postMessage arguments: a DM to the owner with Done, Snooze, Reassign, Quote it."""
+    what = f"Follow up with *{_escape(followup.customer)}*"
+    if followup.note:
+        what += f": {_escape(followup.note)}"
+    value = str(followup.id)
+    return {
+        "channel": followup.owner,
+        "text": f"Follow up with {followup.customer}"
+        + (f": {followup.note}" if followup.note else ""),
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": what[:3000]}},
+            {
+                "type": "actions",
+                "block_id": f"lead_followup_{followup.id}",
+                "elements": [
+                    _button("Done", "lead_followup_done", value, style="primary"),
+                    _button("Snooze 1 day", "lead_followup_snooze_1", f"{value}:1"),
+                    _button("Snooze 3 days", "lead_followup_snooze_3", f"{value}:3"),
+                    _button("Next week", "lead_followup_snooze_next_week", f"{value}:next week"),
+                    {
+                        "type": "users_select",
+                        "action_id": "lead_reassign",
+                        "placeholder": {"type": "plain_text", "text": "Reassign"},
+                    },
+                    _button("Quote it", "lead_quote", str(followup.lead_id)),
+                ],
+            },
+        ],
+    }
+
+
+def overdue_message(owner: str, followups: list[FollowupView]) -> dict[str, Any]:
+    """chat.postMessage arguments: the owner's overdue follow-ups, oldest first."""
+    lines = [
+        f"• *{_escape(f.customer)}*, due {f.due_at:%a %d %b}"
+        + (f": {_escape(f.note)}" if f.note else "")
+        for f in followups[:40]
+    ]
+    if len(followups) > 40:
+        lines.append(f"… and {len(followups) - 40} more")
+    count = len(followups)
+    title = f"{count} overdue lead follow-up{'s' * (count != 1)}"
+    return {
+        "channel": owner,
+        "text": title,
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*"}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)[:3000]}},
+        ],
+    }
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text},
+        "action_id": action_id,
+        "value": value,
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# --- /lead ---------------------------------------------------------------------------------------
+
+LEAD_USAGE = "/lead CUSTOMER [— note] [follow up in N days | on DATE]"
+
+
+@dataclass(frozen=True)
+class LeadRequest:
+    customer: str
+    note: str = ""
+    follow_up_on: date | None = None
+    follow_up_in_days: int | None = None
+
+
+_FOLLOW_UP = re.compile(r"(?:^|\s)follow[\s-]*up\s+(?P<when>.+)$", re.IGNORECASE)
+_IN_DAYS = re.compile(r"^in\s+(?P<n>-?\d+)\s+(?P<unit>days?|weeks?|working\s+days?)$", re.I)
+_NOTE_SPLIT = re.compile(r"\s*(?:—|–|--|:|\s-\s)\s*")
+_MONTHS = {
+    name: index
+    for index, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_WEEKDAYS = {
+    name: index
+    for index, names in enumerate(
+        [
+            ("mon", "monday"),
+            ("tue", "tues", "tuesday"),
+            ("wed", "wednesday"),
+            ("thu", "thur", "thurs", "thursday"),
+            ("fri", "friday"),
+            ("sat", "saturday"),
+            ("sun", "sunday"),
+        ]
+    )
+    for name in names
+}
+
+
+def parse_lead(text: str, today: date) -> LeadRequest:
+    """Read `/lead CUSTOMER [— note] [follow up in N days | on DATE]`.
+
+    The note follows an em dash (or `--`, ` - `, `:`). DATE is `2026-12-15`, `Dec 15`,
+    `15 Dec`, a weekday (`Friday`: the next one), `tomorrow` or `next week` (Monday).
+    Raises LeadSyntaxError saying what is wrong, with the usage.
+    """
+    text = " ".join((text or "").split())
+    if not text:
+        raise LeadSyntaxError(f"Name the customer. Usage: `{LEAD_USAGE}`")
+    follow_up_on: date | None = None
+    in_days: int | None = None
+    matches = list(_FOLLOW_UP.finditer(text))
+    if matches:
+        match = matches[-1]
+        when = match.group("when").strip().rstrip(".")
+        # "follow up with Jo about the price" is part of the note, not a date
+        if when.lower().startswith(("in ", "on ")) or parse_day(when, today) is not None:
+            text = text[: match.start()].strip()
+            follow_up_on, in_days = _parse_when(when, today)
+    parts = _NOTE_SPLIT.split(text, maxsplit=1)
+    customer = parts[0].strip().strip(",")
+    note = parts[1].strip().rstrip(",;").strip() if len(parts) > 1 else ""
+    if not customer:
+        raise LeadSyntaxError(f"Name the customer before the note. Usage: `{LEAD_USAGE}`")
+    if len(customer) > 200:
+        raise LeadSyntaxError("That customer name is too long (200 characters at most).")
+    return LeadRequest(customer, note, follow_up_on, in_days)
+
+
+def _parse_when(when: str, today: date) -> tuple[date | None, int | None]:
+    lowered = when.lower()
+    days = _IN_DAYS.match(lowered)
+    if days:
+        n = int(days.group("n"))
+        if n < 1:
+            raise LeadSyntaxError(f"Follow up in at least 1 day, not {n}.")
+        if n > 3650:
+            raise LeadSyntaxError(f"{n} is too far ahead to follow up.")
+        return None, n * 7 if days.group("unit").startswith("week") else n
+    if lowered.startswith("in "):
+        raise LeadSyntaxError(
+            f"Say how many days: `follow up in 3 days`, not `follow up {when}`. "
+            f"Usage: `{LEAD_USAGE}`"
+        )
+    if lowered.startswith("on "):
+        lowered = lowered[3:].strip()
+    day = parse_day(lowered, today)
+    if day is None:
+        raise LeadSyntaxError(
+            f"{when!r} is not a date I can read; try `on 2026-12-15`, `on Dec 15` or "
+            f"`in 3 days`. Usage: `{LEAD_USAGE}`"
+        )
+    if day < today:
+        raise LeadSyntaxError(f"{day:%a %d %b %Y} is in the past; follow up today or later.")
+    return day, None
+
+
+def parse_day(text: str, today: date) -> date | None:
+    """A day from `2026-12-15`, `Dec 15`, `15 December`, `Friday`, `tomorrow`, `next week`."""
+    text = text.strip().lower().rstrip(".").replace(",", " ")
+    text = " ".join(text.split())
+    if text in ("today",):
+        return today
+    if text == "tomorrow":
+        return today + timedelta(days=1)
+    if text == "next week":
+        return today + timedelta(days=7 - today.weekday())
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    if text in _WEEKDAYS:
+        ahead = (_WEEKDAYS[text] - today.weekday()) % 7 or 7
+        return today + timedelta(days=ahead)
+    words = text.split()
+    month = day = year = None
+    for word in words:
+        stripped = re.sub(r"(st|nd|rd|th)$", "", word)
+        if word in _MONTHS:
+            month = _MONTHS[word]
+        elif stripped.isdigit() and len(stripped) == 4:
+            year = int(stripped)
+        elif stripped.isdigit():
+            day = int(stripped)
+        else:
+            return None
+    if month is None or day is None:
+        return None
+    try:
+        found = date(year or today.year, month, day)
+    except ValueError:
+        return None
+    if year is None and found < today:
+        try:
+            found = date(today.year + 1, month, day)
+        except ValueError:
+            return None
+    return found

@@ -1,0 +1,359 @@
+"""The scheduler: local-time triggers, no duplicate jobs, one run after missed ones, one leader,
+and every reminder sent once however many processes try."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.config import Settings
+from bot.db.session import make_engine, make_session_factory, write_transaction
+from bot.db.tables import OutboxRow, SentReminderRow
+from bot.leads import LeadService
+from bot.outbox import enqueue
+from bot.scheduler import (
+    JOBS,
+    JOBS_TABLE,
+    JobContext,
+    JobSpec,
+    LeaderLease,
+    build_scheduler,
+    configure_jobs,
+    include_object,
+    job_context,
+    register_jobs,
+    run_scheduler_while_leader,
+    send_once,
+    start_scheduler,
+    stop_scheduler,
+)
+from tests.conftest import MigratedDb
+
+BERLIN = "Europe/Berlin"
+
+
+class FakeClock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def settings(db: MigratedDb) -> Settings:
+    return Settings(database_url=db.url, timezone=BERLIN)
+
+
+@pytest.fixture(autouse=True)
+def no_job_context() -> Iterator[None]:
+    yield
+    configure_jobs(None)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def outbox_count(db: MigratedDb) -> int:
+    with db.session_factory() as session:
+        return int(session.scalar(sa.select(sa.func.count()).select_from(OutboxRow)) or 0)
+
+
+# --- triggers in local time ------------------------------------------------------------------
+
+
+def fire_times(spec_id: str, after: datetime, count: int) -> list[datetime]:
+    spec = next(s for s in JOBS if s.id == spec_id)
+    trigger = spec.trigger(Settings(timezone=BERLIN))
+    times: list[datetime] = []
+    previous = None
+    now = after
+    while len(times) < count:
+        nxt = trigger.get_next_fire_time(previous, now)
+        assert nxt is not None
+        times.append(nxt.astimezone(UTC))
+        previous, now = nxt, nxt + timedelta(seconds=1)
+    return times
+
+
+def test_the_weekly_digest_fires_monday_eight_local_across_autumn_dst_and_a_month_end() -> None:
+    assert fire_times("digest.weekly", utc("2026-10-13T00:00"), 3) == [
+        utc("2026-10-19T06:00"),  # CEST
+        utc("2026-10-26T07:00"),  # CET: the clocks went back on Sunday 25 Oct
+        utc("2026-11-02T07:00"),  # the next month
+    ]
+
+
+def test_the_weekly_digest_fires_monday_eight_local_across_spring_dst() -> None:
+    assert fire_times("digest.weekly", utc("2027-03-16T00:00"), 2) == [
+        utc("2027-03-22T07:00"),  # CET
+        utc("2027-03-29T06:00"),  # CEST: the clocks went forward on Sunday 28 Mar
+    ]
+
+
+def test_every_job_runs_in_the_factory_time_zone_coalesced_with_hours_of_grace(
+    migrated_db: MigratedDb,
+) -> None:
+    scheduler = build_scheduler(settings(migrated_db))
+    scheduler.start(paused=True)
+    try:
+        register_jobs(scheduler, settings(migrated_db))
+        register_jobs(scheduler, settings(migrated_db))  # a restart: no duplicates
+        jobs = scheduler.get_jobs()
+    finally:
+        stop_scheduler(scheduler)
+    assert sorted(job.id for job in jobs) == sorted(spec.id for spec in JOBS)
+    for job in jobs:
+        assert str(job.trigger.timezone) == BERLIN
+        assert job.coalesce is True
+        assert job.misfire_grace_time >= 3600
+        assert job.max_instances == 1
+    with migrated_db.session_factory() as session:
+        rows = session.execute(sa.text(f"SELECT count(*) FROM {JOBS_TABLE}")).scalar()
+    assert rows == len(JOBS)
+
+
+def test_alembic_leaves_the_job_store_table_alone() -> None:
+    assert include_object(None, JOBS_TABLE, "table", True, None) is False
+    assert include_object(None, "orders", "table", True, None) is True
+
+
+# --- a restart after missed runs ---------------------------------------------------------------
+
+
+def tick() -> None:
+    """A job that puts one message in the outbox each time it runs."""
+    with write_transaction(job_context().sessions) as session:
+        enqueue(
+            session,
+            "test",
+            {"method": "chat_postMessage", "args": {"channel": "C0", "text": "tick"}},
+        )
+
+
+def test_a_restart_after_three_missed_runs_runs_the_job_once(migrated_db: MigratedDb) -> None:
+    config = settings(migrated_db)
+    configure_jobs(JobContext.build(config, migrated_db.session_factory))
+    # Hourly, half an hour away from now, so that no regular run falls inside the test.
+    minute = (datetime.now(UTC).minute + 30) % 60
+    hourly = JobSpec(
+        "test.hourly", f"{__name__}:tick", lambda s: CronTrigger(minute=minute, timezone=s.tzinfo)
+    )
+
+    # The scheduler was last up more than three hours ago: three runs are overdue.
+    before = build_scheduler(config)
+    before.start(paused=True)
+    register_jobs(before, config, [hourly])
+    missed_since = datetime.now(UTC) - timedelta(hours=3, minutes=5)
+    before.modify_job(hourly.id, next_run_time=missed_since)
+    stop_scheduler(before)
+
+    scheduler = start_scheduler(config, jobs=[hourly])
+    try:
+        assert wait_for(lambda: outbox_count(migrated_db) >= 1)
+        time.sleep(0.5)  # give any further (wrong) runs the time to happen
+        assert outbox_count(migrated_db) == 1
+        job = scheduler.get_job(hourly.id)
+        assert job is not None and job.next_run_time > datetime.now(UTC)
+    finally:
+        stop_scheduler(scheduler)
+
+    again = start_scheduler(config, jobs=[hourly])  # another restart: nothing is due now
+    time.sleep(0.3)
+    stop_scheduler(again)
+    assert outbox_count(migrated_db) == 1
+
+
+# --- once per key ------------------------------------------------------------------------------
+
+
+def test_send_once_records_a_key_once(migrated_db: MigratedDb) -> None:
+    with write_transaction(migrated_db.session_factory) as session:
+        assert send_once(session, "summit:1:2026-12-01T09:00Z:week") is True
+        assert send_once(session, "summit:1:2026-12-01T09:00Z:week") is False
+        assert send_once(session, "summit:1:2026-12-01T09:00Z:day") is True
+    with write_transaction(migrated_db.session_factory) as session:
+        assert send_once(session, "summit:1:2026-12-01T09:00Z:day") is False
+    with migrated_db.session_factory() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(SentReminderRow)) == 2
+
+
+# --- the lease ---------------------------------------------------------------------------------
+
+
+def test_one_holder_at_a_time_and_another_takes_over_when_the_holder_stops(
+    migrated_db: MigratedDb,
+) -> None:
+    clock = FakeClock(utc("2026-11-17T10:00"))
+    a = LeaderLease(migrated_db.session_factory, "scheduler", "a", ttl=30, clock=clock)
+    b = LeaderLease(migrated_db.session_factory, "scheduler", "b", ttl=30, clock=clock)
+
+    assert a.acquire() is True
+    assert b.acquire() is False
+    clock.now += timedelta(seconds=20)
+    assert a.renew() is True  # the heartbeat
+    clock.now += timedelta(seconds=20)
+    assert b.acquire() is False  # 40 s after the first, but 20 s after the renewal
+    clock.now += timedelta(seconds=11)  # a stopped heartbeating 31 s ago
+    assert b.acquire() is True
+    assert a.renew() is False
+    assert a.current_holder() == "b"
+
+    b.release()
+    assert a.acquire() is True
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_two_processes_racing_for_the_lease_give_one_leader(migrated_db: MigratedDb) -> None:
+    engines = [make_engine(migrated_db.url) for _ in range(6)]
+    try:
+        leases = [
+            LeaderLease(make_session_factory(engine), "scheduler", f"p{n}", ttl=30)
+            for n, engine in enumerate(engines)
+        ]
+        barrier = threading.Barrier(len(leases))
+        won: list[str] = []
+
+        def race(lease: LeaderLease) -> None:
+            barrier.wait()
+            if lease.acquire():
+                won.append(lease.holder)
+
+        threads = [threading.Thread(target=race, args=(lease,)) for lease in leases]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(won) == 1
+    finally:
+        for engine in engines:
+            engine.dispose()
+
+
+# --- two processes, one database ---------------------------------------------------------------
+
+NOW = utc("2026-11-17T10:00")  # Tue 11:00 in Berlin: working hours
+
+
+def add_due_leads(leads: LeadService, *customers: str) -> None:
+    for customer in customers:
+        leads.create(customer, "U0BER", follow_up_on=date(2026, 11, 17))
+
+
+def reminder_channels(db: MigratedDb) -> list[str]:
+    with db.session_factory() as session:
+        rows = session.scalars(sa.select(OutboxRow).where(OutboxRow.kind == "lead_reminder"))
+        return sorted(row.payload["args"]["text"] for row in rows)
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_two_processes_queueing_reminders_at_once_send_each_once(migrated_db: MigratedDb) -> None:
+    config = settings(migrated_db)
+    engines = [make_engine(migrated_db.url) for _ in range(2)]
+    try:
+        services = [
+            LeadService(config, make_session_factory(engine), clock=FakeClock(NOW))
+            for engine in engines
+        ]
+        add_due_leads(services[0], *(f"Customer {n}" for n in range(8)))
+        barrier = threading.Barrier(2)
+        sent: list[int] = []
+
+        def process(leads: LeadService) -> None:
+            for _ in range(3):
+                barrier.wait()
+                sent.append(leads.queue_reminders(NOW))
+
+        threads = [threading.Thread(target=process, args=(s,)) for s in services]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        for engine in engines:
+            engine.dispose()
+
+    assert sum(sent) == 8
+    assert reminder_channels(migrated_db) == sorted(
+        f"Follow up with Customer {n}" for n in range(8)
+    )
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+def test_two_schedulers_on_one_database_run_one_at_a_time_and_send_each_reminder_once(
+    migrated_db: MigratedDb,
+) -> None:
+    config = settings(migrated_db)
+    context = JobContext.build(config, migrated_db.session_factory, clock=FakeClock(NOW))
+    configure_jobs(context)
+    add_due_leads(context.leads, "Acme", "Bolt", "Cord")
+    every_second = JobSpec(
+        "leads.remind",
+        "bot.scheduler:send_lead_reminders",
+        lambda s: IntervalTrigger(seconds=1, timezone=s.tzinfo),
+    )
+    started: list[str] = []
+
+    def starter(name: str) -> Callable[[], BaseScheduler]:
+        def start() -> BaseScheduler:
+            started.append(name)
+            return start_scheduler(config, jobs=[every_second])
+
+        return start
+
+    leases = {
+        name: LeaderLease(migrated_db.session_factory, "scheduler", name, ttl=1.5)
+        for name in ("a", "b")
+    }
+    stops = {name: threading.Event() for name in leases}
+    threads = {
+        name: threading.Thread(
+            target=run_scheduler_while_leader,
+            args=(leases[name], starter(name), stops[name]),
+            kwargs={"heartbeat": 0.2},
+        )
+        for name in leases
+    }
+    threads["a"].start()
+    assert wait_for(lambda: started == ["a"])
+    threads["b"].start()
+    try:
+        assert wait_for(lambda: len(reminder_channels(migrated_db)) == 3)
+        assert started == ["a"]  # b waits while a holds the lease
+
+        # a dies: it stops heartbeating and never gives the lease back.
+        leases["a"].release = lambda: None  # type: ignore[method-assign]
+        stops["a"].set()
+        threads["a"].join()
+        add_due_leads(context.leads, "Dent", "Emil")
+
+        assert wait_for(lambda: started == ["a", "b"], timeout=6)
+        assert wait_for(lambda: len(reminder_channels(migrated_db)) == 5)
+        time.sleep(1.2)  # another run of b's job: nothing new to send
+        assert reminder_channels(migrated_db) == [
+            f"Follow up with {c}" for c in ("Acme", "Bolt", "Cord", "Dent", "Emil")
+        ]
+        assert leases["b"].current_holder() == "b"
+    finally:
+        for stop in stops.values():
+            stop.set()
+        for thread in threads.values():
+            if thread.is_alive():
+                thread.join()
