@@ -1,0 +1,890 @@
+"""The monthly sales–operations summit: its schedule, reminders, RSVPs and an agenda from the data.
+
+A summit recurs on an APScheduler cron schedule in its own time zone ("first Tuesday 10:00" is
+`day="1st tue", hour=10`). Its channel is reminded a week and a day before each occurrence (same
+local time of day, so across a DST change too), each reminder once (`send_once`), with the agenda
+drawn from what happened since the previous occurrence: promises missed and why, orders that
+became rush orders, declined or slow capacity requests, the most loaded work centers of the coming
+four weeks, lead follow-ups that slipped, and the points and decisions carried over.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from bot.config import Settings
+from bot.db.session import write_transaction
+from bot.db.tables import (
+    AuditLogRow,
+    CapacityRequestRow,
+    LeadFollowupRow,
+    LeadRow,
+    OrderRow,
+    SummitAgendaPointRow,
+    SummitOccurrenceRow,
+    SummitRow,
+    SummitRsvpRow,
+)
+from bot.outbox import enqueue
+from bot.scheduler import send_once
+
+if TYPE_CHECKING:
+    from bot.orders import OrderService
+
+Clock = Callable[[], datetime]
+
+REMINDERS = (("week", timedelta(days=7)), ("day", timedelta(days=1)))
+"""Reminders before each occurrence, in local wall-clock time."""
+SLOW_REQUEST = timedelta(hours=4)
+"""A capacity request answered later than this (or still open after it) is slow."""
+LOAD_WEEKS = 4
+RSVP_ANSWERS = ("yes", "no", "maybe")
+ITEMS_PER_SECTION = 10
+
+
+class SummitError(ValueError):
+    """Something about a summit a user can fix; the message says what."""
+
+
+class ScheduleSyntaxError(SummitError):
+    pass
+
+
+# --- schedules -----------------------------------------------------------------------------------
+
+_ORDINALS = {
+    "first": "1st",
+    "1st": "1st",
+    "second": "2nd",
+    "2nd": "2nd",
+    "third": "3rd",
+    "3rd": "3rd",
+    "fourth": "4th",
+    "4th": "4th",
+    "fifth": "5th",
+    "5th": "5th",
+    "last": "last",
+}
+_DAYS = {
+    "mon": "mon",
+    "monday": "mon",
+    "tue": "tue",
+    "tues": "tue",
+    "tuesday": "tue",
+    "wed": "wed",
+    "wednesday": "wed",
+    "thu": "thu",
+    "thur": "thu",
+    "thurs": "thu",
+    "thursday": "thu",
+    "fri": "fri",
+    "friday": "fri",
+    "sat": "sat",
+    "saturday": "sat",
+    "sun": "sun",
+    "sunday": "sun",
+}
+_DAY_NAMES = {
+    "mon": "Monday",
+    "tue": "Tuesday",
+    "wed": "Wednesday",
+    "thu": "Thursday",
+    "fri": "Friday",
+    "sat": "Saturday",
+    "sun": "Sunday",
+}
+_TIME = re.compile(r"^(?:at\s+)?(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>am|pm)?$", re.I)
+SCHEDULE_USAGE = "first Tuesday 10:00 (also: last Friday 15:30, every Monday 9:00)"
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """APScheduler cron fields (`day="1st tue", hour="10", minute="0"`) and how to say them."""
+
+    fields: dict[str, str]
+    description: str
+
+    def serialise(self) -> str:
+        """The form stored in `summits.cron`: `day=1st tue;hour=10;minute=0`."""
+        return ";".join(f"{name}={value}" for name, value in self.fields.items())
+
+    @classmethod
+    def parse_stored(cls, text: str) -> Schedule:
+        fields = dict(part.split("=", 1) for part in text.split(";") if "=" in part)
+        return cls(fields, describe(fields))
+
+    def trigger(self, tz: ZoneInfo) -> CronTrigger:
+        return CronTrigger(timezone=tz, **self.fields)
+
+
+def parse_schedule(text: str) -> Schedule:
+    """Read "first Tuesday 10:00" (monthly by default), "last Fri 3pm", "every Monday 9:00".
+
+    Raises ScheduleSyntaxError naming what is wrong.
+    """
+    words = [w for w in re.split(r"[\s,]+", (text or "").strip().lower()) if w]
+    words = [w for w in words if w not in ("monthly", "of", "the", "month", "each", "on")]
+    if not words:
+        raise ScheduleSyntaxError(f"Say when the summit meets, e.g. {SCHEDULE_USAGE}.")
+    weekly = False
+    if words[0] in ("every", "weekly"):
+        weekly = True
+        words = words[1:]
+    ordinal = None
+    if words and words[0] in _ORDINALS:
+        ordinal = _ORDINALS[words[0]]
+        words = words[1:]
+    if not words or words[0] not in _DAYS:
+        raise ScheduleSyntaxError(
+            f"Name the weekday (Monday … Friday) in {text!r}, e.g. {SCHEDULE_USAGE}."
+        )
+    day = _DAYS[words[0]]
+    time_text = " ".join(words[1:])
+    match = _TIME.match(time_text)
+    if not match:
+        raise ScheduleSyntaxError(
+            f"Give the time of day as 10:00 or 3pm in {text!r}, e.g. {SCHEDULE_USAGE}."
+        )
+    hour, minute = int(match.group("h")), int(match.group("m") or 0)
+    ampm = (match.group("ampm") or "").lower()
+    if ampm:
+        if not 1 <= hour <= 12:
+            raise ScheduleSyntaxError(f"{time_text!r} is not a time of day.")
+        hour = hour % 12 + (12 if ampm == "pm" else 0)
+    if hour > 23 or minute > 59:
+        raise ScheduleSyntaxError(f"{time_text!r} is not a time of day.")
+    if weekly and ordinal is None:
+        fields = {"day_of_week": day, "hour": str(hour), "minute": str(minute)}
+    else:
+        fields = {"day": f"{ordinal or '1st'} {day}", "hour": str(hour), "minute": str(minute)}
+    return Schedule(fields, describe(fields))
+
+
+def describe(fields: dict[str, str]) -> str:
+    """The schedule in words: "first Tuesday of the month, 10:00"."""
+    clock = f"{int(fields.get('hour', 0)):02d}:{int(fields.get('minute', 0)):02d}"
+    if "day_of_week" in fields:
+        return f"every {_DAY_NAMES.get(fields['day_of_week'], fields['day_of_week'])}, {clock}"
+    day = fields.get("day", "")
+    ordinal, _, weekday = day.partition(" ")
+    words = {v: k for k, v in _ORDINALS.items() if k.isalpha()}
+    if weekday:
+        name = _DAY_NAMES.get(weekday, weekday)
+        return f"{words.get(ordinal, ordinal)} {name} of the month, {clock}"
+    return f"day {day} of the month, {clock}"
+
+
+# --- views ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SummitView:
+    id: int
+    title: str
+    schedule: Schedule
+    timezone: str
+    location: str
+    channel: str
+    organiser: str
+    active: bool
+    next_at: datetime | None
+
+
+@dataclass(frozen=True)
+class OccurrenceView:
+    id: int
+    summit_id: int
+    starts_at: datetime
+    decisions: str | None
+
+
+@dataclass(frozen=True)
+class SummitReminder:
+    summit_id: int
+    starts_at: datetime
+    kind: str
+    """`week` or `day`."""
+    due_at: datetime
+
+    @property
+    def key(self) -> str:
+        when = self.starts_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+        return f"summit:{self.summit_id}:{when}:{self.kind}"
+
+
+@dataclass(frozen=True)
+class AgendaPoint:
+    id: int
+    author: str
+    text: str
+    carried_over: bool
+    done: bool
+
+
+@dataclass(frozen=True)
+class MissedPromise:
+    ref: str
+    customer: str
+    sku: str
+    qty: int
+    promised_on: date
+    cause: str
+
+
+@dataclass(frozen=True)
+class Agenda:
+    """What the summit should talk about, from the data between `since` and `until`."""
+
+    summit: str
+    starts_at: datetime
+    since: datetime
+    until: datetime
+    missed: list[MissedPromise] = field(default_factory=list)
+    at_risk: list[str] = field(default_factory=list)
+    rush: list[str] = field(default_factory=list)
+    declined_requests: list[str] = field(default_factory=list)
+    slow_requests: list[str] = field(default_factory=list)
+    loaded: list[tuple[str, float]] = field(default_factory=list)
+    """(work center, load 0–1+) for the coming four weeks, most loaded first."""
+    slipped_followups: list[str] = field(default_factory=list)
+    carried_over: list[AgendaPoint] = field(default_factory=list)
+    previous_decisions: str | None = None
+    points: list[AgendaPoint] = field(default_factory=list)
+
+    def sections(self) -> list[tuple[str, list[str]]]:
+        """(heading, lines) in the order the meeting should take them; empty ones left out."""
+        out: list[tuple[str, list[str]]] = []
+
+        def add(title: str, lines: list[str]) -> None:
+            if lines:
+                shown = lines[:ITEMS_PER_SECTION]
+                if len(lines) > ITEMS_PER_SECTION:
+                    shown.append(f"… and {len(lines) - ITEMS_PER_SECTION} more")
+                out.append((title, shown))
+
+        add(
+            "Promises missed",
+            [
+                f"{m.ref} {m.customer}: {m.qty} {m.sku} "
+                f"promised {m.promised_on:%a %d %b} ({m.cause})"
+                for m in self.missed
+            ],
+        )
+        add("Orders at risk", self.at_risk)
+        add("Orders that became rush orders", self.rush)
+        add("Capacity requests declined", self.declined_requests)
+        add("Capacity requests answered slowly or still open", self.slow_requests)
+        add(
+            f"Most loaded work centers, next {LOAD_WEEKS} weeks",
+            [f"{code}: {load:.0%}" for code, load in self.loaded],
+        )
+        add("Lead follow-ups that slipped", self.slipped_followups)
+        carried = [p.text for p in self.carried_over]
+        if self.previous_decisions:
+            carried = [f"Decided last time: {self.previous_decisions}", *carried]
+        add("Carried over from the last summit", carried)
+        add("Points added for this summit", [f"{p.text} (<@{p.author}>)" for p in self.points])
+        return out
+
+    def text(self) -> str:
+        lines = [f"Agenda for {self.summit}, {self.starts_at:%a %d %b %Y %H:%M %Z}"]
+        for title, items in self.sections():
+            lines.append(f"\n{title}:")
+            lines += [f"- {item}" for item in items]
+        if len(lines) == 1:
+            lines.append("Nothing from the data this time; bring your points.")
+        return "\n".join(lines)
+
+
+# --- the service ---------------------------------------------------------------------------------
+
+
+class SummitService:
+    """Summits, their occurrences, reminders, RSVPs, agenda points and decisions."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        session_factory: sessionmaker[Session],
+        *,
+        orders: OrderService | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.settings = settings
+        self.sessions = session_factory
+        self.orders = orders
+        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+
+    # ------------------------------------------------------------------ schedule
+
+    def schedule(
+        self,
+        title: str,
+        when: str | Schedule = "first Tuesday 10:00",
+        *,
+        channel: str,
+        organiser: str,
+        location: str = "",
+        timezone: str | None = None,
+    ) -> SummitView:
+        """Create a recurring summit (monthly unless `when` says every week)."""
+        schedule = when if isinstance(when, Schedule) else parse_schedule(when)
+        tz_name = timezone or self.settings.timezone
+        _zone(tz_name)
+        if not title.strip():
+            raise SummitError("Give the summit a title.")
+        if not channel:
+            raise SummitError("Name the channel to invite.")
+        with write_transaction(self.sessions) as session:
+            row = SummitRow(
+                title=title.strip(),
+                cron=schedule.serialise(),
+                timezone=tz_name,
+                location=location.strip(),
+                channel_id=channel,
+                organiser_slack_id=organiser,
+                active=True,
+                created_at=self.clock(),
+            )
+            session.add(row)
+            session.flush()
+            _audit(session, organiser, "summit.schedule", "summit", row.id, {"cron": row.cron})
+            return self._view(row)
+
+    def summits(self, *, active_only: bool = True) -> list[SummitView]:
+        with self.sessions() as session:
+            query = sa.select(SummitRow).order_by(SummitRow.id)
+            if active_only:
+                query = query.where(SummitRow.active.is_(True))
+            return [self._view(row) for row in session.scalars(query)]
+
+    def cancel(self, summit_id: int, *, actor: str) -> SummitView:
+        with write_transaction(self.sessions) as session:
+            row = self._summit(session, summit_id)
+            row.active = False
+            _audit(session, actor, "summit.cancel", "summit", row.id)
+            return self._view(row)
+
+    def next_occurrences(
+        self, summit_id: int, after: datetime | None = None, count: int = 3
+    ) -> list[datetime]:
+        """The next `count` start times after `after` (default now), timezone-aware, local."""
+        with self.sessions() as session:
+            row = self._summit(session, summit_id)
+        return _occurrences(row, after or self.clock(), count)
+
+    # ------------------------------------------------------------------ reminders
+
+    def reminders_due(self, now: datetime) -> list[SummitReminder]:
+        """Reminders whose time has come for the next occurrence of each active summit.
+
+        The week reminder is due from 7 days before until the day reminder takes over; the
+        day reminder from 1 day before until the summit starts. Each has a `key` for send_once.
+        """
+        with self.sessions() as session:
+            rows = session.scalars(sa.select(SummitRow).where(SummitRow.active.is_(True))).all()
+        due = []
+        for row in rows:
+            for starts in _occurrences(row, now, 1):
+                windows = [(kind, starts - before) for kind, before in REMINDERS]
+                for index, (kind, at) in enumerate(windows):
+                    end = windows[index + 1][1] if index + 1 < len(windows) else starts
+                    if at.astimezone(UTC) <= now.astimezone(UTC) < end.astimezone(UTC):
+                        due.append(SummitReminder(row.id, starts, kind, at.astimezone(UTC)))
+        return due
+
+    def queue_reminders(
+        self,
+        now: datetime,
+        render: Callable[[SummitView, OccurrenceView, Agenda, str], dict[str, Any]] | None = None,
+    ) -> int:
+        """Post each due reminder to its summit's channel, with the agenda, once."""
+        render = render or reminder_message
+        queued = 0
+        for reminder in self.reminders_due(now):
+            occurrence = self.occurrence(reminder.summit_id, reminder.starts_at)
+            agenda = self.agenda(occurrence.id, now=now)
+            with write_transaction(self.sessions) as session:
+                if not send_once(session, reminder.key):
+                    continue
+                summit = self._view(self._summit(session, reminder.summit_id))
+                args = render(summit, occurrence, agenda, reminder.kind)
+                enqueue(session, "summit_reminder", {"method": "chat_postMessage", "args": args})
+                queued += 1
+        return queued
+
+    # ------------------------------------------------------------------ occurrences
+
+    def occurrence(self, summit_id: int, starts_at: datetime) -> OccurrenceView:
+        """The occurrence starting at `starts_at` (created on first use)."""
+        starts_at = starts_at.astimezone(UTC)
+        with write_transaction(self.sessions) as session:
+            self._summit(session, summit_id)
+            row = session.scalar(
+                sa.select(SummitOccurrenceRow).where(
+                    SummitOccurrenceRow.summit_id == summit_id,
+                    SummitOccurrenceRow.starts_at == starts_at,
+                )
+            )
+            if row is None:
+                # Carry the undone points of the previous occurrence over to this one.
+                row = SummitOccurrenceRow(summit_id=summit_id, starts_at=starts_at)
+                session.add(row)
+                session.flush()
+                previous = _previous_occurrence(session, summit_id, starts_at)
+                if previous is not None:
+                    for point in _points(session, previous.id):
+                        if not point.done:
+                            session.add(
+                                SummitAgendaPointRow(
+                                    occurrence_id=row.id,
+                                    author=point.author,
+                                    text=point.text,
+                                    carried_over=True,
+                                )
+                            )
+                session.flush()
+            return _occurrence_view(row)
+
+    def rsvp(self, occurrence_id: int, user: str, answer: str) -> dict[str, list[str]]:
+        """Record (or change) `user`'s answer: yes, no or maybe. Returns everyone's answers."""
+        answer = answer.strip().lower()
+        if answer not in RSVP_ANSWERS:
+            raise SummitError(f"Answer yes, no or maybe, not {answer!r}.")
+        with write_transaction(self.sessions) as session:
+            self._occurrence(session, occurrence_id)
+            row = session.scalar(
+                sa.select(SummitRsvpRow).where(
+                    SummitRsvpRow.occurrence_id == occurrence_id,
+                    SummitRsvpRow.slack_user_id == user,
+                )
+            )
+            if row is None:
+                session.add(
+                    SummitRsvpRow(occurrence_id=occurrence_id, slack_user_id=user, answer=answer)
+                )
+            else:
+                row.answer = answer
+            session.flush()
+            return _rsvps(session, occurrence_id)
+
+    def rsvps(self, occurrence_id: int) -> dict[str, list[str]]:
+        with self.sessions() as session:
+            return _rsvps(session, occurrence_id)
+
+    def add_agenda_point(self, occurrence_id: int, author: str, text: str) -> AgendaPoint:
+        text = " ".join(text.split())
+        if not text:
+            raise SummitError("Write the point you want on the agenda.")
+        if len(text) > 500:
+            raise SummitError("Keep an agenda point under 500 characters.")
+        with write_transaction(self.sessions) as session:
+            self._occurrence(session, occurrence_id)
+            row = SummitAgendaPointRow(occurrence_id=occurrence_id, author=author, text=text)
+            session.add(row)
+            session.flush()
+            return _point(row)
+
+    def record_decisions(
+        self,
+        occurrence_id: int,
+        decisions: str,
+        *,
+        actor: str,
+        done_points: Iterable[int] = (),
+    ) -> OccurrenceView:
+        """After the summit: what was decided, and which points were dealt with. The next
+        agenda shows the decisions and carries the other points over."""
+        done = set(done_points)
+        with write_transaction(self.sessions) as session:
+            row = self._occurrence(session, occurrence_id)
+            row.decisions = decisions.strip() or None
+            for point in _points(session, occurrence_id):
+                if point.id in done:
+                    point.done = True
+            _audit(session, actor, "summit.decisions", "summit_occurrence", row.id)
+            session.flush()
+            return _occurrence_view(row)
+
+    # ------------------------------------------------------------------ the agenda
+
+    def agenda(self, occurrence_id: int, *, now: datetime | None = None) -> Agenda:
+        """The agenda for an occurrence from the data since the previous one (up to now)."""
+        now = now or self.clock()
+        with self.sessions() as session:
+            occurrence = self._occurrence(session, occurrence_id)
+            summit = self._summit(session, occurrence.summit_id)
+            tz = _zone(summit.timezone)
+            starts = occurrence.starts_at
+            previous = _previous_occurrence(session, summit.id, starts)
+            since = previous.starts_at if previous is not None else _previous_start(summit, starts)
+            until = min(now, starts)
+            today = until.astimezone(tz).date()
+            points = [_point(row) for row in _points(session, occurrence.id)]
+            sections: dict[str, Any] = {
+                "missed": _missed(session, since.astimezone(tz).date(), today),
+                "at_risk": _at_risk(session),
+                "rush": _rush(session, since, until),
+                "declined_requests": _declined(session, since, until),
+                "slow_requests": _slow(session, since, until),
+                "slipped_followups": _slipped(session, since, until, tz),
+                "previous_decisions": previous.decisions if previous is not None else None,
+            }
+        return Agenda(
+            summit=summit.title,
+            starts_at=starts.astimezone(tz),
+            since=since,
+            until=until,
+            loaded=self._loaded(today),
+            carried_over=[p for p in points if p.carried_over],
+            points=[p for p in points if not p.carried_over],
+            **sections,
+        )
+
+    def _loaded(self, today: date) -> list[tuple[str, float]]:
+        if self.orders is None:
+            return []
+        plan = self.orders.plan(as_of=today)
+        end = today + timedelta(weeks=LOAD_WEEKS)
+        capacity: dict[str, float] = {}
+        reserved: dict[str, float] = {}
+        for row in plan["load"]:
+            if today.isoformat() <= row["date"] < end.isoformat():
+                capacity[row["work_center"]] = capacity.get(row["work_center"], 0) + row["capacity"]
+                reserved[row["work_center"]] = reserved.get(row["work_center"], 0) + row["reserved"]
+        loads = [
+            (code, reserved.get(code, 0.0) / hours)
+            for code, hours in capacity.items()
+            if hours > 0 and reserved.get(code, 0.0) > 0
+        ]
+        return sorted(loads, key=lambda item: (-item[1], item[0]))[:3]
+
+    # ------------------------------------------------------------------ internals
+
+    def _summit(self, session: Session, summit_id: int) -> SummitRow:
+        row = session.get(SummitRow, summit_id)
+        if row is None:
+            raise SummitError(f"There is no summit {summit_id}.")
+        return row
+
+    def _occurrence(self, session: Session, occurrence_id: int) -> SummitOccurrenceRow:
+        row = session.get(SummitOccurrenceRow, occurrence_id)
+        if row is None:
+            raise SummitError(f"There is no summit occurrence {occurrence_id}.")
+        return row
+
+    def _view(self, row: SummitRow) -> SummitView:
+        upcoming = _occurrences(row, self.clock(), 1) if row.active else []
+        return SummitView(
+            id=row.id,
+            title=row.title,
+            schedule=Schedule.parse_stored(row.cron),
+            timezone=row.timezone,
+            location=row.location,
+            channel=row.channel_id,
+            organiser=row.organiser_slack_id,
+            active=row.active,
+            next_at=upcoming[0] if upcoming else None,
+        )
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SummitError(f"{name!r} is not a time zone (try Europe/Berlin or UTC).") from None
+
+
+def _occurrences(row: SummitRow, after: datetime, count: int) -> list[datetime]:
+    trigger = Schedule.parse_stored(row.cron).trigger(_zone(row.timezone))
+    found: list[datetime] = []
+    previous: datetime | None = None
+    now = after
+    while len(found) < count:
+        nxt = trigger.get_next_fire_time(previous, now)
+        if nxt is None:
+            break
+        if nxt > after:
+            found.append(nxt)
+        previous = nxt
+        now = nxt + timedelta(seconds=1)
+    return found
+
+
+def _previous_start(row: SummitRow, starts: datetime) -> datetime:
+    """The scheduled start before `starts` (the summit that would have been last)."""
+    trigger = Schedule.parse_stored(row.cron).trigger(_zone(row.timezone))
+    last: datetime | None = None
+    previous: datetime | None = None
+    moment = starts - timedelta(days=400)
+    while True:
+        nxt = trigger.get_next_fire_time(previous, moment)
+        if nxt is None or nxt >= starts:
+            break
+        last, previous, moment = nxt, nxt, nxt + timedelta(seconds=1)
+    return (last or starts - timedelta(days=31)).astimezone(UTC)
+
+
+def _previous_occurrence(
+    session: Session, summit_id: int, starts: datetime
+) -> SummitOccurrenceRow | None:
+    return session.scalar(
+        sa.select(SummitOccurrenceRow)
+        .where(SummitOccurrenceRow.summit_id == summit_id, SummitOccurrenceRow.starts_at < starts)
+        .order_by(SummitOccurrenceRow.starts_at.desc())
+        .limit(1)
+    )
+
+
+def _points(session: Session, occurrence_id: int) -> list[SummitAgendaPointRow]:
+    return list(
+        session.scalars(
+            sa.select(SummitAgendaPointRow)
+            .where(SummitAgendaPointRow.occurrence_id == occurrence_id)
+            .order_by(SummitAgendaPointRow.id)
+        )
+    )
+
+
+def _point(row: SummitAgendaPointRow) -> AgendaPoint:
+    return AgendaPoint(row.id, row.author, row.text, row.carried_over, row.done)
+
+
+def _occurrence_view(row: SummitOccurrenceRow) -> OccurrenceView:
+    return OccurrenceView(row.id, row.summit_id, row.starts_at, row.decisions)
+
+
+def _rsvps(session: Session, occurrence_id: int) -> dict[str, list[str]]:
+    answers: dict[str, list[str]] = {answer: [] for answer in RSVP_ANSWERS}
+    for user, answer in session.execute(
+        sa.select(SummitRsvpRow.slack_user_id, SummitRsvpRow.answer)
+        .where(SummitRsvpRow.occurrence_id == occurrence_id)
+        .order_by(SummitRsvpRow.id)
+    ):
+        answers.setdefault(answer, []).append(user)
+    return answers
+
+
+def _missed(session: Session, since: date, until: date) -> list[MissedPromise]:
+    from bot.digest import PROMISED_STATUSES, classify_promise
+
+    orders = session.scalars(
+        sa.select(OrderRow)
+        .where(
+            OrderRow.status.in_(PROMISED_STATUSES),
+            OrderRow.promised_on >= since,
+            OrderRow.promised_on < until,
+        )
+        .options(selectinload(OrderRow.shipments), selectinload(OrderRow.customer))
+        .order_by(OrderRow.promised_on, OrderRow.ref)
+    ).all()
+    missed = []
+    for order in orders:
+        assert order.promised_on is not None
+        outcome, cause = classify_promise(
+            order.qty,
+            order.promised_on,
+            [(s.on, s.qty) for s in order.shipments],
+            order.at_risk_reason,
+            until,
+        )
+        if outcome == "missed":
+            missed.append(
+                MissedPromise(
+                    order.ref, order.customer.name, order.sku, order.qty, order.promised_on, cause
+                )
+            )
+    return missed
+
+
+def _at_risk(session: Session) -> list[str]:
+    rows = session.scalars(
+        sa.select(OrderRow)
+        .where(OrderRow.status == "at_risk")
+        .options(selectinload(OrderRow.customer))
+        .order_by(OrderRow.promised_on, OrderRow.ref)
+    ).all()
+    return [
+        f"{o.ref} {o.customer.name}: {o.qty} {o.sku}"
+        + (f" promised {o.promised_on:%a %d %b}" if o.promised_on else "")
+        + (f" ({o.at_risk_reason})" if o.at_risk_reason else "")
+        for o in rows
+    ]
+
+
+def _rush(session: Session, since: datetime, until: datetime) -> list[str]:
+    rows = session.scalars(
+        sa.select(OrderRow)
+        .where(
+            OrderRow.rush.is_(True),
+            OrderRow.status.notin_(("quoted", "cancelled", "expired")),
+            OrderRow.updated_at >= since,
+            OrderRow.updated_at < until,
+        )
+        .options(selectinload(OrderRow.customer))
+        .order_by(OrderRow.created_at, OrderRow.ref)
+    ).all()
+    return [
+        f"{o.ref} {o.customer.name}: {o.qty} {o.sku}"
+        + (f" for {o.promised_on:%a %d %b}" if o.promised_on else "")
+        for o in rows
+    ]
+
+
+def _request_line(request: CapacityRequestRow) -> str:
+    order = request.order
+    return f"{order.ref} {order.customer.name}: {order.qty} {order.sku} (<@{request.requested_by}>)"
+
+
+def _requests(session: Session, *where: Any) -> list[CapacityRequestRow]:
+    return list(
+        session.scalars(
+            sa.select(CapacityRequestRow)
+            .where(*where)
+            .options(selectinload(CapacityRequestRow.order).selectinload(OrderRow.customer))
+            .order_by(CapacityRequestRow.created_at, CapacityRequestRow.id)
+        )
+    )
+
+
+def _declined(session: Session, since: datetime, until: datetime) -> list[str]:
+    rows = _requests(
+        session,
+        CapacityRequestRow.status == "declined",
+        CapacityRequestRow.answered_at >= since,
+        CapacityRequestRow.answered_at < until,
+    )
+    return [_request_line(r) + (f": {r.answer_note}" if r.answer_note else "") for r in rows]
+
+
+def _slow(session: Session, since: datetime, until: datetime) -> list[str]:
+    rows = _requests(
+        session, CapacityRequestRow.created_at >= since, CapacityRequestRow.created_at < until
+    )
+    lines = []
+    for r in rows:
+        if r.answered_at is not None:
+            waited = r.answered_at - r.created_at
+            if waited > SLOW_REQUEST:
+                lines.append(f"{_request_line(r)}: answered after {_hours(waited)}")
+        elif until - r.created_at > SLOW_REQUEST:
+            lines.append(f"{_request_line(r)}: open for {_hours(until - r.created_at)}")
+    return lines
+
+
+def _hours(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.1f} days"
+
+
+def _slipped(session: Session, since: datetime, until: datetime, tz: ZoneInfo) -> list[str]:
+    rows = session.scalars(
+        sa.select(LeadFollowupRow)
+        .join(LeadRow)
+        .where(LeadFollowupRow.due_at >= since, LeadFollowupRow.due_at < until)
+        .options(selectinload(LeadFollowupRow.lead).selectinload(LeadRow.customer))
+        .order_by(LeadFollowupRow.due_at, LeadFollowupRow.id)
+    ).all()
+    lines = []
+    for row in rows:
+        due_day = row.due_at.astimezone(tz).date()
+        who = f"{row.lead.customer.name} (<@{row.lead.owner_slack_id}>), due {due_day:%a %d %b}"
+        if row.done_at is not None:
+            if row.done_at.astimezone(tz).date() > due_day:
+                lines.append(f"{who}: done {row.done_at.astimezone(tz):%a %d %b}")
+        elif row.lead.status == "open" and until.astimezone(tz).date() > due_day:
+            lines.append(f"{who}: still open")
+    return lines
+
+
+def _audit(
+    session: Session,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: int,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditLogRow(
+            actor=actor, action=action, entity=entity, entity_id=str(entity_id), detail=detail or {}
+        )
+    )
+
+
+# --- the reminder message ------------------------------------------------------------------------
+
+
+def reminder_message(
+    summit: SummitView, occurrence: OccurrenceView, agenda: Agenda, kind: str
+) -> dict[str, Any]:
+    """chat.postMessage arguments: the reminder with the agenda, RSVP and add-a-point buttons."""
+    tz = _zone(summit.timezone)
+    starts = occurrence.starts_at.astimezone(tz)
+    when = "in a week" if kind == "week" else "tomorrow"
+    place = f" in {summit.location}" if summit.location else ""
+    title = f"{summit.title} {when}: {starts:%a %d %b %H:%M}{place}"
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
+    ]
+    for heading, lines in agenda.sections():
+        body = f"*{_escape(heading)}*\n" + "\n".join(f"• {_escape(line)}" for line in lines)
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": body[:3000]}})
+    if len(blocks) == 1:
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": "Nothing from the data; bring your points."},
+            }
+        )
+    value = str(occurrence.id)
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": f"summit_{occurrence.id}",
+            "elements": [
+                _button("I'll be there", "summit_rsvp_yes", value, "primary"),
+                _button("Maybe", "summit_rsvp_maybe", value),
+                _button("Can't come", "summit_rsvp_no", value),
+                _button("Add an agenda point", "summit_add_point", value),
+            ],
+        }
+    )
+    return {"channel": summit.channel, "text": f"{title}\n{agenda.text()}"[:3900], "blocks": blocks}
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text},
+        "action_id": action_id,
+        "value": value,
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def _escape(text: str) -> str:
+    # Keep <@U123> mentions; escape the rest.
+    parts = re.split(r"(<@[A-Z0-9]+>)", text)
+    return "".join(part if _MENTION.fullmatch(part) else _escape_plain(part) for part in parts)
+
+
+_MENTION = re.compile(r"<@[A-Z0-9]+>")
+
+
+def _escape_plain(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
