@@ -28,6 +28,9 @@ _DOING = {
 }
 
 
+_PLURAL = {"manager": "managers", "admin": "admins"}
+
+
 class NotAllowed(PlanningError):
     """The user's role (or not owning the order) does not allow the action; says which role does."""
 
@@ -83,10 +86,10 @@ class UserService:
         role = self.role(user_id)
         if role == "admin" or role in roles:
             return role
-        wanted = " or ".join(roles)
+        wanted = " or ".join(_PLURAL.get(r, r) for r in roles)
         what = doing or _DOING.get(roles[0], "do this")
         raise NotAllowed(
-            f"Only {wanted} can {what}; you are {_article(role)} {role}. "
+            f"Only {wanted} can {what}; your role is {role}. "
             "An admin can change roles with `/promisebot role @you ROLE`."
         )
 
@@ -125,7 +128,3 @@ def _audit(session: Session, actor: str, user_id: str, detail: dict[str, str]) -
     session.add(
         AuditLogRow(actor=actor, action="role", entity="user", entity_id=user_id, detail=detail)
     )
-
-
-def _article(word: str) -> str:
-    return "an" if word[:1] in "aeiou" else "a"

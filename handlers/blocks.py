@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -937,5 +938,6 @@ def roles_message(roles: Sequence[tuple[str, str]]) -> dict[str, Any]:
 
 
 def info_message(text: str) -> dict[str, Any]:
-    """A short confirmation that something was done."""
-    return {"text": _plain(text), "blocks": [_section(_clip(text, _SECTION_TEXT))]}
+    """A short confirmation that something was done (the fallback text without the emoji)."""
+    plain = _plain(re.sub(r"^:[a-z0-9_+-]+: ", "", text))
+    return {"text": plain, "blocks": [_section(_clip(text, _SECTION_TEXT))]}

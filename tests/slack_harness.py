@@ -274,3 +274,29 @@ def world_fixture(migrated_db: MigratedDb, tmp_path: Path) -> Iterator[World]:
         finally:
             world.settle()
             world._served.close()  # type: ignore[attr-defined]
+
+
+def command_body(
+    world: World, text: str, user: str, channel: str, trigger_id: str, url: str
+) -> str:
+    """The form body Slack posts for `/promise TEXT` (to send it again as a retry)."""
+    from urllib.parse import urlencode
+
+    ws = world.slack.workspace
+    return urlencode(
+        {
+            "token": ws.verification_token,
+            "team_id": ws.team_id,
+            "team_domain": ws.team_domain,
+            "channel_id": channel,
+            "channel_name": "sales",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": "/promise",
+            "text": text,
+            "api_app_id": ws.app_id,
+            "is_enterprise_install": "false",
+            "response_url": url,
+            "trigger_id": trigger_id,
+        }
+    )
