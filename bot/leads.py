@@ -367,7 +367,7 @@ class LeadService:
         name = session.scalar(sa.select(UserRow.tz).where(UserRow.slack_user_id == owner))
         return user_timezone(name, self.settings.tzinfo)
 
-    def _open_followups(self, session: Session) -> sa.Select[tuple[LeadFollowupRow]]:
+    def _open_followups(self, session: Session) -> sa.Select[LeadFollowupRow]:
         return (
             sa.select(LeadFollowupRow)
             .join(LeadRow)

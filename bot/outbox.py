@@ -127,7 +127,7 @@ class Backoff:
     jitter: float = 0.1
 
     def delay(self, attempts: int, retry_after: float | None = None) -> float:
-        seconds = min(self.cap_seconds, self.base_seconds * 2 ** max(0, attempts - 1))
+        seconds = min(self.cap_seconds, self.base_seconds * 2.0 ** max(0, attempts - 1))
         seconds += seconds * self.jitter * random.random()
         if retry_after is not None:
             seconds = max(seconds, retry_after)

@@ -134,7 +134,7 @@ class LeaderLease:
                 .values(holder=self.holder, expires_at=now + self.ttl)
                 .execution_options(synchronize_session=False)
             )
-            if taken.rowcount == 1:
+            if getattr(taken, "rowcount", 0) == 1:
                 return True
             exists = session.scalar(
                 sa.select(SchedulerLeaseRow.name).where(SchedulerLeaseRow.name == self.name)
