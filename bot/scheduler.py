@@ -63,8 +63,12 @@ MISFIRE_GRACE_SECONDS = 6 * 3600
 def include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
-    """Alembic `include_object` hook: leave APScheduler's own table out of autogenerate/check."""
-    return not (type_ == "table" and name == JOBS_TABLE)
+    """Alembic `include_object` hook: leave APScheduler's table (and its index) out of
+    autogenerate and `alembic check`."""
+    if type_ == "table":
+        return name != JOBS_TABLE
+    table = getattr(obj, "table", None)
+    return getattr(table, "name", None) != JOBS_TABLE
 
 
 # --- once per key --------------------------------------------------------------------------------

@@ -130,9 +130,30 @@ def test_every_job_runs_in_the_factory_time_zone_coalesced_with_hours_of_grace(
     assert rows == len(JOBS)
 
 
-def test_alembic_leaves_the_job_store_table_alone() -> None:
-    assert include_object(None, JOBS_TABLE, "table", True, None) is False
-    assert include_object(None, "orders", "table", True, None) is True
+def test_alembic_check_with_the_filter_ignores_the_job_store_table(
+    migrated_db: MigratedDb,
+) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from bot.db.tables import Base
+
+    scheduler = build_scheduler(settings(migrated_db))
+    scheduler.start(paused=True)  # creates apscheduler_jobs
+    stop_scheduler(scheduler)
+
+    with migrated_db.engine.connect() as connection:
+        unfiltered = compare_metadata(
+            MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata
+        )
+        filtered = compare_metadata(
+            MigrationContext.configure(
+                connection, opts={"compare_type": True, "include_object": include_object}
+            ),
+            Base.metadata,
+        )
+    assert any(diff[0] == "remove_table" for diff in unfiltered)
+    assert filtered == []
 
 
 # --- a restart after missed runs ---------------------------------------------------------------
