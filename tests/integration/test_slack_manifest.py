@@ -1,0 +1,31 @@
+"""The manifest declares what the app listens to, and the CLI can serve the app."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bot import cli_run
+from handlers import admin, orders
+
+MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
+
+
+def test_the_manifest_declares_every_command_shortcut_and_the_home_tab() -> None:
+    text = MANIFEST.read_text()
+    assert set(re.findall(r"- command: (\S+)", text)) == {orders.PROMISE_COMMAND, admin.COMMAND}
+    assert set(re.findall(r"callback_id: (\S+)", text)) == {
+        orders.PROMISE_SHORTCUT,
+        orders.PROMISE_FROM_MESSAGE,
+    }
+    assert "home_tab_enabled: true" in text
+    assert "- app_home_opened" in text
+    assert set(re.findall(r"url: \S+?(/slack/events)\n", text)) == {"/slack/events"}
+    for scope in ("commands", "chat:write", "im:write"):
+        assert f"      - {scope}\n" in text
+
+
+def test_run_is_offered_to_the_cli() -> None:
+    summary, _, run = cli_run.COMMANDS["run"]
+    assert "Socket Mode" in summary
+    assert run is cli_run.run
