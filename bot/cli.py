@@ -174,10 +174,11 @@ def _with_service(help_text: str, run: Callable[..., int]) -> Run:
 
 
 def _register_planning_commands() -> None:
-    from bot import cli_orders
+    from bot import cli_digest, cli_orders, cli_run
 
-    for name, (help_text, add_arguments, run) in cli_orders.COMMANDS.items():
-        COMMANDS[name] = (add_arguments, _with_service(help_text, run))
+    for module in (cli_orders, cli_run, cli_digest):
+        for name, (help_text, add_arguments, run) in module.COMMANDS.items():
+            COMMANDS[name] = (add_arguments, _with_service(help_text, run))
     IMPORT_STEPS.append(cli_orders.book_commitments)
     EXPORT_COMMITMENTS.append(cli_orders.export_commitments)
 

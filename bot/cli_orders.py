@@ -221,12 +221,12 @@ def run_plan(args: argparse.Namespace, service: OrderService) -> int:
 
 
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[..., int]]] = {
-    "quote": ("quote a date for QTY of SKU wanted on --due", add_quote, run_quote),
-    "hold": ("hold capacity and material for an order", add_hold, run_hold),
-    "confirm": ("confirm a held order", add_order_ref, run_confirm),
-    "cancel": ("cancel an order and release what it held", add_order_ref, run_cancel),
-    "ship": ("record a shipment of an order", add_ship, run_ship),
-    "plan": ("load by work center and day, and stock by item", add_plan, run_plan),
+    "quote": ("Quote a date for QTY of SKU wanted on --due", add_quote, run_quote),
+    "hold": ("Hold capacity and material for an order", add_hold, run_hold),
+    "confirm": ("Confirm a held order", add_order_ref, run_confirm),
+    "cancel": ("Cancel an order and release what it held", add_order_ref, run_cancel),
+    "ship": ("Record a shipment of an order", add_ship, run_ship),
+    "plan": ("Load by work center and day, and stock by item", add_plan, run_plan),
 }
 
 
@@ -258,7 +258,7 @@ def _days(n: int) -> Any:
     return timedelta(days=n)
 
 
-COMMANDS["demo"] = ("try promisebot on the demo factory", add_demo, run_demo)
+COMMANDS["demo"] = ("Try promisebot on the demo factory", add_demo, run_demo)
 
 
 # ---------------------------------------------------------------------- import and export hooks

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
@@ -55,6 +56,11 @@ CHART_DPI = 100
 
 # --- promises kept or missed ---------------------------------------------------------------------
 
+
+
+def _where(frame: pd.DataFrame, flags: Iterable[bool]) -> pd.DataFrame:
+    """The rows whose flag is true. (`frame[[...]]` would select columns when the list is empty.)"""
+    return frame.loc[np.fromiter(flags, dtype=bool, count=len(frame))]
 
 def classify_promise(
     qty: int,
@@ -591,7 +597,7 @@ def _on_time(orders: pd.DataFrame, week_start: date, today: date) -> OnTime:
     promised = orders[
         orders["status"].isin(PROMISED_STATUSES) & orders["promised_on"].notna()
     ].copy()
-    promised = promised[[first <= d < end for d in promised["promised_on"]]]
+    promised = _where(promised, (first <= d < end for d in promised["promised_on"]))
     outcomes = [
         classify_promise(int(r.qty), r.promised_on, r.shipments, _text(r.at_risk_reason), today)
         for r in promised.itertuples(index=False)
@@ -648,7 +654,7 @@ def _lead_time(orders: pd.DataFrame, week_start: date) -> LeadTime:
     first = week_start - timedelta(weeks=TRAILING_WEEKS - 1)
     end = week_start + timedelta(weeks=1)
     quoted = orders[orders["status"].isin(PROMISED_STATUSES) & orders["promised_on"].notna()].copy()
-    quoted = quoted[[first <= d < end for d in quoted["created_on"]]]
+    quoted = _where(quoted, (first <= d < end for d in quoted["created_on"]))
     quoted["days"] = [
         (p - c).days for p, c in zip(quoted["promised_on"], quoted["created_on"], strict=True)
     ]
@@ -674,7 +680,7 @@ def _lead_time(orders: pd.DataFrame, week_start: date) -> LeadTime:
 def _rush(orders: pd.DataFrame, week_start: date) -> list[str]:
     end = week_start + timedelta(weeks=1)
     rush = orders[orders["rush"].astype(bool) & orders["status"].isin(("held", *PROMISED_STATUSES))]
-    rush = rush[[week_start <= d < end for d in rush["created_on"]]].sort_values("ref")
+    rush = _where(rush, (week_start <= d < end for d in rush["created_on"])).sort_values("ref")
     return [
         f"{r.ref} {r.customer}: {int(r.qty)} {r.sku}"
         + (
@@ -703,7 +709,7 @@ def _requests_frame(session: Session) -> pd.DataFrame:
 def _request_stats(requests: pd.DataFrame, week_start: date, tz: ZoneInfo) -> Requests:
     end = week_start + timedelta(weeks=1)
     created = [ts.astimezone(tz).date() for ts in requests["created_at"]]
-    week = requests[[week_start <= d < end for d in created]]
+    week = _where(requests, (week_start <= d < end for d in created))
     answered = week[week["answered_at"].notna()]
     hours = pd.Series(
         [
@@ -790,7 +796,7 @@ def _pipeline(
         & leads["expected_qty"].notna()
         & leads["expected_month"].notna()
     ]
-    open_leads = open_leads[[m >= this_month for m in open_leads["expected_month"]]]
+    open_leads = _where(open_leads, (m >= this_month for m in open_leads["expected_month"]))
     skus = sorted(set(routings["sku"]))
     hours: dict[tuple[str, date], float] = {}
     unmatched = 0
@@ -845,7 +851,7 @@ def _followup_stats(
     due_on = [ts.astimezone(tz).date() for ts in followups["due_at"]]
     done_on = [None if pd.isna(ts) else ts.astimezone(tz).date() for ts in followups["done_at"]]
     frame = followups.assign(due_on=due_on, done_on=done_on)
-    week = frame[[week_start <= d < end for d in frame["due_on"]]]
+    week = _where(frame, (week_start <= d < end for d in frame["due_on"]))
     on_time = sum(
         1 for d, f in zip(week["due_on"], week["done_on"], strict=True) if f is not None and f <= d
     )

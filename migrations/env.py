@@ -14,6 +14,7 @@ from alembic.autogenerate.api import AutogenContext
 
 from bot.db.session import make_engine
 from bot.db.tables import Base, UtcDateTime
+from bot.scheduler import include_object
 
 config = context.config
 if config.config_file_name is not None:  # run by the alembic command with alembic.ini
@@ -33,6 +34,8 @@ def _configure(**kwargs: Any) -> None:
         target_metadata=target_metadata,
         compare_type=True,
         render_item=render_item,
+        # APScheduler keeps its jobs in a table of its own, which the models do not describe.
+        include_object=include_object,
         **kwargs,
     )
 
