@@ -420,7 +420,7 @@ class CapacityRequestService:
         """Mark the request answered, if nobody did yet (one UPDATE … WHERE status = 'open')."""
         with write_transaction(self.sessions) as session:
             row = self._find(session, request_id)
-            taken = session.execute(
+            taken = session.execute(  # type: ignore[attr-defined]
                 sa.update(CapacityRequestRow)
                 .where(CapacityRequestRow.id == row.id, CapacityRequestRow.status == "open")
                 .values(

@@ -65,7 +65,7 @@ def serve(app: App, settings: Settings, *, host: str = "0.0.0.0") -> None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         log.info("connecting to Slack over Socket Mode")
-        SocketModeHandler(app, settings.slack_app_token).start()
+        SocketModeHandler(app, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
         return
     log.info("serving Slack requests on http://%s:%d%s", host, settings.port, EVENTS_PATH)
     uvicorn.Server(uvicorn_config(app, host=host, port=settings.port)).run()

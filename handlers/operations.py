@@ -318,7 +318,7 @@ def _overtime_suggestion(
     if not code:
         return ""
     today = orders.today()
-    lines = []
+    lines: list[str] = []
     day = today
     while day <= max(request.wanted, today) and len(lines) < 5:
         if day.weekday() < 5:

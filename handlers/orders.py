@@ -311,8 +311,10 @@ def ask_ops_clicked(
         least_qty=value.least,
         latest=value.latest,
     )
+    ops_channel = requests.settings.ops_channel
+    assert ops_channel is not None  # requests.ask refuses without one
     try:
-        posted = client.chat_postMessage(channel=requests.settings.ops_channel, **message)
+        posted = client.chat_postMessage(channel=ops_channel, **message)
     except SlackApiError as error:
         requests.withdraw(request.id)
         refuse(
