@@ -1,0 +1,440 @@
+"""Benchmark of quotes, holds, start-up load and memory at the size issue 3 names.
+
+    .venv/bin/python -m bench.quote [--database sqlite|postgres|both] [--quotes 1000]
+                                    [--holds 1000] [--seed 1] [--small] [--profile DIR]
+
+1. Generates a factory (bench/factory_gen.py: 100 work centers, 5,000 items of which 1,000 sold,
+   BOM 3 levels deep with about 6 components per make item, 2–4 operations per make item) and
+   books 20,000 orders over the year with the real engine (Engine.place + apply).
+2. For each database: makes it fresh (SQLite: a file in a temporary folder; PostgreSQL: the
+   database `promisebot_bench_quote` on the server, dropped and created, then migrated with
+   `upgrade`), saves the factory with save_factory and the orders with bulk inserts of the rows
+   OrderService._reserve writes.
+3. Measures, in a fresh child process per database so that memory figures are the service's own:
+   - load: the first `OrderService.engine()` (factory and every active reservation from the
+     database into a new engine);
+   - quotes: `OrderService.quote` of a random sold sku, 1–60 units, due 0–119 days out, warm
+     (after 20 untimed quotes); and the same requests on the engine alone (`Engine.quote`);
+   - holds: `OrderService.hold` of a random sold sku and quantity on its quoted earliest date
+     (the quote is not timed), each its own committed transaction;
+   - memory: the process's ru_maxrss after the above, and, in a second child, tracemalloc's peak
+     while loading and answering 50 quotes.
+4. Prints one table with the targets of issue 3 beside the figures.
+
+`--small` runs a 10-work-center, 500-item, 2,000-reservation factory with 200 quotes and holds
+(a few seconds; what tests run). `--profile DIR` also writes cProfile files of the load, the
+quotes and the holds (DIR/<db>-<phase>.prof) and prints their hottest functions.
+
+PostgreSQL comes from PROMISEBOT_BENCH_POSTGRES_URL, else PROMISEBOT_TEST_POSTGRES_URL, else
+postgresql+psycopg://postgres@127.0.0.1:5432/test (only its server is used); when it cannot be
+reached the PostgreSQL column says why.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.factory_gen import AS_OF, FULL, SMALL, Size
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+DATABASE_NAME = "promisebot_bench_quote"
+
+TARGETS: dict[str, tuple[str, Callable[[float], bool]]] = {
+    "load_s": ("≤ 5 s", lambda v: v <= 5.0),
+    "quote_p99_ms": ("≤ 10 ms", lambda v: v <= 10.0),
+    "engine_quote_p99_ms": ("≤ 10 ms", lambda v: v <= 10.0),
+    "hold_p99_ms": ("≤ 50 ms", lambda v: v <= 50.0),
+    "tracemalloc_mb": ("< 500 MB", lambda v: v < 500.0),
+    "maxrss_mb": ("< 500 MB", lambda v: v < 500.0),
+}
+
+
+def postgres_url() -> str:
+    return (
+        os.environ.get("PROMISEBOT_BENCH_POSTGRES_URL", "").strip()
+        or os.environ.get("PROMISEBOT_TEST_POSTGRES_URL", "").strip()
+        or DEFAULT_POSTGRES
+    )
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile (nearest rank) of `values`."""
+    ordered = sorted(values)
+    if not ordered:
+        return math.nan
+    rank = max(1, math.ceil(p / 100.0 * len(ordered)))
+    return ordered[rank - 1]
+
+
+# --- the child: measuring one database ------------------------------------------------------
+
+
+def _request(rng: random.Random, sold: list[str], as_of: date) -> tuple[str, int, date]:
+    qty = max(1, min(60, int(round(math.exp(rng.uniform(0.0, math.log(60)))))))
+    return rng.choice(sold), qty, as_of + timedelta(rng.randrange(120))
+
+
+def _service(url: str) -> Any:
+    from bot.config import Settings
+    from bot.db.session import make_engine, make_session_factory
+    from bot.orders import OrderService
+
+    settings = Settings(database_url=url, as_of=AS_OF)
+    return OrderService(settings, make_session_factory(make_engine(url)))
+
+
+def _sold(service: Any) -> list[str]:
+    import sqlalchemy as sa
+
+    from bot.db.tables import ItemRow
+
+    with service.sessions() as session:
+        return list(
+            session.scalars(
+                sa.select(ItemRow.sku).where(ItemRow.sku.like("FG-%")).order_by(ItemRow.sku)
+            )
+        )
+
+
+def measure(url: str, quotes: int, holds: int, seed: int, profile: str | None) -> dict[str, Any]:
+    """Load, quotes and holds on the database at `url`, timed; ru_maxrss at the end."""
+    import cProfile
+    import gc
+    import resource
+
+    from capacity.model import NotPromisable
+
+    profiles: dict[str, cProfile.Profile] = {}
+
+    def profiled(name: str) -> cProfile.Profile | None:
+        if profile is None:
+            return None
+        profiles[name] = cProfile.Profile()
+        return profiles[name]
+
+    service = _service(url)
+    sold = _sold(service)
+    gc.collect()
+    prof = profiled("load")
+    started = time.perf_counter()
+    if prof:
+        prof.enable()
+    engine = service.engine()
+    if prof:
+        prof.disable()
+    load_s = time.perf_counter() - started
+    result: dict[str, Any] = {"load_s": load_s}
+
+    rng = random.Random(seed * 7919 + 1)
+    for _ in range(20):  # warm up: imports, statement caches, numpy paths
+        sku, qty, due = _request(rng, sold, AS_OF)
+        service.quote(sku, qty, due)
+
+    requests = [_request(rng, sold, AS_OF) for _ in range(quotes)]
+    service_ms: list[float] = []
+    engine_ms: list[float] = []
+    prof = profiled("quote")
+    for sku, qty, due in requests:
+        if prof:
+            prof.enable()
+        started = time.perf_counter()
+        service.quote(sku, qty, due)
+        service_ms.append((time.perf_counter() - started) * 1000)
+        if prof:
+            prof.disable()
+    for sku, qty, due in requests:
+        started = time.perf_counter()
+        engine.quote(sku, qty, due)
+        engine_ms.append((time.perf_counter() - started) * 1000)
+    result.update(
+        quote_p50_ms=percentile(service_ms, 50),
+        quote_p99_ms=percentile(service_ms, 99),
+        quote_max_ms=max(service_ms, default=math.nan),
+        engine_quote_p50_ms=percentile(engine_ms, 50),
+        engine_quote_p99_ms=percentile(engine_ms, 99),
+        quotes=len(service_ms),
+    )
+
+    hold_ms: list[float] = []
+    refused = beyond = 0
+    prof = profiled("hold")
+    while len(hold_ms) < holds:
+        sku, qty, due = _request(rng, sold, AS_OF)
+        quote = service.quote(sku, qty, due)  # not timed: the salesperson's question before
+        if quote.earliest is None:
+            beyond += 1
+            if beyond > 10 * holds:
+                break
+            continue
+        if prof:
+            prof.enable()
+        started = time.perf_counter()
+        try:
+            service.hold(sku, qty, quote.earliest, customer=f"Bench {len(hold_ms) % 50:02d}")
+        except NotPromisable:
+            refused += 1
+        hold_ms.append((time.perf_counter() - started) * 1000)
+        if prof:
+            prof.disable()
+    result.update(
+        hold_p50_ms=percentile(hold_ms, 50),
+        hold_p99_ms=percentile(hold_ms, 99),
+        hold_max_ms=max(hold_ms, default=math.nan),
+        holds=len(hold_ms),
+        holds_refused=refused,
+    )
+    maxrss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
+    result["maxrss_mb"] = maxrss_kb / 1024
+    if profile is not None:
+        for name, prof in profiles.items():
+            prof.dump_stats(str(Path(profile) / f"{name}.prof"))
+    return result
+
+
+def measure_memory(url: str, seed: int) -> dict[str, Any]:
+    """tracemalloc's peak while loading the engine and answering 50 quotes."""
+    import tracemalloc
+
+    service = _service(url)
+    sold = _sold(service)
+    tracemalloc.start()
+    service.engine()
+    loaded, _ = tracemalloc.get_traced_memory()
+    rng = random.Random(seed)
+    for _ in range(50):
+        service.quote(*_request(rng, sold, AS_OF))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {"tracemalloc_mb": peak / 2**20, "resident_after_load_mb": loaded / 2**20}
+
+
+def _child(args: list[str]) -> dict[str, Any]:
+    """Run this module in a fresh process and return the JSON it prints."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.quote", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"bench child {args[:2]} failed:\n{done.stderr[-4000:]}")
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
+# --- the parent -------------------------------------------------------------------------------
+
+
+def _log(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def run(
+    size: Size,
+    databases: list[str],
+    quotes: int,
+    holds: int,
+    seed: int,
+    profile: str | None = None,
+    keep: bool = False,
+) -> dict[str, Any]:
+    """Generate, write and measure; returns every figure (also what the table prints)."""
+    from bench.factory_gen import (
+        drop_database,
+        fresh_database,
+        generate,
+        postgres_reachable,
+        write_database,
+    )
+
+    _log(f"generating a factory of {size.items:,} items and booking {size.reservations:,} orders…")
+    data = generate(
+        size,
+        seed,
+        progress=lambda n, total: _log(f"  booked {n:,}/{total:,}") if n % 5000 == 0 else None,
+    )
+    report: dict[str, Any] = {
+        "stats": data.stats,
+        "size": size.__dict__,
+        "seed": seed,
+        "databases": {},
+    }
+    workdir = Path(tempfile.mkdtemp(prefix="promisebot-bench-"))
+    pg = postgres_url()
+    try:
+        for kind in databases:
+            if kind == "postgres":
+                why = postgres_reachable(pg)
+                if why is not None:
+                    report["databases"][kind] = {"unreachable": why}
+                    _log(f"postgres: not reachable ({why})")
+                    continue
+            _log(f"{kind}: writing the database…")
+            url = fresh_database(kind, workdir, pg, DATABASE_NAME)
+            figures: dict[str, Any] = {"write": write_database(url, data)}
+            _log(f"{kind}: measuring load, {quotes} quotes and {holds} holds…")
+            args = [
+                "--measure",
+                url,
+                "--quotes",
+                str(quotes),
+                "--holds",
+                str(holds),
+                "--seed",
+                str(seed),
+            ]
+            if profile is not None:
+                folder = Path(profile) / kind
+                folder.mkdir(parents=True, exist_ok=True)
+                args += ["--profile", str(folder.resolve())]
+            figures.update(_child(args))
+            _log(f"{kind}: measuring memory…")
+            figures.update(_child(["--measure-memory", url, "--seed", str(seed)]))
+            report["databases"][kind] = figures
+            if kind == "postgres" and not keep:
+                drop_database(pg, DATABASE_NAME)
+    finally:
+        if keep:
+            _log(f"kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return report
+
+
+def table(report: dict[str, Any]) -> str:
+    s, size = report["stats"], report["size"]
+    rows_total = int(s["hours_rows"] + s["stock_rows"] + s["purchase_rows"])
+    lines = [
+        f"factory: {size['work_centers']} work centers, "
+        f"{size['sold'] + size['subassemblies'] + size['parts'] + size['materials']:,} items "
+        f"({size['sold']:,} sold), {int(s['booked']):,} reservations "
+        f"({int(s['hours_rows']):,} hours + {int(s['stock_rows']):,} stock + "
+        f"{int(s['purchase_rows']):,} purchase rows = {rows_total:,}), seed {report['seed']}",
+        f"booked with Engine.place+apply in {s['book_seconds']:.1f} s "
+        f"({int(s['moved_later']):,} moved to their earliest date, {int(s['dropped'])} dropped, "
+        f"{s['jit_share']:.1%} just in time); load {s['load']:.0%} of normal capacity "
+        f"(work centers p10 {s['load_p10']:.0%}, p90 {s['load_p90']:.0%}, "
+        f"max {s['load_max']:.0%})",
+        "",
+    ]
+    names = list(report["databases"])
+    rows: list[tuple[str, str | None, str]] = [
+        ("load: first engine()", "load_s", "{:.2f} s"),
+        ("quote p50 (OrderService)", "quote_p50_ms", "{:.1f} ms"),
+        ("quote p99 (OrderService)", "quote_p99_ms", "{:.1f} ms"),
+        ("quote max (OrderService)", "quote_max_ms", "{:.1f} ms"),
+        ("quote p50 (Engine only)", "engine_quote_p50_ms", "{:.1f} ms"),
+        ("quote p99 (Engine only)", "engine_quote_p99_ms", "{:.1f} ms"),
+        ("hold p50 (committed)", "hold_p50_ms", "{:.1f} ms"),
+        ("hold p99 (committed)", "hold_p99_ms", "{:.1f} ms"),
+        ("hold max", "hold_max_ms", "{:.1f} ms"),
+        ("holds refused on re-check", "holds_refused", "{:d}"),
+        ("memory: tracemalloc peak", "tracemalloc_mb", "{:.0f} MB"),
+        ("memory: ru_maxrss", "maxrss_mb", "{:.0f} MB"),
+        ("database write (setup)", None, ""),
+    ]
+    header = ["measure", "target", *names]
+    body: list[list[str]] = []
+    for label, key, fmt in rows:
+        target: tuple[str, Callable[[float], bool] | None] = TARGETS.get(key or "", ("", None))
+        cells = [label, target[0]]
+        for name in names:
+            figures = report["databases"][name]
+            if "unreachable" in figures:
+                cells.append("unreachable")
+                continue
+            if key is None:
+                write = figures["write"]
+                cells.append(f"{write['save_factory'] + write['write_orders']:.1f} s")
+                continue
+            value = figures.get(key)
+            if value is None:
+                cells.append("-")
+                continue
+            text = fmt.format(int(value) if fmt == "{:d}" else value)
+            check = target[1]
+            if check is not None:
+                text += "  ok" if check(value) else "  MISS"
+            cells.append(text)
+        body.append(cells)
+    widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
+    for r in [header, ["-" * w for w in widths], *body]:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    for name in names:
+        if "unreachable" in report["databases"][name]:
+            lines.append(f"{name}: {report['databases'][name]['unreachable']}")
+    return "\n".join(lines)
+
+
+def _print_profiles(folder: str) -> None:
+    import io
+    import pstats
+
+    for path in sorted(Path(folder).rglob("*.prof")):
+        out = io.StringIO()
+        stats = pstats.Stats(str(path), stream=out)
+        stats.sort_stats("tottime").print_stats(15)
+        print(f"\n=== {path.relative_to(folder)} (by own time) ===")
+        print("\n".join(out.getvalue().splitlines()[6:]).rstrip())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.quote", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--quotes", type=int, default=None, help="default 1000 (200 with --small)")
+    parser.add_argument("--holds", type=int, default=None, help="default 1000 (200 with --small)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--small", action="store_true", help="a quick run on a small factory")
+    parser.add_argument("--profile", metavar="DIR", help="write and summarise cProfile files")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
+    parser.add_argument("--measure", metavar="URL", help=argparse.SUPPRESS)
+    parser.add_argument("--measure-memory", metavar="URL", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    default_count = 200 if args.small else 1000
+    quotes = default_count if args.quotes is None else args.quotes
+    holds = default_count if args.holds is None else args.holds
+
+    if args.measure:
+        print(json.dumps(measure(args.measure, quotes, holds, args.seed, args.profile)))
+        return 0
+    if args.measure_memory:
+        print(json.dumps(measure_memory(args.measure_memory, args.seed)))
+        return 0
+
+    databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
+    started = time.perf_counter()
+    report = run(
+        SMALL if args.small else FULL, databases, quotes, holds, args.seed, args.profile, args.keep
+    )
+    print(table(report))
+    print(
+        f"\n(total {time.perf_counter() - started:.0f} s; quotes due 0–119 days out, "
+        f"1–60 units; targets from issue 3)"
+    )
+    if args.json:
+        print(json.dumps(report, default=str))
+    if args.profile:
+        _print_profiles(args.profile)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
