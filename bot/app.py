@@ -4,7 +4,8 @@
     app = build_app(settings, services)
 
 Tests, the sandbox and `promisebot run` all build it this way. Listeners receive the services by
-parameter name (`orders`, `requests`, `users`, `deliveries`, `settings`): a middleware puts them
+parameter name (`orders`, `requests`, `users`, `leads`, `summits`, `deliveries`,
+`settings`): a middleware puts them
 on Bolt's context. Another middleware claims each request's delivery key (bot.dedupe) so that
 Slack's retries and double clicks act once.
 """
@@ -27,16 +28,24 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.dedupe import Deliveries, delivery_key
+from bot.leads import LeadService
 from bot.orders import OrderService
 from bot.requests import CapacityRequestService
+from bot.summits import SummitService
 from bot.users import UserService
-from handlers import admin, home, operations, orders
+from handlers import admin, home, leads, operations, orders, shipping, summits
 from handlers.common import DELIVERY_KEY, release, safely
 
 log = logging.getLogger(__name__)
 
-LISTENER_MODULES = (orders, operations, home, admin)
-ONCE_ACTIONS = orders.ONCE_ACTIONS | operations.ONCE_ACTIONS
+LISTENER_MODULES = (orders, operations, home, admin, leads, summits, shipping)
+ONCE_ACTIONS = (
+    orders.ONCE_ACTIONS
+    | operations.ONCE_ACTIONS
+    | leads.ONCE_ACTIONS
+    | summits.ONCE_ACTIONS
+    | shipping.ONCE_ACTIONS
+)
 SLACK_API_URL = "https://slack.com/api/"
 
 
@@ -48,6 +57,8 @@ class Services:
     requests: CapacityRequestService
     users: UserService
     deliveries: Deliveries
+    leads: LeadService
+    summits: SummitService
 
     @classmethod
     def create(
@@ -61,7 +72,14 @@ class Services:
         orders = orders or OrderService(settings, session_factory, clock=clock)
         users = UserService(settings, session_factory, clock=clock)
         requests = CapacityRequestService(settings, session_factory, orders, users, clock=clock)
-        return cls(orders, requests, users, Deliveries(session_factory, clock=clock))
+        return cls(
+            orders,
+            requests,
+            users,
+            Deliveries(session_factory, clock=clock),
+            LeadService(settings, session_factory, clock=clock),
+            SummitService(settings, session_factory, orders=orders, clock=clock),
+        )
 
     def as_context(self, settings: Settings) -> dict[str, Any]:
         return {
@@ -69,6 +87,8 @@ class Services:
             "requests": self.requests,
             "users": self.users,
             "deliveries": self.deliveries,
+            "leads": self.leads,
+            "summits": self.summits,
             "settings": settings,
         }
 

@@ -53,6 +53,8 @@ HOLD = "order_hold"
 CONFIRM = "order_confirm"
 ASK_OPS = "order_ask_ops"
 CANCEL = "order_cancel"
+SHIP = "order_ship"
+"""Operations record a shipment of a confirmed order (handlers.shipping opens the form)."""
 OPS_APPROVE_RUSH = "ops_approve_rush"
 OPS_APPROVE_OVERTIME = "ops_approve_overtime"
 OPS_COUNTER = "ops_counter"
@@ -334,7 +336,10 @@ def order_status_message(
         fallback = f"Held: {_plain(who)} on {day}"
     elif status == "confirmed":
         lines = [f":white_check_mark: *Confirmed:* {who}, ships {day}"]
-        buttons = [_button("Cancel order", CANCEL, value, "danger", confirm=_confirm_cancel())]
+        buttons = [
+            _button("Ship", SHIP, ButtonValue(order=order_id, ver=version)),
+            _button("Cancel order", CANCEL, value, "danger", confirm=_confirm_cancel()),
+        ]
         fallback = f"Confirmed: {_plain(who)}, ships {day}"
     elif status == "cancelled":
         lines = [f":no_entry_sign: *Cancelled:* {who} (was {day})"]

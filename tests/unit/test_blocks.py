@@ -270,7 +270,7 @@ def test_a_held_order_says_until_when_in_each_readers_time_zone() -> None:
 @pytest.mark.parametrize(
     ("status", "first_line", "actions"),
     [
-        ("confirmed", ":white_check_mark: *Confirmed:* 40 BRKT for Acme, ships Tue 8 Dec", 1),
+        ("confirmed", ":white_check_mark: *Confirmed:* 40 BRKT for Acme, ships Tue 8 Dec", 2),
         ("cancelled", ":no_entry_sign: *Cancelled:* 40 BRKT for Acme (was Tue 8 Dec)", 0),
         (
             "expired",

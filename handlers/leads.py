@@ -1,0 +1,367 @@
+"""Leads in Slack: `/lead`, the lead form, and the buttons of a follow-up reminder DM.
+
+`/lead CUSTOMER [— note] [follow up in N days | on DATE]` saves a lead (only the salesperson
+sees the confirmation); `/lead` alone opens the form. The reminder DM (drawn by
+bot.leads.reminder_message, posted by the scheduler through the outbox) has Done, Snooze 1 day /
+3 days / next week, Reassign and "Quote it"; only the lead's owner or a manager may use them, and
+each click updates the DM in place.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import date
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.leads import LeadError, LeadService, LeadView, parse_lead
+from bot.orders import OrderService
+from bot.users import NotAllowed, UserService
+from capacity.model import PlanningError, UnknownSku
+from handlers import blocks, blocks_collab
+from handlers.common import refuse, release, safely, user_id
+
+log = logging.getLogger(__name__)
+
+LEAD_COMMAND = "/lead"
+SNOOZES: dict[str, int | str] = {
+    blocks_collab.LEAD_SNOOZE_1: 1,
+    blocks_collab.LEAD_SNOOZE_3: 3,
+    blocks_collab.LEAD_SNOOZE_NEXT_WEEK: "next week",
+}
+ONCE_ACTIONS = frozenset({blocks_collab.LEAD_DONE, blocks_collab.LEAD_REASSIGN, *SNOOZES})
+"""Buttons whose second click must not act again ("Quote it" only opens a form)."""
+
+
+def register(app: App) -> None:
+    app.command(LEAD_COMMAND)(lead_command)
+    app.view(blocks_collab.LEAD_MODAL)(lead_submitted)
+    app.action(blocks_collab.LEAD_DONE)(done_clicked)
+    for action_id in SNOOZES:
+        app.action(action_id)(snooze_clicked)
+    app.action(blocks_collab.LEAD_REASSIGN)(reassign_selected)
+    app.action(blocks_collab.LEAD_QUOTE)(quote_clicked)
+
+
+# --- /lead and the form -------------------------------------------------------------------------
+
+
+def lead_command(
+    ack: Ack,
+    command: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    leads: LeadService,
+) -> None:
+    """`/lead CUSTOMER [— note] [follow up in N days | on DATE]`: save a lead."""
+    ack()
+    text = (command.get("text") or "").strip()
+    user = command["user_id"]
+    if not text or text.lower() in ("new", "form"):
+        release(context)  # opening a form changes nothing; a retry may open it again
+        metadata = json.dumps({"channel": command.get("channel_id")})
+        client.views_open(
+            trigger_id=command["trigger_id"],
+            view=blocks_collab.lead_modal(
+                owner=user, today=_today(leads), private_metadata=metadata
+            ),
+        )
+        return
+    if text.lower() in ("help", "?"):
+        release(context)
+        respond(response_type="ephemeral", **blocks_collab.lead_usage_message())
+        return
+    try:
+        request = parse_lead(text, _today(leads))
+        lead = leads.create(
+            request.customer,
+            user,
+            request.note,
+            follow_up_on=request.follow_up_on,
+            follow_up_in_days=request.follow_up_in_days,
+            actor=user,
+        )
+    except LeadError as error:
+        refuse(context, respond, error, message=blocks_collab.lead_usage_message(error))
+        return
+    respond(response_type="ephemeral", **blocks_collab.lead_created_message(lead))
+
+
+def lead_submitted(
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    leads: LeadService,
+) -> None:
+    """The lead form was sent: errors stay in the form; the confirmation goes where it opened."""
+    user = user_id(body)
+    values = view["state"]["values"]
+    try:
+        fields = _lead_fields(values, user)
+    except _FormError as error:
+        release(context)
+        ack(response_action="errors", errors=error.errors)
+        return
+    if fields["follow_up_on"] is not None and fields["follow_up_on"] < _today(leads):
+        release(context)
+        ack(
+            response_action="errors",
+            errors={blocks_collab.LEAD_FOLLOW_UP_BLOCK: "Pick today or a day after it."},
+        )
+        return
+    try:
+        lead = leads.create(actor=user, **fields)
+    except LeadError as error:
+        release(context)
+        ack(response_action="errors", errors={blocks_collab.LEAD_CUSTOMER_BLOCK: str(error)})
+        return
+    ack()
+    message = blocks_collab.lead_created_message(lead)
+    channel = _metadata(view).get("channel")
+    posted = channel and safely(client.chat_postEphemeral, channel=channel, user=user, **message)
+    if not posted:
+        safely(client.chat_postMessage, channel=user, **message)
+
+
+class _FormError(Exception):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def _lead_fields(values: dict[str, Any], user: str) -> dict[str, Any]:
+    def state(block: str, action: str) -> dict[str, Any]:
+        return dict((values.get(block) or {}).get(action) or {})
+
+    customer = (
+        state(blocks_collab.LEAD_CUSTOMER_BLOCK, blocks_collab.LEAD_CUSTOMER_ACTION).get("value")
+        or ""
+    ).strip()
+    errors: dict[str, str] = {}
+    if not customer:
+        errors[blocks_collab.LEAD_CUSTOMER_BLOCK] = "Name the customer."
+    source = _selected(state(blocks_collab.LEAD_SOURCE_BLOCK, blocks_collab.LEAD_SOURCE_ACTION))
+    if not source:
+        errors[blocks_collab.LEAD_SOURCE_BLOCK] = "Say where the lead came from."
+    qty_text = state(blocks_collab.LEAD_QTY_BLOCK, blocks_collab.LEAD_QTY_ACTION).get("value")
+    qty: int | None = None
+    if qty_text not in (None, ""):
+        try:
+            qty = int(str(qty_text))
+        except ValueError:
+            qty = 0
+        if qty < 1:
+            errors[blocks_collab.LEAD_QTY_BLOCK] = "A whole number of at least 1."
+    month_text = _selected(state(blocks_collab.LEAD_MONTH_BLOCK, blocks_collab.LEAD_MONTH_ACTION))
+    owner_state = state(blocks_collab.LEAD_OWNER_BLOCK, blocks_collab.LEAD_OWNER_ACTION)
+    owner = owner_state.get("selected_user") or _selected(owner_state) or user
+    follow_text = state(
+        blocks_collab.LEAD_FOLLOW_UP_BLOCK, blocks_collab.LEAD_FOLLOW_UP_ACTION
+    ).get("selected_date")
+    if errors:
+        raise _FormError(errors)
+    note = state(blocks_collab.LEAD_NOTE_BLOCK, blocks_collab.LEAD_NOTE_ACTION).get("value") or ""
+    product = (
+        state(blocks_collab.LEAD_PRODUCT_BLOCK, blocks_collab.LEAD_PRODUCT_ACTION).get("value")
+        or ""
+    )
+    return {
+        "customer": customer,
+        "owner": owner,
+        "note": note,
+        "source": source,
+        "product_interest": product,
+        "expected_qty": qty,
+        "expected_month": date.fromisoformat(month_text) if month_text else None,
+        "follow_up_on": date.fromisoformat(follow_text) if follow_text else None,
+    }
+
+
+# --- the reminder's buttons ---------------------------------------------------------------------
+
+
+def done_clicked(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
+    leads: LeadService,
+    users: UserService,
+) -> None:
+    """Done: the follow-up is marked done and the DM says so."""
+    ack()
+    user = user_id(body)
+    try:
+        followup = leads.followup(_followup_id(action["value"]))
+        _require_owner(users, user, followup.owner, followup.customer, "mark it done")
+        followup = leads.done(followup.id, actor=user)
+    except (LeadError, PlanningError, ValueError) as error:
+        refuse(context, respond, error)
+        return
+    respond(replace_original=True, **blocks_collab.followup_done_message(followup, user))
+
+
+def snooze_clicked(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
+    leads: LeadService,
+    users: UserService,
+) -> None:
+    """Snooze 1 day, 3 days or to next Monday: a new reminder comes then."""
+    ack()
+    user = user_id(body)
+    try:
+        followup = leads.followup(_followup_id(action["value"]))
+        _require_owner(users, user, followup.owner, followup.customer, "snooze it")
+        followup = leads.snooze(followup.id, SNOOZES[action["action_id"]], actor=user)
+    except (LeadError, PlanningError, ValueError) as error:
+        refuse(context, respond, error)
+        return
+    respond(replace_original=True, **blocks_collab.followup_snoozed_message(followup, user))
+
+
+def reassign_selected(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    leads: LeadService,
+    users: UserService,
+) -> None:
+    """Reassign: the chosen person owns the lead from now on and gets its reminders."""
+    ack()
+    user = user_id(body)
+    new_owner = action.get("selected_user") or _selected(action)
+    try:
+        if not new_owner:
+            raise LeadError("Pick the person who should own the lead.")
+        followup = leads.followup(_followup_id_of_block(action))
+        _require_owner(users, user, followup.owner, followup.customer, "reassign it")
+        if new_owner == followup.owner:
+            raise LeadError(f"The lead {followup.customer} is <@{new_owner}>'s already.")
+        lead = leads.reassign(followup.lead_id, new_owner, actor=user)
+    except (LeadError, PlanningError, ValueError) as error:
+        refuse(context, respond, error)
+        return
+    respond(replace_original=True, **blocks_collab.lead_reassigned_message(lead, user))
+    if new_owner != user:
+        safely(
+            client.chat_postMessage,
+            channel=new_owner,
+            **blocks_collab.lead_handed_over_message(lead, user),
+        )
+
+
+def quote_clicked(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    leads: LeadService,
+    users: UserService,
+    orders: OrderService,
+) -> None:
+    """Quote it: open the promise form with the lead's customer, product and quantity."""
+    ack()
+    user = user_id(body)
+    try:
+        lead = leads.lead(int(action["value"]))
+        _require_owner(users, user, lead.owner, lead.customer, "quote it")
+    except (LeadError, PlanningError, ValueError) as error:
+        refuse(context, respond, error)
+        return
+    # Slack expires a trigger_id after 3 s: open a loading view at once, then fill it in.
+    opened = client.views_open(
+        trigger_id=body["trigger_id"], view=blocks.promise_modal(loading=True)
+    )
+    view = opened["view"]
+    sku, label = _sku_of(lead, orders)
+    full = blocks.promise_modal(
+        sku=sku,
+        sku_label=label,
+        qty=lead.expected_qty,
+        customer=lead.customer,
+        wanted=max(lead.expected_month or orders.today(), orders.today()),
+    )
+    safely(client.views_update, view_id=view["id"], hash=view.get("hash"), view=full)
+
+
+# --- pieces -------------------------------------------------------------------------------------
+
+
+def _require_owner(users: UserService, user: str, owner: str, customer: str, doing: str) -> None:
+    """Only the lead's owner, a manager or an admin may act on its follow-ups."""
+    if user == owner or users.role(user) in ("manager", "admin"):
+        return
+    raise NotAllowed(
+        f"The lead {customer} is <@{owner}>'s; only its owner or a manager can {doing}."
+    )
+
+
+def _sku_of(lead: LeadView, orders: OrderService) -> tuple[str | None, str | None]:
+    """The item the lead is about: a word of its product interest that is a SKU, else the
+    first item whose SKU or name contains it."""
+    text = lead.product_interest.strip()
+    if not text:
+        return None, None
+    for word in [text, *re.findall(r"[A-Za-z0-9][A-Za-z0-9._/-]*", text)]:
+        try:
+            sku = orders.resolve_sku(word)
+        except UnknownSku:
+            continue
+        if sku.upper() == word.upper():
+            break
+    else:
+        found = orders.search_items(text, 1)
+        if not found:
+            return None, None
+        sku = found[0][0]
+    label = next((f"{s} — {n}" for s, n in orders.search_items(sku, 5) if s == sku), sku)
+    return sku, label
+
+
+def _followup_id(value: str) -> int:
+    """Button values are `ID` (Done) or `ID:DAYS` (Snooze)."""
+    return int(str(value).split(":", 1)[0])
+
+
+def _followup_id_of_block(action: dict[str, Any]) -> int:
+    """The Reassign select carries no value; its block is `lead_followup_<ID>`."""
+    block = str(action.get("block_id") or "")
+    prefix = "lead_followup_"
+    if not block.startswith(prefix):
+        raise LeadError("That reminder is too old to reassign from; use a newer one.")
+    return int(block[len(prefix) :])
+
+
+def _selected(state: dict[str, Any]) -> str | None:
+    option = state.get("selected_option") or {}
+    value = option.get("value")
+    return str(value) if value else None
+
+
+def _today(leads: LeadService) -> date:
+    return leads.clock().astimezone(leads.settings.tzinfo).date()
+
+
+def _metadata(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return data if isinstance(data, dict) else {}

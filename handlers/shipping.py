@@ -1,0 +1,133 @@
+"""Operations record shipments: the Ship button of a confirmed order opens a form (quantity, all
+that is left by default; date, today by default), and the order's message shows what went.
+
+Partial shipments are fine; the order is shipped when everything has gone. Only operations (and
+admins) may record a shipment; the order's owner is told by DM.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt.context.respond import Respond as ResponseUrl
+from slack_sdk import WebClient
+
+from bot.orders import OrderService
+from bot.users import UserService
+from capacity.model import BadQuantity, PlanningError
+from handlers import blocks, blocks_collab
+from handlers.common import refuse, release, safely, user_id
+
+log = logging.getLogger(__name__)
+
+ONCE_ACTIONS: frozenset[str] = frozenset()
+"""Ship only opens a form; its submission is acted on once by the app's view key."""
+
+
+def register(app: App) -> None:
+    app.action(blocks_collab.SHIP)(ship_clicked)
+    app.view(blocks_collab.SHIP_MODAL)(ship_submitted)
+
+
+def ship_clicked(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    orders: OrderService,
+    users: UserService,
+) -> None:
+    """Open the shipment form for the order (operations only)."""
+    ack()
+    release(context)
+    user = user_id(body)
+    try:
+        users.require(user, "operations", doing="record shipments")
+        value = blocks.ButtonValue.decode(action["value"])
+        if value.order is None:
+            raise PlanningError("That button names no order.")
+        order = orders.order(value.order)
+        if order.status not in ("held", "confirmed", "at_risk"):
+            raise PlanningError(f"Order {order.ref} is {order.status}; there is nothing to ship.")
+    except (PlanningError, ValueError) as error:
+        refuse(context, respond, error)
+        return
+    metadata = json.dumps({"order": order.id, "response_url": body.get("response_url")})
+    client.views_open(
+        trigger_id=body["trigger_id"],
+        view=blocks_collab.ship_modal(order, orders.today(), metadata),
+    )
+
+
+def ship_submitted(
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    orders: OrderService,
+    users: UserService,
+) -> None:
+    """Record the shipment; the order's message shows it and its owner is told."""
+    user = user_id(body)
+    data = _metadata(view)
+    values = view["state"]["values"]
+    qty_text = (values.get(blocks_collab.SHIP_QTY_BLOCK) or {}).get(
+        blocks_collab.SHIP_QTY_ACTION
+    ) or {}
+    on_text = (values.get(blocks_collab.SHIP_ON_BLOCK) or {}).get(
+        blocks_collab.SHIP_ON_ACTION
+    ) or {}
+    errors: dict[str, str] = {}
+    try:
+        qty = int(str(qty_text.get("value")))
+    except ValueError:
+        errors[blocks_collab.SHIP_QTY_BLOCK] = "A whole number of at least 1."
+    on = date.fromisoformat(on_text["selected_date"]) if on_text.get("selected_date") else None
+    if on is None:
+        errors[blocks_collab.SHIP_ON_BLOCK] = "Pick the day it shipped."
+    elif on > orders.today():
+        errors[blocks_collab.SHIP_ON_BLOCK] = "Record a shipment once it has gone, not before."
+    if errors:
+        release(context)
+        ack(response_action="errors", errors=errors)
+        return
+    try:
+        users.require(user, "operations", doing="record shipments")
+        order = orders.ship(int(data["order"]), on=on, qty=qty, actor=user)
+    except BadQuantity as error:
+        release(context)
+        ack(response_action="errors", errors={blocks_collab.SHIP_QTY_BLOCK: str(error)})
+        return
+    except (PlanningError, KeyError, ValueError) as error:
+        release(context)
+        ack(response_action="errors", errors={blocks_collab.SHIP_QTY_BLOCK: str(error)})
+        return
+    ack()
+    assert on is not None
+    today = orders.today()
+    message = blocks_collab.shipped_message(order, today, user)
+    if data.get("response_url"):
+        # The order's message may be ephemeral (a quote's answer): only its response_url can
+        # change it.
+        safely(ResponseUrl(response_url=data["response_url"]), replace_original=True, **message)
+    if order.owner and order.owner != user:
+        safely(
+            client.chat_postMessage,
+            channel=order.owner,
+            **blocks_collab.shipment_notice(order, qty, on, user, today),
+        )
+
+
+def _metadata(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return data if isinstance(data, dict) else {}

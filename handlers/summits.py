@@ -1,0 +1,380 @@
+"""The monthly sales–operations summit in Slack: `/summit`, RSVPs, agenda points and decisions.
+
+`/summit first Tuesday 10:00 [at LOCATION] [in #channel]` schedules it (the caller organises it;
+it meets in the channel the command was typed in unless another is named). `/summit` alone shows
+the next occurrence with its agenda. The reminders a week and a day before (drawn by
+bot.summits.reminder_message, posted by the scheduler) carry RSVP buttons, which update the
+reminder in place with who is coming, and "Add an agenda point", which opens a form. After the
+summit its organiser (or a manager) records the decisions, with the "Record decisions" button of
+`/summit` or `/summit decisions TEXT`; the next agenda shows them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.summits import SummitError, SummitService, SummitView, parse_schedule
+from bot.users import NotAllowed, UserService
+from capacity.model import PlanningError
+from handlers import blocks, blocks_collab
+from handlers.common import refuse, release, safely, user_id
+
+log = logging.getLogger(__name__)
+
+SUMMIT_COMMAND = "/summit"
+DEFAULT_TITLE = "Sales–operations summit"
+RSVPS = {
+    blocks_collab.SUMMIT_RSVP_YES: "yes",
+    blocks_collab.SUMMIT_RSVP_MAYBE: "maybe",
+    blocks_collab.SUMMIT_RSVP_NO: "no",
+}
+ONCE_ACTIONS: frozenset[str] = frozenset()
+"""An RSVP may be changed and the other buttons open forms: none needs guarding; the forms'
+submissions are acted on once by the app's view key."""
+
+_CHANNEL = re.compile(r"\s+in\s+(?:<#(?P<id>[CG][A-Z0-9]+)(?:\|[^>]*)?>|(?P<name>#[\w.-]+))\s*$")
+_WHEN_WHERE = re.compile(
+    r"^(?P<when>.*?\d{1,2}(?::\d{2})?\s*(?:am|pm)?)(?:\s+at\s+(?P<where>.+))?$", re.IGNORECASE
+)
+_LOOK_BACK = timedelta(days=62)
+"""How far back the last occurrence is looked for (two months: a monthly summit's last one)."""
+
+
+def register(app: App) -> None:
+    app.command(SUMMIT_COMMAND)(summit_command)
+    for action_id in RSVPS:
+        app.action(action_id)(rsvp_clicked)
+    app.action(blocks_collab.SUMMIT_ADD_POINT)(add_point_clicked)
+    app.action(blocks_collab.SUMMIT_RECORD_DECISIONS)(record_decisions_clicked)
+    app.view(blocks_collab.SUMMIT_POINT_MODAL)(point_submitted)
+    app.view(blocks_collab.SUMMIT_DECISIONS_MODAL)(decisions_submitted)
+
+
+# --- /summit ------------------------------------------------------------------------------------
+
+
+def summit_command(
+    ack: Ack,
+    command: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
+    summits: SummitService,
+    users: UserService,
+) -> None:
+    """`/summit [SCHEDULE [at LOCATION] [in #channel] | decisions TEXT | cancel | help]`."""
+    ack()
+    text = " ".join((command.get("text") or "").split())
+    user = command["user_id"]
+    channel = command.get("channel_id") or ""
+    verb, _, rest = text.partition(" ")
+    verb = verb.lower()
+    try:
+        if not text:
+            release(context)  # looking changes nothing that matters
+            respond(response_type="ephemeral", **_overview(summits, users, user, channel))
+        elif verb in ("help", "?"):
+            release(context)
+            respond(response_type="ephemeral", **blocks_collab.summit_usage_message())
+        elif verb in ("decisions", "decided", "decision"):
+            summit = _summit_for(summits, channel)
+            _require_organiser(users, user, summit, "record its decisions")
+            last = _last_start(summits, summit)
+            occurrence = summits.occurrence(summit.id, last)
+            summits.record_decisions(occurrence.id, rest, actor=user)
+            respond(response_type="ephemeral", **_decisions_saved(summit, last, rest))
+        elif verb == "cancel" and not rest:
+            summit = _summit_for(summits, channel)
+            _require_organiser(users, user, summit, "cancel it")
+            summits.cancel(summit.id, actor=user)
+            respond(
+                response_type="ephemeral",
+                **blocks.info_message(
+                    f":no_entry_sign: {summit.title} is cancelled: no more reminders in "
+                    f"<#{summit.channel}>."
+                ),
+            )
+        else:
+            when, location, where = _parse_schedule_text(text)
+            summit = summits.schedule(
+                DEFAULT_TITLE,
+                parse_schedule(when),
+                channel=where or channel,
+                organiser=user,
+                location=location,
+            )
+            respond(response_type="in_channel", **blocks_collab.summit_scheduled_message(summit))
+    except SummitError as error:
+        refuse(context, respond, error, message=blocks_collab.summit_usage_message(error))
+    except PlanningError as error:
+        refuse(context, respond, error)
+
+
+def _overview(
+    summits: SummitService, users: UserService, user: str, channel: str
+) -> dict[str, Any]:
+    summit = _summit_for(summits, channel)
+    if summit.next_at is None:
+        raise SummitError(f"{summit.title} has no next date.")
+    # The last occurrence first: a new occurrence carries over the points its predecessor left.
+    last_id = last_at = None
+    can_record = _is_organiser(users, user, summit)
+    if can_record:
+        try:
+            last_at = _last_start(summits, summit)
+            last_id = summits.occurrence(summit.id, last_at).id
+        except SummitError:
+            last_at = None
+    occurrence = summits.occurrence(summit.id, summit.next_at)
+    return blocks_collab.summit_agenda_message(
+        summit,
+        occurrence.id,
+        occurrence.starts_at,
+        summits.agenda(occurrence.id),
+        last_occurrence_id=last_id,
+        last_starts_at=last_at,
+        show_record=can_record,
+    )
+
+
+def _parse_schedule_text(text: str) -> tuple[str, str, str | None]:
+    """`first Tuesday 10:00 at Plant 2 in #sales-ops` → (when, location, channel)."""
+    channel = None
+    found = _CHANNEL.search(text)
+    if found:
+        channel = found.group("id") or found.group("name")
+        text = text[: found.start()].strip()
+    match = _WHEN_WHERE.match(text)
+    if match is None:
+        raise SummitError(
+            f"Say when the summit meets, with a time of day: `/summit first Tuesday 10:00`, "
+            f"not {text!r}."
+        )
+    return match.group("when"), (match.group("where") or "").strip(), channel
+
+
+def _decisions_saved(summit: SummitView, starts_at: datetime, text: str) -> dict[str, Any]:
+    local = starts_at.astimezone(ZoneInfo(summit.timezone))
+    return blocks.info_message(
+        f":memo: Decisions of {summit.title} on {local:%a %d %b} recorded; the next agenda "
+        f"shows them: {blocks_collab.escape(text)}"
+    )
+
+
+# --- the reminder's buttons ---------------------------------------------------------------------
+
+
+def rsvp_clicked(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
+    summits: SummitService,
+) -> None:
+    """I'll be there / Maybe / Can't come: recorded, and the reminder shows who answered what."""
+    ack()
+    user = user_id(body)
+    answer = RSVPS[action["action_id"]]
+    try:
+        answers = summits.rsvp(int(action["value"]), user, answer)
+    except (SummitError, ValueError) as error:
+        refuse(context, respond, error)
+        return
+    message = body.get("message")
+    if message:  # a reminder in the channel: everyone sees who is coming
+        respond(replace_original=True, **blocks_collab.with_rsvps(message, answers))
+        return
+    said = {"yes": "you'll be there", "maybe": "maybe", "no": "you can't come"}[answer]
+    respond(
+        response_type="ephemeral",
+        replace_original=False,
+        **blocks.info_message(f":white_check_mark: Noted: {said}."),
+    )
+
+
+def add_point_clicked(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+) -> None:
+    """Open the form for a point on the agenda of the summit the reminder is about."""
+    ack()
+    release(context)
+    heading = _header(body.get("message")) or "the next summit"
+    metadata = json.dumps(
+        {"occurrence": int(action["value"]), "channel": (body.get("channel") or {}).get("id")}
+    )
+    client.views_open(
+        trigger_id=body["trigger_id"], view=blocks_collab.point_modal(heading, metadata)
+    )
+
+
+def point_submitted(
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    summits: SummitService,
+) -> None:
+    user = user_id(body)
+    data = _metadata(view)
+    state = view["state"]["values"].get(blocks_collab.POINT_BLOCK) or {}
+    text = (state.get(blocks_collab.POINT_ACTION) or {}).get("value") or ""
+    try:
+        point = summits.add_agenda_point(int(data["occurrence"]), user, text)
+    except (SummitError, KeyError, ValueError) as error:
+        release(context)
+        ack(response_action="errors", errors={blocks_collab.POINT_BLOCK: str(error)})
+        return
+    ack()
+    _tell(
+        client,
+        user,
+        data.get("channel"),
+        blocks.info_message(f":pushpin: On the agenda: {blocks_collab.escape(point.text)}"),
+    )
+
+
+def record_decisions_clicked(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    summits: SummitService,
+    users: UserService,
+) -> None:
+    """The organiser's button: a form for the decisions and the points dealt with."""
+    ack()
+    release(context)
+    user = user_id(body)
+    summit_id, occurrence_id = (int(part) for part in str(action["value"]).split(":"))
+    try:
+        summit = next((s for s in summits.summits(active_only=False) if s.id == summit_id), None)
+        if summit is None:
+            raise SummitError(f"There is no summit {summit_id}.")
+        _require_organiser(users, user, summit, "record its decisions")
+    except PlanningError as error:
+        refuse(context, respond, error)
+        return
+    # Slack expires a trigger_id after 3 s and the agenda reads the plan: open a loading view.
+    opened = client.views_open(
+        trigger_id=body["trigger_id"], view=blocks_collab.loading_modal("Record decisions")
+    )
+    agenda = summits.agenda(occurrence_id)
+    metadata = json.dumps(
+        {"occurrence": occurrence_id, "channel": (body.get("channel") or {}).get("id")}
+    )
+    full = blocks_collab.decisions_modal(
+        summit.title, agenda.starts_at, [*agenda.carried_over, *agenda.points], metadata
+    )
+    view = opened["view"]
+    safely(client.views_update, view_id=view["id"], hash=view.get("hash"), view=full)
+
+
+def decisions_submitted(
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    summits: SummitService,
+) -> None:
+    user = user_id(body)
+    data = _metadata(view)
+    values = view["state"]["values"]
+    text = (
+        (values.get(blocks_collab.DECISIONS_BLOCK) or {}).get(blocks_collab.DECISIONS_ACTION) or {}
+    ).get("value") or ""
+    chosen = (
+        (values.get(blocks_collab.DONE_POINTS_BLOCK) or {}).get(blocks_collab.DONE_POINTS_ACTION)
+        or {}
+    ).get("selected_options") or []
+    if not text.strip():
+        release(context)
+        ack(response_action="errors", errors={blocks_collab.DECISIONS_BLOCK: "Write them down."})
+        return
+    try:
+        summits.record_decisions(
+            int(data["occurrence"]),
+            text,
+            actor=user,
+            done_points=[int(option["value"]) for option in chosen],
+        )
+    except (SummitError, KeyError, ValueError) as error:
+        release(context)
+        ack(response_action="errors", errors={blocks_collab.DECISIONS_BLOCK: str(error)})
+        return
+    ack()
+    _tell(
+        client,
+        user,
+        data.get("channel"),
+        blocks.info_message(":memo: Decisions recorded; the next agenda shows them."),
+    )
+
+
+# --- pieces -------------------------------------------------------------------------------------
+
+
+def _summit_for(summits: SummitService, channel: str) -> SummitView:
+    """The active summit that meets in `channel`, else the first one scheduled."""
+    active = summits.summits()
+    if not active:
+        raise SummitError("No summit is scheduled yet.")
+    return next((s for s in active if s.channel == channel), active[0])
+
+
+def _last_start(summits: SummitService, summit: SummitView) -> datetime:
+    """When the last occurrence (at or before now) started."""
+    now = summits.clock()
+    starts = summits.next_occurrences(summit.id, after=now - _LOOK_BACK, count=12)
+    past = [s for s in starts if s <= now]
+    if not past:
+        raise SummitError(f"{summit.title} has not met yet; record decisions after it has.")
+    return past[-1]
+
+
+def _is_organiser(users: UserService, user: str, summit: SummitView) -> bool:
+    return user == summit.organiser or users.role(user) in ("manager", "admin")
+
+
+def _require_organiser(users: UserService, user: str, summit: SummitView, doing: str) -> None:
+    if not _is_organiser(users, user, summit):
+        raise NotAllowed(
+            f"<@{summit.organiser}> organises {summit.title}; only they or a manager can {doing}."
+        )
+
+
+def _header(message: dict[str, Any] | None) -> str | None:
+    for block in (message or {}).get("blocks") or []:
+        if block.get("type") == "header":
+            return str((block.get("text") or {}).get("text") or "") or None
+    return None
+
+
+def _tell(client: WebClient, user: str, channel: str | None, message: dict[str, Any]) -> None:
+    """Confirm to `user` only: ephemeral where the form was opened, else by DM."""
+    posted = channel and safely(client.chat_postEphemeral, channel=channel, user=user, **message)
+    if not posted:
+        safely(client.chat_postMessage, channel=user, **message)
+
+
+def _metadata(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return data if isinstance(data, dict) else {}
