@@ -8,6 +8,7 @@ transaction, after taking the plan lock, so two people can never hold the same l
 
 from __future__ import annotations
 
+import difflib
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -44,6 +45,7 @@ from capacity.model import (
     Purchase,
     Quote,
     StockUse,
+    UnknownSku,
 )
 
 log = logging.getLogger(__name__)
@@ -135,7 +137,10 @@ class _Cache:
     engine: Engine
     version: int
     factory_key: tuple[Any, ...]
-    applied: dict[int, Placement] = field(default_factory=dict)
+    active: set[int] = field(default_factory=set)
+    """The reservations booked into `engine`."""
+    skus: dict[str, str] = field(default_factory=dict)
+    """Upper-cased sku → sku, for lookups that ignore case."""
 
 
 class OrderService:
@@ -153,6 +158,7 @@ class OrderService:
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
         self._lock = threading.RLock()
         self._cache: _Cache | None = None
+        self._next_expiry_check: datetime | None = None
 
     # ------------------------------------------------------------------ dates
 
@@ -171,21 +177,23 @@ class OrderService:
             return self._fresh_engine(session, as_of or self.today())
 
     def _fresh_engine(self, session: Session, as_of: date) -> Engine:
-        version = session.scalar(sa.select(PlanStateRow.version).where(PlanStateRow.id == 1)) or 0
-        key = self._factory_key(session)
+        return self._fresh_cache(session, as_of).engine
+
+    def _fresh_cache(self, session: Session, as_of: date) -> _Cache:
+        version, last_import = session.execute(
+            sa.select(PlanStateRow.version, _last_factory_change()).where(PlanStateRow.id == 1)
+        ).one()
+        key = (last_import,)
         cache = self._cache
         if cache is None or cache.engine.as_of != as_of or cache.factory_key != key:
             cache = self._cache = self._build(session, as_of, version, key)
         elif cache.version != version:
             self._catch_up(session, cache, version)
-        return cache.engine
+        return cache
 
     def _factory_key(self, session: Session) -> tuple[Any, ...]:
         """Changes when the factory model changes (an import), so the cache is rebuilt."""
-        last = session.scalar(
-            sa.select(sa.func.max(AuditLogRow.id)).where(AuditLogRow.entity == "factory")
-        )
-        return (last,)
+        return (session.scalar(sa.select(_last_factory_change())),)
 
     def _holidays(self, as_of: date) -> dict[date, str]:
         country = self.settings.holidays_country
@@ -197,11 +205,15 @@ class OrderService:
     def _build(self, session: Session, as_of: date, version: int, key: tuple[Any, ...]) -> _Cache:
         factory = load_factory(session, holidays=self._holidays(as_of))
         engine = Engine(factory, as_of=as_of, horizon_days=self.settings.horizon_days)
-        cache = _Cache(engine, version, key)
-        for reservation_id, placement in _load_placements(session, active_only=True).items():
-            engine.apply(placement)
-            cache.applied[reservation_id] = placement
-        return cache
+        # Book what all active reservations hold as day totals: two grouped queries instead of
+        # one object per row (millions at scale). A reservation's own rows are read again only
+        # when it is released.
+        engine.apply(_active_totals(session, as_of))
+        active = set(
+            session.scalars(sa.select(ReservationRow.id).where(ReservationRow.active.is_(True)))
+        )
+        skus = {item.sku.upper(): item.sku for item in factory.items}
+        return _Cache(engine, version, key, active, skus)
 
     def _catch_up(self, session: Session, cache: _Cache, version: int) -> None:
         changed = session.execute(
@@ -209,15 +221,23 @@ class OrderService:
                 ReservationRow.changed_seq > cache.version
             )
         ).all()
-        new_ids = [rid for rid, active in changed if active and rid not in cache.applied]
-        for rid, active in changed:
-            if not active and rid in cache.applied:
-                cache.engine.release(cache.applied.pop(rid))
-        if new_ids:
-            for rid, placement in _load_placements(session, ids=new_ids).items():
+        gone = [rid for rid, active in changed if not active and rid in cache.active]
+        new = [rid for rid, active in changed if active and rid not in cache.active]
+        self._forget(session, cache, gone)
+        if new:
+            for rid, placement in _load_placements(session, ids=new).items():
                 cache.engine.apply(placement)
-                cache.applied[rid] = placement
+                cache.active.add(rid)
         cache.version = version
+
+    def _forget(self, session: Session, cache: _Cache, ids: Sequence[int]) -> None:
+        """Take released reservations out of the cached engine."""
+        ids = [rid for rid in ids if rid in cache.active]
+        if not ids:
+            return
+        for rid, placement in _load_placements(session, ids=ids).items():
+            cache.engine.release(placement)
+            cache.active.discard(rid)
 
     # ------------------------------------------------------------------ questions
 
@@ -225,25 +245,21 @@ class OrderService:
         self, sku: str, qty: int, due: date, *, rush: bool = False, as_of: date | None = None
     ) -> Quote:
         """What the factory can promise for `qty` of `sku` wanted on `due`."""
-        sku = self.resolve_sku(sku)
         _check_qty(qty)
         with self._lock:
-            return self.engine(as_of).quote(sku, qty, due, rush=rush)
+            engine = self.engine(as_of)
+            assert self._cache is not None
+            return engine.quote(_resolve(self._cache, sku), qty, due, rush=rush)
 
     def resolve_sku(self, sku: str) -> str:
-        """The item's sku as stored (SKUs are matched without regard to case)."""
-        with self.sessions() as session:
-            skus = list(session.scalars(sa.select(ItemRow.sku)))
-        exact = {s.upper(): s for s in skus}
-        found = exact.get(sku.strip().upper())
-        if found is not None:
-            return found
-        import difflib
+        """The item's sku as stored (SKUs are matched without regard to case).
 
-        from capacity.model import UnknownSku
-
-        close = difflib.get_close_matches(sku.strip().upper(), list(exact), n=3, cutoff=0.4)
-        raise UnknownSku(sku.strip(), tuple(exact[c] for c in close))
+        Raises UnknownSku naming the closest items.
+        """
+        with self._lock:
+            self.engine()
+            assert self._cache is not None
+            return _resolve(self._cache, sku)
 
     def search_items(self, text: str, limit: int = 50) -> list[tuple[str, str]]:
         """(sku, name) of items whose sku or name contains `text`, skus starting with it first."""
@@ -305,14 +321,16 @@ class OrderService:
         Raises NotPromisable (with the current quote) when the factory cannot make it by `on`,
         including when someone else took the capacity since the caller's quote.
         """
-        sku = self.resolve_sku(sku)
         _check_qty(qty)
         if not customer.strip():
             raise PlanningError("Name the customer the order is for.")
         self.expire_holds()
         now = self.clock()
         with self._lock, write_transaction(self.sessions) as session:
-            engine = self._locked_engine(session, as_of)
+            self._lock_plan(session)
+            cache = self._fresh_cache(session, as_of or self.today())
+            engine = cache.engine
+            sku = _resolve(cache, sku)
             placement = engine.place(sku, qty, on, rush=rush)
             customer_row = _customer(session, customer.strip())
             row = OrderRow(
@@ -337,7 +355,7 @@ class OrderService:
             session.flush()
             reservation_id = self._reserve(session, row, placement)
             _audit(session, actor, "confirm" if confirm else "hold", row, {"qty": qty, "on": on})
-            view = self._view(session, row)
+            view = self._view(session, row, placement=placement)
         self._after_commit(engine, {reservation_id: placement})
         return view
 
@@ -431,13 +449,17 @@ class OrderService:
     def expire_holds(self) -> list[str]:
         """Release every hold whose time ran out; returns their refs. Runs on every read."""
         now = self.clock()
+        if self._next_expiry_check is not None and now < self._next_expiry_check:
+            return []
         with self.sessions() as session:
-            due = session.scalar(
-                sa.select(sa.func.count())
-                .select_from(OrderRow)
-                .where(OrderRow.status == "held", OrderRow.expires_at <= now)
+            first = session.scalar(
+                sa.select(sa.func.min(OrderRow.expires_at)).where(OrderRow.status == "held")
             )
-        if not due:
+        if first is None or first > now:
+            # A hold made from now on, here or elsewhere, expires hold_hours from now at the
+            # soonest, so until then only the holds already known can expire.
+            soonest = now + timedelta(hours=self.settings.hold_hours)
+            self._next_expiry_check = soonest if first is None else min(first, soonest)
             return []
         expired: list[str] = []
         with self._lock, write_transaction(self.sessions) as session:
@@ -486,9 +508,7 @@ class OrderService:
             if existing is not None:
                 held_ids = _active_reservation_ids(session, existing)
                 self._release(session, existing)
-                for rid in held_ids:
-                    if rid in cache.applied:
-                        engine.release(cache.applied.pop(rid))
+                self._forget(session, cache, held_ids)
                 session.execute(sa.delete(ShipmentRow).where(ShipmentRow.order_id == existing.id))
             customer_row = _customer(session, order.customer)
             if existing is None:
@@ -520,7 +540,7 @@ class OrderService:
             session.flush()
             rid = self._reserve(session, row, placement)
             engine.apply(placement)
-            cache.applied[rid] = placement
+            cache.active.add(rid)
             booked.append(order.ref)
         for shipment in shipments:
             row = session.scalar(sa.select(OrderRow).where(OrderRow.ref == shipment.ref))
@@ -531,9 +551,7 @@ class OrderService:
             if sum(s.qty for s in row.shipments) >= row.qty and row.status != "shipped":
                 held_ids = _active_reservation_ids(session, row)
                 self._release(session, row)
-                for rid in held_ids:
-                    if rid in cache.applied:
-                        engine.release(cache.applied.pop(rid))
+                self._forget(session, cache, held_ids)
                 row.status = "shipped"
                 row.expires_at = None
         _audit_bulk(session, "import", len(booked), len(at_risk))
@@ -593,13 +611,11 @@ class OrderService:
         return self._fresh_engine(session, as_of or self.today())
 
     def _bump(self, session: Session) -> int:
-        session.execute(
+        return session.execute(
             sa.update(PlanStateRow)
             .where(PlanStateRow.id == 1)
             .values(version=PlanStateRow.version + 1)
-        )
-        return session.execute(
-            sa.select(PlanStateRow.version).where(PlanStateRow.id == 1)
+            .returning(PlanStateRow.version)
         ).scalar_one()
 
     def _reserve(self, session: Session, order: OrderRow, placement: Placement) -> int:
@@ -669,9 +685,9 @@ class OrderService:
         if cache is None or cache.engine is not engine:
             return
         for rid, placement in placements.items():
-            if rid not in cache.applied:
+            if rid not in cache.active:
                 engine.apply(placement)
-                cache.applied[rid] = placement
+                cache.active.add(rid)
         # Other changes may have landed meanwhile: the version check on the next read catches up.
 
     def _find(
@@ -690,9 +706,15 @@ class OrderService:
             raise OrderNotFound(text)
         return row
 
-    def _view(self, session: Session, row: OrderRow, *, with_placement: bool = True) -> OrderView:
-        placement = None
-        if with_placement:
+    def _view(
+        self,
+        session: Session,
+        row: OrderRow,
+        *,
+        with_placement: bool = True,
+        placement: Placement | None = None,
+    ) -> OrderView:
+        if placement is None and with_placement:
             rid = session.scalar(
                 sa.select(ReservationRow.id).where(
                     ReservationRow.order_id == row.id, ReservationRow.active.is_(True)
@@ -864,6 +886,48 @@ def _load_placements(
         )
         for rid, head in heads.items()
     }
+
+
+def _last_factory_change() -> Any:
+    """The newest factory import's audit id: the cache's key for "same factory model"."""
+    return (
+        sa.select(sa.func.max(AuditLogRow.id))
+        .where(AuditLogRow.entity == "factory")
+        .scalar_subquery()
+    )
+
+
+def _resolve(cache: _Cache, sku: str) -> str:
+    wanted = sku.strip().upper()
+    found = cache.skus.get(wanted)
+    if found is not None:
+        return found
+    close = difflib.get_close_matches(wanted, list(cache.skus), n=3, cutoff=0.4)
+    raise UnknownSku(sku.strip(), tuple(cache.skus[c] for c in close))
+
+
+def _active_totals(session: Session, as_of: date) -> Placement:
+    """Everything the active reservations hold, summed per work center or item and day."""
+
+    def summed(table: Any, what: Any, amount: Any) -> list[Any]:
+        return list(
+            session.execute(
+                sa.select(what, table.on, sa.func.sum(amount))
+                .join(ReservationRow, ReservationRow.id == table.reservation_id)
+                .where(ReservationRow.active.is_(True))
+                .group_by(what, table.on)
+            )
+        )
+
+    hours = summed(ReservedHoursRow, ReservedHoursRow.work_center, ReservedHoursRow.hours)
+    stock = summed(StockAllocationRow, StockAllocationRow.sku, StockAllocationRow.qty)
+    return Placement(
+        sku="*",
+        qty=1,
+        on=as_of,
+        hours=tuple(HoursUse(wc, on, float(h)) for wc, on, h in hours),
+        stock=tuple(StockUse(sku, on, float(q)) for sku, on, q in stock),
+    )
 
 
 def _iso(day: date | None) -> str | None:

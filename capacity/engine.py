@@ -325,7 +325,7 @@ class Engine:
                 cause = None if start == 0 else _Cause("stock", self._skus[k], start)
                 return start, cause
             # s(d) is constant until ATP_at rises: the next step of the non-decreasing ATP.
-            end = int(np.searchsorted(atp, level, side="right"))
+            end = int(atp.searchsorted(level, side="right"))
             shortfall = n - level
             if not is_make:
                 day = max(start, earliest_buy)
@@ -519,7 +519,10 @@ class Engine:
             r = self._readiness_index(k, q, rush)
             return r is not None and r <= wanted
 
-        if ready is not None and ready <= wanted:
+        if wanted >= h:
+            # Nothing is planned beyond the horizon, and a hold there is refused: offer nothing.
+            on_requested = 0
+        elif ready is not None and ready <= wanted:
             on_requested = qty
         else:
             low, high = 0, qty

@@ -301,9 +301,6 @@ def test_thirty_tenths_of_an_hour_fit_in_three_hours() -> None:
     )))
 
 
-@pytest.mark.xfail(reason="DESIGN.md leaves a requested date beyond the horizon open (reference "
-                   "READING R13: nothing can be promised there); the engine answers "
-                   "on_requested = Q but refuses that hold", strict=False)
 def test_a_quote_beyond_the_horizon_offers_nothing_a_hold_would_refuse() -> None:
     horizon = 30
     beyond = AS_OF + timedelta(days=horizon + 4)
