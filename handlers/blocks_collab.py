@@ -426,7 +426,7 @@ def decisions_modal(
 def summit_usage_message(error: Exception | str | None = None) -> dict[str, Any]:
     problem = str(error) if error else "Here is how to run the summit."
     return {
-        "text": f"{problem} {_plain(SUMMIT_USAGE)}",
+        "text": f"{problem} {SUMMIT_USAGE}",
         "blocks": [_section(f":warning: {escape(problem)}"), _context(SUMMIT_USAGE)],
     }
 
@@ -543,10 +543,6 @@ def _keep_mentions(text: str) -> str:
     return "".join(
         part if _MENTION.fullmatch(part) else escape(part) for part in _MENTION.split(text)
     )
-
-
-def _plain(mrkdwn: str) -> str:
-    return mrkdwn.replace("*", "").replace("`", "")
 
 
 def _clip(text: str, limit: int) -> str:
