@@ -1,0 +1,123 @@
+"""Operations record shipments from the Ship button of a confirmed order, over signed HTTP."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from bot.db.tables import OrderRow, ShipmentRow
+from bot.sandbox import Message
+from bot.sandbox.signing import dm_channel_id
+from handlers import blocks
+from handlers import blocks_collab as bc
+from tests.slack_harness import (
+    OPS,
+    SALES,
+    SALES_CHANNEL,
+    World,
+    eventually,
+    world_fixture,  # noqa: F401 - the `world` fixture
+)
+
+
+def confirmed_order(world: World) -> Message:
+    quote = world.promise("20 BRKT for Acme by Wed 25 Nov")
+    world.click(quote, blocks.CONFIRM)
+    return eventually(
+        lambda: (
+            (m := world.slack.message(SALES_CHANNEL, quote.ts)).text.startswith("Confirmed") and m
+        ),
+        what="the confirmed order",
+    )
+
+
+def shipments(world: World) -> list[tuple[date, int]]:
+    with world.db.session_factory() as session:
+        rows = session.execute(sa.select(ShipmentRow.on, ShipmentRow.qty).order_by(ShipmentRow.id))
+    return [(on, qty) for on, qty in rows]
+
+
+def status(world: World) -> str:
+    with world.db.session_factory() as session:
+        return str(session.scalar(sa.select(OrderRow.status)))
+
+
+def ship_form(world: World, message: Message) -> dict[str, object]:
+    world.click(message, bc.SHIP, OPS)
+    form = eventually(lambda: world.slack.last_view(OPS), what="the shipment form")
+    assert form["callback_id"] == bc.SHIP_MODAL
+    return form
+
+
+def initial(form: dict[str, object], action_id: str) -> object:
+    for block in form["blocks"]:  # type: ignore[attr-defined]
+        element = block.get("element") or {}
+        if element.get("action_id") == action_id:
+            return element.get("initial_value") or element.get("initial_date")
+    raise AssertionError(f"no {action_id} in the form")
+
+
+def test_operations_ship_part_then_the_rest_and_the_message_follows(world: World) -> None:
+    confirmed = confirmed_order(world)
+    assert world.buttons(confirmed, bc.SHIP)
+
+    form = ship_form(world, confirmed)
+    assert initial(form, bc.SHIP_QTY_ACTION) == "20"  # all that is left
+    assert initial(form, bc.SHIP_ON_ACTION) == "2026-11-23"  # today
+    world.submit(OPS, {bc.SHIP_QTY_ACTION: 5})
+
+    partly = eventually(
+        lambda: (
+            "shipped 5 of 20" in (m := world.slack.message(SALES_CHANNEL, confirmed.ts)).text and m
+        ),
+        what="the order's message to show the shipment",
+    )
+    assert shipments(world) == [(date(2026, 11, 23), 5)]
+    assert status(world) == "confirmed"
+    told = eventually(lambda: world.slack.messages(dm_channel_id(SALES)), what="the owner's DM")
+    assert told[-1].text.startswith("Order ")
+    assert "5 BRKT shipped on Mon 23 Nov; 15 still to ship" in told[-1].text
+
+    form = ship_form(world, partly)
+    assert initial(form, bc.SHIP_QTY_ACTION) == "15"
+    world.submit(OPS, {})
+    shipped = eventually(
+        lambda: (
+            (m := world.slack.message(SALES_CHANNEL, confirmed.ts)).text.startswith("Shipped") and m
+        ),
+        what="the order to be shipped",
+    )
+    assert shipped.text == "Shipped: 20 BRKT for Acme"
+    assert status(world) == "shipped"
+    assert shipments(world) == [(date(2026, 11, 23), 5), (date(2026, 11, 23), 15)]
+    world.assert_blocks_valid()
+
+
+def test_the_form_refuses_more_than_is_left_and_a_future_day(world: World) -> None:
+    confirmed = confirmed_order(world)
+    ship_form(world, confirmed)
+
+    too_many = world.submit(OPS, {bc.SHIP_QTY_ACTION: 30})
+    assert too_many.body["response_action"] == "errors"
+    assert "20 left to ship, not 30" in too_many.body["errors"][bc.SHIP_QTY_BLOCK]
+    ahead = world.submit(OPS, {bc.SHIP_ON_ACTION: "2026-12-01"})
+    assert "once it has gone" in ahead.body["errors"][bc.SHIP_ON_BLOCK]
+
+    assert shipments(world) == []
+    world.assert_blocks_valid()
+
+
+def test_sales_are_refused_the_ship_button(world: World) -> None:
+    confirmed = confirmed_order(world)
+    before = world.dump()
+
+    _, response = world.click(confirmed, bc.SHIP, SALES)
+
+    refusal = world.answer(response)
+    assert refusal.ephemeral_to == SALES
+    assert refusal.text.startswith("Only operations can record shipments")
+    assert world.slack.last_view(SALES) is None
+    world.settle()
+    assert world.dump() == before
+    world.assert_blocks_valid()
