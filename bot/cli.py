@@ -174,10 +174,15 @@ def _with_service(help_text: str, run: Callable[..., int]) -> Run:
 
 
 def _register_planning_commands() -> None:
-    from bot import cli_digest, cli_orders, cli_run
+    from bot import cli_demo, cli_digest, cli_orders, cli_run
 
-    for module in (cli_orders, cli_run, cli_digest):
+    for module in (cli_orders, cli_run, cli_digest, cli_demo):
         for name, (help_text, add_arguments, run) in module.COMMANDS.items():
+            if module is cli_demo:
+                # The demo prepares its database itself, so it gets the settings, unchecked.
+                run.__doc__ = help_text
+                COMMANDS[name] = (add_arguments, run)
+                continue
             COMMANDS[name] = (add_arguments, _with_service(help_text, run))
     IMPORT_STEPS.append(cli_orders.book_commitments)
     EXPORT_COMMITMENTS.append(cli_orders.export_commitments)

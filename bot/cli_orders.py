@@ -230,37 +230,6 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callab
 }
 
 
-# ---------------------------------------------------------------------- demo (until the sandbox)
-
-
-def add_demo(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--as-of", type=iso_date, default=None)
-
-
-@guarded
-def run_demo(args: argparse.Namespace, service: OrderService) -> int:
-    """Show what promisebot answers on the demo factory: three quotes and the load."""
-    engine = service.engine(args.as_of)
-    as_of = engine.as_of
-    asks = [("BRKT", 40, 4), ("FRAME-M", 5, 8), ("ENCL-L", 30, 10)]
-    for sku, qty, days in asks:
-        if sku not in engine.items:
-            continue
-        quote = service.quote(sku, qty, as_of + _days(days), as_of=args.as_of)
-        print(describe_quote(quote))
-        print()
-    return run_plan(argparse.Namespace(as_of=args.as_of, json=False), service)
-
-
-def _days(n: int) -> Any:
-    from datetime import timedelta
-
-    return timedelta(days=n)
-
-
-COMMANDS["demo"] = ("Try promisebot on the demo factory", add_demo, run_demo)
-
-
 # ---------------------------------------------------------------------- import and export hooks
 
 

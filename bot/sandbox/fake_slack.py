@@ -352,6 +352,53 @@ class FakeSlack:
             for _ in range(times):
                 self._failures[method].append((error, status))
 
+    def post_as(
+        self,
+        user: str | None,
+        channel: str,
+        text: str,
+        *,
+        blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+        at: float | None = None,
+    ) -> Message:
+        """A message a person (or, with `user=None`, the bot) wrote, without a Web API call.
+
+        For the browser sandbox: what people type goes straight into the store, as in Slack, and
+        its history can be backdated with `at` (epoch seconds; the ts stays unique).
+        """
+        with self._lock:
+            channel_id = self._channel_id(channel)
+            if blocks:
+                self._check_blocks(blocks)
+            ts = self._new_ts() if at is None else self._ts_at(channel_id, at)
+            message = Message(
+                channel=channel_id,
+                ts=ts,
+                text=text,
+                blocks=list(blocks or []),
+                user=self._user_id(user) if user else self.workspace.bot_user_id,
+                thread_ts=thread_ts or None,
+                via="sandbox",
+            )
+            self._messages[(channel_id, ts)] = message
+            parent = self._messages.get((channel_id, thread_ts)) if thread_ts else None
+            if parent is not None:
+                parent.replies.append(message)
+            return self._snapshot(message, deleted=False)
+
+    def close_view(self, user: str | None, view_id: str) -> None:
+        """The user closed the modal `view_id` (and those above it), as Slack's Cancel does."""
+        with self._lock:
+            stack = self._stacks[user]
+            if view_id in stack:
+                del stack[stack.index(view_id) :]
+
+    def channel_names(self) -> dict[str, str]:
+        """Every conversation's id and name (a DM's name is its id)."""
+        with self._lock:
+            return {k: str(v["name"]) for k, v in self._channels.items()}
+
     # --- what happened ---------------------------------------------------------------------
 
     def calls(self, method: str | None = None) -> list[Call]:
@@ -982,6 +1029,12 @@ class FakeSlack:
         now_us = int(self._clock() * 1_000_000)
         self._last_us = max(now_us, self._last_us + 1)
         return f"{self._last_us // 1_000_000}.{self._last_us % 1_000_000:06d}"
+
+    def _ts_at(self, channel: str, at: float) -> str:
+        us = int(at * 1_000_000)
+        while (channel, f"{us // 1_000_000}.{us % 1_000_000:06d}") in self._messages:
+            us += 1
+        return f"{us // 1_000_000}.{us % 1_000_000:06d}"
 
     def _new_id(self, prefix: str) -> str:
         return f"{prefix}{next(self._ids):08X}"

@@ -149,17 +149,20 @@ class SlackRequester:
         ephemeral: bool = False,
         trigger_id: str | None = None,
         state: Mapping[str, Any] | None = None,
+        element: Mapping[str, Any] | None = None,
     ) -> SlackReply:
         """A click on an interactive element of a message, or of a modal or Home tab (`view=`).
 
         The element is looked up by `action_id` in the message's (or view's) blocks, so the
         action carries its real type, text and block_id: a button sends `value`, a datepicker
         sends `value` as `selected_date`, a select sends it as the selected option. An ephemeral
-        message's click carries no `message`, as in Slack.
+        message's click carries no `message`, as in Slack. Pass `element` when several elements
+        share the action_id (the sandbox knows which one was clicked).
         """
         ws = self.workspace
         source_blocks = (view or message or {}).get("blocks") or []
-        found_block_id, element = _find_element(source_blocks, action_id)
+        found_block_id, found = _find_element(source_blocks, action_id)
+        element = element or found
         block_id = block_id or found_block_id or "actions"
         payload: dict[str, Any] = {
             "type": "block_actions",
