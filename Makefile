@@ -17,9 +17,11 @@ demo: $(STAMP)
 	$(BIN)/promisebot --database-url $(DEMO_DATABASE_URL) import bot/demo
 	$(BIN)/promisebot --database-url $(DEMO_DATABASE_URL) demo
 
-## test: lint, then the whole suite (PostgreSQL too when PROMISEBOT_TEST_POSTGRES_URL is set)
+## test: lint, then the whole suite (PostgreSQL too when PROMISEBOT_TEST_POSTGRES_URL is set;
+## the browser tests in tests/e2e use Debian's Chromium, installed here when it is missing)
 test: $(STAMP)
 	$(BIN)/ruff check .
+	scripts/ensure-chromium
 	$(BIN)/pytest
 
 $(BIN)/python:

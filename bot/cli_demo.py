@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Callable
 
@@ -42,6 +43,8 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
     from bot.sandbox.server import Sandbox
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # `kill PID` stops it as cleanly as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
     port = settings.port if args.port is None else args.port
     sandbox = Sandbox(settings, port=port, as_of=args.as_of or settings.as_of)
     print("Starting the promisebot sandbox (no Slack, no network)…", flush=True)
@@ -73,6 +76,10 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
         sandbox.close()
     print("Stopped.", flush=True)
     return EXIT_OK
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[..., int]]] = {

@@ -148,6 +148,12 @@ def import_demo_factory(settings: Settings, sessions: sessionmaker[Session]) -> 
     assert settings.as_of is not None
     files = read_factory_dir(DEMO_DIR)
     clock = SettableClock(moment(settings, settings.as_of, 8))
+    # Give back what an earlier import booked, so that every order is placed again from an
+    # empty plan, in file order, as of the sandbox's day (re-importing over the old bookings
+    # could leave an order that fitted at risk).
+    earlier = OrderService(settings, sessions, clock=clock)
+    for order in earlier.orders(statuses=["held", "confirmed", "at_risk"]):
+        earlier.cancel(order.id, actor="sandbox")
     with write_transaction(sessions) as session:
         save_factory(session, files)
         record_factory_change(session, "sandbox", {"orders": len(files.orders)})

@@ -226,7 +226,7 @@ function renderSidebar() {
       href: "#", class: `nav-item${where === id ? " active" : ""}${count ? " unread" : ""}`,
       "data-nav": id,
     });
-    a.append(el("span", { class: "nav-icon" }, icon), el("span", { class: "nav-label" }, label));
+    a.append(el("span", { class: "nav-icon", "aria-hidden": "true" }, icon), el("span", { class: "nav-label" }, label));
     if (count) a.append(el("span", { class: "badge" }, String(count)));
     a.addEventListener("click", (event) => { event.preventDefault(); go(id); });
     return a;
@@ -658,7 +658,13 @@ function renderInput(block, index, ctx) {
   const node = el("div", { class: "b-input-block", "data-block": block.block_id || "", "data-input-action": e.action_id || "" });
   const label = el("label", { class: "b-label" }, plain(block.label));
   if (block.optional) label.append(el("span", { class: "optional" }, " (optional)"));
-  node.append(label, element(e, index, null, ctx));
+  const control = element(e, index, null, ctx);
+  const field = control.matches("input, select, textarea") ? control : control.querySelector("input, select, textarea");
+  if (field) {
+    field.id = `input-${block.block_id || index}`;
+    label.htmlFor = field.id;
+  }
+  node.append(label, control);
   if (block.hint) node.append(el("div", { class: "b-hint" }, plain(block.hint)));
   node.append(el("div", { class: "b-error", role: "alert" }));
   return node;

@@ -1,0 +1,110 @@
+"""The whole loop in a real browser, as the three people of the sandbox would click through it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from playwright.sync_api import expect
+
+from bot.sandbox.server import Sandbox
+
+
+def be(page: Any, first_name: str) -> None:
+    page.locator("#people").get_by_role("button", name=re.compile(first_name)).click()
+    expect(page.locator("#sidebar .me")).to_contain_text(f"You are {first_name}")
+
+
+def open_conversation(page: Any, name: str) -> None:
+    page.locator("#sidebar").get_by_role("link", name=name, exact=True).click()
+
+
+def say(page: Any, text: str) -> None:
+    page.locator("#composer-input").fill(text)
+    page.locator("#composer-input").press("Enter")
+
+
+def test_sales_asks_operations_who_approve_with_overtime_and_the_manager_reads_the_digest(
+    page: Any, sandbox: Sandbox
+) -> None:
+    page.goto(sandbox.url)
+
+    # Sam, in #sales, asks for a date; the quote is his alone and says what the plan can do.
+    expect(page.locator("#first-steps")).to_contain_text("/promise 40 BRKT for Acme by Friday")
+    be(page, "Sam")
+    open_conversation(page, "sales")
+    say(page, "/promise 40 BRKT for Acme by Friday")
+    quote = page.locator(".message.ephemeral").filter(has_text="40 BRKT for Acme")
+    expect(quote).to_contain_text("wanted Fri 27 Nov")
+    expect(quote).to_contain_text("Earliest for all 40: Mon 30 Nov")
+    expect(quote).to_contain_text("Only visible to you")
+    quote.get_by_role("button", name="Ask operations").click()
+    expect(page.locator(".message.ephemeral").last).to_contain_text("Asked operations")
+
+    # Pat sees the question in #operations and approves it with overtime, through the modal.
+    be(page, "Pat")
+    open_conversation(page, "operations")
+    question = page.locator(".message").filter(has_text="Can you make 40 BRKT for Acme").last
+    expect(question).to_contain_text("Customer expects")
+    question.get_by_role("button", name="Approve with overtime…").click()
+    modal = page.locator("#modal")
+    expect(modal).to_contain_text("Approve with overtime")
+    hours = modal.get_by_role("textbox")
+    hours.fill("PAINT someday 4")
+    modal.get_by_role("button", name="Approve").click()
+    expect(modal.locator(".b-error")).to_contain_text("Line 1")  # the app's inline error
+    hours.fill("PAINT 2026-11-23 2\nPAINT 2026-11-24 2\nPAINT 2026-11-25 2\nPAINT 2026-11-26 2")
+    modal.get_by_role("button", name="Approve").click()
+    expect(page.locator("#modal-overlay")).to_be_hidden()
+    expect(question).to_contain_text("approved with overtime: 40 on Fri 27 Nov")
+
+    # Sam hears it by DM, and the order is held for him on his Home tab.
+    be(page, "Sam")
+    open_conversation(page, "promisebot")
+    expect(page.locator("#messages")).to_contain_text("Held: 40 BRKT for Acme on Fri 27 Nov")
+    page.locator("#conversation-header").get_by_role("button", name="Home").click()
+    home = page.locator("#home")
+    expect(home).to_contain_text("Holds")
+    expect(home).to_contain_text("40 BRKT for Acme · Fri 27 Nov")
+
+    # Morgan posts last week's digest in #management; its charts come in the thread.
+    be(page, "Morgan")
+    open_conversation(page, "management")
+    page.get_by_role("button", name="Post the digest").click()
+    digest = page.locator(".message").filter(has_text="Weekly digest").last
+    expect(digest).to_contain_text("On time this week: 67% (4 kept, 2 missed)")
+    digest.get_by_role("link", name="1 reply").click()
+    charts = page.locator("#thread img")
+    expect(charts).to_have_count(2)
+    for index in range(2):
+        expect(charts.nth(index)).to_have_js_property("complete", True)
+        assert charts.nth(index).evaluate("img => img.naturalWidth") == 1200
+
+
+def test_the_promise_form_finds_items_as_you_type_and_quotes_in_the_channel(
+    page: Any, sandbox: Sandbox
+) -> None:
+    page.goto(sandbox.url)
+    be(page, "Sam")
+    open_conversation(page, "sales")
+    say(page, "/promise")
+    modal = page.locator("#modal")
+    expect(modal).to_contain_text("Promise a date")
+
+    modal.get_by_role("button", name="Get a quote").click()  # nothing filled in yet
+    expect(modal.locator(".has-error").first).to_contain_text("required")
+
+    modal.get_by_placeholder("Type a SKU or name").fill("bracket")
+    options = modal.get_by_role("option")
+    expect(options.first).to_be_visible()
+    expect(options).to_contain_text(["BRKT — Wall bracket, black powder coat"])
+    modal.get_by_role("option", name=re.compile("^BRKT —")).click()
+    modal.get_by_label("Quantity", exact=True).fill("10")
+    modal.get_by_label("Customer").fill("Globex")
+    modal.get_by_label("Wanted on").fill("2026-12-15")
+    modal.get_by_role("button", name="Get a quote").click()
+
+    expect(page.locator("#modal-overlay")).to_be_hidden()
+    quote = page.locator(".message.ephemeral").filter(has_text="10 BRKT for Globex").last
+    expect(quote).to_contain_text("Can ship all 10 on Tue 15 Dec")
+    expect(quote).to_contain_text("Only visible to you")
