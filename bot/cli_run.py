@@ -1,4 +1,5 @@
-"""`promisebot run`: serve the Slack app (HTTP on PORT under uvicorn, or Socket Mode).
+"""`promisebot run`: serve the Slack app (HTTP on PORT under uvicorn, or Socket Mode), deliver
+the outbox, and run the scheduled jobs while this process holds the scheduler lease.
 
 Registered in the CLI like the planning commands: `COMMANDS = {"run": (help, add_arguments,
 run)}`, where `run(args, service)` gets the OrderService built from the settings.
@@ -9,10 +10,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Callable
+from types import FrameType
 
-from bot.app import Services, build_app
+from bot.app import Services, build_app, web_client
+from bot.background import Background
 from bot.orders import OrderService
 from bot.server import serve
 
@@ -25,7 +30,7 @@ def add_run(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, service: OrderService) -> int:
-    """Serve the Slack app until interrupted."""
+    """Serve the Slack app, deliver the outbox and run the scheduler, until interrupted."""
     settings = service.settings
     if args.port is not None:
         settings = dataclasses.replace(settings, port=args.port)
@@ -38,13 +43,40 @@ def run(args: argparse.Namespace, service: OrderService) -> int:
     except ValueError as error:
         print(f"promisebot run: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    serve(app, settings, host=args.host)
+    background = Background.start_for(settings, services, web_client(settings))
+    try:
+        with _sigterm_as_interrupt():
+            serve(app, settings, host=args.host)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        background.stop()
     return EXIT_OK
+
+
+class _sigterm_as_interrupt:
+    """SIGTERM (a deploy, `docker stop`) ends the run like Ctrl-C, so the background work stops
+    cleanly and the scheduler lease is given back. uvicorn handles both signals itself while it
+    serves; Socket Mode does not."""
+
+    def __enter__(self) -> None:
+        self.previous = None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGTERM, _interrupt)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[..., int]]] = {
     "run": (
-        "serve the Slack app (HTTP on PORT, or Socket Mode with SLACK_APP_TOKEN)",
+        "serve the Slack app (HTTP on PORT, or Socket Mode with SLACK_APP_TOKEN), deliver the "
+        "outbox and run the scheduled jobs",
         add_run,
         run,
     ),

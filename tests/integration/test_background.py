@@ -1,0 +1,169 @@
+"""`promisebot run`'s background work: the outbox loop delivers, and only the lease holder runs
+the scheduler; the real command stops cleanly on Ctrl-C and SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+import pytest
+
+from bot.app import Services, web_client
+from bot.background import RUN_JOBS, Background
+from bot.config import Settings
+from bot.db.session import write_transaction
+from bot.outbox import enqueue
+from bot.sandbox import FakeSlack
+from bot.scheduler import JOBS, LeaderLease, configure_jobs
+from tests.conftest import MigratedDb
+
+T = TypeVar("T")
+
+TOKEN = "xoxb-promisebot-test"
+SECRET = "promisebot-test-signing-secret"
+CHANNEL = "C0SALES"
+
+
+def eventually(check: Callable[[], T], timeout: float = 10.0, what: str = "it") -> T:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    with FakeSlack(token=TOKEN, channels={CHANNEL: "sales"}) as fake:
+        yield fake
+
+
+@pytest.fixture(autouse=True)
+def forget_jobs() -> Iterator[None]:
+    yield
+    configure_jobs(None)
+
+
+def settings(db: MigratedDb, slack: FakeSlack) -> Settings:
+    return Settings(
+        database_url=db.url,
+        slack_bot_token=TOKEN,
+        slack_signing_secret=SECRET,
+        slack_api_url=slack.url,
+    )
+
+
+def background(db: MigratedDb, slack: FakeSlack, holder: str) -> Background:
+    config = settings(db, slack)
+    return Background(
+        config,
+        db.session_factory,
+        Services.create(config, db.session_factory),
+        web_client(config),
+        outbox_every=0.1,
+        lease_ttl=1.0,
+        heartbeat=0.1,
+        holder=holder,
+    )
+
+
+def post_later(db: MigratedDb, text: str) -> None:
+    """A message decided in a transaction, as a service would."""
+    with write_transaction(db.session_factory) as session:
+        enqueue(
+            session,
+            "test",
+            {"method": "chat_postMessage", "args": {"channel": CHANNEL, "text": text}},
+        )
+
+
+def posted(slack: FakeSlack) -> list[str]:
+    return [m.text for m in slack.messages(CHANNEL)]
+
+
+def test_the_capacity_request_nudges_are_scheduled_beside_the_registry() -> None:
+    assert [job.id for job in RUN_JOBS] == [*(job.id for job in JOBS), "requests.nudge"]
+    assert len({job.id for job in RUN_JOBS}) == len(RUN_JOBS)
+
+
+def test_the_run_loop_delivers_what_is_enqueued(migrated_db: MigratedDb, slack: FakeSlack) -> None:
+    with background(migrated_db, slack, "a") as a:
+        post_later(migrated_db, "Hello from the outbox")
+        eventually(lambda: posted(slack) == ["Hello from the outbox"], what="the delivery")
+        eventually(lambda: a.leading, what="the scheduler to start")
+        eventually(lambda: a.worker.pending() == 0, what="the delivered mark")
+    assert not a.leading
+
+
+def test_a_second_process_does_not_schedule_while_the_first_holds_the_lease(
+    migrated_db: MigratedDb, slack: FakeSlack
+) -> None:
+    a = background(migrated_db, slack, "a")
+    b = background(migrated_db, slack, "b")
+    lease = LeaderLease(migrated_db.session_factory, holder="observer")
+    a.start()
+    try:
+        eventually(lambda: a.leading, what="a to lead")
+        b.start()
+        time.sleep(0.6)  # several of b's heartbeats
+        assert (a.leading, b.leading) == (True, False)
+        assert lease.current_holder() == "a"
+
+        # Both deliver the outbox; each message still goes once.
+        for n in range(5):
+            post_later(migrated_db, f"message {n}")
+        eventually(lambda: len(posted(slack)) == 5, what="the deliveries")
+
+        a.stop()  # a clean stop gives the lease back: b takes over at once
+        eventually(lambda: b.leading, timeout=5, what="b to take over")
+        assert lease.current_holder() == "b"
+    finally:
+        a.stop()
+        b.stop()
+    assert lease.current_holder() is None
+    assert sorted(posted(slack)) == [f"message {n}" for n in range(5)]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("stop_with", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_promisebot_run_serves_delivers_and_stops_cleanly(
+    migrated_db: MigratedDb, slack: FakeSlack, stop_with: signal.Signals
+) -> None:
+    post_later(migrated_db, "Sent by promisebot run")
+    env = {
+        **os.environ,
+        "DATABASE_URL": migrated_db.url,
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack.url,
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run", "--host", "127.0.0.1", "--port", "0"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lease = LeaderLease(migrated_db.session_factory, holder="observer")
+    try:
+        eventually(lambda: posted(slack) == ["Sent by promisebot run"], 30, "the delivery")
+        eventually(lambda: lease.current_holder() is not None, 10, "the scheduler lease")
+    finally:
+        process.send_signal(stop_with)
+        try:
+            output, _ = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+    assert process.returncode == 0, output
+    assert lease.current_holder() is None, output  # the lease was given back
+    assert "Traceback" not in output, output
