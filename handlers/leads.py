@@ -28,6 +28,7 @@ from handlers.common import refuse, release, safely, user_id
 log = logging.getLogger(__name__)
 
 LEAD_COMMAND = "/lead"
+LEAD_SHORTCUT = "lead_shortcut"
 SNOOZES: dict[str, int | str] = {
     blocks_collab.LEAD_SNOOZE_1: 1,
     blocks_collab.LEAD_SNOOZE_3: 3,
@@ -39,6 +40,7 @@ ONCE_ACTIONS = frozenset({blocks_collab.LEAD_DONE, blocks_collab.LEAD_REASSIGN, 
 
 def register(app: App) -> None:
     app.command(LEAD_COMMAND)(lead_command)
+    app.shortcut(LEAD_SHORTCUT)(lead_shortcut)
     app.view(blocks_collab.LEAD_MODAL)(lead_submitted)
     app.action(blocks_collab.LEAD_DONE)(done_clicked)
     for action_id in SNOOZES:
@@ -90,6 +92,17 @@ def lead_command(
         refuse(context, respond, error, message=blocks_collab.lead_usage_message(error))
         return
     respond(response_type="ephemeral", **blocks_collab.lead_created_message(lead))
+
+
+def lead_shortcut(
+    ack: Ack, shortcut: dict[str, Any], client: WebClient, leads: LeadService
+) -> None:
+    """The global shortcut "New lead": the lead form; the confirmation comes by DM."""
+    ack()
+    client.views_open(
+        trigger_id=shortcut["trigger_id"],
+        view=blocks_collab.lead_modal(owner=user_id(shortcut), today=_today(leads)),
+    )
 
 
 def lead_submitted(

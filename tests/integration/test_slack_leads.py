@@ -294,3 +294,14 @@ def test_quote_it_opens_the_promise_form_filled_in_from_the_lead(world: World) -
     assert elements[QTY_ACTION]["initial_value"] == "40"
     assert elements[CUSTOMER_ACTION]["initial_value"] == "Bolt GmbH"
     world.assert_blocks_valid()
+
+
+def test_the_new_lead_shortcut_opens_the_form_owned_by_whoever_used_it(world: World) -> None:
+    reply = world.requester.shortcut("lead_shortcut", SALES_2)
+
+    assert reply.status == 200
+    form = eventually(lambda: world.slack.last_view(SALES_2), what="the lead form")
+    assert form["callback_id"] == bc.LEAD_MODAL
+    owner = next(b for b in form["blocks"] if b.get("block_id") == bc.LEAD_OWNER_BLOCK)
+    assert owner["element"]["initial_user"] == SALES_2
+    world.assert_blocks_valid()

@@ -6,17 +6,23 @@ import re
 from pathlib import Path
 
 from bot import cli_run
-from handlers import admin, orders
+from handlers import admin, leads, orders, summits
 
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 
 
 def test_the_manifest_declares_every_command_shortcut_and_the_home_tab() -> None:
     text = MANIFEST.read_text()
-    assert set(re.findall(r"- command: (\S+)", text)) == {orders.PROMISE_COMMAND, admin.COMMAND}
+    assert set(re.findall(r"- command: (\S+)", text)) == {
+        orders.PROMISE_COMMAND,
+        admin.COMMAND,
+        leads.LEAD_COMMAND,
+        summits.SUMMIT_COMMAND,
+    }
     assert set(re.findall(r"callback_id: (\S+)", text)) == {
         orders.PROMISE_SHORTCUT,
         orders.PROMISE_FROM_MESSAGE,
+        leads.LEAD_SHORTCUT,
     }
     assert "home_tab_enabled: true" in text
     assert "- app_home_opened" in text
