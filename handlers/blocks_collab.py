@@ -256,7 +256,7 @@ def lead_handed_over_message(lead: LeadView, by: str) -> dict[str, Any]:
 # --- summits ------------------------------------------------------------------------------------
 
 
-def summit_scheduled_message(summit: SummitView) -> dict[str, Any]:
+def summit_scheduled_message(summit: SummitView, replaced: Sequence[str] = ()) -> dict[str, Any]:
     tz = ZoneInfo(summit.timezone)
     place = f" in {summit.location}" if summit.location else ""
     line = (
@@ -269,6 +269,10 @@ def summit_scheduled_message(summit: SummitView) -> dict[str, Any]:
         local = summit.next_at.astimezone(tz)
         line += f"\nNext: *{format_day(local.date())} {local.year} at {local:%H:%M}*."
         text += f"; next {format_day(local.date())} {local:%H:%M}"
+    if replaced:
+        was = "; ".join(replaced)
+        line += f"\nThis replaces the earlier schedule ({escape(was)})."
+        text += f" (replaces {was})"
     return {"text": text, "blocks": [_section(line)]}
 
 

@@ -103,14 +103,24 @@ def summit_command(
             )
         else:
             when, location, where = _parse_schedule_text(text)
+            schedule = parse_schedule(when)
+            # One summit per channel: scheduling again moves it (for its organiser or a manager).
+            replaced = [s for s in summits.summits() if s.channel == (where or channel)]
+            for old in replaced:
+                _require_organiser(users, user, old, "move it")
             summit = summits.schedule(
                 DEFAULT_TITLE,
-                parse_schedule(when),
+                schedule,
                 channel=where or channel,
                 organiser=user,
                 location=location,
             )
-            respond(response_type="in_channel", **blocks_collab.summit_scheduled_message(summit))
+            for old in replaced:
+                summits.cancel(old.id, actor=user)
+            message = blocks_collab.summit_scheduled_message(
+                summit, replaced=[old.schedule.description for old in replaced]
+            )
+            respond(response_type="in_channel", **message)
     except SummitError as error:
         refuse(context, respond, error, message=blocks_collab.summit_usage_message(error))
     except PlanningError as error:

@@ -88,6 +88,19 @@ def test_summit_schedules_the_monthly_summit_here_organised_by_the_caller(world:
     world.assert_blocks_valid()
 
 
+def test_scheduling_again_moves_the_summit_for_its_organiser_only(world: World) -> None:
+    summit_command(world, "first Tuesday 10:00")
+
+    refused = summit_command(world, "first Wednesday 9:00", SALES_2)
+    assert "only they or a manager can move it" in refused.text
+    moved = summit_command(world, "first Wednesday 9:00")
+
+    assert moved.text.endswith("(replaces first Tuesday of the month, 10:00)")
+    [summit] = world.services.summits.summits()
+    assert summit.schedule.description == "first Wednesday of the month, 09:00"
+    world.assert_blocks_valid()
+
+
 def test_summit_may_name_another_channel(world: World) -> None:
     summit_command(world, "last Friday 3pm in <#C0OPS|operations>")
 
