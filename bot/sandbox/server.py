@@ -70,24 +70,23 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 FIRST_STEPS = (
     {
         "title": "Quote a date",
-        "text": "As Sam in #sales, type the command below. The plan cannot make all of it by "
-        "Friday: the quote shows what it can, and the options.",
+        "text": "As Sam in #sales. The plan cannot make all 40 by Friday: see what it offers.",
         "user": PEOPLE[0].user_id,
         "channel": SALES,
         "command": "/promise 40 BRKT for Acme by Friday",
     },
     {
         "title": "Ask operations",
-        "text": "Press “Ask operations” on the quote. Then switch to Pat, open #operations and "
-        "approve with overtime: the order is held for Sam, who hears it by DM.",
+        "text": "Press “Ask operations” on the quote, then, as Pat in #operations, approve with "
+        "overtime. Sam gets the held order by DM and on Home.",
         "user": PEOPLE[1].user_id,
         "channel": OPERATIONS,
         "command": None,
     },
     {
         "title": "Open the digest",
-        "text": "As Morgan in #management, post last week's digest: on-time promises, requests, "
-        "load and the pipeline, with charts.",
+        "text": "As Morgan in #management: last week's promises kept and missed, requests, "
+        "load and pipeline, with charts.",
         "user": PEOPLE[2].user_id,
         "channel": MANAGEMENT,
         "command": None,
@@ -139,6 +138,7 @@ class Sandbox:
         self._socket: socket.socket | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self._served = threading.Event()
         self._names = itertools.count(1)
 
     # --- life cycle ------------------------------------------------------------------------
@@ -182,10 +182,7 @@ class Sandbox:
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
-            target=self._server.run,
-            kwargs={"sockets": [self._socket]},
-            name="sandbox-http",
-            daemon=True,
+            target=self._serve, args=(self._server, self._socket), name="sandbox-http", daemon=True
         )
         self._thread.start()
         deadline = timing.monotonic() + 15
@@ -205,15 +202,24 @@ class Sandbox:
 
     def wait(self) -> None:
         """Block until the web server stops (Ctrl-C raises KeyboardInterrupt here)."""
-        while self._thread is not None and self._thread.is_alive():
-            self._thread.join(0.25)
+        # Sleep and look, rather than join(): a KeyboardInterrupt inside Thread.join() can leave
+        # the thread looking finished to the join() in close() while uvicorn still shuts down.
+        while not self._served.is_set():
+            timing.sleep(0.2)
+
+    def _serve(self, server: uvicorn.Server, listening: socket.socket) -> None:
+        try:
+            server.run(sockets=[listening])
+        finally:
+            self._served.set()
 
     def close(self) -> None:
         """Stop the web server, let the app's listeners finish, stop the fake Slack."""
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._served.wait(timeout=10)
+            self._thread.join(timeout=5)
         if self._socket is not None:
             self._socket.close()
         if self.app is not None:

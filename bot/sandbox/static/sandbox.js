@@ -21,6 +21,7 @@ const EMOJI = {
   handshake: "🤝", telephone_receiver: "📞", email: "📧", alarm_clock: "⏰", pushpin: "📌",
   thumbsup: "👍", "+1": "👍", point_right: "👉", truck: "🚚", hammer_and_wrench: "🛠️",
   spiral_calendar_pad: "🗓️", busts_in_silhouette: "👥", clipboard: "📋", zzz: "💤",
+  seedling: "🌱", arrows_counterclockwise: "🔄", inbox_tray: "📥", repeat: "🔁",
   red_circle: "🔴", large_green_circle: "🟢", large_yellow_circle: "🟡", arrow_right: "➡️",
 };
 
@@ -143,7 +144,7 @@ function render() {
   localStorage.setItem("sandbox.seen", JSON.stringify(ui.seen));
   renderOnce("sidebar", JSON.stringify([ui.me, where, unread()]), renderSidebar);
   renderOnce("header", JSON.stringify([ui.me, where]), renderHeader);
-  renderOnce("steps", JSON.stringify([ui.me, where, ui.stepsHidden]), renderSteps);
+  renderOnce("steps", JSON.stringify([ui.me, where, ui.stepsHidden, Boolean(ui.thread)]), renderSteps);
   $("home").hidden = where !== "home";
   $("messages").hidden = where === "home";
   $("composer").hidden = where === "home";
@@ -282,7 +283,7 @@ function renderHeader() {
 function renderSteps() {
   const s = ui.state;
   const box = $("first-steps");
-  box.hidden = ui.stepsHidden || here() === "home";
+  box.hidden = ui.stepsHidden || here() === "home" || Boolean(ui.thread);
   if (box.hidden) return;
   const close = el("button", { type: "button", class: "link", title: "Hide the first steps" }, "Hide");
   close.addEventListener("click", () => {
@@ -293,12 +294,13 @@ function renderSteps() {
   const steps = s.first_steps.map((step, index) => {
     const who = person(step.user);
     const card = el("div", { class: "step" });
-    card.append(el("div", { class: "step-title" }, `${index + 1}. ${step.title}`),
+    card.append(el("div", { class: "step-title" }, el("span", { class: "step-number" }, String(index + 1)), step.title),
       el("div", { class: "step-text" }, step.text));
-    if (step.command) card.append(el("code", { class: "step-command" }, step.command));
+    const foot = el("div", { class: "step-foot" });
+    if (step.command) foot.append(el("code", { class: "step-command" }, step.command));
     const channel = s.channels.find((c) => c.id === step.channel);
-    const label = step.command ? `Type it as ${who.real_name.split(" ")[0]}`
-      : `Go to #${channel.name} as ${who.real_name.split(" ")[0]}`;
+    const label = step.command ? "Type it"
+      : `#${channel.name} as ${who.real_name.split(" ")[0]}`;
     const button = el("button", { type: "button", class: "step-go", "data-step": String(index + 1) }, label);
     button.addEventListener("click", () => {
       switchUser(step.user, step.channel);
@@ -308,12 +310,13 @@ function renderSteps() {
       if (step.command) input.value = step.command;
       input.focus();
     });
-    card.append(button);
+    foot.append(button);
+    card.append(foot);
     return card;
   });
   box.replaceChildren(
     el("div", { class: "steps-head" }, el("strong", {}, "First steps"),
-      el("span", {}, " — a week of history is already in, so the digest and Home have something to say."),
+      el("span", { class: "steps-sub" }, "A week of history is already in: the digest and Home have something to say."),
       close),
     el("div", { class: "steps" }, ...steps),
   );
@@ -341,7 +344,7 @@ function renderMessages(messages) {
 function renderThread(parent) {
   const box = $("thread");
   const close = el("button", { type: "button", class: "link", title: "Close the thread" }, "✕");
-  close.addEventListener("click", () => { ui.thread = null; ui.keys.thread = null; render(); });
+  close.addEventListener("click", () => { ui.thread = null; ui.threadShown = null; ui.keys.thread = null; render(); });
   const list = el("div", { class: "thread-messages" }, renderMessage(parent, { inThread: true, parent: true }),
     el("div", { class: "reply-count" }, `${parent.replies.length} ${parent.replies.length === 1 ? "reply" : "replies"}`),
     ...parent.replies.map((r) => renderMessage(r, { inThread: true })));
@@ -355,7 +358,20 @@ function renderThread(parent) {
     input.value = "";
     api("/sandbox/command", { channel: conversationId(), text, thread_ts: parent.ts });
   });
+  const old = box.querySelector(".thread-messages");
+  const wasAtBottom = !old || old.scrollHeight - old.scrollTop - old.clientHeight < 80;
+  const oldTop = old ? old.scrollTop : 0;
   box.replaceChildren(el("div", { class: "thread-head" }, el("strong", {}, "Thread"), close), list, form);
+  // Open on the newest reply, as Slack does, and stay there while its images load.
+  const stick = ui.threadShown !== parent.ts || wasAtBottom;
+  ui.threadShown = parent.ts;
+  if (!stick) list.scrollTop = oldTop;
+  if (stick) {
+    list.scrollTop = list.scrollHeight;
+    for (const image of list.querySelectorAll("img")) {
+      image.addEventListener("load", () => { list.scrollTop = list.scrollHeight; });
+    }
+  }
 }
 
 function renderMessage(message, options) {
@@ -366,7 +382,7 @@ function renderMessage(message, options) {
     el("span", { class: "author" }, who.real_name));
   if (who.bot) head.append(el("span", { class: "app-tag" }, "APP"));
   head.append(el("span", { class: "time", title: fullTime(message.ts) }, timeOf(message.ts)));
-  if (message.edited) head.append(el("span", { class: "edited" }, "(edited)"));
+  if (message.edited && !message.ephemeral) head.append(el("span", { class: "edited" }, "(edited)"));
   body.append(head);
   const ctx = { kind: "message", channel: conversationId(), ts: message.ts };
   if (message.blocks && message.blocks.length) {
@@ -649,7 +665,10 @@ function remember(ctx, e, value, typed) {
   if (typed || !(e.action_id in values)) values[e.action_id] = value;
   if (typed) {
     const block = document.querySelector(`[data-input-action="${cssEscape(e.action_id)}"]`);
-    if (block) block.classList.remove("has-error");
+    if (block) {
+      block.classList.remove("has-error");
+      block.querySelector(".b-error").textContent = "";
+    }
   }
 }
 
@@ -685,9 +704,16 @@ function renderModal() {
   const key = JSON.stringify([ui.me, view.id, view.hash]);
   if (ui.modalKey !== key) {
     ui.modalKey = key;
+    ui.modalErrors = null;
     drawModal(view);
   }
-  showErrors(view.errors || {});
+  // The app's errors (response_action "errors") are shown when they change; the page's own
+  // required-field errors stay until the person types.
+  const errors = JSON.stringify(view.errors || {});
+  if (ui.modalErrors !== errors) {
+    ui.modalErrors = errors;
+    showErrors(view.errors || {});
+  }
 }
 
 function drawModal(view) {
