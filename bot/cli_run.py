@@ -43,6 +43,9 @@ def run(args: argparse.Namespace, service: OrderService) -> int:
     except ValueError as error:
         print(f"promisebot run: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    # Build the engine (seconds on a large factory) while the server starts, not on the first
+    # /promise, which Slack would otherwise see as slow.
+    threading.Thread(target=services.orders.engine, name="engine-warm-up", daemon=True).start()
     background = Background.start_for(settings, services, web_client(settings))
     try:
         with _sigterm_as_interrupt():

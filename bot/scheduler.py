@@ -208,7 +208,12 @@ def run_scheduler_while_leader(
                 try:
                     scheduler = start_scheduler()
                 except Exception:
-                    log.exception("scheduler: could not start")
+                    # Holding the lease without running jobs would starve every replica: give it
+                    # back and stay out for a lease's length so another one can take over.
+                    log.exception("scheduler: could not start; giving the lease up")
+                    _release_quietly(lease)
+                    stop.wait(lease.ttl.total_seconds())
+                    continue
             elif not leader and scheduler is not None:
                 log.warning("scheduler: %s lost the lease %r; stopping", lease.holder, lease.name)
                 stop_scheduler(scheduler, wait=False)
@@ -217,10 +222,14 @@ def run_scheduler_while_leader(
     finally:
         if scheduler is not None:
             stop_scheduler(scheduler, wait=True)
-            try:
-                lease.release()
-            except Exception:
-                log.exception("scheduler: could not release the lease %r", lease.name)
+            _release_quietly(lease)
+
+
+def _release_quietly(lease: LeaderLease) -> None:
+    try:
+        lease.release()
+    except Exception:
+        log.exception("scheduler: could not release the lease %r", lease.name)
 
 
 def stop_scheduler(scheduler: BaseScheduler, *, wait: bool = True) -> None:

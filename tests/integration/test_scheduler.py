@@ -378,3 +378,30 @@ def test_two_schedulers_on_one_database_run_one_at_a_time_and_send_each_reminder
         for thread in threads.values():
             if thread.is_alive():
                 thread.join()
+
+
+def test_a_replica_whose_scheduler_cannot_start_gives_the_lease_to_another(
+    migrated_db: MigratedDb,
+) -> None:
+    broken = LeaderLease(migrated_db.session_factory, "scheduler", "broken", ttl=1.0)
+    healthy = LeaderLease(migrated_db.session_factory, "scheduler", "healthy", ttl=1.0)
+    stop = threading.Event()
+
+    def cannot_start() -> BaseScheduler:
+        raise RuntimeError("job store unreachable")
+
+    thread = threading.Thread(
+        target=run_scheduler_while_leader,
+        args=(broken, cannot_start, stop),
+        kwargs={"heartbeat": 0.1},
+    )
+    thread.start()
+    try:
+        deadline = time.monotonic() + 5
+        while not healthy.acquire():
+            assert time.monotonic() < deadline, "the broken replica kept the lease"
+            time.sleep(0.1)
+        assert healthy.current_holder() == "healthy"
+    finally:
+        stop.set()
+        thread.join(timeout=5)
