@@ -21,6 +21,7 @@ demo: $(STAMP)
 ## the browser tests in tests/e2e use Debian's Chromium, installed here when it is missing)
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	scripts/ensure-chromium
 	$(BIN)/pytest
 

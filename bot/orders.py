@@ -543,17 +543,17 @@ class OrderService:
             cache.active.add(rid)
             booked.append(order.ref)
         for shipment in shipments:
-            row = session.scalar(sa.select(OrderRow).where(OrderRow.ref == shipment.ref))
-            if row is None:
+            shipped = session.scalar(sa.select(OrderRow).where(OrderRow.ref == shipment.ref))
+            if shipped is None:
                 raise PlanningError(f"shipments.csv: there is no order {shipment.ref!r}")
-            row.shipments.append(ShipmentRow(on=shipment.on, qty=shipment.qty))
+            shipped.shipments.append(ShipmentRow(on=shipment.on, qty=shipment.qty))
             session.flush()
-            if sum(s.qty for s in row.shipments) >= row.qty and row.status != "shipped":
-                held_ids = _active_reservation_ids(session, row)
-                self._release(session, row)
+            if sum(s.qty for s in shipped.shipments) >= shipped.qty and shipped.status != "shipped":
+                held_ids = _active_reservation_ids(session, shipped)
+                self._release(session, shipped)
                 self._forget(session, cache, held_ids)
-                row.status = "shipped"
-                row.expires_at = None
+                shipped.status = "shipped"
+                shipped.expires_at = None
         _audit_bulk(session, "import", len(booked), len(at_risk))
         cache.version = (
             session.scalar(sa.select(PlanStateRow.version).where(PlanStateRow.id == 1)) or 0
