@@ -16,7 +16,7 @@ def be(page: Any, first_name: str) -> None:
 
 
 def open_conversation(page: Any, name: str) -> None:
-    page.locator("#sidebar").get_by_role("link", name=name, exact=True).click()
+    page.locator("#sidebar").get_by_role("link", name=re.compile(f"^{name}( \\d+)?$")).click()
 
 
 def say(page: Any, text: str) -> None:
@@ -60,8 +60,11 @@ def test_sales_asks_operations_who_approve_with_overtime_and_the_manager_reads_t
 
     # Sam hears it by DM, and the order is held for him on his Home tab.
     be(page, "Sam")
+    unread = page.locator("#sidebar").get_by_role("link", name=re.compile("^promisebot"))
+    expect(unread).to_have_class(re.compile("unread"))
     open_conversation(page, "promisebot")
     expect(page.locator("#messages")).to_contain_text("Held: 40 BRKT for Acme on Fri 27 Nov")
+    expect(unread).not_to_have_class(re.compile("unread"))
     page.locator("#conversation-header").get_by_role("button", name="Home").click()
     home = page.locator("#home")
     expect(home).to_contain_text("Holds")

@@ -28,7 +28,7 @@ const EMOJI = {
 const ui = {
   me: localStorage.getItem("sandbox.me") || "U0SAM",
   where: JSON.parse(localStorage.getItem("sandbox.where") || "{}"),  // user -> conversation
-  seen: JSON.parse(localStorage.getItem("sandbox.seen") || "{}"),    // user:conv -> count
+  seen: {},              // user:conv -> messages counted as read
   thread: null,           // ts of the open thread
   state: null,
   keys: {},               // region -> last rendered key
@@ -140,8 +140,11 @@ function render() {
   const where = here();
   const conv = conversationId();
   const messages = conv ? s.conversations[conv] || [] : [];
-  if (conv) ui.seen[`${ui.me}:${conv}`] = countAll(messages);
-  localStorage.setItem("sandbox.seen", JSON.stringify(ui.seen));
+  for (const id of [...s.channels.map((c) => c.id), s.dm]) {
+    // What was there when this person first looked counts as read; news after that is bold.
+    const key = `${ui.me}:${id}`;
+    if (ui.seen[key] === undefined || id === conv) ui.seen[key] = countAll(s.conversations[id] || []);
+  }
   renderOnce("sidebar", JSON.stringify([ui.me, where, unread()]), renderSidebar);
   renderOnce("header", JSON.stringify([ui.me, where]), renderHeader);
   renderOnce("steps", JSON.stringify([ui.me, where, ui.stepsHidden, Boolean(ui.thread)]), renderSteps);
@@ -151,7 +154,7 @@ function render() {
   if (where === "home") {
     renderOnce("home", JSON.stringify([ui.me, s.home]), renderHome);
   } else {
-    renderOnce("messages", JSON.stringify([ui.me, conv, messages]), () => renderMessages(messages));
+    renderOnce("messages", JSON.stringify([ui.me, conv, messages]), () => renderMessages(messages, `${ui.me}:${conv}`));
   }
   const parent = ui.thread && messages.find((m) => m.ts === ui.thread);
   $("thread").hidden = !parent;
@@ -322,9 +325,10 @@ function renderSteps() {
   );
 }
 
-function renderMessages(messages) {
+function renderMessages(messages, where) {
   const box = $("messages");
-  const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+  const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80 || renderMessages.where !== where;
+  renderMessages.where = where;
   const nodes = [];
   let lastDay = null;
   for (const message of messages) {
@@ -337,8 +341,12 @@ function renderMessages(messages) {
   }
   if (!messages.length) nodes.push(el("div", { class: "empty" }, "No messages yet."));
   box.replaceChildren(...nodes);
-  if (atBottom || !renderMessages.drawn) box.scrollTop = box.scrollHeight;
-  renderMessages.drawn = true;
+  if (atBottom) {
+    box.scrollTop = box.scrollHeight;
+    for (const image of box.querySelectorAll("img")) {
+      image.addEventListener("load", () => { box.scrollTop = box.scrollHeight; });
+    }
+  }
 }
 
 function renderThread(parent) {
