@@ -37,7 +37,6 @@ from bot.outbox import OutboxWorker
 from bot.sandbox.fake_slack import FakeSlack
 from tests.conftest import MigratedDb
 
-WORKED = Path(__file__).resolve().parents[2].parent / "shared" / "factories" / "worked"
 BERLIN = "Europe/Berlin"
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Mon 09:00 in Berlin
 WEEK = date(2026, 11, 16)
@@ -60,10 +59,10 @@ def d(day: str) -> date:
 
 
 @pytest.fixture
-def history(migrated_db: MigratedDb) -> tuple[MigratedDb, OrderService]:
+def history(migrated_db: MigratedDb, worked_dir: Path) -> tuple[MigratedDb, OrderService]:
     db = migrated_db
     with write_transaction(db.session_factory) as session:
-        save_factory(session, read_factory_dir(WORKED))
+        save_factory(session, read_factory_dir(worked_dir))
         record_factory_change(session, "test", {})
     clock = FakeClock(at("2026-11-18"))
     orders = OrderService(

@@ -28,7 +28,6 @@ from bot.summits import ScheduleSyntaxError, SummitError, SummitService, parse_s
 from tests.conftest import MigratedDb
 
 BERLIN = "Europe/Berlin"
-WORKED = Path(__file__).resolve().parents[2].parent / "shared" / "factories" / "worked"
 
 
 class FakeClock:
@@ -189,10 +188,12 @@ def test_rsvps_points_and_decisions_carry_over_to_the_next_agenda(
     ]
 
 
-def test_the_agenda_is_drawn_from_the_data_since_the_last_summit(migrated_db: MigratedDb) -> None:
+def test_the_agenda_is_drawn_from_the_data_since_the_last_summit(
+    migrated_db: MigratedDb, worked_dir: Path
+) -> None:
     db = migrated_db
     with write_transaction(db.session_factory) as session:
-        save_factory(session, read_factory_dir(WORKED))
+        save_factory(session, read_factory_dir(worked_dir))
         record_factory_change(session, "test", {})
     clock = FakeClock(utc("2026-11-18T10:00"))
     orders = OrderService(

@@ -1,15 +1,16 @@
 """DESIGN.md's worked example, number for number, against the reference implementation.
 
-The factory comes from the worked example's CSV files (../shared/factories/worked beside DESIGN.md),
-read here with the csv module so that this test depends on nothing but capacity.model; a copy of
-the same numbers is built by hand when the files are not there.
+The factory comes from the worked example's CSV files (tests/conftest.py keeps their text and
+checks it against ../shared/factories/worked when that folder is there), read here with the csv
+module so that this test depends on nothing but capacity.model, and from a copy of the same
+numbers built by hand.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -25,18 +26,14 @@ from capacity.model import (
     StockUse,
     WorkCenter,
 )
+from tests.conftest import WORKED_FILES
 from tests.reference import ReferencePlanner
 
 AS_OF = date(2026, 11, 23)  # a Monday
-WORKED = Path(__file__).resolve().parents[3] / "shared" / "factories" / "worked"
 
 
 def _rows(name: str) -> list[dict[str, str]]:
-    path = WORKED / name
-    if not path.exists():
-        return []
-    with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+    return list(csv.DictReader(io.StringIO(WORKED_FILES[name], newline="")))
 
 
 def _num(text: str | None, default: float = 0.0) -> float:
@@ -105,8 +102,6 @@ def factory_by_hand() -> Factory:
 @pytest.fixture(params=["csv", "by hand"])
 def planner(request: pytest.FixtureRequest) -> ReferencePlanner:
     if request.param == "csv":
-        if not WORKED.exists():
-            pytest.skip(f"{WORKED} is not there")
         factory = factory_from_csv()
         assert _same_numbers(factory, factory_by_hand())
     else:
