@@ -208,3 +208,24 @@ def test_sixteen_people_holding_the_last_capacity_at_once_get_exactly_what_fits(
         held = session.scalar(sa.select(sa.func.count()).select_from(OrderRow))
     assert booked == pytest.approx(8.0)
     assert held == 2
+
+
+def test_public_holidays_of_the_configured_country_close_the_plant(
+    worked: MigratedDb,
+) -> None:
+    settings = Settings(database_url=worked.url, as_of=AS_OF, holidays_country="US")
+    with_holidays = OrderService(settings, worked.session_factory)
+    plain = service(worked)
+    thanksgiving = ("CNC", "2026-11-26")
+
+    def open_days(each: OrderService) -> set[tuple[str, str]]:
+        return {(r["work_center"], r["date"]) for r in each.plan()["load"]}
+
+    assert thanksgiving in open_days(plain)
+    assert thanksgiving not in open_days(with_holidays)
+    # 25 BRKT need 12 h of CNC: Mon and Tue are free, so the holiday does not move the 25th...
+    assert with_holidays.quote("BRKT", 25, date(2026, 11, 25)).on_requested == 25
+    # ...but a hold for the 27th cannot run on Thursday: CNC works Tue and Wed instead.
+    hours = with_holidays.hold("BRKT", 25, date(2026, 11, 27), customer="Acme").placement
+    assert hours is not None
+    assert all(use.on != date(2026, 11, 26) for use in hours.hours)
