@@ -7,8 +7,10 @@ everything; a manager may also cancel anyone's order.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,6 +19,8 @@ from bot.config import Settings
 from bot.db.session import write_transaction
 from bot.db.tables import ROLES, AuditLogRow, UserRow
 from capacity.model import PlanningError
+
+log = logging.getLogger(__name__)
 
 DEFAULT_ROLE = "sales"
 
@@ -64,6 +68,40 @@ class UserService:
                 elif row.role != "admin":
                     row.role = "admin"
                     _audit(session, "promisebot", user_id, {"role": "admin", "from": "settings"})
+
+    def learn_time_zone(self, user_id: str, client: Any) -> None:
+        """Store the user's Slack time zone (users.info `tz`) the first time it is needed.
+
+        Personal reminders (lead follow-ups) arrive at the owner's local working hours; until a
+        zone is known they use the factory's. A Slack error is logged and changes nothing.
+        """
+        with self.sessions() as session:
+            known = session.scalar(sa.select(UserRow.tz).where(UserRow.slack_user_id == user_id))
+        if known:
+            return
+        try:
+            profile = client.users_info(user=user_id)["user"]
+        except Exception:
+            log.warning("could not read the time zone of %s from Slack", user_id, exc_info=True)
+            return
+        tz, name = profile.get("tz"), profile.get("real_name") or profile.get("name") or ""
+        if not tz:
+            return
+        with write_transaction(self.sessions) as session:
+            row = session.scalar(sa.select(UserRow).where(UserRow.slack_user_id == user_id))
+            if row is None:
+                session.add(
+                    UserRow(
+                        slack_user_id=user_id,
+                        name=name,
+                        tz=tz,
+                        role=DEFAULT_ROLE,
+                        created_at=self.clock(),
+                    )
+                )
+            else:
+                row.tz = tz
+                row.name = row.name or name
 
     def role(self, user_id: str) -> str:
         if user_id in self.settings.admins:

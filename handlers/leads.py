@@ -59,6 +59,7 @@ def lead_command(
     client: WebClient,
     context: BoltContext,
     leads: LeadService,
+    users: UserService,
 ) -> None:
     """`/lead CUSTOMER [— note] [follow up in N days | on DATE]`: save a lead."""
     ack()
@@ -80,6 +81,7 @@ def lead_command(
         return
     try:
         request = parse_lead(text, _today(leads))
+        users.learn_time_zone(user, client)  # follow-ups come at the owner's working hours
         lead = leads.create(
             request.customer,
             user,
@@ -112,6 +114,7 @@ def lead_submitted(
     client: WebClient,
     context: BoltContext,
     leads: LeadService,
+    users: UserService,
 ) -> None:
     """The lead form was sent: errors stay in the form; the confirmation goes where it opened."""
     user = user_id(body)
@@ -130,6 +133,7 @@ def lead_submitted(
         )
         return
     try:
+        users.learn_time_zone(fields["owner"], client)
         lead = leads.create(actor=user, **fields)
     except LeadError as error:
         release(context)
@@ -265,6 +269,7 @@ def reassign_selected(
         _require_owner(users, user, followup.owner, followup.customer, "reassign it")
         if new_owner == followup.owner:
             raise LeadError(f"The lead {followup.customer} is <@{new_owner}>'s already.")
+        users.learn_time_zone(new_owner, client)
         lead = leads.reassign(followup.lead_id, new_owner, actor=user)
     except (LeadError, PlanningError, ValueError) as error:
         refuse(context, respond, error)

@@ -305,3 +305,15 @@ def test_the_new_lead_shortcut_opens_the_form_owned_by_whoever_used_it(world: Wo
     owner = next(b for b in form["blocks"] if b.get("block_id") == bc.LEAD_OWNER_BLOCK)
     assert owner["element"]["initial_user"] == SALES_2
     world.assert_blocks_valid()
+
+
+def test_a_follow_up_is_due_at_nine_in_the_owners_own_slack_time_zone(world: World) -> None:
+    chicago = "U0CHICAGO"
+    world.slack.add_user(chicago, "cody", tz="America/Chicago")
+
+    lead_command(world, "Acme Corp follow up in 5 days", user=chicago)
+
+    lead = the_lead(world)
+    assert lead.next_followup is not None
+    # Sat 28 Nov moves to Monday; 09:00 in Chicago (UTC−6 in November) is 15:00 UTC.
+    assert lead.next_followup.due_at == datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
