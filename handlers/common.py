@@ -1,4 +1,4 @@
-"""What every listener shares: refusing politely, and telling people without crashing.
+"""What every listener shares: refusing politely, telling people without crashing, and forms.
 
 A refusal answers the user (ephemeral: only they see it) with what is wrong, and gives back the
 delivery key the app claimed for the request, so that the refusal leaves the database as it was.
@@ -6,11 +6,12 @@ delivery key the app claimed for the request, so that the refusal leaves the dat
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import BoltContext
+from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -75,3 +76,41 @@ def safely(method: Callable[..., Any], **kwargs: Any) -> Any:
 def user_id(body: dict[str, Any]) -> str:
     user = body.get("user") or {}
     return str(user.get("id") or body.get("user_id") or "")
+
+
+def form_errors(context: BoltContext, ack: Ack, errors: dict[str, str]) -> None:
+    """Keep a submitted form open with `errors` beside their blocks; the request changed nothing."""
+    release(context)
+    ack(response_action="errors", errors=errors)
+
+
+def tell(client: WebClient, user: str, channel: str | None, message: dict[str, Any]) -> None:
+    """Tell `user` only: ephemeral in `channel` (where a form was opened), else by DM."""
+    posted = channel and safely(client.chat_postEphemeral, channel=channel, user=user, **message)
+    if not posted:
+        safely(client.chat_postMessage, channel=user, **message)
+
+
+def open_modal(
+    client: WebClient,
+    trigger_id: str,
+    loading: dict[str, Any],
+    fill: Callable[[], dict[str, Any]],
+) -> None:
+    """Open `loading` at once, then replace it with the view `fill` draws.
+
+    Slack expires a trigger_id after 3 s, so the modal opens before anything slow is read.
+    """
+    opened = client.views_open(trigger_id=trigger_id, view=loading)
+    full = fill()
+    view = opened["view"]
+    safely(client.views_update, view_id=view["id"], hash=view.get("hash"), view=full)
+
+
+def metadata(view: dict[str, Any]) -> dict[str, Any]:
+    """What a modal keeps in its private_metadata (JSON), or nothing if it is not a JSON object."""
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return data if isinstance(data, dict) else {}

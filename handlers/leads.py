@@ -23,7 +23,16 @@ from bot.orders import OrderService
 from bot.users import NotAllowed, UserService
 from capacity.model import PlanningError, UnknownSku
 from handlers import blocks, blocks_collab
-from handlers.common import refuse, release, safely, user_id
+from handlers.common import (
+    form_errors,
+    metadata,
+    open_modal,
+    refuse,
+    release,
+    safely,
+    tell,
+    user_id,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +76,10 @@ def lead_command(
     user = command["user_id"]
     if not text or text.lower() in ("new", "form"):
         release(context)  # opening a form changes nothing; a retry may open it again
-        metadata = json.dumps({"channel": command.get("channel_id")})
+        data = json.dumps({"channel": command.get("channel_id")})
         client.views_open(
             trigger_id=command["trigger_id"],
-            view=blocks_collab.lead_modal(
-                owner=user, today=_today(leads), private_metadata=metadata
-            ),
+            view=blocks_collab.lead_modal(owner=user, today=_today(leads), private_metadata=data),
         )
         return
     if text.lower() in ("help", "?"):
@@ -122,29 +129,22 @@ def lead_submitted(
     try:
         fields = _lead_fields(values, user)
     except _FormError as error:
-        release(context)
-        ack(response_action="errors", errors=error.errors)
+        form_errors(context, ack, error.errors)
         return
     if fields["follow_up_on"] is not None and fields["follow_up_on"] < _today(leads):
-        release(context)
-        ack(
-            response_action="errors",
-            errors={blocks_collab.LEAD_FOLLOW_UP_BLOCK: "Pick today or a day after it."},
+        form_errors(
+            context, ack, {blocks_collab.LEAD_FOLLOW_UP_BLOCK: "Pick today or a day after it."}
         )
         return
     try:
         users.learn_time_zone(fields["owner"], client)
         lead = leads.create(actor=user, **fields)
     except LeadError as error:
-        release(context)
-        ack(response_action="errors", errors={blocks_collab.LEAD_CUSTOMER_BLOCK: str(error)})
+        form_errors(context, ack, {blocks_collab.LEAD_CUSTOMER_BLOCK: str(error)})
         return
     ack()
     message = blocks_collab.lead_created_message(lead)
-    channel = _metadata(view).get("channel")
-    posted = channel and safely(client.chat_postEphemeral, channel=channel, user=user, **message)
-    if not posted:
-        safely(client.chat_postMessage, channel=user, **message)
+    tell(client, user, metadata(view).get("channel"), message)
 
 
 class _FormError(Exception):
@@ -303,20 +303,18 @@ def quote_clicked(
     except (LeadError, PlanningError, ValueError) as error:
         refuse(context, respond, error)
         return
-    # Slack expires a trigger_id after 3 s: open a loading view at once, then fill it in.
-    opened = client.views_open(
-        trigger_id=body["trigger_id"], view=blocks.promise_modal(loading=True)
-    )
-    view = opened["view"]
-    sku, label = _sku_of(lead, orders)
-    full = blocks.promise_modal(
-        sku=sku,
-        sku_label=label,
-        qty=lead.expected_qty,
-        customer=lead.customer,
-        wanted=max(lead.expected_month or orders.today(), orders.today()),
-    )
-    safely(client.views_update, view_id=view["id"], hash=view.get("hash"), view=full)
+
+    def fill() -> dict[str, Any]:
+        sku, label = _sku_of(lead, orders)
+        return blocks.promise_modal(
+            sku=sku,
+            sku_label=label,
+            qty=lead.expected_qty,
+            customer=lead.customer,
+            wanted=max(lead.expected_month or orders.today(), orders.today()),
+        )
+
+    open_modal(client, body["trigger_id"], blocks.promise_modal(loading=True), fill)
 
 
 # --- pieces -------------------------------------------------------------------------------------
@@ -375,11 +373,3 @@ def _selected(state: dict[str, Any]) -> str | None:
 
 def _today(leads: LeadService) -> date:
     return leads.clock().astimezone(leads.settings.tzinfo).date()
-
-
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except json.JSONDecodeError:
-        return {}
-    return data if isinstance(data, dict) else {}

@@ -27,7 +27,7 @@ from bot.users import UserService
 from capacity.engine import format_day
 from capacity.model import NotPromisable, PlanningError
 from handlers import blocks
-from handlers.common import refuse, release, safely, user_id
+from handlers.common import form_errors, refuse, safely, user_id
 from handlers.parsing import PromiseSyntaxError, parse_day
 
 log = logging.getLogger(__name__)
@@ -137,8 +137,7 @@ def overtime_submitted(
             _request_id(view), actor=user_id(body), overtime=overtime
         )
     except (BadOvertime, NotPromisable, PlanningError) as error:
-        release(context)
-        ack(response_action="errors", errors={blocks.OVERTIME_BLOCK: _short(error)})
+        form_errors(context, ack, {blocks.OVERTIME_BLOCK: _short(error)})
         return
     ack()
     publish_answer(client, answer, orders.today())
@@ -175,8 +174,7 @@ def counter_submitted(
         except PlanningError as error:
             errors[blocks.COUNTER_QTY_BLOCK] = _short(error)
     if errors:
-        release(context)
-        ack(response_action="errors", errors=errors)
+        form_errors(context, ack, errors)
         return
     ack()
     publish_answer(client, answer, orders.today())
@@ -196,8 +194,7 @@ def decline_submitted(
     try:
         answer = requests.decline(_request_id(view), actor=user_id(body), reason=reason)
     except PlanningError as error:
-        release(context)
-        ack(response_action="errors", errors={blocks.REASON_BLOCK: _short(error)})
+        form_errors(context, ack, {blocks.REASON_BLOCK: _short(error)})
         return
     ack()
     publish_answer(client, answer, orders.today())

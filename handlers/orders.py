@@ -22,7 +22,16 @@ from bot.users import UserService
 from capacity.engine import format_day
 from capacity.model import BadQuantity, NotPromisable, PlanningError, UnknownSku
 from handlers import blocks
-from handlers.common import refuse, release, safely, user_id
+from handlers.common import (
+    form_errors,
+    metadata,
+    open_modal,
+    refuse,
+    release,
+    safely,
+    tell,
+    user_id,
+)
 from handlers.parsing import (
     QTY_BLOCK,
     SKU_ACTION,
@@ -119,25 +128,22 @@ def _open_form(
     channel: str | None,
     **prefill: Any,
 ) -> None:
-    # Slack expires a trigger_id after 3 s: open a loading view at once, then fill it in.
-    metadata = json.dumps({"channel": channel} if channel else {})
-    opened = client.views_open(
-        trigger_id=trigger_id,
-        view=blocks.promise_modal(loading=True, private_metadata=metadata),
-    )
-    view = opened["view"]
-    sku = prefill.get("sku")
-    label = None
-    if sku:
-        label = next((f"{s} — {n}" for s, n in orders.search_items(sku, 5) if s == sku), sku)
-    full = blocks.promise_modal(
-        sku=sku,
-        sku_label=label,
-        qty=prefill.get("qty"),
-        wanted=orders.today(),
-        private_metadata=metadata,
-    )
-    safely(client.views_update, view_id=view["id"], hash=view.get("hash"), view=full)
+    data = json.dumps({"channel": channel} if channel else {})
+
+    def fill() -> dict[str, Any]:
+        sku = prefill.get("sku")
+        label = None
+        if sku:
+            label = next((f"{s} — {n}" for s, n in orders.search_items(sku, 5) if s == sku), sku)
+        return blocks.promise_modal(
+            sku=sku,
+            sku_label=label,
+            qty=prefill.get("qty"),
+            wanted=orders.today(),
+            private_metadata=data,
+        )
+
+    open_modal(client, trigger_id, blocks.promise_modal(loading=True, private_metadata=data), fill)
 
 
 def sku_options(ack: Ack, payload: dict[str, Any], orders: OrderService) -> None:
@@ -169,16 +175,13 @@ def promise_submitted(
         request = asked.request
         quote = orders.quote(request.sku, request.qty, request.due or orders.today())
     except ModalInputError as error:
-        release(context)
-        ack(response_action="errors", errors=error.errors)
+        form_errors(context, ack, error.errors)
         return
     except UnknownSku as error:
-        release(context)
-        ack(response_action="errors", errors={SKU_BLOCK: str(error)})
+        form_errors(context, ack, {SKU_BLOCK: str(error)})
         return
     except BadQuantity as error:
-        release(context)
-        ack(response_action="errors", errors={QTY_BLOCK: str(error)})
+        form_errors(context, ack, {QTY_BLOCK: str(error)})
         return
     ack()
     message = blocks.quote_message(
@@ -188,11 +191,7 @@ def promise_submitted(
         least_qty=asked.least_qty,
         latest=asked.latest,
     )
-    channel = _metadata(view).get("channel")
-    posted = channel and safely(client.chat_postEphemeral, channel=channel, user=user, **message)
-    if posted:
-        return
-    safely(client.chat_postMessage, channel=user, **message)
+    tell(client, user, metadata(view).get("channel"), message)
 
 
 # --- a quote's and an order's buttons -----------------------------------------------------------
@@ -492,14 +491,6 @@ def _status(order: OrderView, orders: OrderService, *, by: str | None = None) ->
         reason=order.at_risk_reason,
         version=order.version,
     )
-
-
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except json.JSONDecodeError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _clip(text: str, limit: int = 75) -> str:

@@ -20,7 +20,7 @@ from bot.orders import OrderService
 from bot.users import UserService
 from capacity.model import BadQuantity, PlanningError
 from handlers import blocks, blocks_collab
-from handlers.common import refuse, release, safely, user_id
+from handlers.common import form_errors, metadata, refuse, release, safely, user_id
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def ship_submitted(
 ) -> None:
     """Record the shipment; the order's message shows it and its owner is told."""
     user = user_id(body)
-    data = _metadata(view)
+    data = metadata(view)
     values = view["state"]["values"]
     qty_text = (values.get(blocks_collab.SHIP_QTY_BLOCK) or {}).get(
         blocks_collab.SHIP_QTY_ACTION
@@ -95,19 +95,16 @@ def ship_submitted(
     elif on > orders.today():
         errors[blocks_collab.SHIP_ON_BLOCK] = "Record a shipment once it has gone, not before."
     if errors:
-        release(context)
-        ack(response_action="errors", errors=errors)
+        form_errors(context, ack, errors)
         return
     try:
         users.require(user, "operations", doing="record shipments")
         order = orders.ship(int(data["order"]), on=on, qty=qty, actor=user)
     except BadQuantity as error:
-        release(context)
-        ack(response_action="errors", errors={blocks_collab.SHIP_QTY_BLOCK: str(error)})
+        form_errors(context, ack, {blocks_collab.SHIP_QTY_BLOCK: str(error)})
         return
     except (PlanningError, KeyError, ValueError) as error:
-        release(context)
-        ack(response_action="errors", errors={blocks_collab.SHIP_QTY_BLOCK: str(error)})
+        form_errors(context, ack, {blocks_collab.SHIP_QTY_BLOCK: str(error)})
         return
     ack()
     assert on is not None
@@ -123,11 +120,3 @@ def ship_submitted(
             channel=order.owner,
             **blocks_collab.shipment_notice(order, qty, on, user, today),
         )
-
-
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except json.JSONDecodeError:
-        return {}
-    return data if isinstance(data, dict) else {}

@@ -25,7 +25,7 @@ from bot.summits import SummitError, SummitService, SummitView, parse_schedule
 from bot.users import NotAllowed, UserService
 from capacity.model import PlanningError
 from handlers import blocks, blocks_collab
-from handlers.common import refuse, release, safely, user_id
+from handlers.common import form_errors, metadata, open_modal, refuse, release, tell, user_id
 
 log = logging.getLogger(__name__)
 
@@ -221,12 +221,10 @@ def add_point_clicked(
     ack()
     release(context)
     heading = _header(body.get("message")) or "the next summit"
-    metadata = json.dumps(
+    data = json.dumps(
         {"occurrence": int(action["value"]), "channel": (body.get("channel") or {}).get("id")}
     )
-    client.views_open(
-        trigger_id=body["trigger_id"], view=blocks_collab.point_modal(heading, metadata)
-    )
+    client.views_open(trigger_id=body["trigger_id"], view=blocks_collab.point_modal(heading, data))
 
 
 def point_submitted(
@@ -238,17 +236,16 @@ def point_submitted(
     summits: SummitService,
 ) -> None:
     user = user_id(body)
-    data = _metadata(view)
+    data = metadata(view)
     state = view["state"]["values"].get(blocks_collab.POINT_BLOCK) or {}
     text = (state.get(blocks_collab.POINT_ACTION) or {}).get("value") or ""
     try:
         point = summits.add_agenda_point(int(data["occurrence"]), user, text)
     except (SummitError, KeyError, ValueError) as error:
-        release(context)
-        ack(response_action="errors", errors={blocks_collab.POINT_BLOCK: str(error)})
+        form_errors(context, ack, {blocks_collab.POINT_BLOCK: str(error)})
         return
     ack()
-    _tell(
+    tell(
         client,
         user,
         data.get("channel"),
@@ -279,19 +276,18 @@ def record_decisions_clicked(
     except PlanningError as error:
         refuse(context, respond, error)
         return
-    # Slack expires a trigger_id after 3 s and the agenda reads the plan: open a loading view.
-    opened = client.views_open(
-        trigger_id=body["trigger_id"], view=blocks_collab.loading_modal("Record decisions")
-    )
-    agenda = summits.agenda(occurrence_id)
-    metadata = json.dumps(
-        {"occurrence": occurrence_id, "channel": (body.get("channel") or {}).get("id")}
-    )
-    full = blocks_collab.decisions_modal(
-        summit.title, agenda.starts_at, [*agenda.carried_over, *agenda.points], metadata
-    )
-    view = opened["view"]
-    safely(client.views_update, view_id=view["id"], hash=view.get("hash"), view=full)
+
+    def fill() -> dict[str, Any]:
+        # The agenda reads the plan: only once the loading view is open.
+        agenda = summits.agenda(occurrence_id)
+        data = json.dumps(
+            {"occurrence": occurrence_id, "channel": (body.get("channel") or {}).get("id")}
+        )
+        return blocks_collab.decisions_modal(
+            summit.title, agenda.starts_at, [*agenda.carried_over, *agenda.points], data
+        )
+
+    open_modal(client, body["trigger_id"], blocks_collab.loading_modal("Record decisions"), fill)
 
 
 def decisions_submitted(
@@ -303,7 +299,7 @@ def decisions_submitted(
     summits: SummitService,
 ) -> None:
     user = user_id(body)
-    data = _metadata(view)
+    data = metadata(view)
     values = view["state"]["values"]
     text = (
         (values.get(blocks_collab.DECISIONS_BLOCK) or {}).get(blocks_collab.DECISIONS_ACTION) or {}
@@ -313,8 +309,7 @@ def decisions_submitted(
         or {}
     ).get("selected_options") or []
     if not text.strip():
-        release(context)
-        ack(response_action="errors", errors={blocks_collab.DECISIONS_BLOCK: "Write them down."})
+        form_errors(context, ack, {blocks_collab.DECISIONS_BLOCK: "Write them down."})
         return
     try:
         summits.record_decisions(
@@ -324,11 +319,10 @@ def decisions_submitted(
             done_points=[int(option["value"]) for option in chosen],
         )
     except (SummitError, KeyError, ValueError) as error:
-        release(context)
-        ack(response_action="errors", errors={blocks_collab.DECISIONS_BLOCK: str(error)})
+        form_errors(context, ack, {blocks_collab.DECISIONS_BLOCK: str(error)})
         return
     ack()
-    _tell(
+    tell(
         client,
         user,
         data.get("channel"),
@@ -373,18 +367,3 @@ def _header(message: dict[str, Any] | None) -> str | None:
         if block.get("type") == "header":
             return str((block.get("text") or {}).get("text") or "") or None
     return None
-
-
-def _tell(client: WebClient, user: str, channel: str | None, message: dict[str, Any]) -> None:
-    """Confirm to `user` only: ephemeral where the form was opened, else by DM."""
-    posted = channel and safely(client.chat_postEphemeral, channel=channel, user=user, **message)
-    if not posted:
-        safely(client.chat_postMessage, channel=user, **message)
-
-
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except json.JSONDecodeError:
-        return {}
-    return data if isinstance(data, dict) else {}
