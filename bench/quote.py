@@ -35,22 +35,26 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import random
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.common import (
+    figures_table,
+    log,
+    measure_each_database,
+    percentile,
+    print_profiles,
+    random_qty,
+)
 from bench.factory_gen import AS_OF, FULL, SMALL, Size
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DATABASE_NAME = "promisebot_bench_quote"
 
 TARGETS: dict[str, tuple[str, Callable[[float], bool]]] = {
@@ -63,28 +67,11 @@ TARGETS: dict[str, tuple[str, Callable[[float], bool]]] = {
 }
 
 
-def postgres_url() -> str:
-    return (
-        os.environ.get("PROMISEBOT_BENCH_POSTGRES_URL", "").strip()
-        or os.environ.get("PROMISEBOT_TEST_POSTGRES_URL", "").strip()
-        or DEFAULT_POSTGRES
-    )
-
-
-def percentile(values: list[float], p: float) -> float:
-    """The p-th percentile (nearest rank) of `values`."""
-    ordered = sorted(values)
-    if not ordered:
-        return math.nan
-    rank = max(1, math.ceil(p / 100.0 * len(ordered)))
-    return ordered[rank - 1]
-
-
 # --- the child: measuring one database ------------------------------------------------------
 
 
 def _request(rng: random.Random, sold: list[str], as_of: date) -> tuple[str, int, date]:
-    qty = max(1, min(60, int(round(math.exp(rng.uniform(0.0, math.log(60)))))))
+    qty = random_qty(rng)
     return rng.choice(sold), qty, as_of + timedelta(rng.randrange(120))
 
 
@@ -257,10 +244,6 @@ def _child(args: list[str]) -> dict[str, Any]:
 # --- the parent -------------------------------------------------------------------------------
 
 
-def _log(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
-
-
 def run(
     size: Size,
     databases: list[str],
@@ -271,66 +254,37 @@ def run(
     keep: bool = False,
 ) -> dict[str, Any]:
     """Generate, write and measure; returns every figure (also what the table prints)."""
-    from bench.factory_gen import (
-        drop_database,
-        fresh_database,
-        generate,
-        postgres_reachable,
-        write_database,
-    )
 
-    _log(f"generating a factory of {size.items:,} items and booking {size.reservations:,} orders…")
-    data = generate(
+    def measure_in_children(kind: str, url: str, workdir: Path) -> dict[str, Any]:
+        log(f"{kind}: measuring load, {quotes} quotes and {holds} holds…")
+        args = [
+            "--measure",
+            url,
+            "--quotes",
+            str(quotes),
+            "--holds",
+            str(holds),
+            "--seed",
+            str(seed),
+        ]
+        if profile is not None:
+            folder = Path(profile) / kind
+            folder.mkdir(parents=True, exist_ok=True)
+            args += ["--profile", str(folder.resolve())]
+        figures = _child(args)
+        log(f"{kind}: measuring memory…")
+        figures.update(_child(["--measure-memory", url, "--seed", str(seed)]))
+        return figures
+
+    return measure_each_database(
         size,
+        databases,
         seed,
-        progress=lambda n, total: _log(f"  booked {n:,}/{total:,}") if n % 5000 == 0 else None,
+        database_name=DATABASE_NAME,
+        workdir_prefix="promisebot-bench-",
+        keep=keep,
+        measure=measure_in_children,
     )
-    report: dict[str, Any] = {
-        "stats": data.stats,
-        "size": size.__dict__,
-        "seed": seed,
-        "databases": {},
-    }
-    workdir = Path(tempfile.mkdtemp(prefix="promisebot-bench-"))
-    pg = postgres_url()
-    try:
-        for kind in databases:
-            if kind == "postgres":
-                why = postgres_reachable(pg)
-                if why is not None:
-                    report["databases"][kind] = {"unreachable": why}
-                    _log(f"postgres: not reachable ({why})")
-                    continue
-            _log(f"{kind}: writing the database…")
-            url = fresh_database(kind, workdir, pg, DATABASE_NAME)
-            figures: dict[str, Any] = {"write": write_database(url, data)}
-            _log(f"{kind}: measuring load, {quotes} quotes and {holds} holds…")
-            args = [
-                "--measure",
-                url,
-                "--quotes",
-                str(quotes),
-                "--holds",
-                str(holds),
-                "--seed",
-                str(seed),
-            ]
-            if profile is not None:
-                folder = Path(profile) / kind
-                folder.mkdir(parents=True, exist_ok=True)
-                args += ["--profile", str(folder.resolve())]
-            figures.update(_child(args))
-            _log(f"{kind}: measuring memory…")
-            figures.update(_child(["--measure-memory", url, "--seed", str(seed)]))
-            report["databases"][kind] = figures
-            if kind == "postgres" and not keep:
-                drop_database(pg, DATABASE_NAME)
-    finally:
-        if keep:
-            _log(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
-    return report
 
 
 def table(report: dict[str, Any]) -> str:
@@ -365,49 +319,11 @@ def table(report: dict[str, Any]) -> str:
         ("memory: peak resident", "maxrss_mb", "{:.0f} MB"),
         ("database write (setup)", None, ""),
     ]
-    header = ["measure", "target", *names]
-    body: list[list[str]] = []
-    for label, key, fmt in rows:
-        target: tuple[str, Callable[[float], bool] | None] = TARGETS.get(key or "", ("", None))
-        cells = [label, target[0]]
-        for name in names:
-            figures = report["databases"][name]
-            if "unreachable" in figures:
-                cells.append("unreachable")
-                continue
-            if key is None:
-                write = figures["write"]
-                cells.append(f"{write['save_factory'] + write['write_orders']:.1f} s")
-                continue
-            value = figures.get(key)
-            if value is None:
-                cells.append("-")
-                continue
-            text = fmt.format(int(value) if fmt == "{:d}" else value)
-            check = target[1]
-            if check is not None:
-                text += "  ok" if check(value) else "  MISS"
-            cells.append(text)
-        body.append(cells)
-    widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
-    for r in [header, ["-" * w for w in widths], *body]:
-        lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    lines += figures_table(report, rows, TARGETS)
     for name in names:
         if "unreachable" in report["databases"][name]:
             lines.append(f"{name}: {report['databases'][name]['unreachable']}")
     return "\n".join(lines)
-
-
-def _print_profiles(folder: str) -> None:
-    import io
-    import pstats
-
-    for path in sorted(Path(folder).rglob("*.prof")):
-        out = io.StringIO()
-        stats = pstats.Stats(str(path), stream=out)
-        stats.sort_stats("tottime").print_stats(15)
-        print(f"\n=== {path.relative_to(folder)} (by own time) ===")
-        print("\n".join(out.getvalue().splitlines()[6:]).rstrip())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -449,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(report, default=str))
     if args.profile:
-        _print_profiles(args.profile)
+        print_profiles(args.profile, [("tottime", "own time")], 15)
     return 0
 
 

@@ -44,11 +44,9 @@ import json
 import math
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
@@ -58,8 +56,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.common import (
+    figures_table,
+    log,
+    measure_each_database,
+    percentile,
+    print_profiles,
+    random_qty,
+)
 from bench.factory_gen import AS_OF, FULL, SMALL, Size
-from bench.quote import percentile, postgres_url
 
 ROOT = Path(__file__).resolve().parents[1]
 DATABASE_NAME = "promisebot_bench_slack"
@@ -75,10 +80,6 @@ TARGETS: dict[str, tuple[str, Callable[[float], bool]]] = {
     "ack_p99_ms": ("≤ 100 ms", lambda v: v <= 100.0),
     "quote_p99_ms": ("≤ 300 ms", lambda v: v <= 300.0),
 }
-
-
-def _log(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
 
 
 # --- the app's process ------------------------------------------------------------------------
@@ -278,7 +279,7 @@ def _timed_fake_slack() -> Any:
 
 
 def _request(rng: random.Random, sold: list[str], n: int) -> str:
-    qty = max(1, min(60, int(round(math.exp(rng.uniform(0.0, math.log(60)))))))
+    qty = random_qty(rng)
     due = AS_OF + timedelta(rng.randrange(120))
     return f"{qty} {rng.choice(sold)} for Bench {n % 50:02d} by {due.isoformat()}"
 
@@ -446,63 +447,31 @@ def run(
     keep: bool = False,
 ) -> dict[str, Any]:
     """Generate, write, serve and measure; returns every figure (also what the table prints)."""
-    from bench.factory_gen import (
-        drop_database,
-        fresh_database,
-        generate,
-        postgres_reachable,
-        write_database,
-    )
 
-    _log(f"generating a factory of {size.items:,} items and booking {size.reservations:,} orders…")
-    data = generate(
+    def serve_and_measure(kind: str, url: str, workdir: Path) -> dict[str, Any]:
+        folder = None
+        if profile is not None:
+            folder = Path(profile) / kind
+            folder.mkdir(parents=True, exist_ok=True)
+            folder = folder.resolve()
+        log(
+            f"{kind}: serving the app; {WARMUP} warm-up requests, {requests} one at a time"
+            + (f", {requests} by {concurrency} clients at once" if concurrency > 1 else "")
+            + "…"
+        )
+        kind_dir = workdir / kind
+        kind_dir.mkdir()
+        return measure(url, requests, concurrency, seed, kind_dir, str(folder) if folder else None)
+
+    return measure_each_database(
         size,
+        databases,
         seed,
-        progress=lambda n, total: _log(f"  booked {n:,}/{total:,}") if n % 5000 == 0 else None,
+        database_name=DATABASE_NAME,
+        workdir_prefix="promisebot-bench-slack-",
+        keep=keep,
+        measure=serve_and_measure,
     )
-    report: dict[str, Any] = {
-        "stats": data.stats,
-        "size": size.__dict__,
-        "seed": seed,
-        "databases": {},
-    }
-    workdir = Path(tempfile.mkdtemp(prefix="promisebot-bench-slack-"))
-    pg = postgres_url()
-    try:
-        for kind in databases:
-            if kind == "postgres":
-                why = postgres_reachable(pg)
-                if why is not None:
-                    report["databases"][kind] = {"unreachable": why}
-                    _log(f"postgres: not reachable ({why})")
-                    continue
-            _log(f"{kind}: writing the database…")
-            url = fresh_database(kind, workdir, pg, DATABASE_NAME)
-            figures: dict[str, Any] = {"write": write_database(url, data)}
-            folder = None
-            if profile is not None:
-                folder = Path(profile) / kind
-                folder.mkdir(parents=True, exist_ok=True)
-                folder = folder.resolve()
-            _log(
-                f"{kind}: serving the app; {WARMUP} warm-up requests, {requests} one at a time"
-                + (f", {requests} by {concurrency} clients at once" if concurrency > 1 else "")
-                + "…"
-            )
-            kind_dir = workdir / kind
-            kind_dir.mkdir()
-            figures.update(
-                measure(url, requests, concurrency, seed, kind_dir, str(folder) if folder else None)
-            )
-            report["databases"][kind] = figures
-            if kind == "postgres" and not keep:
-                drop_database(pg, DATABASE_NAME)
-    finally:
-        if keep:
-            _log(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
-    return report
 
 
 def table(report: dict[str, Any]) -> str:
@@ -543,34 +512,7 @@ def table(report: dict[str, Any]) -> str:
             (f"not quotes ({k} at once)", "c_not_quotes", "{:d}"),
         ]
     rows.append(("database write (setup)", None, ""))
-    header = ["measure", "target", *names]
-    body: list[list[str]] = []
-    for label, key, fmt in rows:
-        target_key = (key or "").removeprefix("c_")
-        target: tuple[str, Callable[[float], bool] | None] = TARGETS.get(target_key, ("", None))
-        cells = [label, target[0]]
-        for name in names:
-            figures = report["databases"][name]
-            if "unreachable" in figures:
-                cells.append("unreachable")
-                continue
-            if key is None:
-                write = figures["write"]
-                cells.append(f"{write['save_factory'] + write['write_orders']:.1f} s")
-                continue
-            value = figures.get(key)
-            if value is None or (isinstance(value, float) and math.isnan(value)):
-                cells.append("-")
-                continue
-            text = fmt.format(int(value) if fmt == "{:d}" else value)
-            check = target[1]
-            if check is not None:
-                text += "  ok" if check(value) else "  MISS"
-            cells.append(text)
-        body.append(cells)
-    widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
-    for r in [header, ["-" * w for w in widths], *body]:
-        lines.append("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    lines += figures_table(report, rows, TARGETS, nan_is_missing=True)
     for name in names:
         figures = report["databases"][name]
         if "unreachable" in figures:
@@ -585,19 +527,6 @@ def table(report: dict[str, Any]) -> str:
         if figures.get("app_log_tail"):
             lines.append(f"{name}: the app's log ends with:\n{figures['app_log_tail']}")
     return "\n".join(lines)
-
-
-def _print_profiles(folder: str) -> None:
-    import io
-    import pstats
-
-    for path in sorted(Path(folder).rglob("*.prof")):
-        for order in ("tottime", "cumulative"):
-            out = io.StringIO()
-            stats = pstats.Stats(str(path), stream=out)
-            stats.sort_stats(order).print_stats(20)
-            print(f"\n=== {path.relative_to(folder)} (by {order}) ===")
-            print("\n".join(out.getvalue().splitlines()[6:]).rstrip())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -646,7 +575,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(report, default=str))
     if args.profile:
-        _print_profiles(args.profile)
+        print_profiles(args.profile, [("tottime", "tottime"), ("cumulative", "cumulative")], 20)
     return 0
 
 
