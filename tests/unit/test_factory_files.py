@@ -26,23 +26,7 @@ from capacity.model import (
     Receipt,
     WorkCenter,
 )
-
-SHARED_WORKED = Path(__file__).resolve().parents[3] / "shared" / "factories" / "worked"
-"""DESIGN.md's own copy of the worked example, beside the repository in the team's workspace."""
-
-WORKED_FILES = {
-    "work_centers.csv": "code,name,machines,shifts_per_day,hours_per_shift,efficiency,workdays,"
-    "rush_reserve_pct\nCNC,CNC mill,1,1,8,1.0,Mon-Fri,0\nPAINT,Paint line,1,1,8,1.0,Mon-Fri,0\n",
-    "calendar.csv": "work_center,date,hours,reason\n",
-    "items.csv": "sku,name,kind,uom,lead_time_days,safety_stock\n"
-    "BRKT,Bracket,make,ea,0,0\nSHEET,Steel sheet,buy,ea,10,0\n",
-    "bom.csv": "parent_sku,component_sku,qty_per\nBRKT,SHEET,1\n",
-    "routings.csv": "sku,seq,work_center,setup_hours,run_hours_per_unit,lag_days\n"
-    "BRKT,10,CNC,2,0.5,0\nBRKT,20,PAINT,0,0.25,0\n",
-    "inventory.csv": "sku,on_hand\nBRKT,5\nSHEET,20\n",
-    "receipts.csv": "sku,date,qty,ref\n",
-}
-"""The same files, so that the tests run from a fresh clone too."""
+from tests.conftest import SHARED_WORKED, WORKED_FILES
 
 ALL_FILES = [
     "bom.csv",
@@ -58,13 +42,9 @@ ALL_FILES = [
 
 
 @pytest.fixture
-def worked(tmp_path: Path) -> Path:
+def worked(worked_dir: Path) -> Path:
     """DESIGN.md's worked factory: CNC and PAINT; BRKT made from one SHEET."""
-    target = tmp_path / "worked"
-    target.mkdir()
-    for name, text in WORKED_FILES.items():
-        (target / name).write_text(text, encoding="utf-8")
-    return target
+    return worked_dir
 
 
 @pytest.fixture
