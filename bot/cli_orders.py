@@ -238,11 +238,12 @@ def book_commitments(session: Any, files: Any, settings: Any) -> list[str]:
     from sqlalchemy.orm import sessionmaker
 
     from bot.orders import ImportedOrder, ImportedShipment, record_factory_change
+    from bot.replan import recheck_promises, summary_lines
 
     record_factory_change(session, "import", {"orders": len(files.orders)})
-    if not files.orders and not files.shipments:
-        return []
     service = OrderService(settings, sessionmaker(bind=session.get_bind()))
+    if not files.orders and not files.shipments:
+        return list(summary_lines(recheck_promises(service, session)))
     outcome = service.import_orders(
         [
             ImportedOrder(o.ref, o.customer, o.sku, o.qty, o.on, o.status, o.rush)
@@ -253,7 +254,8 @@ def book_commitments(session: Any, files: Any, settings: Any) -> list[str]:
     )
     lines = [f"orders.csv: {len(outcome.booked)} booked, {len(outcome.at_risk)} at risk"]
     lines += [f"  at risk: {ref}: {reason}" for ref, reason in outcome.at_risk]
-    return lines
+    # Orders that are not in orders.csv (taken in Slack) may count on what the import removed.
+    return lines + list(summary_lines(recheck_promises(service, session)))
 
 
 def export_commitments(session: Any, settings: Any) -> tuple[list[Any], list[Any]]:

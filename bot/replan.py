@@ -1,0 +1,203 @@
+"""Promises at risk: after the factory model changes, find the orders it can no longer keep.
+
+An import can take capacity or material away (a machine sold, a shift dropped, a receipt
+cancelled, stock counted lower). Reservations made before then may now count on hours or parts
+that are gone. `recheck_promises` finds every over-booked work-center day and every item whose
+projected balance went negative, takes the orders that hold them off the plan, and places them
+again in order of commitment (confirmed before held, older first). Those that still fit keep
+their date with a new reservation; those that do not are marked at risk, keep no reservation,
+and their owner (or operations) is told at once with the current quote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from bot.db.tables import (
+    AuditLogRow,
+    OrderRow,
+    PlanStateRow,
+    ReservationRow,
+    ReservedHoursRow,
+    StockAllocationRow,
+)
+from bot.orders import OrderService
+from bot.outbox import enqueue
+from capacity.engine import Engine, format_day
+from capacity.model import NotPromisable, Quote
+
+OVER = 1e-6
+"""How far over capacity (hours) or below zero (stock) counts as broken, beyond rounding."""
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    ref: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Recheck:
+    replanned: tuple[str, ...]
+    """Orders that had to move their reservation but still keep their date."""
+    at_risk: tuple[AtRisk, ...]
+
+
+def recheck_promises(
+    service: OrderService, session: Session, *, as_of: date | None = None
+) -> Recheck:
+    """Re-check every promise against the factory as it now is, in the caller's transaction."""
+    as_of = as_of or service.today()
+    service._lock_plan(session)
+    version = session.scalar(sa.select(PlanStateRow.version).where(PlanStateRow.id == 1)) or 0
+    cache = service._build(session, as_of, version, service._factory_key(session))
+    engine = cache.engine
+    order_ids = _orders_on(session, _overbooked(engine), _short(engine), as_of)
+    if not order_ids:
+        return Recheck((), ())
+    rows = session.scalars(sa.select(OrderRow).where(OrderRow.id.in_(order_ids))).all()
+    # Take them all off the plan first, then put them back in order of commitment.
+    for row in rows:
+        held = [
+            rid
+            for rid in session.scalars(
+                sa.select(ReservationRow.id).where(
+                    ReservationRow.order_id == row.id, ReservationRow.active.is_(True)
+                )
+            )
+        ]
+        service._release(session, row)
+        service._forget(session, cache, held)
+    replanned: list[str] = []
+    at_risk: list[AtRisk] = []
+    for row in sorted(rows, key=lambda r: (r.status != "confirmed", r.id)):
+        assert row.promised_on is not None
+        try:
+            placement = engine.place(row.sku, row.qty, row.promised_on, rush=row.rush)
+        except NotPromisable as refused:
+            reason = f"the factory changed: {refused}"
+            row.status = "at_risk"
+            row.at_risk_reason = reason
+            row.version += 1
+            at_risk.append(AtRisk(row.ref, reason))
+            _tell(session, service, row, refused.quote)
+            _audit(session, row, "at_risk", reason)
+            continue
+        rid = service._reserve(session, row, placement)
+        engine.apply(placement)
+        cache.active.add(rid)
+        row.version += 1
+        replanned.append(row.ref)
+        _audit(session, row, "replan", "kept its date with a new reservation")
+    service._cache = None  # the caller's transaction may still roll back: rebuild on next use
+    return Recheck(tuple(replanned), tuple(at_risk))
+
+
+def _overbooked(engine: Engine) -> set[tuple[str, date]]:
+    """Work-center days whose reserved hours exceed the day's whole capacity."""
+    broken: set[tuple[str, date]] = set()
+    for wc in engine.factory.work_centers:
+        for i in range(engine.horizon_days):
+            day = engine.day(i)
+            if engine.reserved(wc.code, day) > engine.capacity(wc.code, day) + OVER:
+                broken.add((wc.code, day))
+    return broken
+
+
+def _short(engine: Engine) -> dict[str, date]:
+    """Items whose projected balance the allocations push below zero (or below where it stood
+    without them: safety stock above what is on hand is nobody's promise), each with the last
+    such day; allocations up to then are to blame."""
+    short: dict[str, date] = {}
+    supply: dict[str, list[float]] = {}
+    for receipt in engine.factory.receipts:
+        supply.setdefault(receipt.sku, [0.0] * engine.horizon_days)
+        index = min(max(engine.index(receipt.on), 0), engine.horizon_days)
+        if index < engine.horizon_days:
+            supply[receipt.sku][index] += receipt.qty
+    for item in engine.factory.items:
+        series = engine.pab_series(item.sku)
+        moves = supply.get(item.sku, [0.0] * engine.horizon_days)
+        level = float(engine.factory.on_hand.get(item.sku, 0.0)) - item.safety_stock
+        below: list[int] = []
+        for i, value in enumerate(series):
+            level += moves[i]
+            if value < min(0.0, level) - OVER:
+                below.append(i)
+        if below:
+            short[item.sku] = engine.day(below[-1])
+    return short
+
+
+def _orders_on(
+    session: Session, hours: set[tuple[str, date]], stock: dict[str, date], as_of: date
+) -> set[int]:
+    found: set[int] = set()
+    active = ReservationRow.active.is_(True)
+    if hours:
+        codes = {code for code, _ in hours}
+        candidates = session.execute(
+            sa.select(ReservationRow.order_id, ReservedHoursRow.work_center, ReservedHoursRow.on)
+            .join(ReservationRow, ReservationRow.id == ReservedHoursRow.reservation_id)
+            .where(active, ReservedHoursRow.work_center.in_(codes))
+        )
+        found |= {order for order, code, on in candidates if (code, on) in hours}
+    for sku, last in stock.items():
+        found |= set(
+            session.scalars(
+                sa.select(ReservationRow.order_id)
+                .join(StockAllocationRow, ReservationRow.id == StockAllocationRow.reservation_id)
+                .where(active, StockAllocationRow.sku == sku, StockAllocationRow.on <= last)
+            )
+        )
+    return found
+
+
+def _tell(session: Session, service: OrderService, row: OrderRow, quote: Quote) -> None:
+    """Tell the order's owner (or operations, for orders nobody in Slack owns) right away."""
+    channel = row.owner_slack_id or service.settings.ops_channel
+    if not channel:
+        return
+    when = format_day(row.promised_on) if row.promised_on else "its date"
+    now = (
+        f"The plan now says: all {quote.qty} by {format_day(quote.earliest, quote.as_of)}"
+        if quote.earliest
+        else f"The plan now says: {quote.constraint.text}"
+    )
+    if 0 < quote.on_requested < quote.qty:
+        now += f"; {quote.on_requested} on {when}"
+    text = (
+        f":warning: Order {row.ref} ({row.qty} {row.sku} for {row.customer.name} on {when}) "
+        f"is at risk: the factory's capacity or material changed and it no longer fits. "
+        f"{now} ({quote.constraint.text}). Talk to the customer early, or ask operations."
+    )
+    enqueue(
+        session,
+        "at_risk",
+        {"method": "chat_postMessage", "args": {"channel": channel, "text": text}},
+        key=f"at_risk:{row.ref}:{row.version}",
+    )
+
+
+def _audit(session: Session, row: OrderRow, action: str, reason: str) -> None:
+    session.add(
+        AuditLogRow(
+            actor="promisebot",
+            action=action,
+            entity="order",
+            entity_id=row.ref,
+            detail={"reason": reason, "status": row.status},
+        )
+    )
+
+
+def summary_lines(result: Recheck) -> Iterable[str]:
+    if result.replanned:
+        yield f"promises re-planned to keep their date: {', '.join(result.replanned)}"
+    for risk in result.at_risk:
+        yield f"  at risk now: {risk.ref}: {risk.reason}"
