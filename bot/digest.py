@@ -39,6 +39,7 @@ from bot.db.tables import (
     RoutingOperationRow,
     ShipmentRow,
 )
+from bot.mrkdwn import escape
 from bot.outbox import enqueue, file_upload
 
 if TYPE_CHECKING:
@@ -57,10 +58,10 @@ CHART_DPI = 100
 # --- promises kept or missed ---------------------------------------------------------------------
 
 
-
 def _where(frame: pd.DataFrame, flags: Iterable[bool]) -> pd.DataFrame:
     """The rows whose flag is true. (`frame[[...]]` would select columns when the list is empty.)"""
     return frame.loc[np.fromiter(flags, dtype=bool, count=len(frame))]
+
 
 def classify_promise(
     qty: int,
@@ -409,12 +410,12 @@ class Digest:
         ot = self.on_time
         blocks: list[dict[str, Any]] = [
             {"type": "header", "text": {"type": "plain_text", "text": self.title()[:150]}},
-            _section("\n".join(f"• {_escape(line)}" for line in self.summary_lines())),
+            _section("\n".join(f"• {escape(line)}" for line in self.summary_lines())),
         ]
         if ot.missed:
             lines = [
-                f"• {_escape(m.ref)} {_escape(m.customer)}: {m.qty} {_escape(m.sku)} promised "
-                f"{m.promised_on:%a %d %b} ({_escape(m.cause)})"
+                f"• {escape(m.ref)} {escape(m.customer)}: {m.qty} {escape(m.sku)} promised "
+                f"{m.promised_on:%a %d %b} ({escape(m.cause)})"
                 for m in ot.missed[:15]
             ]
             if len(ot.missed) > 15:
@@ -424,12 +425,12 @@ class Digest:
             blocks.append(
                 _section(
                     f"*Why promises were missed, last {len(ot.trailing)} weeks*\n"
-                    + "\n".join(f"• {_escape(c)}: {n}" for c, n in ot.by_cause[:10])
+                    + "\n".join(f"• {escape(c)}: {n}" for c, n in ot.by_cause[:10])
                 )
             )
         if self.rush:
             blocks.append(
-                _section("*Rush orders*\n" + "\n".join(f"• {_escape(r)}" for r in self.rush[:15]))
+                _section("*Rush orders*\n" + "\n".join(f"• {escape(r)}" for r in self.rush[:15]))
             )
         if self.utilisation:
             rows = [
@@ -443,7 +444,7 @@ class Digest:
             blocks.append(
                 _section(
                     "*Pipeline*\n"
-                    + "\n".join(f"• {_escape(p.sentence())}" for p in self.pipeline[:10])
+                    + "\n".join(f"• {escape(p.sentence())}" for p in self.pipeline[:10])
                 )
             )
         if self.followups.overdue_by_owner:
@@ -482,10 +483,6 @@ def _section(text: str) -> dict[str, Any]:
 
 def _rate(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 # --- building it ---------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from bot.config import Settings
 from bot.db.session import write_transaction
 from bot.db.tables import AuditLogRow, CustomerRow, LeadFollowupRow, LeadRow, UserRow
+from bot.mrkdwn import button, escape
 from bot.outbox import enqueue
 from bot.scheduler import send_once
 
@@ -516,9 +517,9 @@ def _audit(
 
 def reminder_message(followup: FollowupView) -> dict[str, Any]:
     """chat.postMessage arguments: a DM to the owner with Done, Snooze, Reassign, Quote it."""
-    what = f"Follow up with *{_escape(followup.customer)}*"
+    what = f"Follow up with *{escape(followup.customer)}*"
     if followup.note:
-        what += f": {_escape(followup.note)}"
+        what += f": {escape(followup.note)}"
     value = str(followup.id)
     return {
         "channel": followup.owner,
@@ -530,16 +531,16 @@ def reminder_message(followup: FollowupView) -> dict[str, Any]:
                 "type": "actions",
                 "block_id": f"lead_followup_{followup.id}",
                 "elements": [
-                    _button("Done", "lead_followup_done", value, style="primary"),
-                    _button("Snooze 1 day", "lead_followup_snooze_1", f"{value}:1"),
-                    _button("Snooze 3 days", "lead_followup_snooze_3", f"{value}:3"),
-                    _button("Next week", "lead_followup_snooze_next_week", f"{value}:next week"),
+                    button("Done", "lead_followup_done", value, style="primary"),
+                    button("Snooze 1 day", "lead_followup_snooze_1", f"{value}:1"),
+                    button("Snooze 3 days", "lead_followup_snooze_3", f"{value}:3"),
+                    button("Next week", "lead_followup_snooze_next_week", f"{value}:next week"),
                     {
                         "type": "users_select",
                         "action_id": "lead_reassign",
                         "placeholder": {"type": "plain_text", "text": "Reassign"},
                     },
-                    _button("Quote it", "lead_quote", str(followup.lead_id)),
+                    button("Quote it", "lead_quote", str(followup.lead_id)),
                 ],
             },
         ],
@@ -549,8 +550,8 @@ def reminder_message(followup: FollowupView) -> dict[str, Any]:
 def overdue_message(owner: str, followups: list[FollowupView]) -> dict[str, Any]:
     """chat.postMessage arguments: the owner's overdue follow-ups, oldest first."""
     lines = [
-        f"• *{_escape(f.customer)}*, due {f.due_at:%a %d %b}"
-        + (f": {_escape(f.note)}" if f.note else "")
+        f"• *{escape(f.customer)}*, due {f.due_at:%a %d %b}"
+        + (f": {escape(f.note)}" if f.note else "")
         for f in followups[:40]
     ]
     if len(followups) > 40:
@@ -565,22 +566,6 @@ def overdue_message(owner: str, followups: list[FollowupView]) -> dict[str, Any]
             {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)[:3000]}},
         ],
     }
-
-
-def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {
-        "type": "button",
-        "text": {"type": "plain_text", "text": text},
-        "action_id": action_id,
-        "value": value,
-    }
-    if style:
-        button["style"] = style
-    return button
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 # --- /lead ---------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from bot.db.tables import (
     SummitRow,
     SummitRsvpRow,
 )
+from bot.mrkdwn import button, escape
 from bot.outbox import enqueue
 from bot.scheduler import send_once
 
@@ -855,36 +856,20 @@ def reminder_message(
             "type": "actions",
             "block_id": f"summit_{occurrence.id}",
             "elements": [
-                _button("I'll be there", "summit_rsvp_yes", value, "primary"),
-                _button("Maybe", "summit_rsvp_maybe", value),
-                _button("Can't come", "summit_rsvp_no", value),
-                _button("Add an agenda point", "summit_add_point", value),
+                button("I'll be there", "summit_rsvp_yes", value, "primary"),
+                button("Maybe", "summit_rsvp_maybe", value),
+                button("Can't come", "summit_rsvp_no", value),
+                button("Add an agenda point", "summit_add_point", value),
             ],
         }
     )
     return {"channel": summit.channel, "text": f"{title}\n{agenda.text()}"[:3900], "blocks": blocks}
 
 
-def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {
-        "type": "button",
-        "text": {"type": "plain_text", "text": text},
-        "action_id": action_id,
-        "value": value,
-    }
-    if style:
-        button["style"] = style
-    return button
-
-
 def _escape(text: str) -> str:
     # Keep <@U123> mentions; escape the rest.
     parts = re.split(r"(<@[A-Z0-9]+>)", text)
-    return "".join(part if _MENTION.fullmatch(part) else _escape_plain(part) for part in parts)
+    return "".join(part if _MENTION.fullmatch(part) else escape(part) for part in parts)
 
 
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
-
-
-def _escape_plain(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
+from bot.mrkdwn import escape
 from capacity.model import Lot, Quote
 from handlers.parsing import (
     CUSTOMER_ACTION,
@@ -270,7 +271,7 @@ def quote_message(
 
     blocks: list[dict[str, Any]] = [_section(headline), *answer]
     if not fits and quote.constraint.kind != "none" and quote.constraint.text:
-        blocks.append(_context(f":factory: {_escape(quote.constraint.text)}"))
+        blocks.append(_context(f":factory: {escape(quote.constraint.text)}"))
     footer = _footer(order_id=order_id, requester=requester, as_of=as_of)
     if footer:
         blocks.append(_context(footer))
@@ -288,13 +289,13 @@ def usage_message(error: Exception | str | None = None) -> dict[str, Any]:
     )
     return {
         "text": f"{problem} {usage}",
-        "blocks": [_section(f":warning: {_escape(problem)}"), _context(usage)],
+        "blocks": [_section(f":warning: {escape(problem)}"), _context(usage)],
     }
 
 
 def error_message(text: str) -> dict[str, Any]:
     """A short refusal or failure, said plainly (usually sent ephemeral)."""
-    return {"text": text, "blocks": [_section(f":warning: {_escape(text)}")]}
+    return {"text": text, "blocks": [_section(f":warning: {escape(text)}")]}
 
 
 def order_status_message(
@@ -356,7 +357,7 @@ def order_status_message(
     else:
         raise ValueError(f"unknown order status {status!r}")
     if reason:
-        lines.append(_escape(reason))
+        lines.append(escape(reason))
         fallback += f" — {reason}"
     blocks = [_section("\n".join(lines))]
     footer = _footer(order_id=order_id, requester=None, as_of=None, by=by)
@@ -515,9 +516,9 @@ def capacity_request_message(
         {"type": "section", "fields": [_mrkdwn(_clip(f, _FIELD_TEXT)) for f in fields]},
     ]
     if quote.constraint.kind != "none" and quote.constraint.text:
-        blocks.append(_context(f":factory: Bottleneck: {_escape(quote.constraint.text)}"))
+        blocks.append(_context(f":factory: Bottleneck: {escape(quote.constraint.text)}"))
     if note:
-        blocks.append(_section("> " + _escape(note).replace("\n", "\n> ")))
+        blocks.append(_section("> " + escape(note).replace("\n", "\n> ")))
     footer = f"Request #{request_id}"
     if requester:
         footer += f" · asked by <@{requester}>"
@@ -579,7 +580,7 @@ def answered_request_message(
     else:
         raise ValueError(f"unknown answer {answer!r}")
     if reason:
-        said += f": {_escape(reason)}" if answer == "decline" else f" — {_escape(reason)}"
+        said += f": {escape(reason)}" if answer == "decline" else f" — {escape(reason)}"
     blocks = [
         _section(f"*{question}*"),
         _section(said),
@@ -603,8 +604,8 @@ def _when(moment: datetime) -> str:
 
 
 def _who(qty: int, sku: str, customer: str | None) -> str:
-    text = f"{qty} {_escape(sku)}"
-    return f"{text} for {_escape(customer)}" if customer else text
+    text = f"{qty} {escape(sku)}"
+    return f"{text} for {escape(customer)}" if customer else text
 
 
 def _lots(lots: Sequence[Lot], as_of: date) -> str:
@@ -628,11 +629,6 @@ def _footer(
     if as_of is not None:
         parts.append(f"planned as of {_day(as_of, None)}")
     return " · ".join(parts)
-
-
-def _escape(text: str) -> str:
-    # Slack's mrkdwn treats &, < and > as control characters.
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _plain(mrkdwn: str) -> str:
@@ -704,7 +700,7 @@ def _confirm_order(
     return {
         "title": _plain_text("Confirm the order?"),
         "text": _mrkdwn(
-            _clip(f"Promise {_escape(who)} on {_day(on, as_of)}. The factory books it.", 300)
+            _clip(f"Promise {escape(who)} on {_day(on, as_of)}. The factory books it.", 300)
         ),
         "confirm": _plain_text("Confirm"),
         "deny": _plain_text("Not yet"),
@@ -752,7 +748,7 @@ def _answer_modal(
         "submit": _plain_text(submit),
         "close": _plain_text("Back"),
         "private_metadata": private_metadata,
-        "blocks": [_section(f"*{_escape(question)}*"), *blocks],
+        "blocks": [_section(f"*{escape(question)}*"), *blocks],
     }
 
 
@@ -892,7 +888,7 @@ def home_view(
             for request in requests[:10]:
                 blocks.append(
                     _section(
-                        f"#{request.request_id} {_escape(request.question)}\n"
+                        f"#{request.request_id} {escape(request.question)}\n"
                         f"asked by <@{request.requested_by}> {_when(request.asked_at)}"
                     )
                 )

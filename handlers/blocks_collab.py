@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.leads import LEAD_USAGE, FollowupView, LeadView
+from bot.mrkdwn import escape
 from bot.orders import OrderView
 from bot.summits import SCHEDULE_USAGE, Agenda, AgendaPoint, SummitView
 from handlers import blocks
@@ -533,11 +534,6 @@ def _when(moment: datetime) -> str:
 def _fallback_when(moment: datetime) -> str:
     utc = moment.astimezone(UTC)
     return f"{format_day(utc.date())} {utc:%H:%M} UTC"
-
-
-def escape(text: str) -> str:
-    """Text made safe for mrkdwn (&, < and > are control characters there)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 _MENTION = re.compile(r"(<@[UW][A-Z0-9]+>)")

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.mrkdwn import escape
 from bot.summits import SummitError, SummitService, SummitView, parse_schedule
 from bot.users import NotAllowed, UserService
 from capacity.model import PlanningError
@@ -174,7 +175,7 @@ def _decisions_saved(summit: SummitView, starts_at: datetime, text: str) -> dict
     local = starts_at.astimezone(ZoneInfo(summit.timezone))
     return blocks.info_message(
         f":memo: Decisions of {summit.title} on {local:%a %d %b} recorded; the next agenda "
-        f"shows them: {blocks_collab.escape(text)}"
+        f"shows them: {escape(text)}"
     )
 
 
@@ -249,7 +250,7 @@ def point_submitted(
         client,
         user,
         data.get("channel"),
-        blocks.info_message(f":pushpin: On the agenda: {blocks_collab.escape(point.text)}"),
+        blocks.info_message(f":pushpin: On the agenda: {escape(point.text)}"),
     )
 
 
