@@ -44,11 +44,17 @@ _HOURS, _ALLOC, _BUY = 0, 1, 2
 class _Cause:
     """Why a readiness day is what it is; turned into a Constraint for the top-level quote."""
 
-    kind: str  # "stock" | "capacity" | "lead_time"
+    kind: str  # "stock" | "lead_time" | "booked" (waited) | "busy" (got hours piecemeal) | "run"
     code: str
     until: int  # day index
-    detail: str = ""
     hours: float = 0.0
+    """For work: the hours the operation needs."""
+    item: str = ""
+    """For work: the item being made."""
+    first: int = 0
+    """For work: the first day the operation took hours."""
+    reserve_only: bool = False
+    """For "booked"/"busy": the only hours left on the days it waited were the rush reserve."""
 
 
 def format_day(day: date, as_of: date | None = None) -> str:
@@ -64,7 +70,10 @@ def _fmt_qty(qty: float) -> str:
 
 
 def _fmt_hours(hours: float) -> str:
-    return f"{hours:.2f}".rstrip("0").rstrip(".") + " h"
+    """`19.5 h`, `8.8 h`, `550 h`: as precise as a planner would say it."""
+    if hours >= 100:
+        return f"{hours:.0f} h"
+    return f"{hours:.1f}".rstrip("0").rstrip(".") + " h"
 
 
 class Engine:
@@ -354,37 +363,41 @@ class Engine:
         before the next; the release day is the latest of their ready days.
         """
         release = 0
-        causes: list[_Cause] = []
+        material: _Cause | None = None  # why the component that set the release day was late
         for c, qty_per in self._components[k]:
             found = self._ready(c, qty_per * qty, rush)
             if found is None:
                 return None
             ready, cause = found
             if ready > release:
-                release = ready
-            if cause is not None:
-                causes.append(cause)
-        material = max(causes, key=lambda c: c.until) if causes else None
-        if material is not None and material.until < release:
-            material = None
+                release, material = ready, cause
         done = self._run_forward(k, qty, release, rush)
         if done is None:
             return None
-        finish, blocked = done
-        candidates = [c for c in (material, blocked) if c is not None]
-        if not candidates:
-            return finish, None
-        return finish, max(candidates, key=lambda c: (c.until, c.kind != "capacity"))
+        finish, blocked, longest = done
+        walls = [c for c in (material, blocked) if c is not None and c.kind != "run"]
+        if walls:
+            # The later wall set the date: the order got past the earlier one and still waited.
+            return finish, max(walls, key=lambda c: (c.until, c.kind not in ("booked", "busy")))
+        # Nothing blocked the order: the work itself takes this long. Name the longest piece of
+        # work on the path, here or in the component that set the release day.
+        runs = [c for c in (material, longest) if c is not None]
+        return finish, max(runs, key=lambda c: c.hours) if runs else None
 
     def _run_forward(
         self, k: int, qty: float, release: int, rush: bool
-    ) -> tuple[int, _Cause | None] | None:
+    ) -> tuple[int, _Cause | None, _Cause | None] | None:
+        """Schedule item k's routing for qty from `release`; (finish, what held it up, the
+        longest operation)."""
         h = self.horizon_days
         earliest = release
         finish = release
         blocked: _Cause | None = None
+        longest: _Cause | None = None
         caps = self._cap_rush if rush else self._cap_normal
+        full = self._cap_rush
         ops = self._ops[k]
+        sku = self._skus[k]
         for n_op, (w, setup, run, lag) in enumerate(ops):
             if earliest >= h:
                 return None
@@ -395,31 +408,42 @@ class Engine:
                 res = self._reserved[w]
                 remaining = need
                 i = earliest
-                last_blocked = -1
+                first = -1
+                waited = 0
+                waited_after_first = False
+                reserve_only = True
                 while i < h:
                     free = cap[i] - res[i]
                     if free > TOL:
+                        if first < 0:
+                            first = i
                         take = free if free < remaining else remaining
                         self._take_hours(w, i, take)
                         remaining -= take
                         if remaining <= TOL:
                             break
                     elif cap[i] > TOL:
-                        last_blocked = i
+                        waited += 1
+                        waited_after_first = waited_after_first or first >= 0
+                        reserve_only = reserve_only and full[w][i] - res[i] > TOL
                     i += 1
                 if i >= h:
                     return None
                 finish = i
-                if last_blocked >= 0:
-                    until = last_blocked + 1
-                    while until < h and cap[until] - res[until] <= TOL:
-                        until += 1
-                    cause = _Cause("capacity", self._wc_codes[w], until)
+                code = self._wc_codes[w]
+                if waited:
+                    # Booked solid from its earliest start: it waited until the first free day.
+                    # Otherwise it got hours here and there between booked days until `finish`.
+                    booked = first > earliest and not waited_after_first
+                    kind, until = ("booked", first) if booked else ("busy", finish)
+                    cause = _Cause(kind, code, until, need, sku, first, reserve_only and not rush)
                     if blocked is None or cause.until >= blocked.until:
                         blocked = cause
+                if longest is None or need > longest.hours:
+                    longest = _Cause("run", code, finish, need, sku, first)
             if n_op < len(ops) - 1:
                 earliest = finish + lag
-        return finish, blocked
+        return finish, blocked, longest
 
     # ------------------------------------------------------------------ backward (placement)
 
@@ -610,18 +634,32 @@ class Engine:
         until = self.day(cause.until)
         when = format_day(until, self.as_of)
         code = cause.code
-        if cause.kind == "capacity":
-            text = f"{code} is fully booked until {when}"
+        kind: ConstraintKind = "capacity"
+        if cause.kind in ("booked", "busy"):
+            reserve = " (all but its rush reserve)" if cause.reserve_only else ""
+            if cause.kind == "booked":
+                text = f"{code} is fully booked{reserve} until {when}"
+            else:
+                text = (
+                    f"{code} is heavily booked{reserve}: the {_fmt_hours(cause.hours)} "
+                    f"{'for ' + cause.item + ' ' if cause.item != self._skus[k] else ''}"
+                    f"fit in between other orders only by {when}"
+                )
+        elif cause.kind == "run":
+            part = f" for {cause.item}" if cause.item != self._skus[k] else ""
+            text = (
+                f"the longest step is {_fmt_hours(cause.hours)} on {code}{part}, done "
+                f"{format_day(until, self.as_of)}; all {qty} {self._skus[k]} are ready "
+                f"{format_day(self.day(ready), self.as_of)}"
+            )
+            until = self.day(ready)
         elif cause.kind == "lead_time":
             lead = self._lead[self._sku_index[code]]
             text = f"{code}: purchase lead time {lead} days, earliest arrival {when}"
+            kind = "lead_time"
         else:
             text = f"{code}: not enough stock free before {when}"
-        kind: ConstraintKind = (
-            "capacity"
-            if cause.kind == "capacity"
-            else ("lead_time" if cause.kind == "lead_time" else "stock")
-        )
+            kind = "stock"
         return Constraint(kind, code, until, text)
 
     def _run_time(self, k: int, qty: int, ready: int) -> Constraint:
