@@ -35,3 +35,31 @@ def test_run_is_offered_to_the_cli() -> None:
     summary, _, run = cli_run.COMMANDS["run"]
     assert "Socket Mode" in summary
     assert run is cli_run.run
+
+
+# Bot scopes each Web API method needs (api.slack.com/methods); methods not listed need none.
+SCOPES_OF_METHODS = {
+    "chat_postMessage": "chat:write",
+    "chat_postEphemeral": "chat:write",
+    "chat_update": "chat:write",
+    "conversations_open": "im:write",
+    "users_info": "users:read",
+    "files_upload_v2": "files:write",
+    "reactions_add": "reactions:write",
+}
+
+
+def test_the_manifest_grants_every_scope_the_code_calls_for() -> None:
+    root = Path(__file__).resolve().parents[2]
+    source = "\n".join(
+        path.read_text() for folder in ("bot", "handlers") for path in (root / folder).rglob("*.py")
+    )
+    called = set(re.findall(r"\b(" + "|".join(SCOPES_OF_METHODS) + r")\b", source))
+    manifest = (root / "manifest.yml").read_text()
+    missing = {
+        f"{method} needs {SCOPES_OF_METHODS[method]}"
+        for method in called
+        if f"      - {SCOPES_OF_METHODS[method]}\n" not in manifest
+    }
+    assert called >= {"chat_postMessage", "users_info", "files_upload_v2"}
+    assert not missing
