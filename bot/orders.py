@@ -315,8 +315,12 @@ class OrderService:
         latest_on: date | None = None,
         confirm: bool = False,
         actor: str = "cli",
+        requested_on: date | None = None,
     ) -> OrderView:
         """Reserve capacity and material for `qty` of `sku` on `on` for `hold_hours`.
+
+        `requested_on` is the day the customer asked for (default `on`): kept apart from the
+        promised day so that "promised later than asked" stays visible in the digest.
 
         Raises NotPromisable (with the current quote) when the factory cannot make it by `on`,
         including when someone else took the capacity since the caller's quote.
@@ -339,7 +343,7 @@ class OrderService:
                 owner_slack_id=owner,
                 sku=sku,
                 qty=qty,
-                requested_on=on,
+                requested_on=requested_on or on,
                 promised_on=on,
                 rush=rush,
                 status="confirmed" if confirm else "held",

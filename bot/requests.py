@@ -470,6 +470,7 @@ class CapacityRequestService:
             least_qty=request.least_qty,
             latest_on=request.latest_on,
             actor=actor,
+            requested_on=request.wanted,
         )
 
     def _settle(

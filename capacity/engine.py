@@ -55,6 +55,8 @@ class _Cause:
     """For work: the first day the operation took hours."""
     reserve_only: bool = False
     """For "booked"/"busy": the only hours left on the days it waited were the rush reserve."""
+    made: float = 0.0
+    """For work: the quantity being made."""
 
 
 def format_day(day: date, as_of: date | None = None) -> str:
@@ -436,11 +438,13 @@ class Engine:
                     # Otherwise it got hours here and there between booked days until `finish`.
                     booked = first > earliest and not waited_after_first
                     kind, until = ("booked", first) if booked else ("busy", finish)
-                    cause = _Cause(kind, code, until, need, sku, first, reserve_only and not rush)
+                    cause = _Cause(
+                        kind, code, until, need, sku, first, reserve_only and not rush, qty
+                    )
                     if blocked is None or cause.until >= blocked.until:
                         blocked = cause
                 if longest is None or need > longest.hours:
-                    longest = _Cause("run", code, finish, need, sku, first)
+                    longest = _Cause("run", code, finish, need, sku, first, made=qty)
             if n_op < len(ops) - 1:
                 earliest = finish + lag
         return finish, blocked, longest
@@ -646,12 +650,18 @@ class Engine:
                     f"fit in between other orders only by {when}"
                 )
         elif cause.kind == "run":
-            part = f" for {cause.item}" if cause.item != self._skus[k] else ""
-            text = (
-                f"the longest step is {_fmt_hours(cause.hours)} on {code}{part}, done "
-                f"{format_day(until, self.as_of)}; all {qty} {self._skus[k]} are ready "
-                f"{format_day(self.day(ready), self.as_of)}"
-            )
+            ready_on = format_day(self.day(ready), self.as_of)
+            if cause.item == self._skus[k]:
+                text = (
+                    f"making {_fmt_qty(cause.made)} {cause.item} takes "
+                    f"{_fmt_hours(cause.hours)} on {code}; the last step finishes {ready_on}"
+                )
+            else:
+                text = (
+                    f"the longest step is {_fmt_hours(cause.hours)} on {code} for "
+                    f"{_fmt_qty(cause.made)} {cause.item}, done {when}; all {qty} "
+                    f"{self._skus[k]} are ready {ready_on}"
+                )
             until = self.day(ready)
         elif cause.kind == "lead_time":
             lead = self._lead[self._sku_index[code]]

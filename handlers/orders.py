@@ -366,6 +366,7 @@ def _book(
                     latest_on=value.latest,
                     confirm=confirm,
                     actor=user,
+                    requested_on=value.wanted,
                 )
             ]
     except NotPromisable as error:
@@ -406,6 +407,7 @@ def _hold_split(orders: OrderService, value: blocks.ButtonValue, user: str) -> l
                     least_qty=value.least,
                     latest_on=value.latest,
                     actor=user,
+                    requested_on=value.wanted,
                 )
             )
     except PlanningError:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 
 from bot.db.tables import OrderRow
@@ -67,3 +69,20 @@ def test_holding_then_confirming_then_cancelling_from_the_buttons(world: World) 
     eventually(lambda: world.slack.message(SALES_CHANNEL, quote.ts).text.startswith("Cancel"))
     assert orders_in(world) == [("BRKT", "cancelled", 20, SALES)]
     world.assert_blocks_valid()
+
+
+def test_holding_the_earliest_date_keeps_the_day_the_customer_asked_for(world: World) -> None:
+    quote = world.promise("40 BRKT for Acme by 2026-11-25")
+
+    labels = [button["text"]["text"] for button in world.buttons(quote, blocks.HOLD)]
+    all_40 = labels.index("Hold 40 for Wed 9 Dec")
+    world.click(quote, blocks.HOLD, index=all_40)
+
+    def stored() -> tuple[object, ...] | None:
+        with world.db.session_factory() as session:
+            row = session.execute(sa.select(OrderRow.requested_on, OrderRow.promised_on)).first()
+        return tuple(row) if row else None
+
+    asked, promised = eventually(stored, what="the hold to be stored")
+    assert asked == date(2026, 11, 25)
+    assert promised == date(2026, 12, 9)

@@ -82,6 +82,6 @@ def test_with_nothing_in_the_way_the_longest_step_is_named_even_in_a_component()
     assert quote.earliest == day(2)
     assert quote.constraint.code == "WELD"
     assert quote.constraint.text == (
-        "the longest step is 20 h on WELD for FRAME, done Wed 25 Nov; "
+        "the longest step is 20 h on WELD for 1 FRAME, done Wed 25 Nov; "
         "all 1 CART are ready Wed 25 Nov"
     )
