@@ -111,8 +111,7 @@ class WeekRate:
 
     @property
     def rate(self) -> float | None:
-        decided = self.kept + self.missed
-        return self.kept / decided if decided else None
+        return _share(self.kept, self.missed)
 
 
 @dataclass(frozen=True)
@@ -148,8 +147,7 @@ class OnTime:
 
     @property
     def trailing_rate(self) -> float | None:
-        decided = self.trailing_kept + self.trailing_missed
-        return self.trailing_kept / decided if decided else None
+        return _share(self.trailing_kept, self.trailing_missed)
 
 
 @dataclass(frozen=True)
@@ -481,6 +479,12 @@ def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
+def _share(kept: int, missed: int) -> float | None:
+    """Kept as a share of the promises decided (None when none was)."""
+    decided = kept + missed
+    return kept / decided if decided else None
+
+
 def _rate(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
@@ -541,8 +545,14 @@ def build_digest(
     return digest
 
 
+def _frame(session: Session, query: Any, columns: list[str]) -> pd.DataFrame:
+    """The rows `query` selects, as a DataFrame with these column names."""
+    return pd.DataFrame([tuple(r) for r in session.execute(query).all()], columns=columns)
+
+
 def _orders_frame(session: Session, tz: ZoneInfo) -> pd.DataFrame:
-    rows = session.execute(
+    orders = _frame(
+        session,
         sa.select(
             OrderRow.id,
             OrderRow.ref,
@@ -554,11 +564,8 @@ def _orders_frame(session: Session, tz: ZoneInfo) -> pd.DataFrame:
             OrderRow.rush,
             OrderRow.at_risk_reason,
             OrderRow.created_at,
-        ).join(CustomerRow, CustomerRow.id == OrderRow.customer_id)
-    ).all()
-    orders = pd.DataFrame(
-        [tuple(r) for r in rows],
-        columns=[
+        ).join(CustomerRow, CustomerRow.id == OrderRow.customer_id),
+        [
             "id",
             "ref",
             "customer",
@@ -571,14 +578,10 @@ def _orders_frame(session: Session, tz: ZoneInfo) -> pd.DataFrame:
             "created_at",
         ],
     )
-    shipments = pd.DataFrame(
-        [
-            tuple(r)
-            for r in session.execute(
-                sa.select(ShipmentRow.order_id, ShipmentRow.on, ShipmentRow.qty)
-            )
-        ],
-        columns=["order_id", "on", "qty"],
+    shipments = _frame(
+        session,
+        sa.select(ShipmentRow.order_id, ShipmentRow.on, ShipmentRow.qty),
+        ["order_id", "on", "qty"],
     )
     by_order: dict[int, list[tuple[date, int]]] = {}
     for order_id, on, qty in shipments.itertuples(index=False):
@@ -690,16 +693,15 @@ def _rush(orders: pd.DataFrame, week_start: date) -> list[str]:
 
 
 def _requests_frame(session: Session) -> pd.DataFrame:
-    rows = session.execute(
+    return _frame(
+        session,
         sa.select(
             CapacityRequestRow.id,
             CapacityRequestRow.status,
             CapacityRequestRow.created_at,
             CapacityRequestRow.answered_at,
-        )
-    ).all()
-    return pd.DataFrame(
-        [tuple(r) for r in rows], columns=["id", "status", "created_at", "answered_at"]
+        ),
+        ["id", "status", "created_at", "answered_at"],
     )
 
 
@@ -741,7 +743,8 @@ def _utilisation(plan: pd.DataFrame, weeks: list[date]) -> dict[str, dict[date, 
 
 
 def _leads_frame(session: Session) -> pd.DataFrame:
-    rows = session.execute(
+    return _frame(
+        session,
         sa.select(
             LeadRow.id,
             LeadRow.source,
@@ -749,26 +752,21 @@ def _leads_frame(session: Session) -> pd.DataFrame:
             LeadRow.product_interest,
             LeadRow.expected_qty,
             LeadRow.expected_month,
-        )
-    ).all()
-    return pd.DataFrame(
-        [tuple(r) for r in rows],
-        columns=["id", "source", "status", "product_interest", "expected_qty", "expected_month"],
+        ),
+        ["id", "source", "status", "product_interest", "expected_qty", "expected_month"],
     )
 
 
 def _routings_frame(session: Session) -> pd.DataFrame:
-    rows = session.execute(
+    return _frame(
+        session,
         sa.select(
             ItemRow.sku,
             RoutingOperationRow.work_center,
             RoutingOperationRow.setup_hours,
             RoutingOperationRow.run_hours_per_unit,
-        ).join(RoutingOperationRow, RoutingOperationRow.sku == ItemRow.sku, isouter=True)
-    ).all()
-    return pd.DataFrame(
-        [tuple(r) for r in rows],
-        columns=["sku", "work_center", "setup_hours", "run_hours_per_unit"],
+        ).join(RoutingOperationRow, RoutingOperationRow.sku == ItemRow.sku, isouter=True),
+        ["sku", "work_center", "setup_hours", "run_hours_per_unit"],
     )
 
 
@@ -825,7 +823,8 @@ def _pipeline(
 
 
 def _followups_frame(session: Session) -> pd.DataFrame:
-    rows = session.execute(
+    return _frame(
+        session,
         sa.select(
             LeadFollowupRow.id,
             LeadRow.owner_slack_id,
@@ -833,11 +832,8 @@ def _followups_frame(session: Session) -> pd.DataFrame:
             LeadFollowupRow.due_at,
             LeadFollowupRow.snoozed_to,
             LeadFollowupRow.done_at,
-        ).join(LeadRow, LeadRow.id == LeadFollowupRow.lead_id)
-    ).all()
-    return pd.DataFrame(
-        [tuple(r) for r in rows],
-        columns=["id", "owner", "lead_status", "due_at", "snoozed_to", "done_at"],
+        ).join(LeadRow, LeadRow.id == LeadFollowupRow.lead_id),
+        ["id", "owner", "lead_status", "due_at", "snoozed_to", "done_at"],
     )
 
 
