@@ -251,6 +251,17 @@ class OrderService:
             assert self._cache is not None
             return engine.quote(_resolve(self._cache, sku), qty, due, rush=rush)
 
+    def overtime_needed(
+        self, sku: str, qty: int, due: date, work_center: str, slots: Sequence[tuple[date, float]]
+    ) -> dict[date, float] | None:
+        """The least overtime on `work_center`, filled into `slots` in order, that makes a normal
+        order of `qty` ready by `due` (see Engine.overtime_needed); None if they are not enough."""
+        _check_qty(qty)
+        with self._lock:
+            engine = self.engine()
+            assert self._cache is not None
+            return engine.overtime_needed(_resolve(self._cache, sku), qty, due, work_center, slots)
+
     def resolve_sku(self, sku: str) -> str:
         """The item's sku as stored (SKUs are matched without regard to case).
 

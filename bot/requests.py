@@ -13,6 +13,7 @@ once cannot both hold; when the hold is then refused, the request is given back 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -28,7 +29,7 @@ from bot.db.session import write_transaction
 from bot.db.tables import AuditLogRow, CalendarExceptionRow, CapacityRequestRow, OrderRow
 from bot.orders import OrderService, OrderView, _customer, _next_ref, record_factory_change
 from bot.users import UserService
-from capacity.engine import format_day
+from capacity.engine import Engine, format_day
 from capacity.model import NotPromisable, PlanningError, Quote
 
 log = logging.getLogger(__name__)
@@ -238,6 +239,41 @@ class CapacityRequestService:
         """The plan's answer for the request as things stand now."""
         return self.orders.quote(request.sku, request.qty, request.wanted, rush=rush)
 
+    def suggest_overtime(self, request: RequestView) -> list[Overtime]:
+        """The least overtime on the bottleneck that makes the order fit on the wanted day.
+
+        The hours go on the days from today to the wanted day on which the bottleneck works,
+        latest first, in half hours: up to half a usual day more on each day, then (if that is
+        not enough) up to a full 24 h. Nothing when the bottleneck is not a work center, the
+        order already fits, or even that much overtime there would not make it fit.
+        """
+        quote = self.quote_for(request)
+        code = quote.constraint.code if quote.constraint.kind == "capacity" else None
+        if not code or (quote.earliest is not None and quote.earliest <= request.wanted):
+            return []
+        engine = self.orders.engine()
+        centers = {wc.code: wc for wc in engine.factory.work_centers}
+        center = centers.get(code)
+        if center is None:
+            return []
+        keep = 1.0 - center.rush_reserve_pct / 100.0
+        if keep <= 0:
+            return []
+        today = self.orders.today()
+        days = [
+            today + timedelta(days=n)
+            for n in range((request.wanted - today).days, -1, -1)
+            if engine.capacity(code, today + timedelta(days=n)) > 0
+        ]
+        usual = max(0.5, center.standard_hours / 2)
+        slots: list[tuple[date, float]] = [(day, usual) for day in days]
+        for day in days:
+            most = min(24.0, (24.0 * center.machines - engine.capacity(code, day)) * keep)
+            if most > usual:
+                slots.append((day, most - usual))
+        found = self.orders.overtime_needed(request.sku, request.qty, request.wanted, code, slots)
+        return [Overtime(code, day, hours) for day, hours in sorted((found or {}).items())]
+
     def open_requests(self, *, requested_by: str | None = None) -> list[RequestView]:
         with self.sessions() as session:
             query = (
@@ -295,7 +331,7 @@ class CapacityRequestService:
                 raise BadOvertime(f"{code} {format_day(line.on, today)} is in the past.")
             if not 0 < line.hours <= 24:
                 raise BadOvertime(f"{code} {format_day(line.on, today)}: hours must be 0–24.")
-            planned.append((code, line.on, engine.capacity(code, line.on) + line.hours))
+            planned.append((code, line.on, _with_overtime(engine, code, line.on, line.hours)))
         request = self._take(request_id, actor, status="approved", kind="overtime")
         undo = self._add_overtime(request, planned, actor)
         try:
@@ -541,6 +577,19 @@ class CapacityRequestService:
             self.orders.engine()
 
         return undo
+
+
+def _with_overtime(engine: Engine, code: str, on: date, hours: float) -> float:
+    """The day's whole capacity with `hours` more for normal orders.
+
+    Normal orders get (1 - rush_reserve_pct/100) of a day's capacity, so the day grows by
+    hours / (1 - rush_reserve_pct/100): the rush reserve is kept and the order gets all the
+    overtime. Rounded up to 0.01 h, so it never gets less than asked.
+    """
+    center = next(wc for wc in engine.factory.work_centers if wc.code == code)
+    keep = 1.0 - center.rush_reserve_pct / 100.0
+    extra = hours / keep if keep > 0 else hours
+    return math.ceil((engine.capacity(code, on) + extra) * 100 - 1e-6) / 100
 
 
 # ---------------------------------------------------------------------- posting

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -315,6 +316,70 @@ class Engine:
         finally:
             self._rollback(mark)
         return None if found is None else self.day(found[0])
+
+    def overtime_needed(
+        self,
+        sku: str,
+        qty: int,
+        requested: date,
+        work_center: str,
+        slots: Sequence[tuple[date, float]],
+        *,
+        step: float = 0.5,
+    ) -> dict[date, float] | None:
+        """The least overtime on `work_center` that makes all of a normal order of `qty` ready by
+        `requested`, or None if even all of `slots` is not enough.
+
+        `slots` are (day, most extra hours for normal orders that day) in the order they are
+        filled; hours are handed out in `step`s, each slot filled before the next gets any. The
+        extra hours count for normal orders in full (the rush reserve is kept on top of them).
+        """
+        k = self._sku(sku)
+        w = self._wc(work_center)
+        wanted = max(self.index(requested), 0)
+        keep = 1.0 - self.factory.work_centers[w].rush_reserve_pct / 100.0
+        units: list[tuple[int, int]] = []  # (day index, whole steps)
+        for on, most in slots:
+            i = self.index(on)
+            n = int(most / step + TOL)
+            if 0 <= i < self.horizon_days and n > 0:
+                units.append((i, n))
+
+        def spread(n: int) -> dict[int, int]:
+            given: dict[int, int] = {}
+            for i, most in units:
+                if n <= 0:
+                    break
+                take = min(most, n)
+                given[i] = given.get(i, 0) + take
+                n -= take
+            return given
+
+        def fits(given: dict[int, int]) -> bool:
+            saved = {i: (self._cap_normal[w][i], self._cap_rush[w][i]) for i in given}
+            try:
+                for i, n in given.items():
+                    extra = n * step
+                    self._cap_normal[w][i] += extra
+                    self._cap_rush[w][i] += extra / keep if keep > TOL else extra
+                found = self._readiness_index(k, qty, False)
+            finally:
+                for i, (normal, rush) in saved.items():
+                    self._cap_normal[w][i], self._cap_rush[w][i] = normal, rush
+            return found is not None and found <= wanted
+
+        if fits({}):
+            return {}
+        low, high = 0, sum(n for _, n in units)
+        if high == 0 or not fits(spread(high)):
+            return None
+        while high - low > 1:  # more overtime never makes the order later
+            mid = (low + high) // 2
+            if fits(spread(mid)):
+                high = mid
+            else:
+                low = mid
+        return {self.day(i): n * step for i, n in sorted(spread(high).items())}
 
     def _ready(self, k: int, n: float, rush: bool) -> tuple[int, _Cause | None] | None:
         """Find R(k, n) and leave its effects applied (stock share, purchases, production).

@@ -769,9 +769,9 @@ def overtime_modal(*, question: str, suggestion: str, private_metadata: str) -> 
         [
             _input(OVERTIME_BLOCK, "Overtime hours", element),
             _context(
-                "One line per work center and day: `WORK_CENTER DAY HOURS`, the hours added to "
-                "that day's capacity (e.g. `CNC 2026-11-24 4`). They are stored as calendar "
-                "exceptions, then the order is quoted again and held."
+                "One line per work center and day: `WORK_CENTER DAY HOURS`, the hours of extra "
+                "work for this order; the rush reserve is kept (e.g. `CNC 2026-11-24 4`). "
+                "They are stored as calendar exceptions, then the order is quoted again and held."
             ),
         ],
         private_metadata,

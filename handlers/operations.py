@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -104,7 +104,7 @@ def open_answer_form(
     if kind == blocks.OPS_APPROVE_OVERTIME:
         view = blocks.overtime_modal(
             question=request.question,
-            suggestion=_overtime_suggestion(request, requests, orders),
+            suggestion=_overtime_suggestion(request, requests),
             private_metadata=metadata,
         )
     elif kind == blocks.OPS_COUNTER:
@@ -306,22 +306,13 @@ def parse_overtime(text: str, *, today: date) -> list[Overtime]:
     return found
 
 
-def _overtime_suggestion(
-    request: RequestView, requests: CapacityRequestService, orders: OrderService
-) -> str:
-    """A starting point: 2 extra hours on the bottleneck on each workday until the wanted day."""
-    quote = requests.quote_for(request)
-    code = quote.constraint.code if quote.constraint.kind == "capacity" else None
-    if not code:
-        return ""
-    today = orders.today()
-    lines: list[str] = []
-    day = today
-    while day <= max(request.wanted, today) and len(lines) < 5:
-        if day.weekday() < 5:
-            lines.append(f"{code} {day.isoformat()} 2")
-        day += timedelta(days=1)
-    return "\n".join(lines)
+def _overtime_suggestion(request: RequestView, requests: CapacityRequestService) -> str:
+    """A starting point: the hours missing on the bottleneck, on its last workdays before the
+    wanted day (see CapacityRequestService.suggest_overtime)."""
+    return "\n".join(
+        f"{line.work_center} {line.on.isoformat()} {line.hours:g}"
+        for line in requests.suggest_overtime(request)
+    )
 
 
 def _value(view: dict[str, Any], block: str, action: str, key: str = "value") -> Any:

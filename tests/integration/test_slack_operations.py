@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -118,11 +118,13 @@ def test_overtime_is_stored_as_calendar_exceptions_and_the_order_is_held(world: 
     world.click(asked, blocks.OPS_APPROVE_OVERTIME, user=OPS)
     form = eventually(lambda: world.slack.last_view(OPS), what="the overtime form")
     suggested = form["blocks"][1]["element"]["initial_value"]
-    assert suggested == "CNC 2026-11-23 2\nCNC 2026-11-24 2"
+    # 20 h of CNC, 2 × 6 h free for normal orders: 8 h missing, on the two days there are.
+    assert suggested == "CNC 2026-11-23 4\nCNC 2026-11-24 4"
+    assert "the rush reserve is kept" in str(form["blocks"])
     world.settle()
     before = world.dump()
 
-    answer = world.submit(OPS, {blocks.OVERTIME_ACTION: suggested}).body
+    answer = world.submit(OPS, {blocks.OVERTIME_ACTION: "CNC 2026-11-23 2\nCNC Tue 2"}).body
     assert answer["response_action"] == "errors"
     assert answer["errors"]["overtime"].startswith(
         "Even with this overtime the plan says all 20 FLANGE: Wed 25 Nov, later than Tue 24 Nov."
@@ -132,7 +134,7 @@ def test_overtime_is_stored_as_calendar_exceptions_and_the_order_is_held(world: 
     world.settle()
     assert world.dump() == before
 
-    world.submit(OPS, {blocks.OVERTIME_ACTION: "CNC 2026-11-23 6\nCNC Tue 24 Nov 6"})
+    world.submit(OPS, {blocks.OVERTIME_ACTION: suggested})
     assert world.slack.last_view(OPS) is None  # the form closed
     dm = eventually(lambda: dms(world, SALES), what="the DM")[0]
     assert dm.text.startswith("Held: 20 FLANGE for Acme on Tue 24 Nov")
@@ -145,9 +147,32 @@ def test_overtime_is_stored_as_calendar_exceptions_and_the_order_is_held(world: 
                 CalendarExceptionRow.hours,
             )
         ).all()
-    assert sorted(exceptions) == [("CNC", asked_day(23), 14.0), ("CNC", asked_day(24), 14.0)]
+    # 8 h + 4 h / (1 - 25 %): normal orders get all 4 h, the 2 h rush reserve stays.
+    assert sorted(exceptions) == [("CNC", asked_day(23), 13.34), ("CNC", asked_day(24), 13.34)]
     answered = world.slack.message(OPS_CHANNEL, asked.ts)
     assert "approved with overtime: 20 on Tue 24 Nov" in answered.text
+    world.assert_blocks_valid()
+
+
+def test_the_suggested_overtime_is_what_is_missing_on_the_last_days_and_makes_it_fit(
+    world: World,
+) -> None:
+    # 130 h of CNC by Fri 18 Dec; 20 workdays × 6 h free for normal orders: 10 h missing.
+    asked = ask(world, "130 FLANGE for Acme by Fri 18 Dec")
+    world.click(asked, blocks.OPS_APPROVE_OVERTIME, user=OPS)
+    form = eventually(lambda: world.slack.last_view(OPS), what="the overtime form")
+    suggested = eventually(
+        lambda: world.slack.last_view(OPS)["blocks"][1]["element"].get("initial_value"),
+        what="the suggestion",
+    )
+    assert suggested == "CNC 2026-12-16 2\nCNC 2026-12-17 4\nCNC 2026-12-18 4"
+    assert form is not None
+
+    world.submit(OPS, {blocks.OVERTIME_ACTION: suggested})
+    dm = eventually(lambda: dms(world, SALES), what="the DM")[0]
+    assert dm.text.startswith("Held: 130 FLANGE for Acme on Fri 18 Dec")
+    assert orders(world) == [("FLANGE", "held", 130, date(2026, 12, 18), False)]
+    assert request_status(world) == [("approved", "overtime")]
     world.assert_blocks_valid()
 
 
