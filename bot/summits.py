@@ -39,6 +39,7 @@ from bot.outbox import enqueue
 from bot.scheduler import send_once
 
 if TYPE_CHECKING:
+    from bot.digest import Missed
     from bot.orders import OrderService
 
 Clock = Callable[[], datetime]
@@ -232,16 +233,6 @@ class AgendaPoint:
 
 
 @dataclass(frozen=True)
-class MissedPromise:
-    ref: str
-    customer: str
-    sku: str
-    qty: int
-    promised_on: date
-    cause: str
-
-
-@dataclass(frozen=True)
 class Agenda:
     """What the summit should talk about, from the data between `since` and `until`."""
 
@@ -249,7 +240,7 @@ class Agenda:
     starts_at: datetime
     since: datetime
     until: datetime
-    missed: list[MissedPromise] = field(default_factory=list)
+    missed: list[Missed] = field(default_factory=list)
     at_risk: list[str] = field(default_factory=list)
     rush: list[str] = field(default_factory=list)
     declined_requests: list[str] = field(default_factory=list)
@@ -678,8 +669,9 @@ def _rsvps(session: Session, occurrence_id: int) -> dict[str, list[str]]:
     return answers
 
 
-def _missed(session: Session, since: date, until: date) -> list[MissedPromise]:
-    from bot.digest import PROMISED_STATUSES, classify_promise
+def _missed(session: Session, since: date, until: date) -> list[Missed]:
+    # bot.digest brings pandas: import it only when an agenda is drawn.
+    from bot.digest import PROMISED_STATUSES, Missed, classify_promise
 
     orders = session.scalars(
         sa.select(OrderRow)
@@ -703,7 +695,7 @@ def _missed(session: Session, since: date, until: date) -> list[MissedPromise]:
         )
         if outcome == "missed":
             missed.append(
-                MissedPromise(
+                Missed(
                     order.ref, order.customer.name, order.sku, order.qty, order.promised_on, cause
                 )
             )
