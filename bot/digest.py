@@ -247,7 +247,7 @@ class Digest:
     # ------------------------------------------------------------------ rendering
 
     def title(self) -> str:
-        return f"Weekly digest: {self.week_start:%a %d %b} – {self.week_end:%a %d %b %Y}"
+        return f"Weekly digest: {self.week_start:%a %-d %b} – {self.week_end:%a %-d %b %Y}"
 
     def summary_lines(self) -> list[str]:
         """The digest's key figures, one per line (the plain-text fallback)."""
@@ -286,7 +286,7 @@ class Digest:
         busiest = self.busiest()
         if busiest:
             code, week, load = busiest
-            lines.append(f"Most loaded: {code} at {load:.0%} in the week of {week:%d %b}")
+            lines.append(f"Most loaded: {code} at {load:.0%} in the week of {week:%-d %b}")
         head = self.headline_pipeline
         if head is not None:
             lines.append(head.sentence()[0].upper() + head.sentence()[1:])
@@ -369,7 +369,7 @@ class Digest:
         out += ["", f"## Utilisation, next {len(self.load_weeks)} weeks", ""]
         if self.utilisation:
             out.append(
-                "| work center | " + " | ".join(f"{w:%d %b}" for w in self.load_weeks) + " |"
+                "| work center | " + " | ".join(f"{w:%-d %b}" for w in self.load_weeks) + " |"
             )
             out.append("| --- |" + " ---: |" * len(self.load_weeks))
             for code, weeks in self.utilisation.items():
@@ -413,7 +413,7 @@ class Digest:
         if ot.missed:
             lines = [
                 f"• {escape(m.ref)} {escape(m.customer)}: {m.qty} {escape(m.sku)} promised "
-                f"{m.promised_on:%a %d %b} ({escape(m.cause)})"
+                f"{m.promised_on:%a %-d %b} ({escape(m.cause)})"
                 for m in ot.missed[:15]
             ]
             if len(ot.missed) > 15:
@@ -431,13 +431,17 @@ class Digest:
                 _section("*Rush orders*\n" + "\n".join(f"• {escape(r)}" for r in self.rush[:15]))
             )
         if self.utilisation:
+            # A code block keeps the columns aligned in Slack's proportional font.
+            width = max(8, *(len(code) for code in self.utilisation))
+            header = f"{'week of':<{width}} " + " ".join(
+                f"{w:%-d %b}".rjust(6) for w in self.load_weeks
+            )
             rows = [
-                f"`{code:<8}` " + " ".join(f"{_rate(weeks.get(w)):>5}" for w in self.load_weeks)
+                f"{code:<{width}} " + " ".join(f"{_rate(weeks.get(w)):>6}" for w in self.load_weeks)
                 for code, weeks in list(self.utilisation.items())[:20]
             ]
-            blocks.append(
-                _section(f"*Load, next {len(self.load_weeks)} weeks*\n" + "\n".join(rows))
-            )
+            table = "\n".join([header, *rows])
+            blocks.append(_section(f"*Load, next {len(self.load_weeks)} weeks*\n```{table}```"))
         if self.pipeline:
             blocks.append(
                 _section(
@@ -459,7 +463,7 @@ class Digest:
                 "elements": [
                     {
                         "type": "mrkdwn",
-                        "text": f"Computed {local:%a %d %b %H:%M} "
+                        "text": f"Computed {local:%a %-d %b %H:%M} "
                         f"({self.timezone}). Charts follow.",
                     }
                 ],
@@ -684,7 +688,7 @@ def _rush(orders: pd.DataFrame, week_start: date) -> list[str]:
     return [
         f"{r.ref} {r.customer}: {int(r.qty)} {r.sku}"
         + (
-            f" for {r.promised_on:%a %d %b}"
+            f" for {r.promised_on:%a %-d %b}"
             if r.promised_on is not None and not pd.isna(r.promised_on)
             else ""
         )
@@ -943,10 +947,10 @@ def load_heatmap(digest: Digest) -> bytes:
 
     cmap = colormaps["RdYlGn_r"].with_extremes(bad="#dddddd")  # grey: no capacity that week
     image = axes.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0.0, vmax=1.2, aspect="auto")
-    axes.set_xticks(range(len(weeks)), [f"{w:%d %b}" for w in weeks])
+    axes.set_xticks(range(len(weeks)), [f"{w:%-d %b}" for w in weeks])
     axes.set_yticks(range(len(codes)), codes)
     axes.set_xlabel("week starting")
-    axes.set_title(f"Load by work center (reserved / capacity), from {weeks[0]:%d %b %Y}")
+    axes.set_title(f"Load by work center (reserved / capacity), from {weeks[0]:%-d %b %Y}")
     for i in range(len(codes)):
         for j in range(len(weeks)):
             value = values[i, j]
@@ -961,7 +965,7 @@ def on_time_trend(digest: Digest) -> bytes:
     figure = _figure()
     axes = figure.add_subplot()
     weeks = digest.on_time.trailing
-    labels = [f"{w.week:%d %b}" for w in weeks]
+    labels = [f"{w.week:%-d %b}" for w in weeks]
     rates = [w.rate * 100 if w.rate is not None else 0.0 for w in weeks]
     bars = axes.bar(
         labels, rates, color=["#2e7d32" if (w.rate or 0) >= 0.9 else "#c62828" for w in weeks]

@@ -152,7 +152,7 @@ class LeadService:
                     raise LeadError("Follow up in a number of days from today, not before it.")
                 follow_up_on = today + timedelta(days=days)
             elif follow_up_on < today:
-                raise LeadError(f"{follow_up_on:%a %d %b %Y} is in the past.")
+                raise LeadError(f"{follow_up_on:%a %-d %b %Y} is in the past.")
             lead = LeadRow(
                 customer=_customer(session, customer),
                 owner_slack_id=owner,
@@ -550,7 +550,7 @@ def reminder_message(followup: FollowupView) -> dict[str, Any]:
 def overdue_message(owner: str, followups: list[FollowupView]) -> dict[str, Any]:
     """chat.postMessage arguments: the owner's overdue follow-ups, oldest first."""
     lines = [
-        f"• *{escape(f.customer)}*, due {f.due_at:%a %d %b}"
+        f"• *{escape(f.customer)}*, due {f.due_at:%a %-d %b}"
         + (f": {escape(f.note)}" if f.note else "")
         for f in followups[:40]
     ]
@@ -676,7 +676,7 @@ def _parse_when(when: str, today: date) -> tuple[date | None, int | None]:
             f"`in 3 days`. Usage: `{LEAD_USAGE}`"
         )
     if day < today:
-        raise LeadSyntaxError(f"{day:%a %d %b %Y} is in the past; follow up today or later.")
+        raise LeadSyntaxError(f"{day:%a %-d %b %Y} is in the past; follow up today or later.")
     return day, None
 
 

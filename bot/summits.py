@@ -267,7 +267,7 @@ class Agenda:
             "Promises missed",
             [
                 f"{m.ref} {m.customer}: {m.qty} {m.sku} "
-                f"promised {m.promised_on:%a %d %b} ({m.cause})"
+                f"promised {m.promised_on:%a %-d %b} ({m.cause})"
                 for m in self.missed
             ],
         )
@@ -288,7 +288,7 @@ class Agenda:
         return out
 
     def text(self) -> str:
-        lines = [f"Agenda for {self.summit}, {self.starts_at:%a %d %b %Y %H:%M %Z}"]
+        lines = [f"Agenda for {self.summit}, {self.starts_at:%a %-d %b %Y %H:%M %Z}"]
         for title, items in self.sections():
             lines.append(f"\n{title}:")
             lines += [f"- {item}" for item in items]
@@ -711,7 +711,7 @@ def _at_risk(session: Session) -> list[str]:
     ).all()
     return [
         f"{o.ref} {o.customer.name}: {o.qty} {o.sku}"
-        + (f" promised {o.promised_on:%a %d %b}" if o.promised_on else "")
+        + (f" promised {o.promised_on:%a %-d %b}" if o.promised_on else "")
         + (f" ({o.at_risk_reason})" if o.at_risk_reason else "")
         for o in rows
     ]
@@ -731,7 +731,7 @@ def _rush(session: Session, since: datetime, until: datetime) -> list[str]:
     ).all()
     return [
         f"{o.ref} {o.customer.name}: {o.qty} {o.sku}"
-        + (f" for {o.promised_on:%a %d %b}" if o.promised_on else "")
+        + (f" for {o.promised_on:%a %-d %b}" if o.promised_on else "")
         for o in rows
     ]
 
@@ -793,10 +793,10 @@ def _slipped(session: Session, since: datetime, until: datetime, tz: ZoneInfo) -
     lines = []
     for row in rows:
         due_day = row.due_at.astimezone(tz).date()
-        who = f"{row.lead.customer.name} (<@{row.lead.owner_slack_id}>), due {due_day:%a %d %b}"
+        who = f"{row.lead.customer.name} (<@{row.lead.owner_slack_id}>), due {due_day:%a %-d %b}"
         if row.done_at is not None:
             if row.done_at.astimezone(tz).date() > due_day:
-                lines.append(f"{who}: done {row.done_at.astimezone(tz):%a %d %b}")
+                lines.append(f"{who}: done {row.done_at.astimezone(tz):%a %-d %b}")
         elif row.lead.status == "open" and until.astimezone(tz).date() > due_day:
             lines.append(f"{who}: still open")
     return lines
@@ -828,7 +828,7 @@ def reminder_message(
     starts = occurrence.starts_at.astimezone(tz)
     when = "in a week" if kind == "week" else "tomorrow"
     place = f" in {summit.location}" if summit.location else ""
-    title = f"{summit.title} {when}: {starts:%a %d %b %H:%M}{place}"
+    title = f"{summit.title} {when}: {starts:%a %-d %b %H:%M}{place}"
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
     ]

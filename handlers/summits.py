@@ -174,7 +174,7 @@ def _parse_schedule_text(text: str) -> tuple[str, str, str | None]:
 def _decisions_saved(summit: SummitView, starts_at: datetime, text: str) -> dict[str, Any]:
     local = starts_at.astimezone(ZoneInfo(summit.timezone))
     return blocks.info_message(
-        f":memo: Decisions of {summit.title} on {local:%a %d %b} recorded; the next agenda "
+        f":memo: Decisions of {summit.title} on {local:%a %-d %b} recorded; the next agenda "
         f"shows them: {escape(text)}"
     )
 
