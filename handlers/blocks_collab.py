@@ -381,6 +381,16 @@ def loading_modal(title: str) -> dict[str, Any]:
     }
 
 
+def notice_modal(title: str, text: str) -> dict[str, Any]:
+    """A modal that only says something (e.g. why a form cannot be filled in); it has no submit."""
+    return {
+        "type": "modal",
+        "title": _plain_text(_clip(title, 24)),
+        "close": _plain_text("Close"),
+        "blocks": [_section(f":warning: {escape(text)}")],
+    }
+
+
 def decisions_modal(
     summit_title: str,
     starts_at: datetime,

@@ -6,6 +6,7 @@ tells the salesperson by DM (with the order held for them when the answer was ye
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from datetime import date
@@ -26,8 +27,8 @@ from bot.requests import (
 from bot.users import UserService
 from capacity.engine import format_day
 from capacity.model import NotPromisable, PlanningError
-from handlers import blocks
-from handlers.common import form_errors, refuse, safely, user_id
+from handlers import blocks, blocks_collab
+from handlers.common import form_errors, open_modal, refuse, release, safely, tell, user_id
 from handlers.parsing import PromiseSyntaxError, parse_day
 
 log = logging.getLogger(__name__)
@@ -101,23 +102,29 @@ def open_answer_form(
         return
     metadata = json.dumps({"request": request.id})
     kind = action["action_id"]
-    if kind == blocks.OPS_APPROVE_OVERTIME:
-        view = blocks.overtime_modal(
-            question=request.question,
-            suggestion=_overtime_suggestion(request, requests),
-            private_metadata=metadata,
-        )
-    elif kind == blocks.OPS_COUNTER:
+    if kind == blocks.OPS_DECLINE:
+        view = blocks.decline_modal(question=request.question, private_metadata=metadata)
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+        return
+
+    def fill() -> dict[str, Any]:
+        # Both forms quote the order: only once the loading view is open (Slack's 3 s).
+        if kind == blocks.OPS_APPROVE_OVERTIME:
+            return blocks.overtime_modal(
+                question=request.question,
+                suggestion=_overtime_suggestion(request, requests),
+                private_metadata=metadata,
+            )
         quote = requests.quote_for(request)
-        view = blocks.counter_modal(
+        return blocks.counter_modal(
             question=request.question,
             qty=request.qty,
             on=quote.earliest,
             private_metadata=metadata,
         )
-    else:
-        view = blocks.decline_modal(question=request.question, private_metadata=metadata)
-    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    title = "Approve with overtime" if kind == blocks.OPS_APPROVE_OVERTIME else "Counter-offer"
+    open_modal(client, body["trigger_id"], blocks_collab.loading_modal(title), fill)
 
 
 def overtime_submitted(
@@ -129,17 +136,40 @@ def overtime_submitted(
     requests: CapacityRequestService,
     orders: OrderService,
 ) -> None:
-    """Store the overtime, quote again and hold; what does not work stays in the form."""
+    """Check the lines and close the form at once; then store the overtime, quote again and hold.
+
+    Slack waits 3 s for the answer to a form: a wrong line stays in the form, but the plan's
+    answer comes after, on the request's message and by DM (or, when even this overtime does not
+    make it fit, to the planner alone, with the overtime taken back).
+    """
     text = _value(view, blocks.OVERTIME_BLOCK, blocks.OVERTIME_ACTION) or ""
+    user = user_id(body)
     try:
-        overtime = parse_overtime(text, today=orders.today())
-        answer = requests.approve_overtime(
-            _request_id(view), actor=user_id(body), overtime=overtime
-        )
-    except (BadOvertime, NotPromisable, PlanningError) as error:
+        overtime = requests.check_overtime(parse_overtime(text, today=orders.today()))
+        request_id = _request_id(view)
+    except PlanningError as error:
         form_errors(context, ack, {blocks.OVERTIME_BLOCK: _short(error)})
         return
     ack()
+    try:
+        answer = requests.approve_overtime(request_id, actor=user, overtime=overtime)
+    except AlreadyAnswered as error:
+        release(context)
+        tell(client, user, error.request.channel_id, blocks.error_message(str(error)))
+        show_answer(client, error.request, orders.today())
+        return
+    except PlanningError as error:
+        release(context)
+        channel = None
+        with contextlib.suppress(PlanningError):
+            channel = requests.request(request_id).channel_id
+        kept = (
+            " The overtime was not kept and the request is still open."
+            if isinstance(error, NotPromisable)
+            else ""
+        )
+        tell(client, user, channel, blocks.error_message(f"{error}{kept}"))
+        return
     publish_answer(client, answer, orders.today())
 
 

@@ -20,7 +20,15 @@ from bot.orders import OrderService
 from bot.users import UserService
 from capacity.model import BadQuantity, PlanningError
 from handlers import blocks, blocks_collab
-from handlers.common import form_errors, metadata, refuse, release, safely, user_id
+from handlers.common import (
+    form_errors,
+    metadata,
+    open_modal,
+    refuse,
+    release,
+    safely,
+    user_id,
+)
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +51,10 @@ def ship_clicked(
     orders: OrderService,
     users: UserService,
 ) -> None:
-    """Open the shipment form for the order (operations only)."""
+    """Open the shipment form for the order (operations only).
+
+    The form opens at once (a trigger_id lasts 3 s) and is filled in once the order is read.
+    """
     ack()
     release(context)
     user = user_id(body)
@@ -52,17 +63,25 @@ def ship_clicked(
         value = blocks.ButtonValue.decode(action["value"])
         if value.order is None:
             raise PlanningError("That button names no order.")
-        order = orders.order(value.order)
-        if order.status not in ("held", "confirmed", "at_risk"):
-            raise PlanningError(f"Order {order.ref} is {order.status}; there is nothing to ship.")
     except (PlanningError, ValueError) as error:
         refuse(context, respond, error)
         return
-    metadata = json.dumps({"order": order.id, "response_url": body.get("response_url")})
-    client.views_open(
-        trigger_id=body["trigger_id"],
-        view=blocks_collab.ship_modal(order, orders.today(), metadata),
-    )
+    order_id = value.order
+    data = json.dumps({"order": order_id, "response_url": body.get("response_url")})
+
+    def fill() -> dict[str, Any]:
+        try:
+            order = orders.order(order_id)
+        except PlanningError as error:
+            return blocks_collab.notice_modal("Record a shipment", str(error))
+        if order.status not in ("held", "confirmed", "at_risk"):
+            return blocks_collab.notice_modal(
+                "Record a shipment",
+                f"Order {order.ref} is {order.status}; there is nothing to ship.",
+            )
+        return blocks_collab.ship_modal(order, orders.today(), data)
+
+    open_modal(client, body["trigger_id"], blocks_collab.loading_modal("Record a shipment"), fill)
 
 
 def ship_submitted(

@@ -187,6 +187,17 @@ class World:
         )
         return reply
 
+    def form(self, user: str, callback_id: str) -> dict[str, Any]:
+        """The user's open modal once it is filled in (forms open on a loading view first)."""
+        return eventually(
+            lambda: (
+                (view := self.slack.last_view(user))
+                and view.get("callback_id") == callback_id
+                and view
+            ),
+            what=f"the {callback_id} form for {user}",
+        )
+
     # --- looking ---------------------------------------------------------------------------
 
     def dump(self) -> dict[str, list[tuple[Any, ...]]]:

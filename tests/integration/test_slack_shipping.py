@@ -45,9 +45,7 @@ def status(world: World) -> str:
 
 def ship_form(world: World, message: Message) -> dict[str, object]:
     world.click(message, bc.SHIP, OPS)
-    form = eventually(lambda: world.slack.last_view(OPS), what="the shipment form")
-    assert form["callback_id"] == bc.SHIP_MODAL
-    return form
+    return world.form(OPS, bc.SHIP_MODAL)
 
 
 def initial(form: dict[str, object], action_id: str) -> object:
@@ -120,4 +118,24 @@ def test_sales_are_refused_the_ship_button(world: World) -> None:
     assert world.slack.last_view(SALES) is None
     world.settle()
     assert world.dump() == before
+    world.assert_blocks_valid()
+
+
+def test_the_ship_form_opens_at_once_and_a_shipped_order_says_so(world: World) -> None:
+    confirmed = confirmed_order(world)
+    ship_form(world, confirmed)
+    opened = world.slack.calls("views.open")[-1].params["view"]
+    assert "Loading" in str(opened)  # within Slack's 3 s, before the order is read
+    assert world.slack.calls("views.update")
+    world.submit(OPS, {})
+    eventually(lambda: status(world) == "shipped", what="the shipment")
+
+    world.click(confirmed, bc.SHIP, OPS)  # the old message still has its button
+    notice = eventually(
+        lambda: "nothing to ship" in str(v := world.slack.last_view(OPS)) and v,
+        what="the notice",
+    )
+    assert "Order PB-00001 is shipped; there is nothing to ship." in str(notice["blocks"])
+    assert shipments(world) == [(date(2026, 11, 23), 20)]
+    world.settle()
     world.assert_blocks_valid()
