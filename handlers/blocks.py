@@ -840,6 +840,7 @@ class HomeOrder:
     expires_at: datetime | None = None
     order_id: int | None = None
     version: int | None = None
+    shipped: int = 0
 
 
 @dataclass(frozen=True)
@@ -866,8 +867,10 @@ def home_view(
     confirmed: Sequence[HomeOrder] = (),
     requests: Sequence[HomeRequest] = (),
     load: Sequence[HomeLoad] | None = None,
+    to_ship: Sequence[HomeOrder] | None = None,
 ) -> dict[str, Any]:
-    """The Home tab: a salesperson's quotes, holds and orders; operations' requests and load."""
+    """The Home tab: a salesperson's quotes, holds (to confirm or cancel) and orders; operations'
+    requests, the orders to ship (with Ship buttons) and the load."""
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": _plain_text("promisebot")},
         _context(f"You are {role} · planned as of {_day(as_of, None)}"),
@@ -878,7 +881,7 @@ def home_view(
         blocks.append(_section("*Waiting for operations*"))
         blocks += _order_lines(quotes, as_of, "No open questions to operations.", limit=8)
         blocks.append(_section("*Holds* (they expire; confirm to keep them)"))
-        blocks += _order_lines(holds, as_of, "No holds.", limit=10)
+        blocks += _hold_lines(holds, as_of, limit=10)
         blocks.append(_section("*Confirmed orders*"))
         blocks += _order_lines(confirmed, as_of, "No confirmed orders.", limit=10)
     if ops_side:
@@ -894,6 +897,9 @@ def home_view(
                 )
         else:
             blocks.append(_context("No open requests."))
+        if to_ship is not None:
+            blocks.append(_section("*To ship* (confirmed orders due within 7 days, or overdue)"))
+            blocks += _ship_lines(to_ship, as_of, limit=15)
         if load is not None:
             blocks.append(_section("*This week's load by work center*"))
             lines = []
@@ -925,6 +931,54 @@ def _order_lines(
     blocks = [_section("\n".join(lines))]
     if more > 0:
         blocks.append(_context(f"and {more} more"))
+    return blocks
+
+
+def _hold_lines(holds: Sequence[HomeOrder], as_of: date, *, limit: int) -> list[dict[str, Any]]:
+    """Each hold with Confirm and Cancel (the order's version in the value: a stale click is
+    refused)."""
+    if not holds:
+        return [_context("No holds.")]
+    blocks: list[dict[str, Any]] = []
+    for order in holds[:limit]:
+        blocks += _order_lines([order], as_of, "", limit=1)
+        if order.order_id is None:
+            continue
+        value = ButtonValue(order=order.order_id, ver=order.version)
+        buttons = [
+            _button("Confirm", CONFIRM, value, "primary"),
+            _button("Cancel", CANCEL, value, confirm=_confirm_cancel()),
+        ]
+        if order.on is not None:
+            buttons[0]["confirm"] = _confirm_order(
+                order.qty, order.sku, order.customer, order.on, as_of
+            )
+        blocks.append({"type": "actions", "elements": buttons})
+    if len(holds) > limit:
+        blocks.append(_context(f"and {len(holds) - limit} more"))
+    return blocks
+
+
+def _ship_lines(orders: Sequence[HomeOrder], as_of: date, *, limit: int) -> list[dict[str, Any]]:
+    """Orders to ship, earliest first, each with a Ship button (operations record shipments)."""
+    if not orders:
+        return [_context("Nothing due to ship in the next 7 days.")]
+    blocks: list[dict[str, Any]] = []
+    for order in orders[:limit]:
+        text = f"*{escape(order.ref)}* {_who(order.qty, order.sku, order.customer)}"
+        if order.on is not None:
+            late = " · :warning: overdue" if order.on < as_of else ""
+            text += f" · {_day(order.on, as_of)}{late}"
+        if order.shipped:
+            text += f" · {order.shipped} of {order.qty} shipped"
+        if order.status == "at_risk":
+            text += " · at risk"
+        accessory = None
+        if order.order_id is not None:
+            accessory = _button("Ship…", SHIP, ButtonValue(order=order.order_id, ver=order.version))
+        blocks.append(_section(text, accessory=accessory))
+    if len(orders) > limit:
+        blocks.append(_context(f"and {len(orders) - limit} more"))
     return blocks
 
 

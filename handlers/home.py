@@ -48,6 +48,7 @@ def publish_home(
         key=lambda o: (o.expires_at is None, o.expires_at, o.id),
     )
     load = None
+    to_ship = None
     open_requests: list[blocks.HomeRequest] = []
     if role in ("operations", "manager", "admin"):
         open_requests = [
@@ -55,6 +56,12 @@ def publish_home(
             for r in requests.open_requests()
         ]
         load = _week_load(orders, today)
+        due = today + timedelta(days=7)
+        to_ship = []
+        for order in orders.orders(statuses=["confirmed", "at_risk"]):  # earliest first
+            on = order.promised_on or order.requested_on
+            if on is not None and on <= due:
+                to_ship.append(_home(order))
     view = blocks.home_view(
         role=role,
         as_of=today,
@@ -63,6 +70,7 @@ def publish_home(
         confirmed=[_home(o) for o in mine if o.status == "confirmed"],
         requests=open_requests,
         load=load,
+        to_ship=to_ship,
     )
     safely(client.views_publish, user_id=user, view=view)
 
@@ -78,7 +86,14 @@ def _home(order: OrderView) -> blocks.HomeOrder:
         expires_at=order.expires_at,
         order_id=order.id,
         version=order.version,
+        shipped=order.shipped_qty,
     )
+
+
+def from_home(body: dict[str, Any]) -> bool:
+    """Whether a click came from the Home tab (it then has no message to update)."""
+    view = body.get("view") or {}
+    return view.get("type") == "home"
 
 
 def _week_load(orders: OrderService, today: Any) -> list[blocks.HomeLoad]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -32,6 +33,7 @@ from handlers.common import (
     tell,
     user_id,
 )
+from handlers.home import from_home, publish_home
 from handlers.parsing import (
     QTY_BLOCK,
     SKU_ACTION,
@@ -215,13 +217,20 @@ def confirm_clicked(
     body: dict[str, Any],
     action: dict[str, Any],
     respond: Respond,
+    client: WebClient,
     context: BoltContext,
     orders: OrderService,
+    requests: CapacityRequestService,
     users: UserService,
 ) -> None:
     """Confirm a held order (its owner or a manager), or confirm straight from a quote."""
     ack()
     value = blocks.ButtonValue.decode(action["value"])
+    if from_home(body):
+        _home_click(
+            orders.confirm, "confirm", body, value, context, client, orders, requests, users
+        )
+        return
     if value.order is None:
         _book(body, action, respond, context, orders, confirm=True)
         return
@@ -247,13 +256,18 @@ def cancel_clicked(
     body: dict[str, Any],
     action: dict[str, Any],
     respond: Respond,
+    client: WebClient,
     context: BoltContext,
     orders: OrderService,
+    requests: CapacityRequestService,
     users: UserService,
 ) -> None:
     """Cancel an order (its owner or a manager), or put away a quote nobody wants."""
     ack()
     value = blocks.ButtonValue.decode(action["value"])
+    if from_home(body):
+        _home_click(orders.cancel, "cancel", body, value, context, client, orders, requests, users)
+        return
     if value.order is None:
         release(context)
         respond(delete_original=True)
@@ -270,6 +284,34 @@ def cancel_clicked(
         refuse(context, respond, error)
         return
     respond(replace_original=True, **_status(order, orders, by=user))
+
+
+def _home_click(
+    act: Callable[..., OrderView],
+    verb: str,
+    body: dict[str, Any],
+    value: blocks.ButtonValue,
+    context: BoltContext,
+    client: WebClient,
+    orders: OrderService,
+    requests: CapacityRequestService,
+    users: UserService,
+) -> None:
+    """Confirm or cancel a hold from the Home tab, then draw the tab again.
+
+    A Home tab has no message to answer in: a refusal (e.g. the order changed since the tab was
+    drawn) goes to the user by DM, and the tab then shows where the order stands.
+    """
+    user = user_id(body)
+    try:
+        if value.order is None:
+            raise PlanningError("That button names no order.")
+        order = orders.order(value.order)
+        users.require_owner(user, order.owner, order.ref, verb)
+        act(order.id, actor=user, version=value.ver)
+    except PlanningError as error:
+        refuse(context, None, error, client=client, user=user)
+    publish_home(client, user, orders=orders, requests=requests, users=users)
 
 
 def ask_ops_clicked(

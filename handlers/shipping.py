@@ -17,6 +17,7 @@ from slack_bolt.context.respond import Respond as ResponseUrl
 from slack_sdk import WebClient
 
 from bot.orders import OrderService
+from bot.requests import CapacityRequestService
 from bot.users import UserService
 from capacity.model import BadQuantity, PlanningError
 from handlers import blocks, blocks_collab
@@ -29,6 +30,7 @@ from handlers.common import (
     safely,
     user_id,
 )
+from handlers.home import from_home, publish_home
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +66,12 @@ def ship_clicked(
         if value.order is None:
             raise PlanningError("That button names no order.")
     except (PlanningError, ValueError) as error:
-        refuse(context, respond, error)
+        refuse(context, respond, error, client=client, user=user)  # from Home: by DM
         return
     order_id = value.order
-    data = json.dumps({"order": order_id, "response_url": body.get("response_url")})
+    data = json.dumps(
+        {"order": order_id, "response_url": body.get("response_url"), "home": from_home(body)}
+    )
 
     def fill() -> dict[str, Any]:
         try:
@@ -91,9 +95,11 @@ def ship_submitted(
     client: WebClient,
     context: BoltContext,
     orders: OrderService,
+    requests: CapacityRequestService,
     users: UserService,
 ) -> None:
-    """Record the shipment; the order's message shows it and its owner is told."""
+    """Record the shipment; the order's message (or the Home tab it was shipped from) shows it
+    and its owner is told."""
     user = user_id(body)
     data = metadata(view)
     values = view["state"]["values"]
@@ -133,6 +139,8 @@ def ship_submitted(
         # The order's message may be ephemeral (a quote's answer): only its response_url can
         # change it.
         safely(ResponseUrl(response_url=data["response_url"]), replace_original=True, **message)
+    if data.get("home"):
+        publish_home(client, user, orders=orders, requests=requests, users=users)
     if order.owner and order.owner != user:
         safely(
             client.chat_postMessage,
