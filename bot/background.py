@@ -66,6 +66,12 @@ EXTRA_JOBS: tuple[JobSpec, ...] = (
         lambda settings: CronTrigger(minute="*/15", timezone=settings.tzinfo),
         "nudge operations about capacity requests waiting for an answer",
     ),
+    JobSpec(
+        "holds.warn",
+        "bot.background:warn_expiring_holds",
+        lambda settings: CronTrigger(minute="*/15", timezone=settings.tzinfo),
+        "tell salespeople their holds run out within two hours",
+    ),
 )
 """Jobs that live outside bot.scheduler's registry."""
 
@@ -98,6 +104,16 @@ def send_request_nudges() -> int:
         log.warning("nudges: no capacity request service configured; not nudging")
         return 0
     return send_due_nudges(nudger.requests, nudger.client, job_context().clock())
+
+
+def warn_expiring_holds() -> int:
+    """Job: warn owners of holds that run out soon (and release expired ones on the way)."""
+    orders = job_context().orders
+    if orders is None:
+        log.warning("holds: no order service configured; not warning")
+        return 0
+    orders.expire_holds()
+    return len(orders.warn_expiring_holds())
 
 
 def ensure_job_table(url: str) -> None:

@@ -490,10 +490,54 @@ class OrderService:
                 row.updated_at = now
                 row.version += 1
                 _audit(session, "promisebot", "expire", row, {})
+                _tell_owner(
+                    session,
+                    row,
+                    f":information_source: Your hold on {_described(row)} expired and its "
+                    "capacity and material went back to the plan. `/promise` again for a "
+                    "fresh quote.",
+                    key=f"hold_expired:{row.ref}:{row.version}",
+                )
                 expired.append(row.ref)
         if expired:
             log.info("released %d expired holds: %s", len(expired), ", ".join(expired))
         return expired
+
+    def warn_expiring_holds(self, *, within: timedelta = timedelta(hours=2)) -> list[str]:
+        """Tell each owner, once, that a hold of theirs runs out within `within`."""
+        now = self.clock()
+        warned: list[str] = []
+        with self._lock, write_transaction(self.sessions) as session:
+            rows = session.scalars(
+                sa.select(OrderRow)
+                .where(
+                    OrderRow.status == "held",
+                    OrderRow.owner_slack_id.is_not(None),
+                    OrderRow.expires_at > now,
+                    OrderRow.expires_at <= now + within,
+                )
+                .order_by(OrderRow.expires_at)
+            ).all()
+            for row in rows:
+                assert row.expires_at is not None
+                local = row.expires_at.astimezone(self.settings.tzinfo)
+                minutes = max(1, round((row.expires_at - now).total_seconds() / 60))
+                hours, rest = divmod(minutes, 60)
+                left = " ".join(
+                    part
+                    for part in (f"{hours} h" * bool(hours), f"{rest} min" * bool(rest))
+                    if part
+                )
+                if _tell_owner(
+                    session,
+                    row,
+                    f":hourglass_flowing_sand: Your hold on {_described(row)} runs out at "
+                    f"{local:%H:%M} (in {left}). Confirm it from promisebot's Home tab, or its "
+                    "capacity goes back to the plan.",
+                    key=f"hold_expiring:{row.ref}:{row.expires_at.isoformat()}",
+                ):
+                    warned.append(row.ref)
+        return warned
 
     def import_orders(
         self,
@@ -779,6 +823,21 @@ class StaleOrder(PlanningError):
             + "."
         )
         self.order = order
+
+
+def _described(row: OrderRow) -> str:
+    when = format_day(row.promised_on) if row.promised_on else "no date"
+    return f"{row.qty} {row.sku} for {row.customer.name} on {when} ({row.ref})"
+
+
+def _tell_owner(session: Session, row: OrderRow, text: str, *, key: str) -> bool:
+    """Queue a DM to the order's owner in this transaction; once per key. False if not sent."""
+    if not row.owner_slack_id:
+        return False
+    from bot.outbox import enqueue
+
+    payload = {"method": "chat_postMessage", "args": {"channel": row.owner_slack_id, "text": text}}
+    return enqueue(session, "order_notice", payload, key=key) is not None
 
 
 def _active_reservation_ids(session: Session, order: OrderRow) -> list[int]:

@@ -89,8 +89,9 @@ def posted(slack: FakeSlack) -> list[str]:
     return [m.text for m in slack.messages(CHANNEL)]
 
 
-def test_the_capacity_request_nudges_are_scheduled_beside_the_registry() -> None:
-    assert [job.id for job in RUN_JOBS] == [*(job.id for job in JOBS), "requests.nudge"]
+def test_request_nudges_and_hold_warnings_are_scheduled_beside_the_registry() -> None:
+    extra = ["requests.nudge", "holds.warn"]
+    assert [job.id for job in RUN_JOBS] == [*(job.id for job in JOBS), *extra]
     assert len({job.id for job in RUN_JOBS}) == len(RUN_JOBS)
 
 

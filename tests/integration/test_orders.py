@@ -229,3 +229,46 @@ def test_public_holidays_of_the_configured_country_close_the_plant(
     hours = with_holidays.hold("BRKT", 25, date(2026, 11, 27), customer="Acme").placement
     assert hours is not None
     assert all(use.on != date(2026, 11, 26) for use in hours.hours)
+
+
+def outbox_texts(db: MigratedDb) -> list[tuple[str, str]]:
+    from bot.db.tables import OutboxRow
+
+    with db.session_factory() as session:
+        rows = session.scalars(sa.select(OutboxRow).order_by(OutboxRow.id)).all()
+    return [(row.payload["args"]["channel"], row.payload["args"]["text"]) for row in rows]
+
+
+def test_the_owner_is_warned_once_before_a_hold_runs_out(worked: MigratedDb) -> None:
+    clock = FakeClock()
+    sales = service(worked, clock)
+    sales.hold("BRKT", 25, date(2026, 11, 25), customer="Acme", owner="U0SAM")
+
+    clock.now += timedelta(hours=21)
+    assert sales.warn_expiring_holds() == []  # three hours left: not yet
+    clock.now += timedelta(hours=1, minutes=30)
+    assert sales.warn_expiring_holds() == ["PB-00001"]
+    clock.now += timedelta(minutes=15)
+    assert sales.warn_expiring_holds() == []  # told once
+
+    [(channel, text)] = outbox_texts(worked)
+    assert channel == "U0SAM"
+    assert text.startswith(
+        ":hourglass_flowing_sand: Your hold on 25 BRKT for Acme on Wed 25 Nov (PB-00001) "
+        "runs out at 09:00 (in 1 h 30 min)."
+    )
+
+
+def test_the_owner_is_told_when_a_hold_has_expired(worked: MigratedDb) -> None:
+    clock = FakeClock()
+    sales = service(worked, clock)
+    sales.hold("BRKT", 25, date(2026, 11, 25), customer="Acme", owner="U0SAM")
+    sales.hold("BRKT", 1, date(2026, 12, 10), customer="Globex")  # from the CLI: nobody to tell
+
+    clock.now += timedelta(hours=25)
+    sales.quote("BRKT", 1, date(2026, 11, 25))  # any read releases expired holds
+
+    assert [channel for channel, _ in outbox_texts(worked)] == ["U0SAM"]
+    assert (
+        "expired and its capacity and material went back to the plan" in outbox_texts(worked)[0][1]
+    )
