@@ -171,7 +171,9 @@ def quote_message(
     When all of the quantity can ship on the wanted day: Hold and Confirm for that day. When it
     cannot: the earliest day for all, what ships on the wanted day, the split and the rush
     option, the binding constraint, and Hold/Confirm for the earliest day, Hold for the part
-    that fits the wanted day, Hold for the split, and Ask operations.
+    that fits the wanted day, Hold for the split, and Ask operations. Without a customer no
+    Hold, Confirm or Ask (they would be refused), but how to name one. Dismiss puts away a quote
+    that books nothing; Cancel cancels an order.
     """
     as_of = quote.as_of
     wanted = max(quote.requested, as_of)
@@ -180,6 +182,9 @@ def quote_message(
     if quote.rush:
         headline += " (rush)"
     fits = quote.earliest is not None and quote.earliest <= wanted
+    # Holding (and asking operations) needs a customer: without one, offer no button that
+    # would only be refused, and say how to name one.
+    named = bool(customer and customer.strip())
     base = ButtonValue(
         sku=quote.sku,
         qty=quote.qty,
@@ -202,15 +207,19 @@ def quote_message(
         )
         fallback = f"{_plain(who)}: can ship all {quote.qty} on {_day(wanted, as_of)}"
         on_wanted = _replace(base, on=wanted)
-        buttons += [
-            _button(f"Hold {quote.qty} for {_day(wanted, as_of)}", HOLD, on_wanted, "primary"),
-            _button(
-                f"Confirm {quote.qty} for {_day(wanted, as_of)}",
-                CONFIRM,
-                on_wanted,
-                confirm=_confirm_order(quote.qty, quote.sku, customer, wanted, as_of),
-            ),
-        ]
+        buttons += (
+            []
+            if not named
+            else [
+                _button(f"Hold {quote.qty} for {_day(wanted, as_of)}", HOLD, on_wanted, "primary"),
+                _button(
+                    f"Confirm {quote.qty} for {_day(wanted, as_of)}",
+                    CONFIRM,
+                    on_wanted,
+                    confirm=_confirm_order(quote.qty, quote.sku, customer, wanted, as_of),
+                ),
+            ]
+        )
     else:
         if quote.earliest is not None:
             answer.append(
@@ -230,7 +239,9 @@ def quote_message(
                     "(what stock and capacity allow)",
                     accessory=_button(
                         f"Hold {quote.on_requested} for {_day(wanted, as_of)}", HOLD, partial
-                    ),
+                    )
+                    if named
+                    else None,
                 )
             )
             fallback += f"; {quote.on_requested} on {_day(wanted, as_of)}"
@@ -241,7 +252,7 @@ def quote_message(
             answer.append(
                 _section(
                     f"*Split:* {_lots(quote.split, as_of)}",
-                    accessory=_button("Hold the split", HOLD, split_value),
+                    accessory=_button("Hold the split", HOLD, split_value) if named else None,
                 )
             )
             fallback += f"; split {_lots(quote.split, as_of)}"
@@ -254,7 +265,7 @@ def quote_message(
                     f"{_day(quote.rush_earliest, as_of)} (ask operations)"
                 )
             )
-        if quote.earliest is not None:
+        if quote.earliest is not None and named:
             on_earliest = _replace(base, on=quote.earliest)
             label = f"Hold {quote.qty} for {_day(quote.earliest, as_of)}"
             buttons += [
@@ -266,12 +277,23 @@ def quote_message(
                     confirm=_confirm_order(quote.qty, quote.sku, customer, quote.earliest, as_of),
                 ),
             ]
-        buttons.append(_button("Ask operations", ASK_OPS, _replace(base, on=wanted)))
-    buttons.append(_button("Cancel", CANCEL, base, confirm=_confirm_cancel() if order_id else None))
+        if named:
+            buttons.append(_button("Ask operations", ASK_OPS, _replace(base, on=wanted)))
+    if order_id:
+        buttons.append(_button("Cancel", CANCEL, base, confirm=_confirm_cancel()))
+    else:  # nothing is booked: it only goes away
+        buttons.append(_button("Dismiss", CANCEL, base))
 
     blocks: list[dict[str, Any]] = [_section(headline), *answer]
     if not fits and quote.constraint.kind != "none" and quote.constraint.text:
         blocks.append(_context(f":factory: {escape(quote.constraint.text)}"))
+    if not named:
+        blocks.append(
+            _context(
+                "Name the customer to hold: "
+                f"`/promise {quote.qty} {escape(quote.sku)} for CUSTOMER`"
+            )
+        )
     footer = _footer(order_id=order_id, requester=requester, as_of=as_of)
     if footer:
         blocks.append(_context(footer))
@@ -507,7 +529,8 @@ def capacity_request_message(
     )
     fields = [
         f"*Customer expects*\n{quote.qty} on {_day(wanted, as_of)}",
-        "*Customer would accept*\n" + ("; ".join(flexible) if flexible else "no flexibility given"),
+        "*Customer would accept*\n"
+        + ("; ".join(flexible) if flexible else "flexibility not asked (use the form to add it)"),
         "*The plan says*\n" + "; ".join(plan),
         f"*With the rush reserve*\n{rush}",
     ]

@@ -133,7 +133,7 @@ def test_worked_example_offers_the_earliest_day_the_part_that_fits_and_the_split
         ("Hold 40 for Tue 8 Dec", "order_hold"),
         ("Confirm 40 for Tue 8 Dec", "order_confirm"),
         ("Ask operations", "order_ask_ops"),
-        ("Cancel", "order_cancel"),
+        ("Dismiss", "order_cancel"),  # nothing is booked: it only goes away
     ]
     values = {label: value for label, _, value in buttons(message)}
     assert values["Hold 40 for Tue 8 Dec"] == ButtonValue(
@@ -147,6 +147,17 @@ def test_worked_example_offers_the_earliest_day_the_part_that_fits_and_the_split
     assert (values["Ask operations"].qty, values["Ask operations"].on) == (40, WANTED)
 
 
+def test_a_quote_without_a_customer_offers_no_hold_but_says_how_to_name_one() -> None:
+    for quote in (WORKED, FITS):
+        message = valid_message(blocks.quote_message(quote, customer=None))
+        assert [b[:2] for b in buttons(message)] == [("Dismiss", "order_cancel")]
+        assert f"Name the customer to hold: `/promise {quote.qty} BRKT for CUSTOMER`" in texts(
+            message
+        )
+    named = valid_message(blocks.quote_message(FITS, customer="Acme"))
+    assert not any("Name the customer" in line for line in texts(named))
+
+
 def test_a_quote_that_fits_says_so_and_offers_no_escalation() -> None:
     message = valid_message(blocks.quote_message(FITS, customer="Acme"))
     assert texts(message)[1] == ":white_check_mark: Can ship all 5 on Wed 25 Nov"
@@ -154,7 +165,7 @@ def test_a_quote_that_fits_says_so_and_offers_no_escalation() -> None:
     assert [b[:2] for b in buttons(message)] == [
         ("Hold 5 for Wed 25 Nov", "order_hold"),
         ("Confirm 5 for Wed 25 Nov", "order_confirm"),
-        ("Cancel", "order_cancel"),
+        ("Dismiss", "order_cancel"),
     ]
     assert not any(line.startswith(":factory:") for line in texts(message))
 
@@ -397,7 +408,7 @@ def test_a_capacity_request_offers_the_rush_reserve_when_it_helps() -> None:
             rushed, request_id=7, customer=None, requester=None, note="Key account"
         )
     )
-    assert "no flexibility given" in texts(message)
+    assert "flexibility not asked (use the form to add it)" in texts(message)
     assert "all 40 on Mon 7 Dec" in texts(message)
     assert "> Key account" in texts(message)
     assert [b[1] for b in buttons(message)] == [
