@@ -830,14 +830,24 @@ def _described(row: OrderRow) -> str:
     return f"{row.qty} {row.sku} for {row.customer.name} on {when} ({row.ref})"
 
 
-def _tell_owner(session: Session, row: OrderRow, text: str, *, key: str) -> bool:
-    """Queue a DM to the order's owner in this transaction; once per key. False if not sent."""
-    if not row.owner_slack_id:
+def _tell_owner(
+    session: Session,
+    row: OrderRow,
+    text: str,
+    *,
+    key: str,
+    kind: str = "order_notice",
+    fallback: str | None = None,
+) -> bool:
+    """Queue a DM to the order's owner (else to `fallback`, a channel) in this transaction;
+    once per key. False if there is nobody to tell or it was sent already."""
+    channel = row.owner_slack_id or fallback
+    if not channel:
         return False
     from bot.outbox import enqueue
 
-    payload = {"method": "chat_postMessage", "args": {"channel": row.owner_slack_id, "text": text}}
-    return enqueue(session, "order_notice", payload, key=key) is not None
+    payload = {"method": "chat_postMessage", "args": {"channel": channel, "text": text}}
+    return enqueue(session, kind, payload, key=key) is not None
 
 
 def _active_reservation_ids(session: Session, order: OrderRow) -> list[int]:

@@ -19,15 +19,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.db.tables import (
-    AuditLogRow,
     OrderRow,
     PlanStateRow,
     ReservationRow,
     ReservedHoursRow,
     StockAllocationRow,
 )
-from bot.orders import OrderService
-from bot.outbox import enqueue
+from bot.orders import OrderService, _active_reservation_ids, _audit, _tell_owner
 from capacity.engine import Engine, format_day
 from capacity.model import NotPromisable, Quote
 
@@ -63,14 +61,7 @@ def recheck_promises(
     rows = session.scalars(sa.select(OrderRow).where(OrderRow.id.in_(order_ids))).all()
     # Take them all off the plan first, then put them back in order of commitment.
     for row in rows:
-        held = [
-            rid
-            for rid in session.scalars(
-                sa.select(ReservationRow.id).where(
-                    ReservationRow.order_id == row.id, ReservationRow.active.is_(True)
-                )
-            )
-        ]
+        held = _active_reservation_ids(session, row)
         service._release(session, row)
         service._forget(session, cache, held)
     replanned: list[str] = []
@@ -86,14 +77,16 @@ def recheck_promises(
             row.version += 1
             at_risk.append(AtRisk(row.ref, reason))
             _tell(session, service, row, refused.quote)
-            _audit(session, row, "at_risk", reason)
+            _audit(session, "promisebot", "at_risk", row, {"reason": reason})
             continue
         rid = service._reserve(session, row, placement)
         engine.apply(placement)
         cache.active.add(rid)
         row.version += 1
         replanned.append(row.ref)
-        _audit(session, row, "replan", "kept its date with a new reservation")
+        _audit(
+            session, "promisebot", "replan", row, {"reason": "kept its date with a new reservation"}
+        )
     service._cache = None  # the caller's transaction may still roll back: rebuild on next use
     return Recheck(tuple(replanned), tuple(at_risk))
 
@@ -160,9 +153,6 @@ def _orders_on(
 
 def _tell(session: Session, service: OrderService, row: OrderRow, quote: Quote) -> None:
     """Tell the order's owner (or operations, for orders nobody in Slack owns) right away."""
-    channel = row.owner_slack_id or service.settings.ops_channel
-    if not channel:
-        return
     when = format_day(row.promised_on) if row.promised_on else "its date"
     now = (
         f"The plan now says: all {quote.qty} by {format_day(quote.earliest, quote.as_of)}"
@@ -176,23 +166,13 @@ def _tell(session: Session, service: OrderService, row: OrderRow, quote: Quote) 
         f"is at risk: the factory's capacity or material changed and it no longer fits. "
         f"{now} ({quote.constraint.text}). Talk to the customer early, or ask operations."
     )
-    enqueue(
+    _tell_owner(
         session,
-        "at_risk",
-        {"method": "chat_postMessage", "args": {"channel": channel, "text": text}},
+        row,
+        text,
         key=f"at_risk:{row.ref}:{row.version}",
-    )
-
-
-def _audit(session: Session, row: OrderRow, action: str, reason: str) -> None:
-    session.add(
-        AuditLogRow(
-            actor="promisebot",
-            action=action,
-            entity="order",
-            entity_id=row.ref,
-            detail={"reason": reason, "status": row.status},
-        )
+        kind="at_risk",
+        fallback=service.settings.ops_channel,
     )
 
 
