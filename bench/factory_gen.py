@@ -419,7 +419,7 @@ def fresh_database(
     PostgreSQL database `name` on `postgres_url`'s server, dropped and created anew."""
     import sqlalchemy as sa
 
-    from bot.db.session import upgrade
+    from bot.platform.db.session import upgrade
 
     if kind == "sqlite":
         path = workdir / f"{name}.db"
@@ -469,9 +469,10 @@ def write_database(url: str, data: BenchData) -> dict[str, float]:
     active; on PostgreSQL the bulk rows go through COPY. Returns seconds per step.
     """
 
-    from bot.db.factory_repo import save_factory
-    from bot.db.session import make_engine, make_session_factory, write_transaction
-    from bot.db.tables import (
+    from bot.factory.files import FactoryFiles
+    from bot.factory.store import save_factory
+    from bot.platform.db.session import make_engine, make_session_factory, write_transaction
+    from bot.platform.db.tables import (
         Base,
         CustomerRow,
         OrderRow,
@@ -480,7 +481,6 @@ def write_database(url: str, data: BenchData) -> dict[str, float]:
         ReservedHoursRow,
         StockAllocationRow,
     )
-    from bot.factory_files import FactoryFiles
 
     timings: dict[str, float] = {}
     engine = make_engine(url)

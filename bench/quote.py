@@ -76,9 +76,9 @@ def _request(rng: random.Random, sold: list[str], as_of: date) -> tuple[str, int
 
 
 def _service(url: str) -> Any:
-    from bot.config import Settings
-    from bot.db.session import make_engine, make_session_factory
-    from bot.orders import OrderService
+    from bot.platform.db.session import make_engine, make_session_factory
+    from bot.platform.settings import Settings
+    from bot.promising.orders import OrderService
 
     settings = Settings(database_url=url, as_of=AS_OF)
     return OrderService(settings, make_session_factory(make_engine(url)))
@@ -87,7 +87,7 @@ def _service(url: str) -> Any:
 def _sold(service: Any) -> list[str]:
     import sqlalchemy as sa
 
-    from bot.db.tables import ItemRow
+    from bot.platform.db.tables import ItemRow
 
     with service.sessions() as session:
         return list(

@@ -8,7 +8,7 @@
    to a fresh database, exactly as bench/quote.py does (database `promisebot_bench_slack` on
    the PostgreSQL server, or a SQLite file in a temporary folder).
 2. For each database, serves the real app in a child process, as `promisebot run` does:
-   `build_app(settings, Services.create(...))` behind bot.server's Starlette adapter under
+   `build_app(settings, Services.create(...))` behind bot.app.server's Starlette adapter under
    uvicorn, on a free port of 127.0.0.1, its Web API pointed at a FakeSlack that runs in this
    (the benchmark's) process. The app has its process to itself, as in production; Slack's
    side (signing, sending, receiving the response_url posts) runs here.
@@ -92,9 +92,9 @@ def serve(url: str, api_url: str, profile: str | None) -> None:
     import uvicorn
 
     from bot.app import Services, build_app
-    from bot.config import Settings
-    from bot.db.session import make_engine, make_session_factory
-    from bot.server import uvicorn_config
+    from bot.app.server import uvicorn_config
+    from bot.platform.db.session import make_engine, make_session_factory
+    from bot.platform.settings import Settings
 
     settings = Settings(
         database_url=url,
@@ -346,8 +346,8 @@ class Client:
 def _sold(url: str) -> list[str]:
     import sqlalchemy as sa
 
-    from bot.db.session import make_engine
-    from bot.db.tables import ItemRow
+    from bot.platform.db.session import make_engine
+    from bot.platform.db.tables import ItemRow
 
     engine = make_engine(url)
     with engine.connect() as connection:

@@ -7,8 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
-from bot.db.tables import ROLES
-from bot.users import UserService
+from bot.platform.users import ROLES, UserService
 from capacity.model import PlanningError
 from handlers import blocks
 from handlers.common import refuse

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
 
-from bot.mrkdwn import escape
+from bot.platform.blockkit import escape
 from capacity.model import Lot, Quote
 from handlers.parsing import (
     CUSTOMER_ACTION,

@@ -2,8 +2,9 @@
 
 Pure functions from the services' views to `{"text": fallback, "blocks": [...]}` messages and
 modal views, like handlers.blocks. The reminders themselves (a lead follow-up DM, a summit
-reminder) are drawn by bot.leads and bot.summits, because the scheduled jobs post them; the
-ids their buttons carry are repeated here so that the listeners and the tests name them once.
+reminder) are drawn by bot.collaboration.leads and bot.collaboration.summits, because the
+scheduled jobs post them; the ids their buttons carry are repeated here so that the listeners and
+the tests name them once.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.leads import LEAD_USAGE, FollowupView, LeadView
-from bot.mrkdwn import escape
-from bot.orders import OrderView
-from bot.summits import SCHEDULE_USAGE, Agenda, AgendaPoint, SummitView
+from bot.collaboration.leads import LEAD_USAGE, FollowupView, LeadView
+from bot.collaboration.summits import SCHEDULE_USAGE, Agenda, AgendaPoint, SummitView
+from bot.platform.blockkit import escape
+from bot.promising.orders import OrderView
 from handlers import blocks
 from handlers.parsing import format_day
 

@@ -8,9 +8,9 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.orders import OrderService, OrderView
-from bot.requests import CapacityRequestService
-from bot.users import UserService
+from bot.platform.users import UserService
+from bot.promising.capacity_requests import CapacityRequestService
+from bot.promising.orders import OrderService, OrderView
 from handlers import blocks
 from handlers.common import safely
 

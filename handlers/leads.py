@@ -1,11 +1,10 @@
 """Leads in Slack: `/lead`, the lead form, and the buttons of a follow-up reminder DM.
 
-`/lead CUSTOMER [— note] [follow up in N days | on DATE]` saves a lead (only the salesperson
-sees the confirmation); `/lead` alone opens the form. The reminder DM (drawn by
-bot.leads.reminder_message, posted by the scheduler through the outbox) has Done, Snooze 1 day /
-3 days / next week, Reassign and "Quote it"; only the lead's owner or a manager may use them, and
-each click updates the DM in place.
-"""
+`/lead CUSTOMER [— note] [follow up in N days | on DATE]` saves a lead (only the salesperson sees
+the confirmation); `/lead` alone opens the form. The reminder DM (drawn by
+bot.collaboration.leads.reminder_message, posted by the scheduler through the outbox) has Done,
+Snooze 1 day / 3 days / next week, Reassign and "Quote it"; only the lead's owner or a manager may
+use them, and each click updates the DM in place. """
 
 from __future__ import annotations
 
@@ -18,9 +17,9 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.leads import LeadError, LeadService, LeadView, parse_lead
-from bot.orders import OrderService
-from bot.users import NotAllowed, UserService
+from bot.collaboration.leads import LeadError, LeadService, LeadView, parse_lead
+from bot.platform.users import NotAllowed, UserService
+from bot.promising.orders import OrderService
 from capacity.model import PlanningError, UnknownSku
 from handlers import blocks, blocks_collab
 from handlers.common import (

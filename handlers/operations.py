@@ -15,8 +15,8 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.orders import OrderService
-from bot.requests import (
+from bot.platform.users import UserService
+from bot.promising.capacity_requests import (
     AlreadyAnswered,
     Answer,
     BadOvertime,
@@ -24,7 +24,7 @@ from bot.requests import (
     Overtime,
     RequestView,
 )
-from bot.users import UserService
+from bot.promising.orders import OrderService
 from capacity.engine import format_day
 from capacity.model import NotPromisable, PlanningError
 from handlers import blocks, blocks_collab

@@ -17,9 +17,9 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.orders import OrderService, OrderView, StaleOrder
-from bot.requests import CapacityRequestService
-from bot.users import UserService
+from bot.platform.users import UserService
+from bot.promising.capacity_requests import CapacityRequestService
+from bot.promising.orders import OrderService, OrderView, StaleOrder
 from capacity.engine import format_day
 from capacity.model import BadQuantity, NotPromisable, PlanningError, UnknownSku
 from handlers import blocks
@@ -50,7 +50,7 @@ PROMISE_COMMAND = "/promise"
 PROMISE_SHORTCUT = "promise_shortcut"
 PROMISE_FROM_MESSAGE = "promise_from_message"
 ONCE_ACTIONS = frozenset({blocks.HOLD, blocks.CONFIRM, blocks.ASK_OPS, blocks.CANCEL})
-"""Buttons whose second click must not act again (see bot.dedupe.delivery_key)."""
+"""Buttons whose second click must not act again (see bot.platform.deliveries.delivery_key)."""
 
 
 def register(app: App) -> None:

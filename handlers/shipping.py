@@ -16,9 +16,9 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_bolt.context.respond import Respond as ResponseUrl
 from slack_sdk import WebClient
 
-from bot.orders import OrderService
-from bot.requests import CapacityRequestService
-from bot.users import UserService
+from bot.platform.users import UserService
+from bot.promising.capacity_requests import CapacityRequestService
+from bot.promising.orders import OrderService
 from capacity.model import BadQuantity, PlanningError
 from handlers import blocks, blocks_collab
 from handlers.common import (

@@ -1,12 +1,12 @@
 """The monthly sales–operations summit in Slack: `/summit`, RSVPs, agenda points and decisions.
 
-`/summit first Tuesday 10:00 [at LOCATION] [in #channel]` schedules it (the caller organises it;
-it meets in the channel the command was typed in unless another is named). `/summit` alone shows
-the next occurrence with its agenda. The reminders a week and a day before (drawn by
-bot.summits.reminder_message, posted by the scheduler) carry RSVP buttons, which update the
-reminder in place with who is coming, and "Add an agenda point", which opens a form. After the
-summit its organiser (or a manager) records the decisions, with the "Record decisions" button of
-`/summit` or `/summit decisions TEXT`; the next agenda shows them.
+`/summit first Tuesday 10:00 [at LOCATION] [in #channel]` schedules it (the caller organises it; it
+meets in the channel the command was typed in unless another is named). `/summit` alone shows the
+next occurrence with its agenda. The reminders a week and a day before (drawn by
+bot.collaboration.summits.reminder_message, posted by the scheduler) carry RSVP buttons, which
+update the reminder in place with who is coming, and "Add an agenda point", which opens a form.
+After the summit its organiser (or a manager) records the decisions, with the "Record decisions"
+button of `/summit` or `/summit decisions TEXT`; the next agenda shows them.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.mrkdwn import escape
-from bot.summits import SummitError, SummitService, SummitView, parse_schedule
-from bot.users import NotAllowed, UserService
+from bot.collaboration.summits import SummitError, SummitService, SummitView, parse_schedule
+from bot.platform.blockkit import escape
+from bot.platform.users import NotAllowed, UserService
 from capacity.model import PlanningError
 from handlers import blocks, blocks_collab
 from handlers.common import form_errors, metadata, open_modal, refuse, release, tell, user_id

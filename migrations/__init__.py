@@ -1,1 +1,1 @@
-"""Alembic environment: the only way promisebot's schema changes (see bot.db.session.upgrade)."""
+"""Alembic: the only way promisebot's schema changes (bot.platform.db.session.upgrade)."""

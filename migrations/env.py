@@ -1,7 +1,7 @@
 """Alembic environment: migrates the database named by the config's sqlalchemy.url.
 
-The config is made in code by `bot.db.session.alembic_config`, so this runs from an installed
-package as well as from the repository (where alembic.ini points here for developers).
+The config is made in code by `bot.platform.db.session.alembic_config`, so this runs from an
+installed package as well as from the repository (where alembic.ini points here for developers).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing import Any, Literal
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
 
-from bot.db.session import make_engine
-from bot.db.tables import Base, UtcDateTime
-from bot.scheduler import include_object
+from bot.platform.db.session import make_engine
+from bot.platform.db.tables import Base, UtcDateTime
+from bot.platform.scheduler import include_object
 
 config = context.config
 if config.config_file_name is not None:  # run by the alembic command with alembic.ini
@@ -55,7 +55,7 @@ def run_migrations_offline() -> None:
 
 def run_migrations_online() -> None:
     url = config.get_main_option("sqlalchemy.url")
-    assert url, "sqlalchemy.url is not set; use bot.db.session.alembic_config(url)"
+    assert url, "sqlalchemy.url is not set; use bot.platform.db.session.alembic_config(url)"
     # make_engine: on SQLite, BEGIN is emitted by SQLAlchemy, so the DDL is transactional too.
     engine = make_engine(url)
     try:

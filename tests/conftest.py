@@ -26,8 +26,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db.session import make_engine, make_session_factory, upgrade
-from bot.db.tables import Base
+from bot.platform.db.session import make_engine, make_session_factory, upgrade
+from bot.platform.db.tables import Base
 
 POSTGRES_URL_VARIABLE = "PROMISEBOT_TEST_POSTGRES_URL"
 

@@ -23,13 +23,13 @@ import uvicorn
 from slack_bolt import App
 
 from bot.app import Services, build_app
-from bot.config import Settings
-from bot.db.factory_repo import save_factory
-from bot.db.session import write_transaction
-from bot.factory_files import read_factory_dir
-from bot.orders import record_factory_change
+from bot.app.server import uvicorn_config
+from bot.factory.files import read_factory_dir
+from bot.factory.store import save_factory
+from bot.platform.db.session import write_transaction
+from bot.platform.settings import Settings
+from bot.promising.orders import record_factory_change
 from bot.sandbox import FakeSlack, Message, SlackReply, SlackRequester, fill_view
-from bot.server import uvicorn_config
 from tests.conftest import MigratedDb, dump_database
 
 T = TypeVar("T")

@@ -23,11 +23,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import Settings
-from bot.db.session import make_engine, make_session_factory, upgrade, write_transaction
-from bot.db.tables import AuditLogRow, CapacityRequestRow, ItemRow
 from bot.demo import DEMO_DIR
-from bot.orders import ImportedOrder, ImportedShipment, OrderService, record_factory_change
+from bot.platform.db.session import make_engine, make_session_factory, upgrade, write_transaction
+from bot.platform.db.tables import AuditLogRow, CapacityRequestRow, ItemRow
+from bot.platform.settings import Settings
+from bot.promising.orders import (
+    ImportedOrder,
+    ImportedShipment,
+    OrderService,
+    record_factory_change,
+)
 from bot.sandbox.fake_slack import FakeSlack
 from handlers import blocks
 
@@ -142,8 +147,8 @@ def import_demo_factory(settings: Settings, sessions: sessionmaker[Session]) -> 
     Booked again even after `make demo` imported it, because that import planned as of the real
     today and stamped holds with the real clock; the sandbox lives on its own planning date.
     """
-    from bot.db.factory_repo import save_factory
-    from bot.factory_files import read_factory_dir
+    from bot.factory.files import read_factory_dir
+    from bot.factory.store import save_factory
 
     assert settings.as_of is not None
     files = read_factory_dir(DEMO_DIR)
@@ -214,10 +219,10 @@ _THIS_WEEK = (
 
 def seed_history(settings: Settings, sessions: sessionmaker[Session]) -> list[str]:
     """Write the past week through the real services, each step at its moment in the past."""
-    from bot.leads import LeadService
-    from bot.requests import CapacityRequestService
-    from bot.summits import SummitService
-    from bot.users import UserService
+    from bot.collaboration.leads import LeadService
+    from bot.collaboration.summits import SummitService
+    from bot.platform.users import UserService
+    from bot.promising.capacity_requests import CapacityRequestService
     from capacity.model import PlanningError
 
     assert settings.as_of is not None

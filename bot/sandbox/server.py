@@ -45,8 +45,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.app import Services, build_app, web_client
-from bot.config import Settings
-from bot.db.session import make_engine, make_session_factory
+from bot.app.server import asgi_app
+from bot.platform.db.session import make_engine, make_session_factory
+from bot.platform.settings import Settings
 from bot.sandbox.fake_slack import FakeSlack, Message
 from bot.sandbox.seed import (
     CHANNELS,
@@ -61,7 +62,6 @@ from bot.sandbox.seed import (
     sandbox_settings,
 )
 from bot.sandbox.signing import SlackReply, SlackRequester, Workspace, dm_channel_id, fill_view
-from bot.server import asgi_app
 
 log = logging.getLogger(__name__)
 
@@ -409,7 +409,7 @@ class Sandbox:
 
     def post_digest(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """Post last week's digest to #management now, as the Monday job would."""
-        from bot.digest import build_digest, last_complete_week, post_digest
+        from bot.collaboration.digest import build_digest, last_complete_week, post_digest
 
         assert self.services is not None
         orders = self.services.orders

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from bot.config import Settings
+from bot.platform.settings import Settings
 from bot.sandbox.server import Sandbox
 
 CHROMIUM = Path("/usr/bin/chromium")

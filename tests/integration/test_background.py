@@ -14,12 +14,13 @@ from typing import TypeVar
 import pytest
 
 from bot.app import Services, web_client
-from bot.background import RUN_JOBS, Background
-from bot.config import Settings
-from bot.db.session import write_transaction
-from bot.outbox import enqueue
+from bot.app.background import RUN_JOBS, Background
+from bot.app.jobs import JOBS, configure_jobs
+from bot.platform.db.session import write_transaction
+from bot.platform.outbox import enqueue
+from bot.platform.scheduler import LeaderLease
+from bot.platform.settings import Settings
 from bot.sandbox import FakeSlack
-from bot.scheduler import JOBS, LeaderLease, configure_jobs
 from tests.conftest import MigratedDb
 
 T = TypeVar("T")

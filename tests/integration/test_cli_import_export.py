@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 import bot
 from bot.cli import main
-from bot.db.tables import WorkCenterRow
-from bot.factory_files import FactoryFileError, read_factory_dir
+from bot.factory.files import FactoryFileError, read_factory_dir
+from bot.platform.db.tables import WorkCenterRow
 from tests.conftest import MigratedDb, dump_database
 
 DEMO = Path(next(iter(bot.__path__))) / "demo"

@@ -17,11 +17,12 @@ import sqlalchemy as sa
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Block
 
-from bot.cli_digest import COMMANDS
-from bot.config import Settings
-from bot.db.factory_repo import save_factory
-from bot.db.session import write_transaction
-from bot.db.tables import (
+from bot.cli.digest import COMMANDS
+from bot.collaboration.digest import build_digest, post_digest
+from bot.factory.files import read_factory_dir
+from bot.factory.store import save_factory
+from bot.platform.db.session import write_transaction
+from bot.platform.db.tables import (
     CapacityRequestRow,
     CustomerRow,
     LeadFollowupRow,
@@ -30,10 +31,9 @@ from bot.db.tables import (
     OutboxRow,
     ShipmentRow,
 )
-from bot.digest import build_digest, post_digest
-from bot.factory_files import read_factory_dir
-from bot.orders import OrderService, record_factory_change
-from bot.outbox import OutboxWorker
+from bot.platform.outbox import OutboxWorker
+from bot.platform.settings import Settings
+from bot.promising.orders import OrderService, record_factory_change
 from bot.sandbox.fake_slack import FakeSlack
 from tests.conftest import MigratedDb
 

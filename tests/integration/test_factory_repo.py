@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.db.factory_repo import ImportSummary, TableChanges, load_factory, save_factory
-from bot.db.session import write_transaction
-from bot.db.tables import (
+from bot.factory.files import FactoryFileError, FactoryFiles, read_factory_dir
+from bot.factory.store import ImportSummary, TableChanges, load_factory, save_factory
+from bot.platform.db.session import write_transaction
+from bot.platform.db.tables import (
     CustomerRow,
     ItemRow,
     OrderRow,
@@ -21,7 +22,6 @@ from bot.db.tables import (
     ReservedHoursRow,
     WorkCenterRow,
 )
-from bot.factory_files import FactoryFileError, FactoryFiles, read_factory_dir
 from capacity.model import (
     BomLine,
     CalendarException,

@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from bot.config import Settings
-from bot.db.session import write_transaction
-from bot.db.tables import OutboxRow, UserRow
-from bot.leads import LeadError, LeadService, LeadSyntaxError, parse_lead
+from bot.collaboration.leads import LeadError, LeadService, LeadSyntaxError, parse_lead
+from bot.platform.db.session import write_transaction
+from bot.platform.db.tables import OutboxRow, UserRow
+from bot.platform.settings import Settings
 from tests.conftest import MigratedDb
 
 BERLIN = "Europe/Berlin"

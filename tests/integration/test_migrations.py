@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
-from bot.db.session import check, downgrade, make_engine, upgrade, write_transaction
-from bot.db.tables import Base, InventoryRow, ItemRow, OutboxRow, PlanStateRow
+from bot.platform.db.session import check, downgrade, make_engine, upgrade, write_transaction
+from bot.platform.db.tables import Base, InventoryRow, ItemRow, OutboxRow, PlanStateRow
 from tests.conftest import MigratedDb
 
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bot.config import Settings
-from bot.db.factory_repo import save_factory
-from bot.db.session import write_transaction
-from bot.db.tables import OrderRow, ReservationRow, ReservedHoursRow
-from bot.factory_files import FactoryFiles, read_factory_dir
-from bot.orders import (
+from bot.factory.files import FactoryFiles, read_factory_dir
+from bot.factory.store import save_factory
+from bot.platform.db.session import write_transaction
+from bot.platform.db.tables import OrderRow, ReservationRow, ReservedHoursRow
+from bot.platform.settings import Settings
+from bot.promising.orders import (
     ImportedOrder,
     InvalidTransition,
     OrderService,
@@ -232,7 +232,7 @@ def test_public_holidays_of_the_configured_country_close_the_plant(
 
 
 def outbox_texts(db: MigratedDb) -> list[tuple[str, str]]:
-    from bot.db.tables import OutboxRow
+    from bot.platform.db.tables import OutboxRow
 
     with db.session_factory() as session:
         rows = session.scalars(sa.select(OutboxRow).order_by(OutboxRow.id)).all()

@@ -10,9 +10,9 @@ import pytest
 import sqlalchemy as sa
 from slack_sdk import WebClient
 
-from bot.db.session import write_transaction
-from bot.db.tables import OutboxRow
-from bot.outbox import PARKED_UNTIL, OutboxWorker, enqueue, file_upload
+from bot.platform.db.session import write_transaction
+from bot.platform.db.tables import OutboxRow
+from bot.platform.outbox import PARKED_UNTIL, OutboxWorker, enqueue, file_upload
 from bot.sandbox.fake_slack import FakeSlack
 from tests.conftest import MigratedDb
 

@@ -11,9 +11,9 @@ import pytest
 import sqlalchemy as sa
 
 from bot.cli import main
-from bot.config import Settings
-from bot.db.tables import OutboxRow, ReservationRow, ReservedHoursRow
-from bot.orders import OrderService
+from bot.platform.db.tables import OutboxRow, ReservationRow, ReservedHoursRow
+from bot.platform.settings import Settings
+from bot.promising.orders import OrderService
 from tests.conftest import MigratedDb
 
 AS_OF = date(2026, 11, 23)

@@ -14,27 +14,23 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.config import Settings
-from bot.db.session import make_engine, make_session_factory, write_transaction
-from bot.db.tables import OutboxRow, SentReminderRow
-from bot.leads import LeadService
-from bot.outbox import enqueue
-from bot.scheduler import (
-    JOBS,
+from bot.app.jobs import JOBS, JobContext, configure_jobs, job_context
+from bot.collaboration.leads import LeadService
+from bot.platform.db.session import make_engine, make_session_factory, write_transaction
+from bot.platform.db.tables import OutboxRow, SentReminderRow
+from bot.platform.outbox import enqueue, send_once
+from bot.platform.scheduler import (
     JOBS_TABLE,
-    JobContext,
     JobSpec,
     LeaderLease,
     build_scheduler,
-    configure_jobs,
     include_object,
-    job_context,
     register_jobs,
     run_scheduler_while_leader,
-    send_once,
     start_scheduler,
     stop_scheduler,
 )
+from bot.platform.settings import Settings
 from tests.conftest import MigratedDb
 
 BERLIN = "Europe/Berlin"
@@ -114,8 +110,8 @@ def test_every_job_runs_in_the_factory_time_zone_coalesced_with_hours_of_grace(
     scheduler = build_scheduler(settings(migrated_db))
     scheduler.start(paused=True)
     try:
-        register_jobs(scheduler, settings(migrated_db))
-        register_jobs(scheduler, settings(migrated_db))  # a restart: no duplicates
+        register_jobs(scheduler, settings(migrated_db), JOBS)
+        register_jobs(scheduler, settings(migrated_db), JOBS)  # a restart: no duplicates
         jobs = scheduler.get_jobs()
     finally:
         stop_scheduler(scheduler)
@@ -136,7 +132,7 @@ def test_alembic_check_with_the_filter_ignores_the_job_store_table(
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from bot.db.tables import Base
+    from bot.platform.db.tables import Base
 
     scheduler = build_scheduler(settings(migrated_db))
     scheduler.start(paused=True)  # creates apscheduler_jobs
@@ -327,7 +323,7 @@ def test_two_schedulers_on_one_database_run_one_at_a_time_and_send_each_reminder
     add_due_leads(context.leads, "Acme", "Bolt", "Cord")
     every_second = JobSpec(
         "leads.remind",
-        "bot.scheduler:send_lead_reminders",
+        "bot.app.jobs:send_lead_reminders",
         lambda s: IntervalTrigger(seconds=1, timezone=s.tzinfo),
     )
     started: list[str] = []

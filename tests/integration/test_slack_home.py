@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.db.tables import OrderRow
+from bot.platform.db.tables import OrderRow
 from bot.sandbox import dm_channel_id
 from handlers import blocks
 from handlers import blocks_collab as bc

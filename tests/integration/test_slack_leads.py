@@ -10,9 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from bot.app import web_client
-from bot.db.tables import LeadFollowupRow, LeadRow
-from bot.leads import LeadView
-from bot.outbox import OutboxWorker
+from bot.collaboration.leads import LeadView
+from bot.platform.db.tables import LeadFollowupRow, LeadRow
+from bot.platform.outbox import OutboxWorker
 from bot.sandbox import Message
 from bot.sandbox.signing import dm_channel_id
 from handlers import blocks_collab as bc

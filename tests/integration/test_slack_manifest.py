@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot import cli_run
+from bot.cli import run as cli_run
 from handlers import admin, leads, orders, summits
 
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from bot.db.tables import CalendarExceptionRow, CapacityRequestRow, OrderRow
-from bot.requests import send_due_nudges
+from bot.platform.db.tables import CalendarExceptionRow, CapacityRequestRow, OrderRow
+from bot.promising.capacity_requests import send_due_nudges
 from bot.sandbox import Message, dm_channel_id
 from handlers import blocks
 from tests.slack_harness import (
@@ -293,7 +293,7 @@ def test_an_unanswered_request_is_nudged_once_in_its_thread(world: World) -> Non
 
 
 def _working_hours_later(start: datetime, hours: int) -> datetime:
-    from bot.requests import working_hours_between
+    from bot.promising.capacity_requests import working_hours_between
 
     moment = start
     while working_hours_between(start, moment, UTC) < hours:

@@ -8,7 +8,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from bot.db.tables import OrderRow
+from bot.platform.db.tables import OrderRow
 from handlers import blocks
 from handlers.parsing import LATEST_ACTION, QTY_ACTION, SKU_ACTION, WANTED_ACTION
 from tests.slack_harness import (

@@ -6,7 +6,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from bot.db.tables import OrderRow
+from bot.platform.db.tables import OrderRow
 from handlers import blocks
 from tests.slack_harness import (
     SALES,

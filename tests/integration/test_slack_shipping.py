@@ -6,7 +6,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from bot.db.tables import OrderRow, ShipmentRow
+from bot.platform.db.tables import OrderRow, ShipmentRow
 from bot.sandbox import Message
 from bot.sandbox.signing import dm_channel_id
 from handlers import blocks

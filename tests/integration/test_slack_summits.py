@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from bot.app import web_client
-from bot.db.tables import SummitRsvpRow
-from bot.outbox import OutboxWorker
+from bot.platform.db.tables import SummitRsvpRow
+from bot.platform.outbox import OutboxWorker
 from bot.sandbox import Message
 from handlers import blocks_collab as bc
 from tests.slack_harness import (

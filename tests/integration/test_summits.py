@@ -10,10 +10,16 @@ import pytest
 import sqlalchemy as sa
 from slack_sdk.models.blocks import Block
 
-from bot.config import Settings
-from bot.db.factory_repo import save_factory
-from bot.db.session import write_transaction
-from bot.db.tables import (
+from bot.collaboration.summits import (
+    ScheduleSyntaxError,
+    SummitError,
+    SummitService,
+    parse_schedule,
+)
+from bot.factory.files import read_factory_dir
+from bot.factory.store import save_factory
+from bot.platform.db.session import write_transaction
+from bot.platform.db.tables import (
     CapacityRequestRow,
     CustomerRow,
     LeadFollowupRow,
@@ -22,9 +28,8 @@ from bot.db.tables import (
     OutboxRow,
     ShipmentRow,
 )
-from bot.factory_files import read_factory_dir
-from bot.orders import OrderService, record_factory_change
-from bot.summits import ScheduleSyntaxError, SummitError, SummitService, parse_schedule
+from bot.platform.settings import Settings
+from bot.promising.orders import OrderService, record_factory_change
 from tests.conftest import MigratedDb
 
 BERLIN = "Europe/Berlin"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.demo import DEMO_DIR
-from bot.factory_files import FactoryFiles, read_factory_dir, write_factory_dir
+from bot.factory.files import FactoryFiles, read_factory_dir, write_factory_dir
 from capacity.engine import Engine
 
 AS_OF = date(2026, 11, 23)  # a Monday: the planning date the demo's orders are booked with

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot.digest import (
+from bot.collaboration.digest import (
     Digest,
     Followups,
     LeadTime,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.factory_files import (
+from bot.factory.files import (
     FactoryFileError,
     FactoryFiles,
     OrderRow,

@@ -17,7 +17,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bot.db.tables import (
+from bot.factory.files import FactoryFileError, FactoryFiles, Problem
+from bot.platform.db.tables import (
     BomLineRow,
     CalendarExceptionRow,
     InventoryRow,
@@ -31,7 +32,6 @@ from bot.db.tables import (
     StockAllocationRow,
     WorkCenterRow,
 )
-from bot.factory_files import FactoryFileError, FactoryFiles, Problem
 from capacity.model import (
     BomLine,
     CalendarException,

@@ -18,8 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db.session import write_transaction
-from bot.db.tables import SlackDeliveryRow
+from bot.platform.db.session import write_transaction
+from bot.platform.db.tables import SlackDeliveryRow
 
 
 def claim(session: Session, key: str, *, now: datetime | None = None) -> bool:

@@ -3,7 +3,7 @@
 Without options it prints the digest of the last complete week as Markdown. `--out DIR` writes
 `digest.md` and the PNG charts there; `--post` puts it in the outbox for
 PROMISEBOT_DIGEST_CHANNEL (the running app's outbox worker delivers it). Exit codes as in
-`bot.cli_orders`: 0 done, 2 bad input.
+`bot.cli.planning`: 0 done, 2 bad input.
 """
 
 from __future__ import annotations
@@ -14,12 +14,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, time
 from pathlib import Path
 
-from bot.cli_orders import iso_date
-from bot.db.session import write_transaction
-from bot.digest import build_digest, enqueue_digest, last_complete_week, monday
-from bot.orders import OrderService
-
-EXIT_OK, EXIT_BAD_INPUT = 0, 2
+from bot.cli.common import EXIT_BAD_INPUT, EXIT_OK, iso_date
+from bot.collaboration.digest import build_digest, enqueue_digest, last_complete_week, monday
+from bot.platform.db.session import write_transaction
+from bot.promising.orders import OrderService
 
 
 def add_digest(parser: argparse.ArgumentParser) -> None:

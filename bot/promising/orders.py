@@ -19,10 +19,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import Settings
-from bot.db.factory_repo import load_factory
-from bot.db.session import write_transaction
-from bot.db.tables import (
+from bot.factory.store import load_factory
+from bot.platform.db.session import write_transaction
+from bot.platform.db.tables import (
     AuditLogRow,
     CustomerRow,
     ItemRow,
@@ -34,6 +33,8 @@ from bot.db.tables import (
     ShipmentRow,
     StockAllocationRow,
 )
+from bot.platform.settings import Settings
+from bot.promising.replan import AtRisk, Recheck, at_risk_message, broken_orders
 from capacity.calendar import public_holidays
 from capacity.engine import Engine, format_day
 from capacity.model import (
@@ -347,9 +348,9 @@ class OrderService:
             engine = cache.engine
             sku = _resolve(cache, sku)
             placement = engine.place(sku, qty, on, rush=rush)
-            customer_row = _customer(session, customer.strip())
+            customer_row = find_or_add_customer(session, customer.strip())
             row = OrderRow(
-                ref=ref or _next_ref(session),
+                ref=ref or next_order_ref(session),
                 customer_id=customer_row.id,
                 owner_slack_id=owner,
                 sku=sku,
@@ -569,7 +570,7 @@ class OrderService:
                 self._release(session, existing)
                 self._forget(session, cache, held_ids)
                 session.execute(sa.delete(ShipmentRow).where(ShipmentRow.order_id == existing.id))
-            customer_row = _customer(session, order.customer)
+            customer_row = find_or_add_customer(session, order.customer)
             if existing is None:
                 row = OrderRow(ref=order.ref, created_at=now, customer_id=customer_row.id)
             else:
@@ -621,6 +622,61 @@ class OrderService:
         return ImportOutcome(tuple(booked), tuple(at_risk))
 
     # ------------------------------------------------------------------ plan overview
+
+    # ------------------------------------------------------------------ re-planning
+
+    def recheck_promises(self, session: Session, *, as_of: date | None = None) -> Recheck:
+        """Re-check every promise against the factory as it now is, in the caller's transaction.
+
+            Orders whose reservation counts on what is gone are released and placed again, confirmed
+            before held, older first: those that fit keep their date, the rest are marked at risk
+            and their owner (or operations) is told with the current quote (bot.promising.replan).
+            """
+        as_of = as_of or self.today()
+        self._lock_plan(session)
+        version = session.scalar(sa.select(PlanStateRow.version).where(PlanStateRow.id == 1)) or 0
+        cache = self._build(session, as_of, version, self._factory_key(session))
+        engine = cache.engine
+        order_ids = broken_orders(session, engine, as_of)
+        if not order_ids:
+            return Recheck((), ())
+        rows = session.scalars(sa.select(OrderRow).where(OrderRow.id.in_(order_ids))).all()
+        # Take them all off the plan first, then put them back in order of commitment.
+        for row in rows:
+            held = _active_reservation_ids(session, row)
+            self._release(session, row)
+            self._forget(session, cache, held)
+        replanned: list[str] = []
+        at_risk: list[AtRisk] = []
+        for row in sorted(rows, key=lambda r: (r.status != "confirmed", r.id)):
+            assert row.promised_on is not None
+            try:
+                placement = engine.place(row.sku, row.qty, row.promised_on, rush=row.rush)
+            except NotPromisable as refused:
+                reason = f"the factory changed: {refused}"
+                row.status = "at_risk"
+                row.at_risk_reason = reason
+                row.version += 1
+                at_risk.append(AtRisk(row.ref, reason))
+                _tell_owner(
+                    session,
+                    row,
+                    at_risk_message(row, refused.quote),
+                    key=f"at_risk:{row.ref}:{row.version}",
+                    kind="at_risk",
+                    fallback=self.settings.ops_channel,
+                )
+                _audit(session, "promisebot", "at_risk", row, {"reason": reason})
+                continue
+            rid = self._reserve(session, row, placement)
+            engine.apply(placement)
+            cache.active.add(rid)
+            row.version += 1
+            replanned.append(row.ref)
+            kept = {"reason": "kept its date with a new reservation"}
+            _audit(session, "promisebot", "replan", row, kept)
+        self._cache = None  # the caller's transaction may still roll back: rebuild on next use
+        return Recheck(tuple(replanned), tuple(at_risk))
 
     def plan(self, as_of: date | None = None) -> dict[str, list[dict[str, Any]]]:
         """Load per work center and day, and PAB per item on each day its stock moves."""
@@ -844,7 +900,7 @@ def _tell_owner(
     channel = row.owner_slack_id or fallback
     if not channel:
         return False
-    from bot.outbox import enqueue
+    from bot.platform.outbox import enqueue
 
     payload = {"method": "chat_postMessage", "args": {"channel": channel, "text": text}}
     return enqueue(session, kind, payload, key=key) is not None
@@ -867,7 +923,8 @@ def record_factory_change(session: Session, actor: str, detail: dict[str, Any]) 
     )
 
 
-def _customer(session: Session, name: str) -> CustomerRow:
+def find_or_add_customer(session: Session, name: str) -> CustomerRow:
+    """The customer called `name`, added in this transaction when it is new."""
     row = session.scalar(sa.select(CustomerRow).where(CustomerRow.name == name))
     if row is None:
         row = CustomerRow(name=name)
@@ -876,7 +933,8 @@ def _customer(session: Session, name: str) -> CustomerRow:
     return row
 
 
-def _next_ref(session: Session) -> str:
+def next_order_ref(session: Session) -> str:
+    """A fresh order reference, PB-00042, not yet used by any order."""
     last = session.scalar(sa.select(sa.func.max(OrderRow.id))) or 0
     ref = f"PB-{last + 1:05d}"
     while session.scalar(sa.select(OrderRow.id).where(OrderRow.ref == ref)) is not None:

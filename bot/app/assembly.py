@@ -5,9 +5,8 @@
 
 Tests, the sandbox and `promisebot run` all build it this way. Listeners receive the services by
 parameter name (`orders`, `requests`, `users`, `leads`, `summits`, `deliveries`,
-`settings`): a middleware puts them
-on Bolt's context. Another middleware claims each request's delivery key (bot.dedupe) so that
-Slack's retries and double clicks act once.
+`settings`): a middleware puts them on Bolt's context. Another middleware claims each request's
+delivery key (bot.platform.deliveries) so that Slack's retries and double clicks act once.
 """
 
 from __future__ import annotations
@@ -26,13 +25,13 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import Settings
-from bot.dedupe import Deliveries, delivery_key
-from bot.leads import LeadService
-from bot.orders import OrderService
-from bot.requests import CapacityRequestService
-from bot.summits import SummitService
-from bot.users import UserService
+from bot.collaboration.leads import LeadService
+from bot.collaboration.summits import SummitService
+from bot.platform.deliveries import Deliveries, delivery_key
+from bot.platform.settings import Settings
+from bot.platform.users import UserService
+from bot.promising.capacity_requests import CapacityRequestService
+from bot.promising.orders import OrderService
 from handlers import admin, home, leads, operations, orders, shipping, summits
 from handlers.common import DELIVERY_KEY, release, safely
 

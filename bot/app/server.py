@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.config import Settings
+from bot.platform.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -17,11 +17,10 @@ from collections.abc import Callable
 from types import FrameType
 
 from bot.app import Services, build_app, web_client
-from bot.background import Background
-from bot.orders import OrderService
-from bot.server import serve
-
-EXIT_OK, EXIT_BAD_INPUT = 0, 2
+from bot.app.background import Background
+from bot.app.server import serve
+from bot.cli.common import EXIT_BAD_INPUT, EXIT_OK
+from bot.promising.orders import OrderService
 
 
 def add_run(parser: argparse.ArgumentParser) -> None:

@@ -11,10 +11,10 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
-from bot.orders import (
+from bot.cli.common import EXIT_BAD_INPUT, EXIT_OK, EXIT_REFUSED, iso_date
+from bot.promising.orders import (
     InvalidTransition,
     OrderNotFound,
     OrderService,
@@ -24,17 +24,6 @@ from bot.orders import (
 )
 from capacity.engine import format_day
 from capacity.model import NotPromisable, PlanningError, Quote
-
-EXIT_OK, EXIT_BAD_INPUT, EXIT_REFUSED = 0, 2, 3
-
-
-def iso_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a date; write it as YYYY-MM-DD"
-        ) from None
 
 
 def whole_qty(text: str) -> int:
@@ -228,64 +217,3 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callab
     "ship": ("Record a shipment of an order", add_ship, run_ship),
     "plan": ("Load by work center and day, and stock by item", add_plan, run_plan),
 }
-
-
-# ---------------------------------------------------------------------- import and export hooks
-
-
-def book_commitments(session: Any, files: Any, settings: Any) -> list[str]:
-    """The import step that books orders.csv and shipments.csv with the engine."""
-    from sqlalchemy.orm import sessionmaker
-
-    from bot.orders import ImportedOrder, ImportedShipment, record_factory_change
-    from bot.replan import recheck_promises, summary_lines
-
-    record_factory_change(session, "import", {"orders": len(files.orders)})
-    service = OrderService(settings, sessionmaker(bind=session.get_bind()))
-    if not files.orders and not files.shipments:
-        return list(summary_lines(recheck_promises(service, session)))
-    outcome = service.import_orders(
-        [
-            ImportedOrder(o.ref, o.customer, o.sku, o.qty, o.on, o.status, o.rush)
-            for o in files.orders
-        ],
-        shipments=[ImportedShipment(s.ref, s.on, s.qty) for s in files.shipments],
-        session=session,
-    )
-    lines = [f"orders.csv: {len(outcome.booked)} booked, {len(outcome.at_risk)} at risk"]
-    lines += [f"  at risk: {ref}: {reason}" for ref, reason in outcome.at_risk]
-    # Orders that are not in orders.csv (taken in Slack) may count on what the import removed.
-    return lines + list(summary_lines(recheck_promises(service, session)))
-
-
-def export_commitments(session: Any, settings: Any) -> tuple[list[Any], list[Any]]:
-    """Open orders (and their shipments) as orders.csv and shipments.csv rows, in booking order."""
-    import sqlalchemy as sa
-
-    from bot.db.tables import OrderRow as OrderTable
-    from bot.factory_files import OrderRow, ShipmentRow
-
-    rows = session.scalars(
-        sa.select(OrderTable)
-        .where(OrderTable.status.in_(("held", "confirmed", "at_risk", "shipped")))
-        .order_by(OrderTable.id)
-    ).all()
-    orders = [
-        OrderRow(
-            ref=row.ref,
-            customer=row.customer.name,
-            sku=row.sku,
-            qty=row.qty,
-            on=row.promised_on,
-            # An order at risk keeps what it was meant to be: a hold still has its expiry.
-            status="held" if row.expires_at is not None else "confirmed",
-            rush=row.rush,
-        )
-        for row in rows
-    ]
-    shipments = [
-        ShipmentRow(ref=row.ref, on=shipment.on, qty=shipment.qty)
-        for row in rows
-        for shipment in sorted(row.shipments, key=lambda s: (s.on, s.id))
-    ]
-    return orders, shipments

@@ -3,7 +3,7 @@
 A follow-up is due at 09:00 on a working day in its owner's time zone (the Slack `tz` stored on
 the user, else the factory's). Reminders go out only in the owner's working hours (Mon–Fri,
 09:00–18:00 local), never at night or on a weekend, and each (follow-up, owner, due time) is
-reminded once (`bot.scheduler.send_once`). Snoozing moves the due time and reminds again.
+reminded once (`send_once`). Snoozing moves the due time and reminds again.
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from bot.config import Settings
-from bot.db.session import write_transaction
-from bot.db.tables import AuditLogRow, CustomerRow, LeadFollowupRow, LeadRow, UserRow
-from bot.mrkdwn import button, escape
-from bot.outbox import enqueue
-from bot.scheduler import send_once
+from bot.platform.blockkit import button, escape
+from bot.platform.db.session import write_transaction
+from bot.platform.db.tables import AuditLogRow, CustomerRow, LeadFollowupRow, LeadRow, UserRow
+from bot.platform.outbox import enqueue, send_once
+from bot.platform.settings import Settings
 
 Clock = Callable[[], datetime]
 

@@ -15,9 +15,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import Settings
-from bot.db.session import write_transaction
-from bot.db.tables import ROLES, AuditLogRow, UserRow
+from bot.platform.db.session import write_transaction
+from bot.platform.db.tables import ROLES as ROLES  # the roles, for those who may not see tables
+from bot.platform.db.tables import AuditLogRow, UserRow
+from bot.platform.settings import Settings
 from capacity.model import PlanningError
 
 log = logging.getLogger(__name__)

@@ -1,13 +1,15 @@
 """Promises at risk: after the factory model changes, find the orders it can no longer keep.
 
-An import can take capacity or material away (a machine sold, a shift dropped, a receipt
-cancelled, stock counted lower). Reservations made before then may now count on hours or parts
-that are gone. `recheck_promises` finds every over-booked work-center day and every item whose
+This module finds them and words the news; the order service
+(`OrderService.recheck_promises`) releases and re-places them, since only it changes reservations.
+
+An import can take capacity or material away (a machine sold, a shift dropped, a receipt cancelled,
+stock counted lower). Reservations made before then may now count on hours or parts that are gone.
+`OrderService.recheck_promises` finds every over-booked work-center day and every item whose
 projected balance went negative, takes the orders that hold them off the plan, and places them
-again in order of commitment (confirmed before held, older first). Those that still fit keep
-their date with a new reservation; those that do not are marked at risk, keep no reservation,
-and their owner (or operations) is told at once with the current quote.
-"""
+again in order of commitment (confirmed before held, older first). Those that still fit keep their
+date with a new reservation; those that do not are marked at risk, keep no reservation, and their
+owner (or operations) is told at once with the current quote. """
 
 from __future__ import annotations
 
@@ -18,16 +20,14 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bot.db.tables import (
+from bot.platform.db.tables import (
     OrderRow,
-    PlanStateRow,
     ReservationRow,
     ReservedHoursRow,
     StockAllocationRow,
 )
-from bot.orders import OrderService, _active_reservation_ids, _audit, _tell_owner
 from capacity.engine import Engine, format_day
-from capacity.model import NotPromisable, Quote
+from capacity.model import Quote
 
 OVER = 1e-6
 """How far over capacity (hours) or below zero (stock) counts as broken, beyond rounding."""
@@ -44,51 +44,6 @@ class Recheck:
     replanned: tuple[str, ...]
     """Orders that had to move their reservation but still keep their date."""
     at_risk: tuple[AtRisk, ...]
-
-
-def recheck_promises(
-    service: OrderService, session: Session, *, as_of: date | None = None
-) -> Recheck:
-    """Re-check every promise against the factory as it now is, in the caller's transaction."""
-    as_of = as_of or service.today()
-    service._lock_plan(session)
-    version = session.scalar(sa.select(PlanStateRow.version).where(PlanStateRow.id == 1)) or 0
-    cache = service._build(session, as_of, version, service._factory_key(session))
-    engine = cache.engine
-    order_ids = _orders_on(session, _overbooked(engine), _short(engine), as_of)
-    if not order_ids:
-        return Recheck((), ())
-    rows = session.scalars(sa.select(OrderRow).where(OrderRow.id.in_(order_ids))).all()
-    # Take them all off the plan first, then put them back in order of commitment.
-    for row in rows:
-        held = _active_reservation_ids(session, row)
-        service._release(session, row)
-        service._forget(session, cache, held)
-    replanned: list[str] = []
-    at_risk: list[AtRisk] = []
-    for row in sorted(rows, key=lambda r: (r.status != "confirmed", r.id)):
-        assert row.promised_on is not None
-        try:
-            placement = engine.place(row.sku, row.qty, row.promised_on, rush=row.rush)
-        except NotPromisable as refused:
-            reason = f"the factory changed: {refused}"
-            row.status = "at_risk"
-            row.at_risk_reason = reason
-            row.version += 1
-            at_risk.append(AtRisk(row.ref, reason))
-            _tell(session, service, row, refused.quote)
-            _audit(session, "promisebot", "at_risk", row, {"reason": reason})
-            continue
-        rid = service._reserve(session, row, placement)
-        engine.apply(placement)
-        cache.active.add(rid)
-        row.version += 1
-        replanned.append(row.ref)
-        _audit(
-            session, "promisebot", "replan", row, {"reason": "kept its date with a new reservation"}
-        )
-    service._cache = None  # the caller's transaction may still roll back: rebuild on next use
-    return Recheck(tuple(replanned), tuple(at_risk))
 
 
 def _overbooked(engine: Engine) -> set[tuple[str, date]]:
@@ -127,6 +82,13 @@ def _short(engine: Engine) -> dict[str, date]:
     return short
 
 
+def broken_orders(session: Session, engine: Engine, as_of: date) -> set[int]:
+    """Ids of the orders whose reservation counts on hours or stock the factory no longer has:
+    hours on an over-booked work-center day, or stock of an item that went short on or before
+    its last short day. `engine` holds every active reservation."""
+    return _orders_on(session, _overbooked(engine), _short(engine), as_of)
+
+
 def _orders_on(
     session: Session, hours: set[tuple[str, date]], stock: dict[str, date], as_of: date
 ) -> set[int]:
@@ -151,8 +113,8 @@ def _orders_on(
     return found
 
 
-def _tell(session: Session, service: OrderService, row: OrderRow, quote: Quote) -> None:
-    """Tell the order's owner (or operations, for orders nobody in Slack owns) right away."""
+def at_risk_message(row: OrderRow, quote: Quote) -> str:
+    """What the owner of an order the factory can no longer keep is told, with the current quote."""
     when = format_day(row.promised_on) if row.promised_on else "its date"
     now = (
         f"The plan now says: all {quote.qty} by {format_day(quote.earliest, quote.as_of)}"
@@ -161,22 +123,15 @@ def _tell(session: Session, service: OrderService, row: OrderRow, quote: Quote) 
     )
     if 0 < quote.on_requested < quote.qty:
         now += f"; {quote.on_requested} on {when}"
-    text = (
+    return (
         f":warning: Order {row.ref} ({row.qty} {row.sku} for {row.customer.name} on {when}) "
         f"is at risk: the factory's capacity or material changed and it no longer fits. "
         f"{now} ({quote.constraint.text}). Talk to the customer early, or ask operations."
     )
-    _tell_owner(
-        session,
-        row,
-        text,
-        key=f"at_risk:{row.ref}:{row.version}",
-        kind="at_risk",
-        fallback=service.settings.ops_channel,
-    )
 
 
 def summary_lines(result: Recheck) -> Iterable[str]:
+    """The lines `promisebot import` prints about a re-check."""
     if result.replanned:
         yield f"promises re-planned to keep their date: {', '.join(result.replanned)}"
     for risk in result.at_risk:

@@ -7,13 +7,11 @@ replica takes over when the holder dies (its lease runs out after `ttl`).
 
 The lease is not the guarantee that a reminder goes out once: a leader paused longer than the lease
 (or a job retried) could still run a job twice. Every reminder is therefore recorded with
-`send_once(session, key)` in the same transaction that puts its message in the outbox, and a key
-already recorded means "already sent, skip".
+`bot.platform.outbox.send_once` in the transaction that puts its message in the outbox.
 
-Jobs are module-level functions referenced by name ("bot.scheduler:send_lead_reminders"), with
-stable ids, so a restart replaces them instead of adding duplicates. They find the services through
-`configure_jobs(JobContext(...))`, set once per process, because the job store pickles job
-arguments and services cannot be pickled. Every job is coalesced (a restart after missed runs runs
+This module knows no job: the composition root hands `start_scheduler` the `JobSpec`s to run
+(`bot.app.jobs`), each a module-level function referenced by name, with a stable id, so a restart
+replaces it instead of adding a duplicate. Every job is coalesced (a restart after missed runs runs
 it once) with a misfire grace of hours, and its trigger is in the factory's time zone.
 
 `apscheduler_jobs` is APScheduler's own table, created by the job store on start; Alembic's
@@ -29,27 +27,19 @@ import threading
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import Settings
-from bot.db.session import make_engine, write_transaction
-from bot.db.tables import SchedulerLeaseRow, SentReminderRow
-
-if TYPE_CHECKING:
-    from bot.leads import LeadService
-    from bot.orders import OrderService
-    from bot.outbox import OutboxWorker
-    from bot.summits import SummitService
+from bot.platform.db.session import make_engine, write_transaction
+from bot.platform.db.tables import SchedulerLeaseRow
+from bot.platform.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -69,25 +59,6 @@ def include_object(
         return name != JOBS_TABLE
     table = getattr(obj, "table", None)
     return getattr(table, "name", None) != JOBS_TABLE
-
-
-# --- once per key --------------------------------------------------------------------------------
-
-
-def send_once(session: Session, key: str) -> bool:
-    """Record that the reminder `key` ("what:when") is being sent; False if it already was.
-
-    Call it in the transaction that enqueues the reminder's outbox message and enqueue only on
-    True: the unique key makes a restart, a second replica or a retried job skip it. On
-    PostgreSQL a concurrent transaction recording the same key waits for this one and then
-    gets False.
-    """
-    try:
-        with session.begin_nested():
-            session.add(SentReminderRow(key=key))
-    except sa.exc.IntegrityError:
-        return False
-    return True
 
 
 # --- the leader lease ----------------------------------------------------------------------------
@@ -262,43 +233,6 @@ class JobSpec:
     name: str = ""
 
 
-def _cron(**fields: Any) -> Callable[[Settings], BaseTrigger]:
-    return lambda settings: CronTrigger(timezone=settings.tzinfo, **fields)
-
-
-def _every(seconds: int) -> Callable[[Settings], BaseTrigger]:
-    return lambda settings: IntervalTrigger(seconds=seconds, timezone=settings.tzinfo)
-
-
-JOBS: tuple[JobSpec, ...] = (
-    JobSpec("outbox.deliver", "bot.scheduler:deliver_outbox", _every(10), "deliver the outbox"),
-    JobSpec(
-        "leads.remind",
-        "bot.scheduler:send_lead_reminders",
-        _cron(minute="*/15"),
-        "DM lead follow-ups that are due, in their owners' working hours",
-    ),
-    JobSpec(
-        "leads.overdue",
-        "bot.scheduler:send_overdue_followups",
-        _cron(minute="5,35"),
-        "each morning, list each owner's overdue follow-ups",
-    ),
-    JobSpec(
-        "summits.remind",
-        "bot.scheduler:send_summit_reminders",
-        _cron(minute="*/15"),
-        "remind summit channels a week and a day before",
-    ),
-    JobSpec(
-        "digest.weekly",
-        "bot.scheduler:post_weekly_digest",
-        _cron(day_of_week="mon", hour=8, minute=0),
-        "post the weekly digest, Monday 08:00",
-    ),
-)
-
-
 def build_scheduler(settings: Settings, *, url: str | None = None) -> BackgroundScheduler:
     """A scheduler (not started) whose job store is `apscheduler_jobs` in our database.
 
@@ -319,7 +253,7 @@ def build_scheduler(settings: Settings, *, url: str | None = None) -> Background
 
 
 def register_jobs(
-    scheduler: BaseScheduler, settings: Settings, jobs: Sequence[JobSpec] = JOBS
+    scheduler: BaseScheduler, settings: Settings, jobs: Sequence[JobSpec]
 ) -> None:
     """Add `jobs` under their stable ids, replacing what the job store had.
 
@@ -344,7 +278,7 @@ def register_jobs(
 
 
 def start_scheduler(
-    settings: Settings, *, url: str | None = None, jobs: Sequence[JobSpec] = JOBS
+    settings: Settings, *, url: str | None = None, jobs: Sequence[JobSpec]
 ) -> BackgroundScheduler:
     """Build, register `jobs` and start: what `run_scheduler_while_leader` runs on winning."""
     scheduler = build_scheduler(settings, url=url)
@@ -356,116 +290,3 @@ def start_scheduler(
         raise
     scheduler.resume()
     return scheduler
-
-
-# --- what the jobs work with ---------------------------------------------------------------------
-
-
-@dataclass
-class JobContext:
-    """The services the jobs use in this process (set with `configure_jobs`)."""
-
-    settings: Settings
-    sessions: sessionmaker[Session]
-    leads: LeadService
-    summits: SummitService
-    outbox: OutboxWorker | None = None
-    orders: OrderService | None = None
-    clock: Clock = lambda: datetime.now(UTC)  # noqa: E731 - a default, not a definition
-
-    @classmethod
-    def build(
-        cls,
-        settings: Settings,
-        session_factory: sessionmaker[Session],
-        *,
-        outbox: OutboxWorker | None = None,
-        orders: OrderService | None = None,
-        clock: Clock | None = None,
-    ) -> JobContext:
-        from bot.leads import LeadService
-        from bot.summits import SummitService
-
-        clock = clock or (lambda: datetime.now(UTC))
-        return cls(
-            settings=settings,
-            sessions=session_factory,
-            leads=LeadService(settings, session_factory, clock=clock),
-            summits=SummitService(settings, session_factory, orders=orders, clock=clock),
-            outbox=outbox,
-            orders=orders,
-            clock=clock,
-        )
-
-
-_context: JobContext | None = None
-_context_lock = threading.Lock()
-
-
-def configure_jobs(context: JobContext | None) -> None:
-    """Give this process's jobs their services (None: forget them, e.g. between tests)."""
-    global _context
-    with _context_lock:
-        _context = context
-
-
-def job_context() -> JobContext:
-    context = _context
-    if context is None:
-        raise RuntimeError("scheduled jobs need configure_jobs(JobContext(...)) first")
-    return context
-
-
-# --- the jobs (module level, so the job store can refer to them by name) -------------------------
-
-
-def deliver_outbox() -> int:
-    """Send the outbox messages that are due."""
-    context = job_context()
-    if context.outbox is None:
-        return 0
-    return context.outbox.deliver_due()
-
-
-def send_lead_reminders() -> int:
-    """DM each owner the follow-ups that are due, in the owner's working hours."""
-    context = job_context()
-    return context.leads.queue_reminders(context.clock())
-
-
-def send_overdue_followups() -> int:
-    """In each owner's morning, DM them the list of their overdue follow-ups (once a day)."""
-    context = job_context()
-    return context.leads.queue_overdue_lists(context.clock())
-
-
-def send_summit_reminders() -> int:
-    """Post summit reminders a week and a day before, with the agenda and RSVP buttons."""
-    context = job_context()
-    return context.summits.queue_reminders(context.clock())
-
-
-def post_weekly_digest() -> bool:
-    """Put last week's digest in the outbox for PROMISEBOT_DIGEST_CHANNEL (once per week)."""
-    from bot.digest import build_digest, enqueue_digest, last_complete_week
-
-    context = job_context()
-    channel = context.settings.digest_channel
-    if not channel:
-        log.info("digest: PROMISEBOT_DIGEST_CHANNEL is not set; not posting")
-        return False
-    if context.orders is None:
-        log.warning("digest: no order service configured; not posting")
-        return False
-    now = context.clock()
-    week_start = last_complete_week(now.astimezone(context.settings.tzinfo).date())
-    digest = build_digest(context.sessions, context.orders, week_start, now)
-    with write_transaction(context.sessions) as session:
-        if not send_once(session, digest_key(week_start)):
-            return False
-        enqueue_digest(session, channel, digest)
-    return True
-
-
-def digest_key(week_start: date) -> str:
-    return f"digest:{week_start.isoformat()}"

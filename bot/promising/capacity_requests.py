@@ -24,17 +24,23 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import Settings
-from bot.db.session import write_transaction
-from bot.db.tables import (
+from bot.platform.db.session import write_transaction
+from bot.platform.db.tables import (
     AuditLogRow,
     CalendarExceptionRow,
     CapacityRequestRow,
     OrderRow,
     WorkCenterRow,
 )
-from bot.orders import OrderService, OrderView, _customer, _next_ref, record_factory_change
-from bot.users import UserService
+from bot.platform.settings import Settings
+from bot.platform.users import UserService
+from bot.promising.orders import (
+    OrderService,
+    OrderView,
+    find_or_add_customer,
+    next_order_ref,
+    record_factory_change,
+)
 from capacity.engine import Engine, format_day
 from capacity.model import NotPromisable, PlanningError, Quote
 
@@ -173,9 +179,9 @@ class CapacityRequestService:
         )
         now = self.clock()
         with write_transaction(self.sessions) as session:
-            customer_row = _customer(session, customer.strip())
+            customer_row = find_or_add_customer(session, customer.strip())
             order = OrderRow(
-                ref=_next_ref(session),
+                ref=next_order_ref(session),
                 customer_id=customer_row.id,
                 owner_slack_id=requester,
                 sku=quote.sku,

@@ -16,10 +16,8 @@ import signal
 import sys
 from collections.abc import Callable
 
-from bot.cli_orders import iso_date
-from bot.config import Settings
-
-EXIT_OK, EXIT_BAD_INPUT = 0, 2
+from bot.cli.common import EXIT_BAD_INPUT, EXIT_OK, iso_date
+from bot.platform.settings import Settings
 
 
 def add_demo(parser: argparse.ArgumentParser) -> None:

@@ -21,9 +21,9 @@ import sqlalchemy as sa
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from bot.config import Settings
-from bot.db.session import write_transaction
-from bot.db.tables import (
+from bot.platform.blockkit import button, escape
+from bot.platform.db.session import write_transaction
+from bot.platform.db.tables import (
     AuditLogRow,
     CapacityRequestRow,
     LeadFollowupRow,
@@ -34,13 +34,12 @@ from bot.db.tables import (
     SummitRow,
     SummitRsvpRow,
 )
-from bot.mrkdwn import button, escape
-from bot.outbox import enqueue
-from bot.scheduler import send_once
+from bot.platform.outbox import enqueue, send_once
+from bot.platform.settings import Settings
 
 if TYPE_CHECKING:
-    from bot.digest import Missed
-    from bot.orders import OrderService
+    from bot.collaboration.digest import Missed
+    from bot.promising.orders import OrderService
 
 Clock = Callable[[], datetime]
 
@@ -670,8 +669,8 @@ def _rsvps(session: Session, occurrence_id: int) -> dict[str, list[str]]:
 
 
 def _missed(session: Session, since: date, until: date) -> list[Missed]:
-    # bot.digest brings pandas: import it only when an agenda is drawn.
-    from bot.digest import PROMISED_STATUSES, Missed, classify_promise
+    # bot.collaboration.digest brings pandas: import it only when an agenda is drawn.
+    from bot.collaboration.digest import PROMISED_STATUSES, Missed, classify_promise
 
     orders = session.scalars(
         sa.select(OrderRow)

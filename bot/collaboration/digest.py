@@ -29,7 +29,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db.tables import (
+from bot.platform.blockkit import escape
+from bot.platform.db.tables import (
     CapacityRequestRow,
     CustomerRow,
     ItemRow,
@@ -39,13 +40,12 @@ from bot.db.tables import (
     RoutingOperationRow,
     ShipmentRow,
 )
-from bot.mrkdwn import escape
-from bot.outbox import enqueue, file_upload
+from bot.platform.outbox import enqueue, file_upload
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
 
-    from bot.orders import OrderService
+    from bot.promising.orders import OrderService
 
 PROMISED_STATUSES = ("confirmed", "at_risk", "shipped")
 """Orders that carry a promise to a customer (a hold is not one yet)."""

@@ -11,7 +11,7 @@ and committing, then sent, then marked delivered. A process that dies after clai
 before the delivered mark committed sends it again when the claim times out. Slack's
 chat.postMessage has no idempotency key, so that window (one HTTP round trip plus one commit) is
 where a duplicate can happen. Duplicates from *deciding* twice (retries of a job, a second replica)
-are ruled out before the outbox, with `bot.scheduler.send_once` or `enqueue(..., key=...)`.
+are ruled out before the outbox, with `send_once` or `enqueue(..., key=...)`.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db.session import write_transaction
-from bot.db.tables import OutboxRow, SentReminderRow
+from bot.platform.db.session import write_transaction
+from bot.platform.db.tables import OutboxRow, SentReminderRow
 
 log = logging.getLogger(__name__)
 
@@ -318,3 +318,22 @@ def _retry_after(error: SlackApiError) -> float | None:
             except (TypeError, ValueError):
                 return None
     return None
+
+
+# --- reminders, once per key ----------------------------------------------------------------------
+
+
+def send_once(session: Session, key: str) -> bool:
+    """Record that the reminder `key` ("what:when") is being sent; False if it already was.
+
+    Call it in the transaction that enqueues the reminder's outbox message and enqueue only on
+    True: the unique key makes a restart, a second replica or a retried job skip it. On
+    PostgreSQL a concurrent transaction recording the same key waits for this one and then
+    gets False.
+    """
+    try:
+        with session.begin_nested():
+            session.add(SentReminderRow(key=key))
+    except sa.exc.IntegrityError:
+        return False
+    return True

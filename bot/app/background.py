@@ -10,9 +10,9 @@ scheduler while this process holds the database lease.
 Two daemon threads:
 - the outbox loop calls `OutboxWorker.deliver_due()` every `outbox_every` seconds (every replica
   runs one; rows are claimed, so several workers never send a message twice);
-- the leader loop is `bot.scheduler.run_scheduler_while_leader`: it starts APScheduler with the
-  jobs of `bot.scheduler.JOBS` plus `EXTRA_JOBS` only while this process holds the lease, so
-  exactly one replica schedules.
+- the leader loop is `bot.platform.scheduler.run_scheduler_while_leader`: it starts
+  APScheduler with the jobs of `bot.app.jobs.JOBS` plus `EXTRA_JOBS` only while this process
+  holds the lease, so exactly one replica schedules.
 
 `stop()` sets one event both loops wait on, shuts the scheduler down, gives the lease back and
 joins the threads; Ctrl-C or SIGTERM in `promisebot run` ends in it.
@@ -33,21 +33,18 @@ from apscheduler.triggers.cron import CronTrigger
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import Settings
-from bot.db.session import make_engine
-from bot.outbox import OutboxWorker
-from bot.requests import CapacityRequestService, send_due_nudges
-from bot.scheduler import (
-    JOBS,
+from bot.app.jobs import JOBS, JobContext, configure_jobs, job_context
+from bot.platform.db.session import make_engine
+from bot.platform.outbox import OutboxWorker
+from bot.platform.scheduler import (
     JOBS_TABLE,
-    JobContext,
     JobSpec,
     LeaderLease,
-    configure_jobs,
-    job_context,
     run_scheduler_while_leader,
     start_scheduler,
 )
+from bot.platform.settings import Settings
+from bot.promising.capacity_requests import CapacityRequestService, send_due_nudges
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -62,24 +59,24 @@ LEASE_TTL_SECONDS = 30.0
 EXTRA_JOBS: tuple[JobSpec, ...] = (
     JobSpec(
         "requests.nudge",
-        "bot.background:send_request_nudges",
+        "bot.app.background:send_request_nudges",
         lambda settings: CronTrigger(minute="*/15", timezone=settings.tzinfo),
         "nudge operations about capacity requests waiting for an answer",
     ),
     JobSpec(
         "holds.warn",
-        "bot.background:warn_expiring_holds",
+        "bot.app.background:warn_expiring_holds",
         lambda settings: CronTrigger(minute="*/15", timezone=settings.tzinfo),
         "tell salespeople their holds run out within two hours",
     ),
 )
-"""Jobs that live outside bot.scheduler's registry."""
+"""Jobs that need this process's Slack client, beside `bot.app.jobs.JOBS`."""
 
 RUN_JOBS: tuple[JobSpec, ...] = (*JOBS, *EXTRA_JOBS)
 """What the leader schedules in `promisebot run`."""
 
 
-# --- the capacity-request nudges (a job, so it needs module-level state like bot.scheduler's) ---
+# --- the capacity-request nudges (a job, so it needs module-level state like bot.app.jobs) ---
 
 
 @dataclass(frozen=True)
