@@ -26,7 +26,8 @@ from bot.app import Services, build_app
 from bot.app.server import uvicorn_config
 from bot.factory.files import read_factory_dir
 from bot.factory.store import save_factory
-from bot.platform.db.session import write_transaction
+from bot.platform.clock import Clock
+from bot.platform.db.session import with_clock, write_transaction
 from bot.platform.settings import Settings
 from bot.promising.orders import record_factory_change
 from bot.sandbox import FakeSlack, Message, SlackReply, SlackRequester, fill_view
@@ -233,9 +234,6 @@ def _only(block: dict[str, Any], button: dict[str, Any]) -> dict[str, Any]:
 
 
 def make_world(db: MigratedDb, slack: FakeSlack, factory_dir: Path, **overrides: Any) -> World:
-    with write_transaction(db.session_factory) as session:
-        save_factory(session, read_factory_dir(factory_dir))
-        record_factory_change(session, "test", {})
     settings = Settings(
         database_url=db.url,
         slack_bot_token=TOKEN,
@@ -246,7 +244,12 @@ def make_world(db: MigratedDb, slack: FakeSlack, factory_dir: Path, **overrides:
         admins=(ADMIN,),
         **overrides,
     )
-    services = Services.create(settings, db.session_factory)
+    # The planning day is fixed, and so is everything's clock: 09:00 on AS_OF, then running on.
+    clock = Clock.from_settings(settings)
+    with write_transaction(with_clock(db.session_factory, clock)) as session:
+        save_factory(session, read_factory_dir(factory_dir))
+        record_factory_change(session, "test", {})
+    services = Services.create(settings, db.session_factory, clock=clock)
     app = build_app(settings, services)
     served = ServedApp(app)
     requester = SlackRequester(served.url, SECRET, trigger_ids=slack.trigger_id)

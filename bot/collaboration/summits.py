@@ -22,7 +22,8 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from bot.platform.blockkit import button, escape
-from bot.platform.db.session import write_transaction
+from bot.platform.clock import Clock, Now
+from bot.platform.db.session import with_clock, write_transaction
 from bot.platform.db.tables import (
     AuditLogRow,
     CapacityRequestRow,
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
     from bot.collaboration.digest import Missed
     from bot.promising.orders import OrderService
 
-Clock = Callable[[], datetime]
 
 REMINDERS = (("week", timedelta(days=7)), ("day", timedelta(days=1)))
 """Reminders before each occurrence, in local wall-clock time."""
@@ -308,12 +308,13 @@ class SummitService:
         session_factory: sessionmaker[Session],
         *,
         orders: OrderService | None = None,
-        clock: Clock | None = None,
+        clock: Now | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = session_factory
         self.orders = orders
-        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        self.clock: Now = clock or Clock.from_settings(settings)
+        self.sessions = with_clock(session_factory, self.clock)
 
     # ------------------------------------------------------------------ schedule
 

@@ -24,7 +24,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.demo import DEMO_DIR
-from bot.platform.db.session import make_engine, make_session_factory, upgrade, write_transaction
+from bot.platform.db.session import (
+    make_engine,
+    make_session_factory,
+    upgrade,
+    with_clock,
+    write_transaction,
+)
 from bot.platform.db.tables import AuditLogRow, CapacityRequestRow, ItemRow
 from bot.platform.settings import Settings
 from bot.promising.orders import (
@@ -64,7 +70,6 @@ CHANNELS: dict[str, str] = {SALES: "sales", OPERATIONS: "operations", MANAGEMENT
 
 _SEED_ENTITY = "sandbox"
 
-Clock = Callable[[], datetime]
 
 
 class NotTheDemoFactory(Exception):
@@ -159,7 +164,7 @@ def import_demo_factory(settings: Settings, sessions: sessionmaker[Session]) -> 
     earlier = OrderService(settings, sessions, clock=clock)
     for order in earlier.orders(statuses=["held", "confirmed", "at_risk"]):
         earlier.cancel(order.id, actor="sandbox")
-    with write_transaction(sessions) as session:
+    with write_transaction(with_clock(sessions, clock)) as session:
         save_factory(session, files)
         record_factory_change(session, "sandbox", {"orders": len(files.orders)})
         service = OrderService(settings, sessionmaker(bind=session.get_bind()), clock=clock)

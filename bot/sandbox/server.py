@@ -30,7 +30,7 @@ import threading
 import time as timing
 import urllib.request
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ from starlette.staticfiles import StaticFiles
 
 from bot.app import Services, build_app, web_client
 from bot.app.server import asgi_app
+from bot.platform.clock import Clock
 from bot.platform.db.session import make_engine, make_session_factory
 from bot.platform.settings import Settings
 from bot.sandbox.fake_slack import FakeSlack, Message
@@ -94,21 +95,6 @@ FIRST_STEPS = (
 )
 
 
-class SandboxClock:
-    """Factory-local 09:00 on the planning date when the sandbox starts, then real time passes."""
-
-    def __init__(self, as_of: date, settings: Settings) -> None:
-        local = datetime.combine(as_of, time(9), tzinfo=settings.tzinfo)
-        self._start = local.astimezone(UTC)
-        self._t0 = timing.monotonic()
-
-    def __call__(self) -> datetime:
-        return self._start + timedelta(seconds=timing.monotonic() - self._t0)
-
-    def timestamp(self) -> float:
-        return self().timestamp()
-
-
 class Sandbox:
     """Everything `promisebot demo` runs, started and stopped together.
 
@@ -128,7 +114,8 @@ class Sandbox:
         self.settings = sandbox_settings(settings, as_of=self.as_of, slack_api_url=None)
         self.host = host
         self.port = port
-        self.clock = SandboxClock(self.as_of, self.settings)
+        # A fixed day: 09:00 factory time on as_of when the sandbox starts, then real time passes.
+        self.clock = Clock.from_settings(self.settings)
         self.prepared: list[str] = []
         self.slack: FakeSlack | None = None
         self.app: App | None = None
