@@ -33,7 +33,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app.jobs import JOBS, JobContext, configure_jobs, job_context
-from bot.platform.clock import Clock, Now
+from bot.platform.clock import Now, system_now
 from bot.platform.db.session import make_engine, with_clock
 from bot.platform.outbox import OutboxWorker
 from bot.platform.scheduler import (
@@ -152,11 +152,12 @@ class Background:
         self.settings = settings
         self.sessions = session_factory
         self.services = services
-        self.clock: Now = clock or Clock.from_settings(settings)
+        self.clock: Now = clock or services.clock
         self.sessions = with_clock(session_factory, self.clock)
-        self.worker = OutboxWorker(session_factory, client, self.clock)
+        self.worker = OutboxWorker(self.sessions, client, self.clock)
         self.client = client
-        self.lease = LeaderLease(session_factory, holder=holder, ttl=lease_ttl, clock=self.clock)
+        # Replicas must agree on real time to share a lease, whatever day they plan on.
+        self.lease = LeaderLease(session_factory, holder=holder, ttl=lease_ttl, clock=system_now)
         self.outbox_every = outbox_every
         self.heartbeat = heartbeat
         self.jobs = tuple(jobs)
