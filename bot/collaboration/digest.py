@@ -16,7 +16,6 @@ Agg canvas (no pyplot, so no global state and safe in threads).
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.platform import charts
 from bot.platform.blockkit import escape
 from bot.platform.db.tables import (
     CapacityRequestRow,
@@ -51,8 +51,6 @@ PROMISED_STATUSES = ("confirmed", "at_risk", "shipped")
 """Orders that carry a promise to a customer (a hold is not one yet)."""
 TRAILING_WEEKS = 8
 LOAD_WEEKS = 8
-CHART_SIZE_PX = (1200, 600)
-CHART_DPI = 100
 
 
 # --- promises kept or missed ---------------------------------------------------------------------
@@ -909,37 +907,18 @@ def render_charts(digest: Digest) -> dict[str, bytes]:
     return {"load.png": load_heatmap(digest), "on_time.png": on_time_trend(digest)}
 
 
-def _figure() -> Any:
-    from matplotlib.figure import Figure
-
-    width, height = CHART_SIZE_PX
-    return Figure(
-        figsize=(width / CHART_DPI, height / CHART_DPI), dpi=CHART_DPI, layout="constrained"
-    )
-
-
-def _png(figure: Any) -> bytes:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    FigureCanvasAgg(figure)
-    buffer = io.BytesIO()
-    # No bbox_inches="tight": it would change the size.
-    figure.savefig(buffer, format="png", dpi=CHART_DPI)
-    return buffer.getvalue()
-
-
 def load_heatmap(digest: Digest) -> bytes:
     """Work centers × the next weeks, coloured by load; each cell says its percentage."""
     import numpy as np
 
-    figure = _figure()
+    figure = charts.figure()
     axes = figure.add_subplot()
     codes = list(digest.utilisation)
     weeks = digest.load_weeks
     if not codes:
         axes.text(0.5, 0.5, "No capacity in the plan", ha="center", va="center", fontsize=16)
         axes.set_axis_off()
-        return _png(figure)
+        return charts.png(figure)
     values = np.array(
         [[digest.utilisation[c].get(w, np.nan) for w in weeks] for c in codes], dtype=float
     )
@@ -957,12 +936,12 @@ def load_heatmap(digest: Digest) -> bytes:
             label = "–" if np.isnan(value) else f"{value:.0%}"
             axes.text(j, i, label, ha="center", va="center", fontsize=10)
     figure.colorbar(image, ax=axes, label="load")
-    return _png(figure)
+    return charts.png(figure)
 
 
 def on_time_trend(digest: Digest) -> bytes:
     """On-time rate per week over the trailing weeks, with the counts behind it."""
-    figure = _figure()
+    figure = charts.figure()
     axes = figure.add_subplot()
     weeks = digest.on_time.trailing
     labels = [f"{w.week:%-d %b}" for w in weeks]
@@ -983,7 +962,7 @@ def on_time_trend(digest: Digest) -> bytes:
     axes.set_ylabel("promises kept (%)")
     axes.set_xlabel("week promised")
     axes.set_title("On-time rate of promised orders")
-    return _png(figure)
+    return charts.png(figure)
 
 
 # --- posting -------------------------------------------------------------------------------------
