@@ -28,6 +28,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.collaboration.takt import COUNTED_STATUSES, DemandLine, Takt, takt_times
+from bot.collaboration.takt import WINDOW_WEEKS as TAKT_WEEKS
 from bot.platform import charts
 from bot.platform.blockkit import escape
 from bot.platform.db.tables import (
@@ -230,6 +232,8 @@ class Digest:
     followups: Followups
     conversion: list[tuple[str, int, int, int]]
     """(source, leads, won, lost)."""
+    takt: list[Takt] = field(default_factory=list)
+    """Sold items' takt time against the hours they need, those demand outruns first."""
     charts: dict[str, bytes] = field(default_factory=dict, repr=False)
     """File name → PNG bytes: `load.png`, `on_time.png`."""
 
@@ -297,6 +301,11 @@ class Digest:
                 else ""
             )
         )
+        outrun = [t.sku for t in self.takt if t.outruns]
+        if outrun:
+            more = f" and {len(outrun) - 5} more" if len(outrun) > 5 else ""
+            shown = ", ".join(outrun[:5]) + more
+            lines.append(f"Demand outruns the line (takt time) for: {shown}")
         return lines
 
     def busiest(self) -> tuple[str, date, float] | None:
@@ -375,6 +384,22 @@ class Digest:
                 out.append(f"| {code} | " + " | ".join(cells) + " |")
         else:
             out.append("No capacity in the plan.")
+        out += ["", "## Takt time", ""]
+        if self.takt:
+            out += [
+                f"Demand: units promised from {TAKT_WEEKS} weeks ago to {TAKT_WEEKS} weeks ahead; "
+                "takt: the most loaded work center's normal hours a week per unit wanted.",
+                "",
+                "| item | wanted a week | work center | takt h/unit | needs h/unit | |",
+                "| --- | ---: | --- | ---: | ---: | --- |",
+            ]
+            out += [
+                f"| {t.sku} | {t.units_per_week:.1f} | {t.work_center} | {t.takt_hours:.2f} "
+                f"| {t.need_hours:.2f} | {'outruns the line' if t.outruns else 'keeps pace'} |"
+                for t in self.takt
+            ]
+        else:
+            out.append("No demand for sold items in the window.")
         out += ["", "## Pipeline of open leads", ""]
         out += [f"- {p.sentence()} ({p.lead_hours:.1f} h from leads)" for p in self.pipeline] or [
             "No open leads with a product, quantity and month."
@@ -440,6 +465,16 @@ class Digest:
             ]
             table = "\n".join([header, *rows])
             blocks.append(_section(f"*Load, next {len(self.load_weeks)} weeks*\n```{table}```"))
+        if self.takt:
+            shown = self.takt[:8]
+            more = len(self.takt) - len(shown)
+            blocks.append(
+                _section(
+                    "*Takt time: can the line keep pace?*\n"
+                    + "\n".join(f"• {escape(t.sentence())}" for t in shown)
+                    + (f"\n… and {more} more items: see the digest's Markdown" if more else "")
+                )
+            )
         if self.pipeline:
             blocks.append(
                 _section(
@@ -527,6 +562,12 @@ def build_digest(
     pipeline, unmatched = _pipeline(leads, routings, plan, today)
     followup_stats = _followup_stats(followups, week_start, today, tz)
     conversion = _conversion(leads)
+    counted = orders[orders["status"].isin(COUNTED_STATUSES) & orders["promised_on"].notna()]
+    demand = [
+        DemandLine(str(sku), int(qty), on)
+        for sku, qty, on in counted[["sku", "qty", "promised_on"]].itertuples(index=False)
+    ]
+    takt = takt_times(order_service.engine(today), demand, today)
     digest = Digest(
         week_start=week_start,
         generated_at=now,
@@ -541,6 +582,7 @@ def build_digest(
         unmatched_leads=unmatched,
         followups=followup_stats,
         conversion=conversion,
+        takt=takt,
     )
     if charts:
         digest.charts.update(render_charts(digest))
