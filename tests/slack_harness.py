@@ -11,11 +11,18 @@ never looks right after a request: it waits for what it expects (`eventually`, `
 `World.call`, `World.form`), or for the app to have finished everything it started
 (`World.settle`, which knows, rather than guesses, when the app is idle: `AppWork` counts the
 requests being answered and the listener work queued or running).
+
+PROMISEBOT_TEST_SLACK_LAG=SECONDS slows the app's work after each ack by that much: every
+listener pauses after its ack and after each commit, and the fake Slack records each call that
+much after it arrives and answers that much later. A test that looks too early then fails every
+time instead of once in a while. It is for finding such tests, not for CI.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 import socket
 import threading
 import time
@@ -27,8 +34,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+import sqlalchemy as sa
 import uvicorn
-from slack_bolt import App
+from slack_bolt import Ack, App, BoltResponse
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import Services, build_app
 from bot.config import Settings
@@ -46,6 +55,7 @@ ASGIApp = Callable[
     [MutableMapping[str, Any], Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]],
     Awaitable[None],
 ]
+LAG_VARIABLE = "PROMISEBOT_TEST_SLACK_LAG"
 
 TOKEN = "xoxb-promisebot-test"
 SECRET = "promisebot-test-signing-secret"
@@ -152,6 +162,46 @@ class AppWork:
         with self._changed:
             self._busy -= 1
             self._changed.notify_all()
+
+
+@contextlib.contextmanager
+def slowed_down(slack: FakeSlack, sessions: sessionmaker[Session], lag: float) -> Iterator[None]:
+    """The app `lag` seconds slower at each step after an ack (see PROMISEBOT_TEST_SLACK_LAG):
+    every listener pauses after its ack and after each commit, and the fake Slack records each
+    call `lag` seconds after it arrived and answers `lag` seconds after that."""
+    for name in ("_api", "_respond"):
+        inner = getattr(slack, name)
+
+        def lagging(*args: Any, _inner: Callable[..., Any] = inner) -> Any:
+            time.sleep(lag)
+            try:
+                return _inner(*args)
+            finally:
+                time.sleep(lag)
+
+        setattr(slack, name, lagging)
+
+    acked = Ack.__call__
+
+    def lagging_ack(self: Ack, *args: Any, **kwargs: Any) -> BoltResponse:
+        try:
+            return acked(self, *args, **kwargs)
+        finally:
+            time.sleep(lag)
+
+    test_thread = threading.current_thread()
+
+    def pause_after_commit(session: Session) -> None:
+        if threading.current_thread() is not test_thread:
+            time.sleep(lag)
+
+    sa.event.listen(sessions, "after_commit", pause_after_commit)
+    try:
+        with pytest.MonkeyPatch.context() as patches:
+            patches.setattr(Ack, "__call__", lagging_ack)
+            yield
+    finally:
+        sa.event.remove(sessions, "after_commit", pause_after_commit)
 
 
 class ServedApp:
@@ -363,18 +413,23 @@ def write_factory(tmp_path: Path) -> Path:
 
 @pytest.fixture(name="world")
 def world_fixture(migrated_db: MigratedDb, tmp_path: Path) -> Iterator[World]:
-    with FakeSlack(
-        token=TOKEN,
-        users={
-            SALES: {"name": "sam"},
-            SALES_2: {"name": "sue"},
-            OPS: {"name": "olga"},
-            MANAGER: {"name": "max"},
-            ADMIN: {"name": "ada"},
-        },
-        channels={SALES_CHANNEL: "sales", OPS_CHANNEL: "operations"},
-        retry_after=0,
-    ) as slack:
+    with (
+        FakeSlack(
+            token=TOKEN,
+            users={
+                SALES: {"name": "sam"},
+                SALES_2: {"name": "sue"},
+                OPS: {"name": "olga"},
+                MANAGER: {"name": "max"},
+                ADMIN: {"name": "ada"},
+            },
+            channels={SALES_CHANNEL: "sales", OPS_CHANNEL: "operations"},
+            retry_after=0,
+        ) as slack,
+        contextlib.ExitStack() as stack,
+    ):
+        if lag := float(os.environ.get(LAG_VARIABLE) or 0):
+            stack.enter_context(slowed_down(slack, migrated_db.session_factory, lag))
         world = make_world(migrated_db, slack, write_factory(tmp_path))
         world.services.users.set_role(ADMIN, OPS, "operations")
         world.services.users.set_role(ADMIN, MANAGER, "manager")
