@@ -1,14 +1,17 @@
 # The two commands of the README. Both work on a fresh machine with nothing but Python 3.11+:
-# they create .venv and install promisebot into it (again only when pyproject.toml changed).
+# they create .venv and install into it exactly the versions of requirements/dev.txt (the lock),
+# again only when the lock or pyproject.toml changed.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+LOCK := requirements/dev.txt
+LOCKED := $(VENV)/.locked
 STAMP := $(VENV)/.installed
 DEMO_DB := promisebot.db
 DEMO_DATABASE_URL := sqlite:///$(DEMO_DB)
 
-.PHONY: demo test
+.PHONY: demo test lock
 
 ## demo: a fresh SQLite promisebot.db with the demo factory, then the demo run
 demo: $(STAMP)
@@ -25,10 +28,25 @@ test: $(STAMP)
 	scripts/ensure-chromium
 	$(BIN)/pytest
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+## lock: requirements/dev.txt anew from pyproject.toml's ranges, the newest versions they allow
+## today, for every Python from 3.11 on (one version of each package wherever one fits them all)
+lock: $(LOCKED)
+	$(BIN)/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")' \
+	| $(BIN)/uv pip compile pyproject.toml - --extra dev --upgrade --generate-hashes \
+		--universal --fork-strategy fewest --python-version 3.11 \
+		--custom-compile-command 'make lock' --quiet --output-file $(LOCK)
 
-# Reinstall only when pyproject.toml is newer than the last install.
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -e '.[dev]'
-	touch $(STAMP)
+# A new lock makes a new .venv, so that a package the lock dropped goes too. pip installs only
+# the lock's files (--require-hashes), none of their dependencies on its own (--no-deps: the lock
+# lists them all), and the build requirements are in the lock, so promisebot's editable install
+# builds with them rather than with whatever setuptools the registry serves that day.
+$(LOCKED): $(LOCK)
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --require-hashes --no-deps -r $(LOCK)
+	touch $@
+
+$(STAMP): $(LOCKED) pyproject.toml
+	$(BIN)/python -m pip install --no-deps --no-build-isolation --check-build-dependencies -e .
+	$(BIN)/python scripts/check-lock
+	touch $@
