@@ -36,15 +36,19 @@ lock: $(LOCKED)
 		--universal --fork-strategy fewest --python-version 3.11 \
 		--custom-compile-command 'make lock' --quiet --output-file $(LOCK)
 
-# A new lock makes a new .venv, so that a package the lock dropped goes too. pip installs only
-# the lock's files (--require-hashes), none of their dependencies on its own (--no-deps: the lock
-# lists them all), and the build requirements are in the lock, so promisebot's editable install
-# builds with them rather than with whatever setuptools the registry serves that day.
+# .venv/.locked is a copy of the lock .venv was made from. A lock whose text changed makes a new
+# .venv, so that a package the lock dropped goes too; a lock only touched (a checkout, `make lock`
+# with nothing new) keeps it. pip installs only the lock's files (--require-hashes), none of their
+# dependencies on its own (--no-deps: the lock lists them all). The build requirements are in the
+# lock too, so promisebot's editable install builds with them, not with whatever setuptools the
+# registry serves that day. scripts/check-lock then checks the lock against pyproject.toml's
+# ranges and .venv against the lock.
 $(LOCKED): $(LOCK)
-	rm -rf $(VENV)
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --require-hashes --no-deps -r $(LOCK)
-	touch $@
+	if cmp -s $(LOCK) $@; then touch $@; else \
+		rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && \
+		$(BIN)/python -m pip install --require-hashes --no-deps -r $(LOCK) && \
+		cp $(LOCK) $@; \
+	fi
 
 $(STAMP): $(LOCKED) pyproject.toml
 	$(BIN)/python -m pip install --no-deps --no-build-isolation --check-build-dependencies -e .
