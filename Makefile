@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 DEMO_DB := promisebot.db
 DEMO_DATABASE_URL := sqlite:///$(DEMO_DB)
 
-.PHONY: demo test lock
+.PHONY: demo test test-moved-clock lock
 
 ## demo: a fresh SQLite promisebot.db with the demo factory, then the demo run
 demo: $(STAMP)
@@ -27,6 +27,15 @@ test: $(STAMP)
 	$(BIN)/mypy
 	scripts/ensure-chromium
 	$(BIN)/pytest
+
+## test-moved-clock: the suite but the browser tests, on a clock moved by libfaketime (Debian's
+## faketime, installed here when it is missing). FAKETIME is an offset (+400d, -3d) or a date
+## (make test-moved-clock FAKETIME='2027-03-28 01:30'); the clock runs on from there.
+## Chromium never finishes loading a page under libfaketime, so tests/e2e stay on the real clock.
+FAKETIME ?= +400d
+test-moved-clock: $(STAMP)
+	scripts/ensure-faketime
+	scripts/moved-clock '$(FAKETIME)' $(BIN)/pytest --ignore=tests/e2e
 
 ## lock: requirements/dev.txt anew from pyproject.toml's ranges, the newest versions they allow
 ## today, for every Python from 3.11 on (one version of each package wherever one fits them all)
