@@ -210,6 +210,8 @@ def inspect_database(url: str, as_of: date) -> Inspection:
                     .limit(1)
                 ).first()
             if first is None or tuple(first) != ("sandbox", "prepare", _SEED_ENTITY):
+                said_first = ["orders", "items", "work_centers", "users", "leads", "summits"]
+                holding.sort(key=lambda n: said_first.index(n) if n in said_first else 99)
                 shown = ", ".join(holding[:4]) + (", …" if len(holding) > 4 else "")
                 raise ForeignDatabase(
                     f"it holds data that is not the demo's (rows in {shown}), so the demo "
