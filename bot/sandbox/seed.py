@@ -400,13 +400,21 @@ def seed_history(settings: Settings, sessions: sessionmaker[Session]) -> list[st
     ):
         created = this_monday - timedelta(weeks=1) + timedelta(days=booked_weekday)
         clock.now = moment(settings, created, 11, 40)
-        # Planned as of today: what was made last week is stock by now, and the rest is
-        # this week's work (the past week's plan is not kept).
-        fits = min(most, orders.quote(sku, most, wanted).on_requested)
+        # Planned as of today, though stamped last week: what was made last week is stock by
+        # now, and the rest is this week's work (the past week's plan is not kept).
+        fits = min(most, orders.quote(sku, most, wanted, as_of=today).on_requested)
         if fits < 1:
             continue
         orders.hold(
-            sku, fits, wanted, customer=customer, owner=SAM, ref=ref, confirm=True, actor=SAM
+            sku,
+            fits,
+            wanted,
+            customer=customer,
+            owner=SAM,
+            ref=ref,
+            as_of=today,
+            confirm=True,
+            actor=SAM,
         )
         booked.append(f"{fits} {sku} for {customer} on {format_day(wanted, today)}")
 
@@ -444,7 +452,8 @@ def seed_history(settings: Settings, sessions: sessionmaker[Session]) -> list[st
         location="Meeting room 2 (and the plant floor)",
     )
 
-    with write_transaction(sessions) as session:
+    clock.now = moment(settings, today, 8)
+    with write_transaction(with_clock(sessions, clock)) as session:
         session.add(
             AuditLogRow(
                 actor="sandbox",
