@@ -8,17 +8,15 @@ BIN := $(VENV)/bin
 LOCK := requirements/dev.txt
 LOCKED := $(VENV)/.locked
 STAMP := $(VENV)/.installed
-DEMO_DB := promisebot.db
-DEMO_DATABASE_URL := sqlite:///$(DEMO_DB)
+DEMO_DB := promisebot-demo.db
 
 .PHONY: demo test test-moved-clock lock
 
-## demo: a fresh SQLite promisebot.db with the demo factory, then the demo run
+## demo: the demo on a fresh SQLite promisebot-demo.db of its own (never DATABASE_URL's), which
+## `promisebot demo` migrates and fills with the demo factory, moved to today, and its past week
 demo: $(STAMP)
-	rm -f $(DEMO_DB)
-	$(BIN)/promisebot --database-url $(DEMO_DATABASE_URL) db upgrade
-	$(BIN)/promisebot --database-url $(DEMO_DATABASE_URL) import bot/demo
-	$(BIN)/promisebot --database-url $(DEMO_DATABASE_URL) demo
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	$(BIN)/promisebot demo
 
 ## test: lint, then the whole suite (PostgreSQL too when PROMISEBOT_TEST_POSTGRES_URL is set;
 ## the browser tests in tests/e2e use Debian's Chromium, installed here when it is missing)

@@ -83,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--database-url",
         default=argparse.SUPPRESS,
-        help="the database to use (default: $DATABASE_URL, else sqlite:///promisebot.db)",
+        help="the database to use (default: $DATABASE_URL, else sqlite:///promisebot.db; "
+        "the demo uses its own, sqlite:///promisebot-demo.db)",
     )
     parser = argparse.ArgumentParser(
         prog="promisebot",
