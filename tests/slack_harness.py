@@ -81,7 +81,7 @@ class ServedApp:
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.socket.bind(("127.0.0.1", 0))
         port = self.socket.getsockname()[1]
-        config = uvicorn_config(app, host="127.0.0.1", port=port)
+        config = uvicorn_config(app, host="127.0.0.1", port=port, signing_secret=SECRET)
         config.log_level = "warning"
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(

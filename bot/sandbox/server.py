@@ -287,7 +287,10 @@ class Sandbox:
             Route("/sandbox/digest", api(self.post_digest), methods=["POST"]),
             Route("/sandbox/files/{file_id}/{name}", file, methods=["GET"]),
             Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
-            Mount("", app=asgi_app(self.app)),
+            Mount(
+                "",
+                app=asgi_app(self.app, signing_secret=self.settings.slack_signing_secret or ""),
+            ),
         ]
         return Starlette(routes=routes)
 
