@@ -9,6 +9,7 @@ it with uvicorn on a free port, and gives a `World`: signed requests in (`World.
 
 from __future__ import annotations
 
+import itertools
 import socket
 import threading
 import time
@@ -61,6 +62,10 @@ FACTORY = {
 }
 
 
+_NAMES = itertools.count(1)
+"""Names of response_urls, unique in the process: a restarted app (`serve_world`) shares a fake."""
+
+
 def eventually(check: Callable[[], T], timeout: float = 10.0, what: str = "it") -> T:
     """Wait for work the app does after its ack (Slack's calls are recorded by the fake)."""
     deadline = time.monotonic() + timeout
@@ -105,7 +110,7 @@ class World:
     services: Services
     app: App
     requester: SlackRequester
-    _names: Iterator[int] = field(default_factory=lambda: iter(range(1, 10**6)))
+    _names: Iterator[int] = field(default_factory=lambda: _NAMES)
 
     # --- sending ---------------------------------------------------------------------------
 
@@ -236,16 +241,22 @@ def make_world(db: MigratedDb, slack: FakeSlack, factory_dir: Path, **overrides:
     with write_transaction(db.session_factory) as session:
         save_factory(session, read_factory_dir(factory_dir))
         record_factory_change(session, "test", {})
-    settings = Settings(
-        database_url=db.url,
-        slack_bot_token=TOKEN,
-        slack_signing_secret=SECRET,
-        slack_api_url=slack.url,
-        as_of=AS_OF,
-        ops_channel=OPS_CHANNEL,
-        admins=(ADMIN,),
-        **overrides,
-    )
+    return serve_world(db, slack, **overrides)
+
+
+def serve_world(db: MigratedDb, slack: FakeSlack, **overrides: Any) -> World:
+    """The app built and served on `db` as `promisebot run` would (a restart, with other
+    settings when `overrides` say so); close it with `close_world`."""
+    fields: dict[str, Any] = {
+        "database_url": db.url,
+        "slack_bot_token": TOKEN,
+        "slack_signing_secret": SECRET,
+        "slack_api_url": slack.url,
+        "as_of": AS_OF,
+        "ops_channel": OPS_CHANNEL,
+        "admins": (ADMIN,),
+    }
+    settings = Settings(**{**fields, **overrides})
     services = Services.create(settings, db.session_factory)
     app = build_app(settings, services)
     served = ServedApp(app)
@@ -283,8 +294,12 @@ def world_fixture(migrated_db: MigratedDb, tmp_path: Path) -> Iterator[World]:
         try:
             yield world
         finally:
-            world.settle()
-            world._served.close()  # type: ignore[attr-defined]
+            close_world(world)
+
+
+def close_world(world: World) -> None:
+    world.settle()
+    world._served.close()  # type: ignore[attr-defined]
 
 
 def command_body(

@@ -116,7 +116,7 @@ def build_app(settings: Settings, services: Services) -> App:
         raise ValueError("SLACK_BOT_TOKEN is not set")
     if not socket_mode and not settings.slack_signing_secret:
         raise ValueError("SLACK_SIGNING_SECRET is not set (needed unless SLACK_APP_TOKEN is)")
-    services.users.seed_admins()
+    services.users.forget_former_admins()
     bolt_logger = logging.getLogger("promisebot.bolt")
     if _WITHOUT_REJECTED_BODIES not in bolt_logger.filters:
         # Bolt's own loggers copy the filters of this one when they are made (in App()).
