@@ -1159,7 +1159,18 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
             pass  # keep test output quiet; every call is recorded in fake.calls()
 
+        def _foreign_host(self) -> bool:
+            # As the sandbox page does: a name that only resolves here (DNS rebinding) is refused.
+            host = (self.headers.get("Host") or "").rsplit(":", 1)[0]
+            if host in ("127.0.0.1", "localhost", fake._host):
+                return False
+            self.close_connection = True  # its body, if any, is not read
+            self._send(400, b"Invalid host header", "text/plain")
+            return True
+
         def do_POST(self) -> None:
+            if self._foreign_host():
+                return
             parts = urlsplit(self.path)
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             path = parts.path
@@ -1183,6 +1194,8 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 self._json(404, {"ok": False, "error": "unknown_method"})
 
         def do_GET(self) -> None:
+            if self._foreign_host():
+                return
             parts = urlsplit(self.path)
             if parts.path.startswith("/api/"):
                 token = _bearer(self.headers.get("Authorization"))
