@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import os
 import socket
 import threading
@@ -83,6 +84,10 @@ FACTORY = {
     "inventory.csv": "sku,on_hand\nBRKT,5\nSHEET,20\n",
     "receipts.csv": "sku,date,qty,ref\n",
 }
+
+
+_NAMES = itertools.count(1)
+"""Names of response_urls, unique in the process: a restarted app (`serve_world`) shares a fake."""
 
 
 def eventually(check: Callable[[], T], timeout: float = 10.0, what: str = "it") -> T:
@@ -213,7 +218,7 @@ class ServedApp:
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.socket.bind(("127.0.0.1", 0))
         port = self.socket.getsockname()[1]
-        config = uvicorn_config(app, host="127.0.0.1", port=port)
+        config = uvicorn_config(app, host="127.0.0.1", port=port, signing_secret=SECRET)
         config.app = work.asgi(config.app)
         config.log_level = "warning"
         self.server = uvicorn.Server(config)
@@ -239,7 +244,7 @@ class World:
     app: App
     requester: SlackRequester
     work: AppWork
-    _names: Iterator[int] = field(default_factory=lambda: iter(range(1, 10**6)))
+    _names: Iterator[int] = field(default_factory=lambda: _NAMES)
 
     # --- sending ---------------------------------------------------------------------------
 
@@ -381,22 +386,33 @@ def _only(block: dict[str, Any], button: dict[str, Any]) -> dict[str, Any]:
 
 
 def make_world(db: MigratedDb, slack: FakeSlack, factory_dir: Path, **overrides: Any) -> World:
-    settings = Settings(
-        database_url=db.url,
-        slack_bot_token=TOKEN,
-        slack_signing_secret=SECRET,
-        slack_api_url=slack.url,
-        as_of=AS_OF,
-        ops_channel=OPS_CHANNEL,
-        admins=(ADMIN,),
-        **overrides,
-    )
+    settings = _settings(db, slack, **overrides)
     # The planning day is fixed, and so is everything's clock: 09:00 on AS_OF, then running on.
     clock = Clock.from_settings(settings)
     with write_transaction(with_clock(db.session_factory, clock)) as session:
         save_factory(session, read_factory_dir(factory_dir))
         record_factory_change(session, "test", {})
-    services = Services.create(settings, db.session_factory, clock=clock)
+    return serve_world(db, slack, **overrides)
+
+
+def _settings(db: MigratedDb, slack: FakeSlack, **overrides: Any) -> Settings:
+    fields: dict[str, Any] = {
+        "database_url": db.url,
+        "slack_bot_token": TOKEN,
+        "slack_signing_secret": SECRET,
+        "slack_api_url": slack.url,
+        "as_of": AS_OF,
+        "ops_channel": OPS_CHANNEL,
+        "admins": (ADMIN,),
+    }
+    return Settings(**{**fields, **overrides})
+
+
+def serve_world(db: MigratedDb, slack: FakeSlack, **overrides: Any) -> World:
+    """The app built and served on `db` as `promisebot run` would (a restart, with other
+    settings when `overrides` say so); close it with `close_world`."""
+    settings = _settings(db, slack, **overrides)
+    services = Services.create(settings, db.session_factory, clock=Clock.from_settings(settings))
     app = build_app(settings, services)
     work = AppWork(app)
     served = ServedApp(app, work)
@@ -439,8 +455,12 @@ def world_fixture(migrated_db: MigratedDb, tmp_path: Path) -> Iterator[World]:
         try:
             yield world
         finally:
-            world.settle()
-            world._served.close()  # type: ignore[attr-defined]
+            close_world(world)
+
+
+def close_world(world: World) -> None:
+    world.settle()
+    world._served.close()  # type: ignore[attr-defined]
 
 
 def command_body(

@@ -357,7 +357,6 @@ def seed_history(settings: Settings, sessions: sessionmaker[Session]) -> list[st
     this_monday = today - timedelta(days=today.weekday())
     clock = SettableClock(moment(settings, today, 8))
     users = UserService(settings, sessions, clock=clock)
-    users.seed_admins()
     for person in PEOPLE:
         if person.role not in ("sales", "admin"):
             users.set_role(MORGAN, person.user_id, person.role)
