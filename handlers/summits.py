@@ -16,16 +16,15 @@ import logging
 import re
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.collaboration.summits import SummitError, SummitService, SummitView, parse_schedule
-from bot.platform.blockkit import escape
+from bot.platform.blockkit import escape, info_message, loading_modal
 from bot.platform.users import NotAllowed, UserService
 from capacity.model import PlanningError
-from handlers import blocks, blocks_collab
+from handlers import summits_views as views
 from handlers.common import form_errors, metadata, open_modal, refuse, release, tell, user_id
 
 log = logging.getLogger(__name__)
@@ -33,9 +32,9 @@ log = logging.getLogger(__name__)
 SUMMIT_COMMAND = "/summit"
 DEFAULT_TITLE = "Sales–operations summit"
 RSVPS = {
-    blocks_collab.SUMMIT_RSVP_YES: "yes",
-    blocks_collab.SUMMIT_RSVP_MAYBE: "maybe",
-    blocks_collab.SUMMIT_RSVP_NO: "no",
+    views.SUMMIT_RSVP_YES: "yes",
+    views.SUMMIT_RSVP_MAYBE: "maybe",
+    views.SUMMIT_RSVP_NO: "no",
 }
 ONCE_ACTIONS: frozenset[str] = frozenset()
 """An RSVP may be changed and the other buttons open forms: none needs guarding; the forms'
@@ -53,10 +52,10 @@ def register(app: App) -> None:
     app.command(SUMMIT_COMMAND)(summit_command)
     for action_id in RSVPS:
         app.action(action_id)(rsvp_clicked)
-    app.action(blocks_collab.SUMMIT_ADD_POINT)(add_point_clicked)
-    app.action(blocks_collab.SUMMIT_RECORD_DECISIONS)(record_decisions_clicked)
-    app.view(blocks_collab.SUMMIT_POINT_MODAL)(point_submitted)
-    app.view(blocks_collab.SUMMIT_DECISIONS_MODAL)(decisions_submitted)
+    app.action(views.SUMMIT_ADD_POINT)(add_point_clicked)
+    app.action(views.SUMMIT_RECORD_DECISIONS)(record_decisions_clicked)
+    app.view(views.SUMMIT_POINT_MODAL)(point_submitted)
+    app.view(views.SUMMIT_DECISIONS_MODAL)(decisions_submitted)
 
 
 # --- /summit ------------------------------------------------------------------------------------
@@ -83,21 +82,21 @@ def summit_command(
             respond(response_type="ephemeral", **_overview(summits, users, user, channel))
         elif verb in ("help", "?"):
             release(context)
-            respond(response_type="ephemeral", **blocks_collab.summit_usage_message())
+            respond(response_type="ephemeral", **views.summit_usage_message())
         elif verb in ("decisions", "decided", "decision"):
             summit = _summit_for(summits, channel)
             _require_organiser(users, user, summit, "record its decisions")
             last = _last_start(summits, summit)
             occurrence = summits.occurrence(summit.id, last)
             summits.record_decisions(occurrence.id, rest, actor=user)
-            respond(response_type="ephemeral", **_decisions_saved(summit, last, rest))
+            respond(response_type="ephemeral", **views.decisions_saved_message(summit, last, rest))
         elif verb == "cancel" and not rest:
             summit = _summit_for(summits, channel)
             _require_organiser(users, user, summit, "cancel it")
             summits.cancel(summit.id, actor=user)
             respond(
                 response_type="ephemeral",
-                **blocks.info_message(
+                **info_message(
                     f":no_entry_sign: {summit.title} is cancelled: no more reminders in "
                     f"<#{summit.channel}>."
                 ),
@@ -118,12 +117,12 @@ def summit_command(
             )
             for old in replaced:
                 summits.cancel(old.id, actor=user)
-            message = blocks_collab.summit_scheduled_message(
+            message = views.summit_scheduled_message(
                 summit, replaced=[old.schedule.description for old in replaced]
             )
             respond(response_type="in_channel", **message)
     except SummitError as error:
-        refuse(context, respond, error, message=blocks_collab.summit_usage_message(error))
+        refuse(context, respond, error, message=views.summit_usage_message(error))
     except PlanningError as error:
         refuse(context, respond, error)
 
@@ -144,7 +143,7 @@ def _overview(
         except SummitError:
             last_at = None
     occurrence = summits.occurrence(summit.id, summit.next_at)
-    return blocks_collab.summit_agenda_message(
+    return views.summit_agenda_message(
         summit,
         occurrence.id,
         occurrence.starts_at,
@@ -171,14 +170,6 @@ def _parse_schedule_text(text: str) -> tuple[str, str, str | None]:
     return match.group("when"), (match.group("where") or "").strip(), channel
 
 
-def _decisions_saved(summit: SummitView, starts_at: datetime, text: str) -> dict[str, Any]:
-    local = starts_at.astimezone(ZoneInfo(summit.timezone))
-    return blocks.info_message(
-        f":memo: Decisions of {summit.title} on {local:%a %-d %b} recorded; the next agenda "
-        f"shows them: {escape(text)}"
-    )
-
-
 # --- the reminder's buttons ---------------------------------------------------------------------
 
 
@@ -201,13 +192,13 @@ def rsvp_clicked(
         return
     message = body.get("message")
     if message:  # a reminder in the channel: everyone sees who is coming
-        respond(replace_original=True, **blocks_collab.with_rsvps(message, answers))
+        respond(replace_original=True, **views.with_rsvps(message, answers))
         return
     said = {"yes": "you'll be there", "maybe": "maybe", "no": "you can't come"}[answer]
     respond(
         response_type="ephemeral",
         replace_original=False,
-        **blocks.info_message(f":white_check_mark: Noted: {said}."),
+        **info_message(f":white_check_mark: Noted: {said}."),
     )
 
 
@@ -225,7 +216,7 @@ def add_point_clicked(
     data = json.dumps(
         {"occurrence": int(action["value"]), "channel": (body.get("channel") or {}).get("id")}
     )
-    client.views_open(trigger_id=body["trigger_id"], view=blocks_collab.point_modal(heading, data))
+    client.views_open(trigger_id=body["trigger_id"], view=views.point_modal(heading, data))
 
 
 def point_submitted(
@@ -238,19 +229,19 @@ def point_submitted(
 ) -> None:
     user = user_id(body)
     data = metadata(view)
-    state = view["state"]["values"].get(blocks_collab.POINT_BLOCK) or {}
-    text = (state.get(blocks_collab.POINT_ACTION) or {}).get("value") or ""
+    state = view["state"]["values"].get(views.POINT_BLOCK) or {}
+    text = (state.get(views.POINT_ACTION) or {}).get("value") or ""
     try:
         point = summits.add_agenda_point(int(data["occurrence"]), user, text)
     except (SummitError, KeyError, ValueError) as error:
-        form_errors(context, ack, {blocks_collab.POINT_BLOCK: str(error)})
+        form_errors(context, ack, {views.POINT_BLOCK: str(error)})
         return
     ack()
     tell(
         client,
         user,
         data.get("channel"),
-        blocks.info_message(f":pushpin: On the agenda: {escape(point.text)}"),
+        info_message(f":pushpin: On the agenda: {escape(point.text)}"),
     )
 
 
@@ -284,11 +275,11 @@ def record_decisions_clicked(
         data = json.dumps(
             {"occurrence": occurrence_id, "channel": (body.get("channel") or {}).get("id")}
         )
-        return blocks_collab.decisions_modal(
+        return views.decisions_modal(
             summit.title, agenda.starts_at, [*agenda.carried_over, *agenda.points], data
         )
 
-    open_modal(client, body["trigger_id"], blocks_collab.loading_modal("Record decisions"), fill)
+    open_modal(client, body["trigger_id"], loading_modal("Record decisions"), fill)
 
 
 def decisions_submitted(
@@ -302,15 +293,14 @@ def decisions_submitted(
     user = user_id(body)
     data = metadata(view)
     values = view["state"]["values"]
-    text = (
-        (values.get(blocks_collab.DECISIONS_BLOCK) or {}).get(blocks_collab.DECISIONS_ACTION) or {}
-    ).get("value") or ""
-    chosen = (
-        (values.get(blocks_collab.DONE_POINTS_BLOCK) or {}).get(blocks_collab.DONE_POINTS_ACTION)
-        or {}
-    ).get("selected_options") or []
+    text = ((values.get(views.DECISIONS_BLOCK) or {}).get(views.DECISIONS_ACTION) or {}).get(
+        "value"
+    ) or ""
+    chosen = ((values.get(views.DONE_POINTS_BLOCK) or {}).get(views.DONE_POINTS_ACTION) or {}).get(
+        "selected_options"
+    ) or []
     if not text.strip():
-        form_errors(context, ack, {blocks_collab.DECISIONS_BLOCK: "Write them down."})
+        form_errors(context, ack, {views.DECISIONS_BLOCK: "Write them down."})
         return
     try:
         summits.record_decisions(
@@ -320,14 +310,14 @@ def decisions_submitted(
             done_points=[int(option["value"]) for option in chosen],
         )
     except (SummitError, KeyError, ValueError) as error:
-        form_errors(context, ack, {blocks_collab.DECISIONS_BLOCK: str(error)})
+        form_errors(context, ack, {views.DECISIONS_BLOCK: str(error)})
         return
     ack()
     tell(
         client,
         user,
         data.get("channel"),
-        blocks.info_message(":memo: Decisions recorded; the next agenda shows them."),
+        info_message(":memo: Decisions recorded; the next agenda shows them."),
     )
 
 

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from bot.platform.blockkit import button, escape
+from bot.platform.blockkit import actions, button, escape, header, message, section
 from bot.platform.db.session import write_transaction
 from bot.platform.db.tables import (
     AuditLogRow,
@@ -818,6 +818,32 @@ def _audit(
 
 # --- the reminder message ------------------------------------------------------------------------
 
+RSVP_YES = "summit_rsvp_yes"
+RSVP_MAYBE = "summit_rsvp_maybe"
+RSVP_NO = "summit_rsvp_no"
+ADD_POINT = "summit_add_point"
+"""The ids of a summit message's buttons (handlers.summits answers them)."""
+
+
+def summit_buttons(occurrence_id: int) -> list[dict[str, Any]]:
+    """RSVP and "Add an agenda point", for the occurrence (every summit message has them)."""
+    value = str(occurrence_id)
+    return [
+        button("I'll be there", RSVP_YES, value, "primary"),
+        button("Maybe", RSVP_MAYBE, value),
+        button("Can't come", RSVP_NO, value),
+        button("Add an agenda point", ADD_POINT, value),
+    ]
+
+
+def agenda_blocks(agenda: Agenda, empty: str) -> list[dict[str, Any]]:
+    """A section per part of the agenda, or `empty` when the data brought nothing."""
+    found = [
+        section(f"*{escape(heading)}*\n" + "\n".join(f"• {_escape(line)}" for line in lines))
+        for heading, lines in agenda.sections()
+    ]
+    return found or [section(empty)]
+
 
 def reminder_message(
     summit: SummitView, occurrence: OccurrenceView, agenda: Agenda, kind: str
@@ -828,33 +854,12 @@ def reminder_message(
     when = "in a week" if kind == "week" else "tomorrow"
     place = f" in {summit.location}" if summit.location else ""
     title = f"{summit.title} {when}: {starts:%a %-d %b %H:%M}{place}"
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
+    blocks = [
+        header(title),
+        *agenda_blocks(agenda, "Nothing from the data; bring your points."),
+        actions(summit_buttons(occurrence.id), block_id=f"summit_{occurrence.id}"),
     ]
-    for heading, lines in agenda.sections():
-        body = f"*{_escape(heading)}*\n" + "\n".join(f"• {_escape(line)}" for line in lines)
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": body[:3000]}})
-    if len(blocks) == 1:
-        blocks.append(
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": "Nothing from the data; bring your points."},
-            }
-        )
-    value = str(occurrence.id)
-    blocks.append(
-        {
-            "type": "actions",
-            "block_id": f"summit_{occurrence.id}",
-            "elements": [
-                button("I'll be there", "summit_rsvp_yes", value, "primary"),
-                button("Maybe", "summit_rsvp_maybe", value),
-                button("Can't come", "summit_rsvp_no", value),
-                button("Add an agenda point", "summit_add_point", value),
-            ],
-        }
-    )
-    return {"channel": summit.channel, "text": f"{title}\n{agenda.text()}"[:3900], "blocks": blocks}
+    return {"channel": summit.channel, **message(f"{title}\n{agenda.text()}", blocks)}
 
 
 def _escape(text: str) -> str:

@@ -203,7 +203,7 @@ class CapacityRequestService:
                 requested_by=requester,
                 status="open",
                 question=question,
-                engine_view=_engine_view(quote),
+                engine_view=plan_summary(quote),
                 bottleneck=quote.constraint.text or None,
                 created_at=now,
             )
@@ -667,7 +667,9 @@ def working_hours_between(start: datetime, end: datetime, tz: Any) -> float:
 # ---------------------------------------------------------------------- helpers
 
 
-def _engine_view(quote: Quote) -> str:
+def plan_summary(quote: Quote) -> str:
+    """What the plan says about a quote, in one line: `all 40 on Tue 8 Dec; 25 on Wed 25 Nov;
+    split 25 on Wed 25 Nov, 15 on Fri 4 Dec` (kept with the request, shown to operations)."""
     as_of = quote.as_of
     parts = []
     if quote.earliest is not None:
