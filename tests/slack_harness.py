@@ -24,6 +24,7 @@ from slack_bolt import App
 
 from bot.app import Services, build_app
 from bot.app.server import uvicorn_config
+from bot.demo import DEMO_DIR
 from bot.factory.files import read_factory_dir
 from bot.factory.store import save_factory
 from bot.platform.db.session import write_transaction
@@ -31,6 +32,7 @@ from bot.platform.settings import Settings
 from bot.promising.orders import record_factory_change
 from bot.sandbox import FakeSlack, Message, SlackReply, SlackRequester, fill_view
 from tests.conftest import MigratedDb, dump_database
+from tests.slack_limits import message_problems, view_problems
 
 T = TypeVar("T")
 
@@ -215,17 +217,25 @@ class World:
         return [m.text for m in self.slack.ephemerals(user)]
 
     def assert_blocks_valid(self) -> None:
-        """Slack (the fake) refused no blocks or views, and every message had a text fallback."""
+        """Slack (the fake) refused no blocks or views, and every message and view the app sent
+        keeps Slack's documented limits (tests.slack_limits), a text fallback included."""
         refused = [
             c for c in self.slack.calls() if c.error in ("invalid_blocks", "invalid_arguments")
         ]
         assert refused == [], refused
+        problems: list[str] = []
         for call in self.slack.calls():
             if call.method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
-                assert call.params.get("text"), f"{call.method} without a text fallback"
+                found = message_problems(call.params)
+            elif call.method in ("views.open", "views.update", "views.push", "views.publish"):
+                found = view_problems(call.params.get("view") or {})
+            else:
+                continue
+            problems += [f"{call.method}: {problem}" for problem in found]
         for post in self.slack.responses():
             if not post.body.get("delete_original"):
-                assert post.body.get("text"), f"response without a text fallback: {post.body}"
+                problems += [f"response_url: {p}" for p in message_problems(post.body)]
+        assert problems == [], "\n".join(problems)
 
 
 def _only(block: dict[str, Any], button: dict[str, Any]) -> dict[str, Any]:
@@ -265,6 +275,18 @@ def write_factory(tmp_path: Path) -> Path:
 
 @pytest.fixture(name="world")
 def world_fixture(migrated_db: MigratedDb, tmp_path: Path) -> Iterator[World]:
+    yield from served_world(migrated_db, write_factory(tmp_path))
+
+
+@pytest.fixture(name="demo_world")
+def demo_world_fixture(migrated_db: MigratedDb) -> Iterator[World]:
+    """The same people and channels on the demo factory (bot/demo), with none of its orders."""
+    yield from served_world(migrated_db, DEMO_DIR)
+
+
+def served_world(migrated_db: MigratedDb, factory_dir: Path) -> Iterator[World]:
+    """A World on `factory_dir`, with sales, operations, a manager and an admin, served until
+    the test ends."""
     with FakeSlack(
         token=TOKEN,
         users={
@@ -277,7 +299,7 @@ def world_fixture(migrated_db: MigratedDb, tmp_path: Path) -> Iterator[World]:
         channels={SALES_CHANNEL: "sales", OPS_CHANNEL: "operations"},
         retry_after=0,
     ) as slack:
-        world = make_world(migrated_db, slack, write_factory(tmp_path))
+        world = make_world(migrated_db, slack, factory_dir)
         world.services.users.set_role(ADMIN, OPS, "operations")
         world.services.users.set_role(ADMIN, MANAGER, "manager")
         try:
