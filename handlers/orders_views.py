@@ -277,7 +277,9 @@ def order_status_message(
     if footer:
         blocks.append(kit.context(footer))
     if buttons:
-        blocks.append(kit.actions(buttons, block_id="order_actions"))
+        # One block_id per order: a split's lots answer in one message (Slack refuses a
+        # message whose blocks share a block_id).
+        blocks.append(kit.actions(buttons, block_id=f"order_{order_id}_actions"))
     return kit.message(fallback, blocks)
 
 

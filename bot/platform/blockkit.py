@@ -294,8 +294,12 @@ def text_input(
 def message(text: str, blocks: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """A message: its fallback `text` (what notifications show; never empty) and its blocks.
 
-    More than 50 blocks are cut to 49 and a last one saying how many were left out.
+    More than 50 blocks are cut to 49 and a last one saying how many were left out. Two blocks
+    with one block_id are a bug (Slack refuses the message): ValueError.
     """
+    ids = [block["block_id"] for block in blocks if block.get("block_id")]
+    if len(ids) != len(set(ids)):
+        raise ValueError(f"block_ids {sorted(ids)} repeat; Slack refuses such a message")
     shown = list(blocks)
     if len(shown) > MESSAGE_BLOCKS:
         left_out = len(shown) - (MESSAGE_BLOCKS - 1)

@@ -117,3 +117,22 @@ def test_a_split_whose_second_lot_no_longer_fits_holds_nothing_and_says_why(
     again = world.services.orders.quote("BRKT", 25, date(2026, 11, 25))
     assert again.on_requested == 25  # the first lot's capacity and sheets are free again
     world.assert_blocks_valid()
+
+
+def test_holding_the_split_answers_with_both_lots_and_their_buttons(world: World) -> None:
+    quote = world.promise("40 BRKT for Acme by 2026-11-25")
+    labels = [button["text"]["text"] for button in world.buttons(quote, orders_views.HOLD)]
+
+    world.click(quote, orders_views.HOLD, index=labels.index("Hold the split"))
+
+    held = eventually(
+        lambda: (m := world.slack.message(SALES_CHANNEL, quote.ts)).edited and m, what="the reply"
+    )
+    assert held.text == "Held: 25 BRKT for Acme on Wed 25 Nov Held: 15 BRKT for Acme on Fri 4 Dec"
+    assert sorted(orders_in(world)) == [("BRKT", "held", 15, SALES), ("BRKT", "held", 25, SALES)]
+    # Each lot keeps its own Confirm and Cancel; Slack refuses a message whose blocks share a
+    # block_id, so each lot's buttons have their own.
+    block_ids = [block["block_id"] for block in held.blocks if "block_id" in block]
+    assert len(block_ids) == len(set(block_ids)) == 2
+    assert len(world.buttons(held, orders_views.CONFIRM)) == 2
+    world.assert_blocks_valid()
