@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -114,9 +115,11 @@ def open_answer_form(
     def fill() -> dict[str, Any]:
         # Both forms quote the order: only once the loading view is open (Slack's 3 s).
         if kind == views.OPS_APPROVE_OVERTIME:
+            suggested = requests.suggest_overtime(request)
             return views.overtime_modal(
                 question=request.question,
-                suggestion=_overtime_suggestion(request, requests),
+                suggestion=_overtime_lines(suggested.lines),
+                why_not=suggested.why_not,
                 private_metadata=metadata,
             )
         quote = requests.quote_for(request)
@@ -348,13 +351,9 @@ def parse_overtime(text: str, *, today: date) -> list[Overtime]:
     return found
 
 
-def _overtime_suggestion(request: RequestView, requests: CapacityRequestService) -> str:
-    """A starting point: the hours missing on the bottleneck, on its last workdays before the
-    wanted day (see CapacityRequestService.suggest_overtime)."""
-    return "\n".join(
-        f"{line.work_center} {line.on.isoformat()} {line.hours:g}"
-        for line in requests.suggest_overtime(request)
-    )
+def _overtime_lines(lines: Sequence[Overtime]) -> str:
+    """The suggested overtime as the form's lines (parse_overtime reads them back)."""
+    return "\n".join(f"{line.work_center} {line.on.isoformat()} {line.hours:g}" for line in lines)
 
 
 def _value(view: dict[str, Any], block: str, action: str, key: str = "value") -> Any:

@@ -176,17 +176,23 @@ def _answer_modal(
     return kit.form(title, shown, callback_id, submit, private_metadata, close="Back")
 
 
-def overtime_modal(*, question: str, suggestion: str, private_metadata: str) -> dict[str, Any]:
-    """Operations add overtime: one line per work center and day, the extra hours on that day."""
+def overtime_modal(
+    *, question: str, suggestion: str, private_metadata: str, why_not: str | None = None
+) -> dict[str, Any]:
+    """Operations add overtime: one line per work center and day, the extra hours on that day,
+    prefilled with the plan's suggestion; or, when no overtime can help, why not (the field
+    stays, for what operations know and the plan does not)."""
     element = kit.text_input(
         OVERTIME_ACTION, multiline=True, initial=suggestion, placeholder="CNC Tue 24 Nov 4"
     )
+    warning = [kit.section(f":warning: {kit.escape(why_not)}")] if why_not else []
     return _answer_modal(
         OPS_OVERTIME_MODAL,
         "Approve with overtime",
         "Approve",
         question,
         [
+            *warning,
             kit.input_block(OVERTIME_BLOCK, "Overtime hours", element),
             kit.context(
                 "One line per work center and day: `WORK_CENTER DAY HOURS`, the hours of extra "

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -243,25 +243,43 @@ class OrderService:
     # ------------------------------------------------------------------ questions
 
     def quote(
-        self, sku: str, qty: int, due: date, *, rush: bool = False, as_of: date | None = None
+        self,
+        sku: str,
+        qty: int,
+        due: date,
+        *,
+        rush: bool = False,
+        as_of: date | None = None,
+        overtime: Mapping[tuple[str, date], float] | None = None,
     ) -> Quote:
-        """What the factory can promise for `qty` of `sku` wanted on `due`."""
+        """What the factory can promise for `qty` of `sku` wanted on `due` (with `overtime`:
+        as if those hours were added, see Engine.overtime; nothing is stored)."""
         _check_qty(qty)
         with self._lock:
             engine = self.engine(as_of)
             assert self._cache is not None
-            return engine.quote(_resolve(self._cache, sku), qty, due, rush=rush)
+            with engine.overtime(overtime or {}):
+                return engine.quote(_resolve(self._cache, sku), qty, due, rush=rush)
 
     def overtime_needed(
-        self, sku: str, qty: int, due: date, work_center: str, slots: Sequence[tuple[date, float]]
+        self,
+        sku: str,
+        qty: int,
+        due: date,
+        work_center: str,
+        slots: Sequence[tuple[date, float]],
+        *,
+        given: Mapping[tuple[str, date], float] | None = None,
     ) -> dict[date, float] | None:
         """The least overtime on `work_center`, filled into `slots` in order, that makes a normal
-        order of `qty` ready by `due` (see Engine.overtime_needed); None if they are not enough."""
+        order of `qty` ready by `due` with the overtime `given` elsewhere (see
+        Engine.overtime_needed); None if they are not enough."""
         _check_qty(qty)
         with self._lock:
             engine = self.engine()
             assert self._cache is not None
-            return engine.overtime_needed(_resolve(self._cache, sku), qty, due, work_center, slots)
+            sku = _resolve(self._cache, sku)
+            return engine.overtime_needed(sku, qty, due, work_center, slots, given=given)
 
     def resolve_sku(self, sku: str) -> str:
         """The item's sku as stored (SKUs are matched without regard to case).

@@ -16,6 +16,7 @@ from tests.slack_harness import (
     SALES,
     SALES_CHANNEL,
     World,
+    demo_world_fixture,  # noqa: F401 - the `demo_world` fixture
     eventually,
     world_fixture,  # noqa: F401 - the `world` fixture
 )
@@ -332,4 +333,50 @@ def test_home_shows_sales_their_orders_and_operations_their_requests(world: Worl
     assert "`CNC     `" in shown and "of 40.0 h" in shown
     assert "*Holds*" not in shown
     world.settle()
+    world.assert_blocks_valid()
+
+
+def overtime_field(form: dict[str, object]) -> dict[str, object]:
+    blocks = form["blocks"]
+    assert isinstance(blocks, list)
+    return next(b for b in blocks if b.get("block_id") == operations_views.OVERTIME_BLOCK)[
+        "element"
+    ]
+
+
+def test_the_overtime_form_suggests_hours_on_each_work_center_the_order_waits_for(
+    demo_world: World,
+) -> None:
+    # On the demo factory welding holds 40 carts back, but welding alone cannot make Mon 30 Nov:
+    # the frames must be done early enough for painting and assembly to follow.
+    world = demo_world
+    asked = ask(world, "40 CART-U for Acme by Mon 30 Nov")
+    assert "WELD" in str(asked.blocks)
+    world.click(asked, operations_views.OPS_APPROVE_OVERTIME, user=OPS)
+
+    form = world.form(OPS, operations_views.OPS_OVERTIME_MODAL)
+    suggested = str(overtime_field(form).get("initial_value") or "")
+    centers = {line.split()[0] for line in suggested.splitlines()}
+    assert "WELD" in centers and len(centers) > 1, suggested
+    assert "No overtime can" not in str(form["blocks"])
+
+    world.submit(OPS, {operations_views.OVERTIME_ACTION: suggested})  # as suggested
+    dm = eventually(lambda: dms(world, SALES), what="the DM")[0]
+    assert dm.text.startswith("Held: 40 CART-U for Acme on Mon 30 Nov")
+    world.assert_blocks_valid()
+
+
+def test_the_overtime_form_says_when_no_overtime_can_help_and_points_to_a_counter_offer(
+    world: World,
+) -> None:
+    asked = ask(world, "40 BRKT for Acme by Wed 25 Nov")  # SHEET arrives Thu 3 Dec at best
+    world.click(asked, operations_views.OPS_APPROVE_OVERTIME, user=OPS)
+
+    form = world.form(OPS, operations_views.OPS_OVERTIME_MODAL)
+    said = str(form["blocks"])
+    assert "No overtime can make all 40 BRKT by Wed 25 Nov" in said
+    assert "SHEET: purchase lead time 10 days, earliest arrival Thu 3 Dec" in said
+    assert "The plan can make all 40 by Wed 9 Dec, or 25 by Wed 25 Nov" in said
+    assert "Counter-offer" in said
+    assert "initial_value" not in overtime_field(form)  # nothing suggested that cannot work
     world.assert_blocks_valid()
