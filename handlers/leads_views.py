@@ -22,6 +22,7 @@ from bot.collaboration.leads import (
     LeadView,
 )
 from bot.platform import blockkit as kit
+from bot.promising.orders import MAX_CUSTOMER_LENGTH
 
 LEAD_DONE = FOLLOWUP_DONE
 LEAD_SNOOZE_1 = FOLLOWUP_SNOOZE_1
@@ -114,7 +115,7 @@ def lead_modal(
             "Customer",
             kit.text_input(
                 LEAD_CUSTOMER_ACTION,
-                max_length=200,
+                max_length=MAX_CUSTOMER_LENGTH,
                 initial=customer,
                 placeholder="Who the lead is",
             ),

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from bot.promising.orders import MAX_CUSTOMER_LENGTH
+
 __all__ = [
     "EXAMPLE",
     "MAX_CUSTOMER_LENGTH",
@@ -47,8 +49,6 @@ LATEST_BLOCK, LATEST_ACTION = "latest", "latest_date"
 
 USAGE = "/promise QTY SKU [for CUSTOMER] [by DATE]"
 EXAMPLE = "/promise 40 BRKT for Acme by Friday"
-MAX_CUSTOMER_LENGTH = 80
-"""Long enough for a company name; keeps the customer inside a button's 2000-character value."""
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -31,6 +31,7 @@ from bot.platform.db.session import write_transaction
 from bot.platform.db.tables import AuditLogRow, CustomerRow, LeadFollowupRow, LeadRow, UserRow
 from bot.platform.outbox import enqueue, send_once
 from bot.platform.settings import Settings
+from bot.promising.orders import MAX_CUSTOMER_LENGTH
 
 Clock = Callable[[], datetime]
 
@@ -145,6 +146,8 @@ class LeadService:
         customer = customer.strip()
         if not customer:
             raise LeadError("Name the customer the lead is for.")
+        if len(customer) > MAX_CUSTOMER_LENGTH:
+            raise LeadError(f"Keep the customer's name to {MAX_CUSTOMER_LENGTH} characters.")
         if not owner:
             raise LeadError("A lead needs an owner.")
         if expected_qty is not None and expected_qty < 1:
@@ -656,8 +659,10 @@ def parse_lead(text: str, today: date) -> LeadRequest:
     note = parts[1].strip().rstrip(",;").strip() if len(parts) > 1 else ""
     if not customer:
         raise LeadSyntaxError(f"Name the customer before the note. Usage: `{LEAD_USAGE}`")
-    if len(customer) > 200:
-        raise LeadSyntaxError("That customer name is too long (200 characters at most).")
+    if len(customer) > MAX_CUSTOMER_LENGTH:
+        raise LeadSyntaxError(
+            f"That customer name is too long ({MAX_CUSTOMER_LENGTH} characters at most)."
+        )
     return LeadRequest(customer, note, follow_up_on, in_days)
 
 

@@ -941,6 +941,11 @@ def record_factory_change(session: Session, actor: str, detail: dict[str, Any]) 
     )
 
 
+MAX_CUSTOMER_LENGTH = 200
+"""The longest customer name, for orders and leads alike (both name the same customers, so a
+lead's customer must fit the promise form "Quote it" fills in with it)."""
+
+
 def find_or_add_customer(session: Session, name: str) -> CustomerRow:
     """The customer called `name`, added in this transaction when it is new."""
     row = session.scalar(sa.select(CustomerRow).where(CustomerRow.name == name))

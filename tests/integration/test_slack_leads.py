@@ -317,3 +317,39 @@ def test_a_follow_up_is_due_at_nine_in_the_owners_own_slack_time_zone(world: Wor
     assert lead.next_followup is not None
     # Sat 28 Nov moves to Monday; 09:00 in Chicago (UTC−6 in November) is 15:00 UTC.
     assert lead.next_followup.due_at == datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+
+
+def test_quote_it_on_a_lead_with_a_long_customer_opens_a_form_that_can_be_sent(
+    world: World,
+) -> None:
+    customer = ("Công ty TNHH Cơ khí Chính xác Sài Gòn · 上海精密机械有限公司 · " * 5)[:200]
+    world.command("", SALES, name="/lead")
+    eventually(lambda: world.slack.last_view(SALES), what="the lead form")
+    world.submit(
+        SALES,
+        {
+            leads_views.LEAD_CUSTOMER_ACTION: customer,
+            leads_views.LEAD_SOURCE_ACTION: "trade fair",
+            leads_views.LEAD_PRODUCT_ACTION: "BRKT",
+            leads_views.LEAD_QTY_ACTION: 20,
+        },
+    )
+    lead = eventually(lambda: leads_in(world) and the_lead(world), what="the lead")
+    assert lead.customer == customer
+
+    world.click(remind(world, lead), leads_views.LEAD_QUOTE)
+    form = eventually(
+        lambda: (v := world.slack.last_view(SALES)) and v.get("submit") and v,
+        what="the promise form",
+    )
+    field = next(b["element"] for b in form["blocks"] if b.get("block_id") == "customer")
+    assert field["initial_value"] == customer  # the whole name, in a field that takes it
+
+    answer = world.submit(SALES, {})  # sent as prefilled
+    assert not (isinstance(answer.body, dict) and answer.body.get("errors")), answer.body
+    quote = eventually(
+        lambda: [m for m in world.slack.messages(dm_channel_id(SALES)) if "BRKT" in m.text],
+        what="the quote",
+    )[-1]
+    assert quote.text.startswith(f"20 BRKT for {customer}: ")
+    world.assert_blocks_valid()
