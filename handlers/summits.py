@@ -20,8 +20,14 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.collaboration.summits import SummitError, SummitService, SummitView, parse_schedule
-from bot.platform.blockkit import escape, info_message, loading_modal
+from bot.collaboration.summits import (
+    SummitError,
+    SummitService,
+    SummitView,
+    heading,
+    parse_schedule,
+)
+from bot.platform.blockkit import escape, info_message, loading_modal, notice_modal
 from bot.platform.users import NotAllowed, UserService
 from capacity.model import PlanningError
 from handlers import summits_views as views
@@ -208,15 +214,25 @@ def add_point_clicked(
     action: dict[str, Any],
     client: WebClient,
     context: BoltContext,
+    summits: SummitService,
 ) -> None:
-    """Open the form for a point on the agenda of the summit the reminder is about."""
+    """Open the form for a point on the agenda of the summit the button is about.
+
+    The form names the summit, its time and place in full, from the occurrence (a reminder's
+    header may be cut to Slack's 150 characters). One row read by its key: well within the 3 s
+    a trigger_id lasts, so no loading view first."""
     ack()
     release(context)
-    heading = _header(body.get("message")) or "the next summit"
+    occurrence_id = int(action["value"])
     data = json.dumps(
-        {"occurrence": int(action["value"]), "channel": (body.get("channel") or {}).get("id")}
+        {"occurrence": occurrence_id, "channel": (body.get("channel") or {}).get("id")}
     )
-    client.views_open(trigger_id=body["trigger_id"], view=views.point_modal(heading, data))
+    try:
+        summit, occurrence = summits.occurrence_of(occurrence_id)
+        view = views.point_modal(heading(summit, occurrence.starts_at), data)
+    except SummitError as error:
+        view = notice_modal("Add an agenda point", str(error))
+    client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def point_submitted(
@@ -351,10 +367,3 @@ def _require_organiser(users: UserService, user: str, summit: SummitView, doing:
         raise NotAllowed(
             f"<@{summit.organiser}> organises {summit.title}; only they or a manager can {doing}."
         )
-
-
-def _header(message: dict[str, Any] | None) -> str | None:
-    for block in (message or {}).get("blocks") or []:
-        if block.get("type") == "header":
-            return str((block.get("text") or {}).get("text") or "") or None
-    return None

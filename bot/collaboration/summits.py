@@ -446,6 +446,14 @@ class SummitService:
                 session.flush()
             return _occurrence_view(row)
 
+    def occurrence_of(self, occurrence_id: int) -> tuple[SummitView, OccurrenceView]:
+        """The summit an occurrence belongs to, and the occurrence (SummitError if none)."""
+        with self.sessions() as session:
+            occurrence = self._occurrence(session, occurrence_id)
+            return self._view(self._summit(session, occurrence.summit_id)), _occurrence_view(
+                occurrence
+            )
+
     def rsvp(self, occurrence_id: int, user: str, answer: str) -> dict[str, list[str]]:
         """Record (or change) `user`'s answer: yes, no or maybe. Returns everyone's answers."""
         answer = answer.strip().lower()
@@ -823,6 +831,13 @@ RSVP_MAYBE = "summit_rsvp_maybe"
 RSVP_NO = "summit_rsvp_no"
 ADD_POINT = "summit_add_point"
 """The ids of a summit message's buttons (handlers.summits answers them)."""
+
+
+def heading(summit: SummitView, starts_at: datetime) -> str:
+    """`Sales–operations summit, Tue 1 Dec 10:00 in Plant 2`: which summit, when and where."""
+    local = starts_at.astimezone(_zone(summit.timezone))
+    place = f" in {summit.location}" if summit.location else ""
+    return f"{summit.title}, {local:%a %-d %b %H:%M}{place}"
 
 
 def summit_buttons(occurrence_id: int) -> list[dict[str, Any]]:

@@ -225,3 +225,20 @@ def test_the_organiser_records_decisions_with_the_button(world: World) -> None:
     _, response = world.click(agenda, summits_views.SUMMIT_RECORD_DECISIONS, SALES_2)
     assert "only they or a manager" in world.answer(response).text
     world.assert_blocks_valid()
+
+
+def test_a_long_place_is_cut_with_an_ellipsis_and_the_point_form_names_it_in_full(
+    world: World,
+) -> None:
+    place = "Werk 2, Besprechungsraum „Kessel“ — " + "hinter der Lackiererei, " * 8 + "Tor 3"
+    summit_command(world, f"first Tuesday 10:00 at {place}")
+    reminder = week_reminder(world)
+
+    header = reminder.blocks[0]["text"]["text"]
+    assert len(header) == 150 and header.endswith("…")  # Slack's limit, and it says so
+    assert header.startswith(f"{TITLE} in a week: Tue 1 Dec 10:00 in Werk 2")
+
+    world.click(reminder, summits_views.SUMMIT_ADD_POINT, OPS)
+    form = eventually(lambda: world.slack.last_view(OPS), what="the agenda point form")
+    assert f"For *{TITLE}, Tue 1 Dec 10:00 in {place}*" in str(form["blocks"])
+    world.assert_blocks_valid()
