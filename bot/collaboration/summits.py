@@ -396,9 +396,11 @@ class SummitService:
     def queue_reminders(
         self,
         now: datetime,
-        render: Callable[[SummitView, OccurrenceView, Agenda, str], dict[str, Any]] | None = None,
+        render: Callable[[SummitView, OccurrenceView, Agenda, datetime], dict[str, Any]]
+        | None = None,
     ) -> int:
-        """Post each due reminder to its summit's channel, with the agenda, once."""
+        """Post each due reminder to its summit's channel, with the agenda, once; `render`
+        draws it as of `now` (a reminder says how far off the summit is from when it is sent)."""
         render = render or reminder_message
         queued = 0
         for reminder in self.reminders_due(now):
@@ -408,7 +410,7 @@ class SummitService:
                 if not send_once(session, reminder.key):
                     continue
                 summit = self._view(self._summit(session, reminder.summit_id))
-                args = render(summit, occurrence, agenda, reminder.kind)
+                args = render(summit, occurrence, agenda, now)
                 enqueue(session, "summit_reminder", {"method": "chat_postMessage", "args": args})
                 queued += 1
         return queued
@@ -833,6 +835,12 @@ ADD_POINT = "summit_add_point"
 """The ids of a summit message's buttons (handlers.summits answers them)."""
 
 
+def how_far(today: date, day: date) -> str:
+    """`today`, `tomorrow`, `in a week` or `in 3 days`: how far off `day` is from `today`."""
+    days = (day - today).days
+    return {0: "today", 1: "tomorrow", 7: "in a week"}.get(days, f"in {days} days")
+
+
 def heading(summit: SummitView, starts_at: datetime) -> str:
     """`Sales–operations summit, Tue 1 Dec 10:00 in Plant 2`: which summit, when and where."""
     local = starts_at.astimezone(_zone(summit.timezone))
@@ -861,12 +869,13 @@ def agenda_blocks(agenda: Agenda, empty: str) -> list[dict[str, Any]]:
 
 
 def reminder_message(
-    summit: SummitView, occurrence: OccurrenceView, agenda: Agenda, kind: str
+    summit: SummitView, occurrence: OccurrenceView, agenda: Agenda, now: datetime
 ) -> dict[str, Any]:
-    """chat.postMessage arguments: the reminder with the agenda, RSVP and add-a-point buttons."""
+    """chat.postMessage arguments: the reminder with the agenda, RSVP and add-a-point buttons,
+    saying how far off the summit is as of `now`, in the summit's time zone."""
     tz = _zone(summit.timezone)
     starts = occurrence.starts_at.astimezone(tz)
-    when = "in a week" if kind == "week" else "tomorrow"
+    when = how_far(now.astimezone(tz).date(), starts.date())
     place = f" in {summit.location}" if summit.location else ""
     title = f"{summit.title} {when}: {starts:%a %-d %b %H:%M}{place}"
     blocks = [

@@ -242,3 +242,17 @@ def test_a_long_place_is_cut_with_an_ellipsis_and_the_point_form_names_it_in_ful
     form = eventually(lambda: world.slack.last_view(OPS), what="the agenda point form")
     assert f"For *{TITLE}, Tue 1 Dec 10:00 in {place}*" in str(form["blocks"])
     world.assert_blocks_valid()
+
+
+def test_a_reminder_sent_on_the_day_of_the_summit_says_today(world: World) -> None:
+    summit_command(world, "first Tuesday 10:00")  # next: Tue 1 Dec 10:00 (UTC here)
+    # The day-before reminder could not go out yesterday (the bot was down); it goes at 00:30.
+    morning = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)
+    world.services.summits.clock = FakeClock(morning)
+    assert world.services.summits.queue_reminders(morning) == 1
+    assert OutboxWorker(world.db.session_factory, web_client(world.settings)).deliver_due() == 1
+
+    reminder = world.slack.messages(SALES_CHANNEL)[-1]
+    assert reminder.text.startswith(f"{TITLE} today: Tue 1 Dec 10:00")
+    assert reminder.blocks[0]["text"]["text"] == f"{TITLE} today: Tue 1 Dec 10:00"
+    world.assert_blocks_valid()
