@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -31,14 +31,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.platform.blockkit import escape
 from bot.platform.db.tables import (
+    AuditLogRow,
+    CalendarExceptionRow,
     CapacityRequestRow,
     CustomerRow,
     ItemRow,
     LeadFollowupRow,
     LeadRow,
     OrderRow,
+    ReservationRow,
+    ReservedHoursRow,
     RoutingOperationRow,
     ShipmentRow,
+    WorkCenterRow,
 )
 from bot.platform.outbox import enqueue, file_upload
 
@@ -67,14 +72,14 @@ def classify_promise(
     qty: int,
     promised_on: date,
     shipments: Sequence[tuple[date, int]],
-    at_risk_reason: str | None,
     today: date,
 ) -> tuple[str, str]:
-    """(`kept` | `missed` | `pending`, cause): kept when all `qty` shipped by `promised_on`.
+    """(`kept` | `missed` | `pending`, how): kept when all `qty` shipped by `promised_on`.
 
     Pending while the promised day has not passed (today included) and not all has shipped.
-    The cause of a miss is the order's at-risk reason when it has one, else `late shipment`
-    (shipped after the date), `short shipment` (part shipped by the date) or `not shipped`.
+    For a miss, how it went: `shipped late`, `shipped short` (part by the date) or `not
+    shipped`; that is what missed means, so the digest names the cause the plan knew
+    (`causes_of_misses`) and says this only when the plan knew none.
     """
     by_date = sum(q for on, q in shipments if on <= promised_on)
     total = sum(q for _, q in shipments)
@@ -82,13 +87,120 @@ def classify_promise(
         return "kept", ""
     if promised_on >= today and total < qty:
         return "pending", ""
-    if at_risk_reason:
-        return "missed", at_risk_reason
     if total == 0:
         return "missed", "not shipped"
     if by_date > 0:
-        return "missed", "short shipment"
-    return "missed", "late shipment"
+        return "missed", "shipped short"
+    return "missed", "shipped late"
+
+
+def causes_of_misses(session: Session, missed: Mapping[int, str]) -> dict[int, str]:
+    """Why each missed promise (order id → how it went, from classify_promise) was missed, in
+    what the plan knew:
+
+    - `taken without a quote`: the order never had a reservation (booked on a date the plan
+      could not keep, e.g. imported at risk);
+    - `late receipt of SHEET`: a re-check found stock the order counted on gone short (a
+      receipt moved later or cut, stock counted lower);
+    - `breakdown at WELD`: hours it counted on were taken away (a re-check found the day
+      over-booked, or a calendar exception left the day fewer hours than it alone held there);
+    - `the order moved`: it was taken off the plan and placed again, or put at risk;
+    - else `ready in the plan, shipped late` (or short, or not shipped): the plan held what it
+      needed; the delay came after it.
+    """
+    ids = list(missed)
+    if not ids:
+        return {}
+    refs: dict[int, str] = {
+        order_id: ref
+        for order_id, ref in session.execute(
+            sa.select(OrderRow.id, OrderRow.ref).where(OrderRow.id.in_(ids))
+        )
+    }
+    reserved = set(
+        session.scalars(
+            sa.select(ReservationRow.order_id).where(ReservationRow.order_id.in_(ids)).distinct()
+        )
+    )
+    replans: dict[str, list[dict[str, Any]]] = {}
+    for ref, detail in session.execute(
+        sa.select(AuditLogRow.entity_id, AuditLogRow.detail)
+        .where(
+            AuditLogRow.entity == "order",
+            AuditLogRow.action.in_(("at_risk", "replan")),
+            AuditLogRow.entity_id.in_(list(refs.values())),
+        )
+        .order_by(AuditLogRow.id)
+    ):
+        replans.setdefault(ref, []).append(dict(detail or {}))
+    held: dict[int, dict[tuple[str, date], float]] = {}
+    for order_id, code, on, hours in session.execute(
+        sa.select(
+            ReservationRow.order_id,
+            ReservedHoursRow.work_center,
+            ReservedHoursRow.on,
+            ReservedHoursRow.hours,
+        )
+        .join(ReservationRow, ReservationRow.id == ReservedHoursRow.reservation_id)
+        .where(ReservationRow.order_id.in_(ids))
+    ):
+        days = held.setdefault(order_id, {})
+        days[(code, on)] = days.get((code, on), 0.0) + hours
+    lost = _lost_hours(session, {day for days in held.values() for day in days})
+    causes: dict[int, str] = {}
+    for order_id, how in missed.items():
+        audits = replans.get(refs.get(order_id, ""), [])
+        short = sorted({sku for a in audits for sku in a.get("short_stock") or []})
+        broke = sorted({code for a in audits for code, _ in a.get("lost_hours") or []})
+        broke += sorted(
+            code
+            for (code, on), hours in held.get(order_id, {}).items()
+            if (code, on) in lost and lost[(code, on)] < hours - 1e-9
+        )
+        if order_id not in reserved:
+            causes[order_id] = "taken without a quote"
+        elif short:
+            causes[order_id] = f"late receipt of {short[0]}"
+        elif broke:
+            causes[order_id] = f"breakdown at {broke[0]}"
+        elif audits:
+            causes[order_id] = "the order moved"
+        else:
+            causes[order_id] = f"ready in the plan, {how}"
+    return causes
+
+
+def _lost_hours(session: Session, days: set[tuple[str, date]]) -> dict[tuple[str, date], float]:
+    """Of these work-center days, those a calendar exception gives fewer hours than a usual day
+    (a breakdown, maintenance, a shift cut), with the hours left; one for the work center beats
+    one for every work center (`*`)."""
+    if not days:
+        return {}
+    usual = {
+        code: machines * shifts * hours * efficiency
+        for code, machines, shifts, hours, efficiency in session.execute(
+            sa.select(
+                WorkCenterRow.code,
+                WorkCenterRow.machines,
+                WorkCenterRow.shifts_per_day,
+                WorkCenterRow.hours_per_shift,
+                WorkCenterRow.efficiency,
+            )
+        )
+    }
+    exceptions: dict[tuple[str, date], float] = {}
+    for code, on, hours in session.execute(
+        sa.select(
+            CalendarExceptionRow.work_center, CalendarExceptionRow.on, CalendarExceptionRow.hours
+        ).where(CalendarExceptionRow.on.in_(sorted({on for _, on in days})))
+    ):
+        exceptions[(code, on)] = hours
+    lost: dict[tuple[str, date], float] = {}
+    for code, on in days:
+        hours = exceptions.get((code, on), exceptions.get(("*", on)))
+        if hours is not None and hours < usual.get(code, 0.0) - 1e-9:
+            lost[(code, on)] = hours
+    return lost
 
 
 def monday(day: date) -> date:
@@ -472,11 +584,6 @@ class Digest:
         return blocks
 
 
-def _text(value: object) -> str | None:
-    """A text cell, or None where pandas holds a missing value (NaN, None)."""
-    return value if isinstance(value, str) and value else None
-
-
 def _section(text: str) -> dict[str, Any]:
     if len(text) > 3000:
         text = text[:2990] + "\n…"
@@ -514,13 +621,15 @@ def build_digest(
         followups = _followups_frame(session)
         leads = _leads_frame(session)
         routings = _routings_frame(session)
+        on_time = _on_time(
+            orders, week_start, today, lambda missed: causes_of_misses(session, missed)
+        )
     plan = pd.DataFrame(
         order_service.plan(as_of=today)["load"],
         columns=["work_center", "date", "capacity", "reserved"],
     )
     plan["date"] = pd.to_datetime(plan["date"]).dt.date
 
-    on_time = _on_time(orders, week_start, today)
     lead_time = _lead_time(orders, week_start)
     rush = _rush(orders, week_start)
     request_stats = _request_stats(requests, week_start, tz)
@@ -595,7 +704,12 @@ def _orders_frame(session: Session, tz: ZoneInfo) -> pd.DataFrame:
     return orders
 
 
-def _on_time(orders: pd.DataFrame, week_start: date, today: date) -> OnTime:
+def _on_time(
+    orders: pd.DataFrame,
+    week_start: date,
+    today: date,
+    causes: Callable[[Mapping[int, str]], dict[int, str]],
+) -> OnTime:
     first = week_start - timedelta(weeks=TRAILING_WEEKS - 1)
     end = week_start + timedelta(weeks=1)
     promised = orders[
@@ -603,11 +717,18 @@ def _on_time(orders: pd.DataFrame, week_start: date, today: date) -> OnTime:
     ].copy()
     promised = _where(promised, (first <= d < end for d in promised["promised_on"]))
     outcomes = [
-        classify_promise(int(r.qty), r.promised_on, r.shipments, _text(r.at_risk_reason), today)
+        classify_promise(int(r.qty), r.promised_on, r.shipments, today)
         for r in promised.itertuples(index=False)
     ]
+    found = causes(
+        {
+            int(order_id): how
+            for order_id, (outcome, how) in zip(promised["id"], outcomes, strict=True)
+            if outcome == "missed"
+        }
+    )
     promised["outcome"] = [o for o, _ in outcomes]
-    promised["cause"] = [c for _, c in outcomes]
+    promised["cause"] = [found.get(int(i), "") for i in promised["id"]]
     promised["week"] = [monday(d) for d in promised["promised_on"]]
     decided = promised[promised["outcome"] != "pending"]
     counts = (

@@ -680,7 +680,12 @@ def _rsvps(session: Session, occurrence_id: int) -> dict[str, list[str]]:
 
 def _missed(session: Session, since: date, until: date) -> list[Missed]:
     # bot.collaboration.digest brings pandas: import it only when an agenda is drawn.
-    from bot.collaboration.digest import PROMISED_STATUSES, Missed, classify_promise
+    from bot.collaboration.digest import (
+        PROMISED_STATUSES,
+        Missed,
+        causes_of_misses,
+        classify_promise,
+    )
 
     orders = session.scalars(
         sa.select(OrderRow)
@@ -692,23 +697,19 @@ def _missed(session: Session, since: date, until: date) -> list[Missed]:
         .options(selectinload(OrderRow.shipments), selectinload(OrderRow.customer))
         .order_by(OrderRow.promised_on, OrderRow.ref)
     ).all()
-    missed = []
+    how: dict[int, str] = {}
     for order in orders:
         assert order.promised_on is not None
-        outcome, cause = classify_promise(
-            order.qty,
-            order.promised_on,
-            [(s.on, s.qty) for s in order.shipments],
-            order.at_risk_reason,
-            until,
-        )
+        shipped = [(s.on, s.qty) for s in order.shipments]
+        outcome, went = classify_promise(order.qty, order.promised_on, shipped, until)
         if outcome == "missed":
-            missed.append(
-                Missed(
-                    order.ref, order.customer.name, order.sku, order.qty, order.promised_on, cause
-                )
-            )
-    return missed
+            how[order.id] = went
+    causes = causes_of_misses(session, how)
+    return [
+        Missed(o.ref, o.customer.name, o.sku, o.qty, o.promised_on, causes[o.id])
+        for o in orders
+        if o.id in causes and o.promised_on is not None
+    ]
 
 
 def _at_risk(session: Session) -> list[str]:

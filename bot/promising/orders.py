@@ -655,10 +655,10 @@ class OrderService:
         version = session.scalar(sa.select(PlanStateRow.version).where(PlanStateRow.id == 1)) or 0
         cache = self._build(session, as_of, version, self._factory_key(session))
         engine = cache.engine
-        order_ids = broken_orders(session, engine, as_of)
-        if not order_ids:
+        broken = broken_orders(session, engine, as_of)
+        if not broken:
             return Recheck((), ())
-        rows = session.scalars(sa.select(OrderRow).where(OrderRow.id.in_(order_ids))).all()
+        rows = session.scalars(sa.select(OrderRow).where(OrderRow.id.in_(broken))).all()
         # Take them all off the plan first, then put them back in order of commitment.
         for row in rows:
             held = _active_reservation_ids(session, row)
@@ -684,14 +684,15 @@ class OrderService:
                     kind="at_risk",
                     fallback=self.settings.ops_channel,
                 )
-                _audit(session, "promisebot", "at_risk", row, {"reason": reason})
+                detail = {"reason": reason, **broken[row.id].detail()}
+                _audit(session, "promisebot", "at_risk", row, detail)
                 continue
             rid = self._reserve(session, row, placement)
             engine.apply(placement)
             cache.active.add(rid)
             row.version += 1
             replanned.append(row.ref)
-            kept = {"reason": "kept its date with a new reservation"}
+            kept = {"reason": "kept its date with a new reservation", **broken[row.id].detail()}
             _audit(session, "promisebot", "replan", row, kept)
         self._cache = None  # the caller's transaction may still roll back: rebuild on next use
         return Recheck(tuple(replanned), tuple(at_risk))
