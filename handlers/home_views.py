@@ -69,11 +69,15 @@ def home_view(
     ops_side = role in ("operations", "manager", "admin")
     if sales_side:
         blocks.append(kit.section("*Waiting for operations*"))
-        blocks += _order_lines(quotes, as_of, "No open questions to operations.", limit=8)
+        blocks += _order_lines(
+            quotes, as_of, "No open questions to operations.", limit=8, what="questions"
+        )
         blocks.append(kit.section("*Holds* (they expire; confirm to keep them)"))
         blocks += _hold_lines(holds, as_of, limit=10)
         blocks.append(kit.section("*Confirmed orders*"))
-        blocks += _order_lines(confirmed, as_of, "No confirmed orders.", limit=10)
+        blocks += _order_lines(
+            confirmed, as_of, "No confirmed orders.", limit=10, what="confirmed orders"
+        )
     if ops_side:
         blocks.append(kit.divider())
         blocks.append(kit.section("*Open capacity requests*"))
@@ -85,6 +89,9 @@ def home_view(
                         f"asked by {kit.mention(request.requested_by)} {kit.when(request.asked_at)}"
                     )
                 )
+            if len(requests) > 10:
+                left_out = kit.and_more(len(requests) - 10, "requests", "the newest")
+                blocks.append(kit.context(left_out))
         else:
             blocks.append(kit.context("No open requests."))
         if to_ship is not None:
@@ -100,12 +107,13 @@ def home_view(
                     f"`{row.work_center:<8}` {bar} {share:.0%} "
                     f"({row.reserved_hours:.1f} of {row.capacity_hours:.1f} h)"
                 )
-            blocks.append(kit.section("\n".join(lines) if lines else "No work centers."))
+            shown = kit.lines_within(lines, kit.SECTION_TEXT, what="work centers")
+            blocks.append(kit.section(shown or "No work centers."))
     return kit.home(blocks)
 
 
 def _order_lines(
-    orders: Sequence[HomeOrder], as_of: date, empty: str, *, limit: int
+    orders: Sequence[HomeOrder], as_of: date, empty: str, *, limit: int, what: str = ""
 ) -> list[dict[str, Any]]:
     if not orders:
         return [kit.context(empty)]
@@ -117,9 +125,9 @@ def _order_lines(
         if order.status == "held" and order.expires_at is not None:
             text += f" · expires {kit.when(order.expires_at)}"
         lines.append(text)
-    blocks = [kit.section("\n".join(lines))]
+    blocks = [kit.section(kit.lines_within(lines, kit.SECTION_TEXT, what=what))]
     if len(orders) > limit:
-        blocks.append(kit.context(kit.and_more(len(orders) - limit)))
+        blocks.append(kit.context(kit.and_more(len(orders) - limit, what, "the latest days")))
     return blocks
 
 
@@ -145,7 +153,8 @@ def _hold_lines(holds: Sequence[HomeOrder], as_of: date, *, limit: int) -> list[
         ]
         blocks.append(kit.actions(buttons))
     if len(holds) > limit:
-        blocks.append(kit.context(kit.and_more(len(holds) - limit)))
+        left_out = kit.and_more(len(holds) - limit, "holds", "those expiring last")
+        blocks.append(kit.context(left_out))
     return blocks
 
 
@@ -169,5 +178,5 @@ def _ship_lines(orders: Sequence[HomeOrder], as_of: date, *, limit: int) -> list
             accessory = kit.button("Ship…", SHIP, ship)
         blocks.append(kit.section(text, accessory=accessory))
     if len(orders) > limit:
-        blocks.append(kit.context(kit.and_more(len(orders) - limit)))
+        blocks.append(kit.context(kit.and_more(len(orders) - limit, "to ship", "due latest")))
     return blocks

@@ -7,6 +7,7 @@ buttons hold, confirm, ask operations or dismiss; an order's buttons confirm or 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -237,6 +238,8 @@ def confirm_clicked(
         _stale(context, respond, error, orders)
         return
     except NotPromisable as error:
+        # An order's buttons name it by id; the fresh quote is for its customer.
+        value = dataclasses.replace(value, customer=order.customer)
         refuse(context, respond, error, message=_refused_with_quote(error, value, user))
         return
     except PlanningError as error:

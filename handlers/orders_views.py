@@ -231,7 +231,9 @@ def order_status_message(
     """
     who = order_who(qty, sku, customer)
     shown = kit.day(on, as_of)
-    value = kit.ButtonValue(sku=sku, qty=qty, on=on, customer=customer, order=order_id, ver=version)
+    # The order is named by its id; its customer stays out of the value (imported names may be
+    # longer than a button's 2000 characters).
+    value = kit.ButtonValue(sku=sku, qty=qty, on=on, order=order_id, ver=version)
     buttons: list[dict[str, Any]] = []
     if status == "held":
         lines = [f":lock: *Held:* {who} on {shown}"]

@@ -149,7 +149,8 @@ def decisions_modal(
             DECISIONS_BLOCK, "Decisions", kit.text_input(DECISIONS_ACTION, multiline=True)
         ),
     ]
-    open_points = [p for p in points if not p.done][: kit.CHECKBOX_OPTIONS]
+    undone = [p for p in points if not p.done]
+    open_points = undone[: kit.CHECKBOX_OPTIONS]  # Slack shows 10 checkboxes at most
     if open_points:
         blocks.append(
             kit.input_block(
@@ -163,6 +164,9 @@ def decisions_modal(
                 optional=True,
             )
         )
+    if len(undone) > len(open_points):
+        left_out = len(undone) - len(open_points)
+        blocks.append(kit.context(kit.and_more(left_out, "points, not listed here, carry over")))
     return kit.form("Record decisions", blocks, SUMMIT_DECISIONS_MODAL, "Save", metadata)
 
 

@@ -215,8 +215,13 @@ def _element_problems(element: dict[str, Any]) -> list[str]:
 def _length(found: list[str], what: str, text: str, limit: int) -> None:
     if len(text) > limit:
         found.append(f"{what} of {len(text)} characters; Slack allows {limit}")
-    elif len(text) == limit and limit >= 24 and not text.endswith("…"):
+    elif len(text) == limit and limit >= 24 and not _says_cut(text):
         found.append(f"{what} cut at its limit of {limit} without '…': {text[-30:]!r}")
+
+
+def _says_cut(text: str) -> bool:
+    """Whether a text at its limit says it was cut: "…" at its end, or "and 26 more" last."""
+    return text.endswith("…") or re.search(r"\band \d+ more\b[^\n]*$", text) is not None
 
 
 def _text(value: Any) -> str:

@@ -29,7 +29,17 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.platform.blockkit import escape
+from bot.platform.blockkit import (
+    SECTION_TEXT,
+    and_more,
+    clip,
+    context,
+    escape,
+    header,
+    lines_within,
+    mention,
+    section,
+)
 from bot.platform.db.tables import (
     AuditLogRow,
     CalendarExceptionRow,
@@ -516,78 +526,62 @@ class Digest:
         return "\n".join(out) + "\n"
 
     def blocks(self) -> list[dict[str, Any]]:
-        """A Block Kit message (header, key figures, details); charts are uploaded separately."""
+        """A Block Kit message (header, key figures, details); charts are uploaded separately.
+
+        Each list shows its first lines and says how many more there are (`promisebot digest
+        --out` writes them all)."""
         ot = self.on_time
         blocks: list[dict[str, Any]] = [
-            {"type": "header", "text": {"type": "plain_text", "text": self.title()[:150]}},
-            _section("\n".join(f"• {escape(line)}" for line in self.summary_lines())),
+            header(self.title()),
+            _listed("", [escape(line) for line in self.summary_lines()], len(self.summary_lines())),
         ]
         if ot.missed:
             lines = [
-                f"• {escape(m.ref)} {escape(m.customer)}: {m.qty} {escape(m.sku)} promised "
+                f"{escape(m.ref)} {escape(m.customer)}: {m.qty} {escape(m.sku)} promised "
                 f"{m.promised_on:%a %-d %b} ({escape(m.cause)})"
-                for m in ot.missed[:15]
+                for m in ot.missed
             ]
-            if len(ot.missed) > 15:
-                lines.append(f"… and {len(ot.missed) - 15} more")
-            blocks.append(_section("*Missed this week*\n" + "\n".join(lines)))
+            blocks.append(_listed("*Missed this week*", lines, 15))
         if ot.by_cause:
-            blocks.append(
-                _section(
-                    f"*Why promises were missed, last {len(ot.trailing)} weeks*\n"
-                    + "\n".join(f"• {escape(c)}: {n}" for c, n in ot.by_cause[:10])
-                )
-            )
+            title = f"*Why promises were missed, last {len(ot.trailing)} weeks*"
+            blocks.append(_listed(title, [f"{escape(c)}: {n}" for c, n in ot.by_cause], 10))
         if self.rush:
-            blocks.append(
-                _section("*Rush orders*\n" + "\n".join(f"• {escape(r)}" for r in self.rush[:15]))
-            )
+            blocks.append(_listed("*Rush orders*", [escape(r) for r in self.rush], 15))
         if self.utilisation:
             # A code block keeps the columns aligned in Slack's proportional font.
-            width = max(8, *(len(code) for code in self.utilisation))
-            header = f"{'week of':<{width}} " + " ".join(
+            codes = list(self.utilisation)[:20]
+            width = max(8, *(len(code) for code in codes))
+            head = f"{'week of':<{width}} " + " ".join(
                 f"{w:%-d %b}".rjust(6) for w in self.load_weeks
             )
             rows = [
-                f"{code:<{width}} " + " ".join(f"{_rate(weeks.get(w)):>6}" for w in self.load_weeks)
-                for code, weeks in list(self.utilisation.items())[:20]
+                f"{escape(code):<{width}} "
+                + " ".join(f"{_rate(self.utilisation[code].get(w)):>6}" for w in self.load_weeks)
+                for code in codes
             ]
-            table = "\n".join([header, *rows])
-            blocks.append(_section(f"*Load, next {len(self.load_weeks)} weeks*\n```{table}```"))
+            table = "\n".join([head, *rows])
+            more = len(self.utilisation) - len(codes)
+            rest = f"\n{and_more(more, 'work centers')}" if more > 0 else ""
+            title = f"*Load, next {len(self.load_weeks)} weeks*"
+            blocks.append(section(f"{title}\n```{clip(table, SECTION_TEXT - 200)}```{rest}"))
         if self.pipeline:
-            blocks.append(
-                _section(
-                    "*Pipeline*\n"
-                    + "\n".join(f"• {escape(p.sentence())}" for p in self.pipeline[:10])
-                )
-            )
+            lines = [escape(p.sentence()) for p in self.pipeline]
+            blocks.append(_listed("*Pipeline*", lines, 10))
         if self.followups.overdue_by_owner:
-            blocks.append(
-                _section(
-                    "*Overdue lead follow-ups*\n"
-                    + "\n".join(f"• <@{o}>: {n}" for o, n in self.followups.overdue_by_owner[:15])
-                )
-            )
+            lines = [f"{mention(o)}: {n}" for o, n in self.followups.overdue_by_owner]
+            blocks.append(_listed("*Overdue lead follow-ups*", lines, 15))
         local = self.generated_at.astimezone(ZoneInfo(self.timezone))
         blocks.append(
-            {
-                "type": "context",
-                "elements": [
-                    {
-                        "type": "mrkdwn",
-                        "text": f"Computed {local:%a %-d %b %H:%M} "
-                        f"({self.timezone}). Charts follow.",
-                    }
-                ],
-            }
+            context(f"Computed {local:%a %-d %b %H:%M} ({self.timezone}). Charts follow.")
         )
         return blocks
 
 
-def _section(text: str) -> dict[str, Any]:
-    if len(text) > 3000:
-        text = text[:2990] + "\n…"
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+def _listed(title: str, lines: Sequence[str], most: int) -> dict[str, Any]:
+    """A section: its title, then up to `most` bullet lines that fit, then how many more."""
+    room = SECTION_TEXT - len(title) - 1
+    body = lines_within([f"• {line}" for line in lines], room, most=most)
+    return section(f"{title}\n{body}" if title else body)
 
 
 def _share(kept: int, missed: int) -> float | None:

@@ -21,7 +21,17 @@ import sqlalchemy as sa
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from bot.platform.blockkit import actions, button, escape, header, message, section
+from bot.platform.blockkit import (
+    SECTION_TEXT,
+    actions,
+    and_more,
+    button,
+    escape,
+    header,
+    lines_within,
+    message,
+    section,
+)
 from bot.platform.db.session import write_transaction
 from bot.platform.db.tables import (
     AuditLogRow,
@@ -259,7 +269,7 @@ class Agenda:
             if lines:
                 shown = lines[:ITEMS_PER_SECTION]
                 if len(lines) > ITEMS_PER_SECTION:
-                    shown.append(f"… and {len(lines) - ITEMS_PER_SECTION} more")
+                    shown.append(and_more(len(lines) - ITEMS_PER_SECTION))
                 out.append((title, shown))
 
         add(
@@ -862,10 +872,11 @@ def summit_buttons(occurrence_id: int) -> list[dict[str, Any]]:
 
 def agenda_blocks(agenda: Agenda, empty: str) -> list[dict[str, Any]]:
     """A section per part of the agenda, or `empty` when the data brought nothing."""
-    found = [
-        section(f"*{escape(heading)}*\n" + "\n".join(f"• {_escape(line)}" for line in lines))
-        for heading, lines in agenda.sections()
-    ]
+    found = []
+    for title, lines in agenda.sections():
+        head = f"*{escape(title)}*"
+        body = lines_within([f"• {_escape(line)}" for line in lines], SECTION_TEXT - len(head) - 1)
+        found.append(section(f"{head}\n{body}"))
     return found or [section(empty)]
 
 

@@ -137,21 +137,14 @@ def when(moment: datetime, fallback: str | None = None) -> str:
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{shown}>"
 
 
-def and_more(left_out: int, where: str = "") -> str:
-    """What a cut list says about the rest: `and 26 more: see Home`."""
-    return f"and {left_out} more" + (f": {where}" if where else "")
-
-
-def listed(lines: Sequence[str], limit: int, where: str = "") -> list[str]:
-    """The first `limit` lines, and a last line saying how many were left out (if any)."""
-    shown = list(lines[:limit])
-    if len(lines) > limit:
-        shown.append(and_more(len(lines) - limit, where))
-    return shown
+def and_more(left_out: int, what: str = "", note: str = "") -> str:
+    """What a cut list says about the rest: `and 26 more`, `and 50 more holds: those expiring
+    last`, `and 26 more: see Home`."""
+    return f"and {left_out} more" + (f" {what}" if what else "") + (f": {note}" if note else "")
 
 
 def lines_within(
-    lines: Sequence[str], limit: int, *, most: int | None = None, where: str = ""
+    lines: Sequence[str], limit: int, *, most: int | None = None, what: str = "", note: str = ""
 ) -> str:
     """Up to `most` whole lines that fit in `limit` characters, then a line saying how many were
     left out (a list cut in the middle of a line would hide how much is missing)."""
@@ -160,11 +153,11 @@ def lines_within(
     for keep in range(min(len(lines), most or len(lines)), 0, -1):
         shown = [*lines[:keep]]
         if keep < len(lines):
-            shown.append(and_more(len(lines) - keep, where))
+            shown.append(and_more(len(lines) - keep, what, note))
         text = "\n".join(shown)
         if len(text) <= limit:
             return text
-    rest = and_more(len(lines) - 1, where) if len(lines) > 1 else ""
+    rest = and_more(len(lines) - 1, what, note) if len(lines) > 1 else ""
     if not rest:
         return clip(lines[0], limit)
     return f"{clip(lines[0], limit - len(rest) - 1)}\n{rest}"

@@ -646,10 +646,10 @@ class OrderService:
     def recheck_promises(self, session: Session, *, as_of: date | None = None) -> Recheck:
         """Re-check every promise against the factory as it now is, in the caller's transaction.
 
-            Orders whose reservation counts on what is gone are released and placed again, confirmed
-            before held, older first: those that fit keep their date, the rest are marked at risk
-            and their owner (or operations) is told with the current quote (bot.promising.replan).
-            """
+        Orders whose reservation counts on what is gone are released and placed again, confirmed
+        before held, older first: those that fit keep their date, the rest are marked at risk
+        and their owner (or operations) is told with the current quote (bot.promising.replan).
+        """
         as_of = as_of or self.today()
         self._lock_plan(session)
         version = session.scalar(sa.select(PlanStateRow.version).where(PlanStateRow.id == 1)) or 0

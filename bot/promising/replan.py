@@ -9,7 +9,7 @@ stock counted lower). Reservations made before then may now count on hours or pa
 projected balance went negative, takes the orders that hold them off the plan, and places them
 again in order of commitment (confirmed before held, older first). Those that still fit keep their
 date with a new reservation; those that do not are marked at risk, keep no reservation, and their
-owner (or operations) is told at once with the current quote. """
+owner (or operations) is told at once with the current quote."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot.platform.blockkit import MESSAGE_TEXT, clip
 from bot.platform.db.tables import (
     OrderRow,
     ReservationRow,
@@ -146,10 +147,11 @@ def at_risk_message(row: OrderRow, quote: Quote) -> str:
     )
     if 0 < quote.on_requested < quote.qty:
         now += f"; {quote.on_requested} on {when}"
-    return (
+    return clip(
         f":warning: Order {row.ref} ({row.qty} {row.sku} for {row.customer.name} on {when}) "
         f"is at risk: the factory's capacity or material changed and it no longer fits. "
-        f"{now} ({quote.constraint.text}). Talk to the customer early, or ask operations."
+        f"{now} ({quote.constraint.text}). Talk to the customer early, or ask operations.",
+        MESSAGE_TEXT,
     )
 
 
