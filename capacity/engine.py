@@ -358,18 +358,17 @@ class Engine:
         `given` is overtime already granted elsewhere ((work center, day): hours), counted too.
         """
         with self.overtime(given or {}):
-            return self._overtime_needed(sku, qty, requested, work_center, slots, step)
+            return self._least_overtime(self._sku(sku), qty, requested, work_center, slots, step)
 
-    def _overtime_needed(
+    def _least_overtime(
         self,
-        sku: str,
+        k: int,
         qty: int,
         requested: date,
         work_center: str,
         slots: Sequence[tuple[date, float]],
         step: float,
     ) -> dict[date, float] | None:
-        k = self._sku(sku)
         self._wc(work_center)
         wanted = max(self.index(requested), 0)
         units: list[tuple[int, int]] = []  # (day index, whole steps)

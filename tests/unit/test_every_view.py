@@ -8,6 +8,7 @@ handlers/*_views.py or to bot's reminder and notice messages without a case here
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -16,25 +17,16 @@ from typing import Any
 
 import pytest
 
-from bot.collaboration import digest as digest_module
+from bot.collaboration import digest as report
 from bot.collaboration import leads, summits
-from bot.collaboration.digest import (
-    Digest,
-    Followups,
-    LeadTime,
-    Missed,
-    OnTime,
-    PipelineLoad,
-    Requests,
-    WeekRate,
-)
+from bot.collaboration.digest import Digest, Missed
 from bot.collaboration.leads import FollowupView, LeadView
 from bot.collaboration.summits import Agenda, AgendaPoint, OccurrenceView, Schedule, SummitView
 from bot.platform import blockkit
 from bot.promising import capacity_requests, replan
 from bot.promising.capacity_requests import RequestView
 from bot.promising.orders import MAX_CUSTOMER_LENGTH, OrderView
-from capacity.model import Constraint, Lot, Quote
+from capacity.model import Quote
 from handlers import (
     admin_views,
     home_views,
@@ -46,6 +38,7 @@ from handlers import (
 )
 from handlers.home_views import HomeLoad, HomeOrder, HomeRequest
 from tests.slack_limits import message_problems, view_problems
+from tests.unit.test_blocks import FITS, WORKED
 
 AS_OF = date(2026, 11, 23)
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
@@ -70,22 +63,11 @@ INPUTS = {
 
 
 def quote(text: str = "BRKT", *, fits: bool = False) -> Quote:
-    wanted = date(2026, 11, 25)
+    """DESIGN.md's worked example (tests.unit.test_blocks), for an item and a bottleneck `text`."""
     if fits:
-        return Quote(
-            text, 5, wanted, AS_OF, wanted, 5, None, wanted, Constraint("none", None, None, "")
-        )
-    return Quote(
-        sku=text,
-        qty=40,
-        requested=wanted,
-        as_of=AS_OF,
-        earliest=date(2026, 12, 8),
-        on_requested=25,
-        split=(Lot(on=wanted, qty=25), Lot(on=date(2026, 12, 4), qty=15)),
-        rush_earliest=date(2026, 12, 7),
-        constraint=Constraint("lead_time", "SHEET", date(2026, 12, 3), f"{text}: lead time"),
-    )
+        return dataclasses.replace(FITS, sku=text)
+    said = dataclasses.replace(WORKED.constraint, text=f"{text}: lead time")
+    return dataclasses.replace(WORKED, sku=text, rush_earliest=date(2026, 12, 7), constraint=said)
 
 
 def order(text: str, n: int = 1, *, status: str = "confirmed") -> OrderView:
@@ -150,58 +132,40 @@ def agenda(text: str, many: int = 30) -> Agenda:
 
 
 def request(text: str) -> RequestView:
-    return RequestView(
-        id=7,
-        order_id=1,
-        order_ref="PB-00001",
-        sku="BRKT",
-        qty=40,
-        customer=text,
-        wanted=date(2026, 11, 25),
-        least_qty=None,
-        latest_on=None,
-        requested_by=SALES,
-        status="open",
-        question=f"Can you make 40 BRKT for {text} by Wed 25 Nov?",
-        bottleneck=text,
-        channel_id="C0OPS",
-        message_ts="1.2",
-        answered_by=OPS,
-        answer_kind="decline",
-        answer_note=text,
-        counter_qty=None,
-        counter_on=None,
-        created_at=NOW,
-        nudged_at=None,
-    )
+    question = f"Can you make 40 BRKT for {text} by Wed 25 Nov?"
+    asked = (7, 1, "PB-00001", "BRKT", 40, text, date(2026, 11, 25), None, None, SALES, "open")
+    answered = (question, text, "C0OPS", "1.2", OPS, "decline", text, None, None, NOW, None)
+    return RequestView(*asked, *answered)
 
 
 def digest(text: str, many: int = 40) -> Digest:
     weeks = [date(2026, 9, 28) + timedelta(weeks=k) for k in range(8)]
-    load_weeks = [date(2026, 11, 23) + timedelta(weeks=k) for k in range(8)]
+    loads = [date(2026, 11, 23) + timedelta(weeks=k) for k in range(8)]
+    missed = [Missed(f"PB-{n:05d}", text, "BRKT", 10, AS_OF, text) for n in range(many)]
+    on_time = report.OnTime(
+        report.WeekRate(weeks[-1], 2, many),
+        1,
+        [report.WeekRate(w, k, k % 3) for k, w in enumerate(weeks)],
+        [(f"{text} {n}", n, 1) for n in range(many)],
+        [(f"breakdown at {text} {n}", 1) for n in range(many)],
+        missed,
+    )
+    requests = report.Requests(3, {"approved": 1, "declined": 1, "open": 1}, 13.25, 24.0, 1)
+    pipeline = [report.PipelineLoad(f"WC{n}", AS_OF, 168.0, 20.0, 202.0) for n in range(30)]
+    overdue = [(f"U0OWNER{n}", 2) for n in range(many)]
     return Digest(
         week_start=date(2026, 11, 16),
         generated_at=NOW,
         timezone="Europe/Berlin",
-        on_time=OnTime(
-            week=WeekRate(weeks[-1], 2, many),
-            pending=1,
-            trailing=[WeekRate(w, k, k % 3) for k, w in enumerate(weeks)],
-            by_customer=[(f"{text} {n}", n, 1) for n in range(many)],
-            by_cause=[(f"breakdown at {text} {n}", 1) for n in range(many)],
-            missed=[
-                Missed(f"PB-{n:05d}", text, "BRKT", 10, date(2026, 11, 18), text)
-                for n in range(many)
-            ],
-        ),
-        lead_time=LeadTime(5.25, 4, 8.25, [(w, 5.0, 2) for w in weeks]),
+        on_time=on_time,
+        lead_time=report.LeadTime(5.25, 4, 8.25, [(w, 5.0, 2) for w in weeks]),
         rush=[f"PB-{n:05d} {text}: 10 BRKT" for n in range(many)],
-        requests=Requests(3, {"approved": 1, "declined": 1, "open": 1}, 13.25, 24.0, 1),
-        utilisation={f"WC{n}": {w: n / 8 for w in load_weeks} for n in range(many)},
-        load_weeks=load_weeks,
-        pipeline=[PipelineLoad(f"WC{n}", date(2027, 1, 1), 168.0, 20.0, 202.0) for n in range(30)],
+        requests=requests,
+        utilisation={f"WC{n}": {w: n / 8 for w in loads} for n in range(many)},
+        load_weeks=loads,
+        pipeline=pipeline,
         unmatched_leads=1,
-        followups=Followups(4, 1, 1, 2, [(f"U0OWNER{n}", 2) for n in range(many)]),
+        followups=report.Followups(4, 1, 1, 2, overdue),
         conversion=[(text, 2, 1, 0)],
     )
 
@@ -244,6 +208,17 @@ def order_row(text: str) -> Any:
 
 # --- the cases ------------------------------------------------------------------------------
 
+AN_ORDER: dict[str, Any] = {"order_id": 1, "sku": "BRKT", "qty": 40, "on": AS_OF, "as_of": AS_OF}
+"""What every status message of an order is drawn with (its status and texts vary)."""
+A_REQUEST: dict[str, Any] = {
+    "request_id": 7,
+    "sku": "BRKT",
+    "qty": 40,
+    "wanted": AS_OF,
+    "as_of": AS_OF,
+}
+"""The same for an answered capacity request."""
+
 Payloads = list[dict[str, Any]]
 
 CASES: dict[str, Callable[[str], Payloads]] = {
@@ -259,17 +234,7 @@ CASES: dict[str, Callable[[str], Payloads]] = {
     ],
     "orders_views.order_status_message": lambda t: [
         orders_views.order_status_message(
-            order_id=1,
-            sku="BRKT",
-            qty=40,
-            customer=t,
-            on=AS_OF,
-            status=status,  # type: ignore[arg-type]
-            as_of=AS_OF,
-            held_until=NOW,
-            by=SALES,
-            reason=t,
-            version=1,
+            **AN_ORDER, customer=t, status=status, held_until=NOW, by=SALES, reason=t
         )
         for status in ("held", "confirmed", "cancelled", "expired", "shipped", "at_risk")
     ],
@@ -298,16 +263,7 @@ CASES: dict[str, Callable[[str], Payloads]] = {
     ],
     "operations_views.answered_request_message": lambda t: [
         operations_views.answered_request_message(
-            request_id=7,
-            sku="BRKT",
-            qty=40,
-            customer=t,
-            wanted=AS_OF,
-            as_of=AS_OF,
-            answer=answer,  # type: ignore[arg-type]
-            answered_by=OPS,
-            promised_on=AS_OF,
-            reason=t,
+            **A_REQUEST, customer=t, answer=answer, answered_by=OPS, promised_on=AS_OF, reason=t
         )
         for answer in ("rush", "overtime", "counter", "decline")
     ],
@@ -455,7 +411,7 @@ def builders() -> set[str]:
                 found.add(f"{prefix}.{name}")
     for name in ("error_message", "info_message", "loading_modal", "notice_modal"):
         found.add(f"blockkit.{name}")
-    assert hasattr(digest_module.Digest, "blocks")
+    assert hasattr(report.Digest, "blocks")
     found.add("digest.Digest.blocks")
     return found
 
