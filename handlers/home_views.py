@@ -104,7 +104,7 @@ def home_view(
                 share = row.reserved_hours / row.capacity_hours if row.capacity_hours else 0.0
                 bar = "█" * round(min(share, 1.0) * 10) + "░" * (10 - round(min(share, 1.0) * 10))
                 lines.append(
-                    f"`{row.work_center:<8}` {bar} {share:.0%} "
+                    f"`{kit.escape(row.work_center):<8}` {bar} {share:.0%} "
                     f"({row.reserved_hours:.1f} of {row.capacity_hours:.1f} h)"
                 )
             shown = kit.lines_within(lines, kit.SECTION_TEXT, what="work centers")

@@ -69,7 +69,7 @@ def lead_created_message(lead: LeadView) -> dict[str, Any]:
     if lead.note:
         line += f"\n>{kit.escape(lead.note)}"
     followup = lead.next_followup
-    text = f"Lead saved: {lead.customer}"
+    text = f"Lead saved: {kit.escape(lead.customer)}"
     if followup is not None:
         line += (
             f"\n{kit.mention(lead.owner)} gets a reminder to follow up {_when(followup.due_at)}."
@@ -84,8 +84,9 @@ def lead_usage_message(error: Exception | str | None = None) -> dict[str, Any]:
         f"Usage: `{LEAD_USAGE}` — e.g. `/lead Acme — wants 200 BRKT in March follow up in "
         "5 days`. `/lead` alone opens a form with the source, product, quantity and month."
     )
+    problem = kit.escape(problem)
     return kit.message(
-        f"{problem} {usage}", [kit.section(f":warning: {kit.escape(problem)}"), kit.context(usage)]
+        f"{problem} {usage}", [kit.section(f":warning: {problem}"), kit.context(usage)]
     )
 
 
@@ -182,21 +183,21 @@ def followup_done_message(followup: FollowupView, by: str) -> dict[str, Any]:
     if followup.note:
         line += f": {kit.escape(followup.note)}"
     return kit.message(
-        f"Followed up with {followup.customer}",
+        f"Followed up with {kit.escape(followup.customer)}",
         [kit.section(line), kit.context(f"Marked done by {kit.mention(by)}")],
     )
 
 
 def followup_snoozed_message(followup: FollowupView, by: str) -> dict[str, Any]:
-    customer, due = followup.customer, followup.due_at
-    line = f":zzz: Follow-up with *{kit.escape(customer)}* snoozed to *{_when(due)}*"
+    customer, due = kit.escape(followup.customer), followup.due_at
+    line = f":zzz: Follow-up with *{customer}* snoozed to *{_when(due)}*"
     text = f"Follow-up with {customer} snoozed to {_fallback_when(due)}"
     return _done_by(text, f"{line}; you get a new reminder then.", f"Snoozed by {kit.mention(by)}")
 
 
 def lead_reassigned_message(lead: LeadView, by: str) -> dict[str, Any]:
     return _done_by(
-        f"Lead {lead.customer} reassigned to {lead.owner}",
+        f"Lead {kit.escape(lead.customer)} reassigned to {kit.mention(lead.owner)}",
         f":arrows_counterclockwise: The lead *{kit.escape(lead.customer)}* is now "
         f"{kit.mention(lead.owner)}'s; they get its follow-up reminders.",
         f"Reassigned by {kit.mention(by)}",
@@ -210,7 +211,7 @@ def _done_by(text: str, line: str, footer: str) -> dict[str, Any]:
 
 def lead_handed_over_message(lead: LeadView, by: str) -> dict[str, Any]:
     """The DM to the new owner of a reassigned lead."""
-    text = f"{by} gave you the lead {lead.customer}"
+    text = f"{kit.mention(by)} gave you the lead {kit.escape(lead.customer)}"
     line = f":inbox_tray: {kit.mention(by)} gave you the lead *{kit.escape(lead.customer)}*"
     if lead.product_interest:
         line += f" ({kit.escape(lead.product_interest)})"

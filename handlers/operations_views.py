@@ -150,7 +150,7 @@ def declined_message(
     """The salesperson's DM when operations declined: the reason is what they tell the customer."""
     return kit.info_message(
         f":no_entry: {kit.mention(answered_by)} declined request #{request_id}: "
-        f"*{question}*\nReason: {reason}"
+        f"*{kit.escape(question)}*\nReason: {kit.escape(reason or '')}"
     )
 
 

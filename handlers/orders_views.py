@@ -197,8 +197,9 @@ def usage_message(error: Exception | str | None = None) -> dict[str, Any]:
         "`Dec 15`, `Friday`, `next Friday`, `next week`, `in 3 days`. "
         "`/promise` alone opens a form."
     )
+    problem = kit.escape(problem)
     return kit.message(
-        f"{problem} {usage}", [kit.section(f":warning: {kit.escape(problem)}"), kit.context(usage)]
+        f"{problem} {usage}", [kit.section(f":warning: {problem}"), kit.context(usage)]
     )
 
 
@@ -273,7 +274,7 @@ def order_status_message(
         raise ValueError(f"unknown order status {status!r}")
     if reason:
         lines.append(kit.escape(reason))
-        fallback += f" — {reason}"
+        fallback += f" — {kit.escape(reason)}"
     blocks = [kit.section("\n".join(lines))]
     footer = _footer(order_id=order_id, requester=None, as_of=None, by=by)
     if footer:
@@ -316,8 +317,8 @@ def orders_message(messages: Sequence[dict[str, Any]]) -> dict[str, Any]:
 def asked_message(channel: str, question: str, request_id: int, order_ref: str) -> dict[str, Any]:
     """What the salesperson's quote becomes once operations were asked."""
     return kit.info_message(
-        f":speech_balloon: Asked operations in <#{channel}>: "
-        f"*{question}* (request #{request_id}, order {order_ref}). "
+        f":speech_balloon: Asked operations in {kit.channel_link(channel)}: "
+        f"*{kit.escape(question)}* (request #{request_id}, order {kit.escape(order_ref)}). "
         "Their answer comes here by DM."
     )
 

@@ -62,10 +62,10 @@ def shipment_notice(order: OrderView, qty: int, on: date, by: str, as_of: date) 
         if order.status == "shipped"
         else f"{order.qty - order.shipped_qty} still to ship"
     )
-    text = f"Order {order.ref}: {qty} {order.sku} shipped on {kit.day(on, as_of)}; {rest}"
+    ref, sku = kit.escape(order.ref), kit.escape(order.sku)
+    text = f"Order {ref}: {qty} {sku} shipped on {kit.day(on, as_of)}; {rest}"
     line = (
-        f":package: {kit.mention(by)} shipped *{qty} {kit.escape(order.sku)}* "
-        f"of order *{kit.escape(order.ref)}*"
+        f":package: {kit.mention(by)} shipped *{qty} {sku}* of order *{ref}*"
         + (f" for {kit.escape(order.customer)}" if order.customer else "")
         + f" on {kit.day(on, as_of)}; {rest}."
     )

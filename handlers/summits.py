@@ -102,10 +102,7 @@ def summit_command(
             summits.cancel(summit.id, actor=user)
             respond(
                 response_type="ephemeral",
-                **info_message(
-                    f":no_entry_sign: {summit.title} is cancelled: no more reminders in "
-                    f"<#{summit.channel}>."
-                ),
+                **views.summit_cancelled_message(summit),
             )
         else:
             when, location, where = _parse_schedule_text(text)

@@ -51,19 +51,21 @@ SUMMIT_USAGE = (
 def summit_scheduled_message(summit: SummitView, replaced: Sequence[str] = ()) -> dict[str, Any]:
     tz = ZoneInfo(summit.timezone)
     place = f" in {summit.location}" if summit.location else ""
+    place = kit.escape(place)
     line = (
         f":calendar: *{kit.escape(summit.title)}* meets {summit.schedule.description}"
-        f" ({summit.timezone}){kit.escape(place)}, organised by {kit.mention(summit.organiser)}. "
-        f"Reminders with the agenda go to <#{summit.channel}> a week and a day before."
+        f" ({summit.timezone}){place}, organised by {kit.mention(summit.organiser)}. "
+        f"Reminders with the agenda go to {kit.channel_link(summit.channel)} a week and a day "
+        "before."
     )
-    text = f"{summit.title} scheduled: {summit.schedule.description}{place}"
+    text = f"{kit.escape(summit.title)} scheduled: {summit.schedule.description}{place}"
     if summit.next_at is not None:
         local = summit.next_at.astimezone(tz)
         line += f"\nNext: *{kit.day(local.date())} {local.year} at {local:%H:%M}*."
         text += f"; next {kit.day(local.date())} {local:%H:%M}"
     if replaced:
-        was = "; ".join(replaced)
-        line += f"\nThis replaces the earlier schedule ({kit.escape(was)})."
+        was = kit.escape("; ".join(replaced))
+        line += f"\nThis replaces the earlier schedule ({was})."
         text += f" (replaces {was})"
     return kit.message(text, [kit.section(line)])
 
@@ -97,13 +99,13 @@ def summit_agenda_message(
     blocks = [
         kit.header(title),
         kit.context(
-            f"{kit.escape(summit.schedule.description)} · <#{summit.channel}> · organised by "
-            f"{kit.mention(summit.organiser)}"
+            f"{kit.escape(summit.schedule.description)} · {kit.channel_link(summit.channel)} · "
+            f"organised by {kit.mention(summit.organiser)}"
         ),
         *agenda_blocks(agenda, "Nothing from the data yet; add your points."),
         kit.actions(buttons, block_id=f"summit_{occurrence_id}"),
     ]
-    return kit.message(f"{title}\n{agenda.text()}", blocks)
+    return kit.message(f"{kit.escape(title)}\n{agenda.text()}", blocks)
 
 
 def with_rsvps(shown: dict[str, Any], answers: dict[str, list[str]]) -> dict[str, Any]:
@@ -170,17 +172,24 @@ def decisions_modal(
     return kit.form("Record decisions", blocks, SUMMIT_DECISIONS_MODAL, "Save", metadata)
 
 
+def summit_cancelled_message(summit: SummitView) -> dict[str, Any]:
+    return kit.info_message(
+        f":no_entry_sign: {kit.escape(summit.title)} is cancelled: no more reminders in "
+        f"{kit.channel_link(summit.channel)}."
+    )
+
+
 def decisions_saved_message(summit: SummitView, starts_at: datetime, text: str) -> dict[str, Any]:
     local = starts_at.astimezone(ZoneInfo(summit.timezone))
     return kit.info_message(
-        f":memo: Decisions of {summit.title} on {local:%a %-d %b} recorded; the next agenda "
-        f"shows them: {kit.escape(text)}"
+        f":memo: Decisions of {kit.escape(summit.title)} on {local:%a %-d %b} recorded; the "
+        f"next agenda shows them: {kit.escape(text)}"
     )
 
 
 def summit_usage_message(error: Exception | str | None = None) -> dict[str, Any]:
-    problem = str(error) if error else "Here is how to run the summit."
+    problem = kit.escape(str(error) if error else "Here is how to run the summit.")
     return kit.message(
         f"{problem} {SUMMIT_USAGE}",
-        [kit.section(f":warning: {kit.escape(problem)}"), kit.context(SUMMIT_USAGE)],
+        [kit.section(f":warning: {problem}"), kit.context(SUMMIT_USAGE)],
     )

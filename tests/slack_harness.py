@@ -9,6 +9,7 @@ it with uvicorn on a free port, and gives a `World`: signed requests in (`World.
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -32,7 +33,7 @@ from bot.platform.settings import Settings
 from bot.promising.orders import record_factory_change
 from bot.sandbox import FakeSlack, Message, SlackReply, SlackRequester, fill_view
 from tests.conftest import MigratedDb, dump_database
-from tests.slack_limits import message_problems, view_problems
+from tests.slack_limits import live_sequences, message_problems, texts, view_problems
 
 T = TypeVar("T")
 
@@ -46,6 +47,7 @@ MANAGER = "U0MANAGER"
 ADMIN = "U0ADMIN"
 SALES_CHANNEL = "C0SALES"
 OPS_CHANNEL = "C0OPS"
+PEOPLE = (SALES, SALES_2, OPS, MANAGER, ADMIN)
 
 FACTORY = {
     # DESIGN.md's worked example, with a rush reserve of 25 % on CNC and PAINT, so that
@@ -236,6 +238,25 @@ class World:
             if not post.body.get("delete_original"):
                 problems += [f"response_url: {p}" for p in message_problems(post.body)]
         assert problems == [], "\n".join(problems)
+
+    def live_sequences(self) -> list[str]:
+        """Every `<…>` control sequence in what the app sent (messages, their fallback text,
+        responses, views) that is not one of its own: its people's mentions, its channels, a
+        moment shown in each reader's time zone. Text users typed must arrive escaped."""
+        ours = re.compile(
+            rf"@({'|'.join(PEOPLE)})|#({SALES_CHANNEL}|{OPS_CHANNEL})|!date\^\d+\^[^|<>]*\|[^<>]*"
+        )
+        payloads = [r.body for r in self.slack.responses()]
+        for call in self.slack.calls():
+            payloads.append(call.params.get("view") or call.params)
+        return [
+            f"<{sequence}> in {text[:100]!r}"
+            for payload in payloads
+            for kind, text in texts(payload)
+            if kind == "mrkdwn"
+            for sequence in live_sequences(text)
+            if not ours.fullmatch(sequence)
+        ]
 
 
 def _only(block: dict[str, Any], button: dict[str, Any]) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from bot.platform.blockkit import (
     escape,
     lines_within,
     message,
+    plain,
     section,
 )
 from bot.platform.db.session import write_transaction
@@ -543,6 +544,7 @@ def reminder_message(followup: FollowupView) -> dict[str, Any]:
     what = f"Follow up with *{escape(followup.customer)}*"
     if followup.note:
         what += f": {escape(followup.note)}"
+    text = plain(what)
     value = str(followup.id)
     reassign = {
         "type": "users_select",
@@ -563,7 +565,6 @@ def reminder_message(followup: FollowupView) -> dict[str, Any]:
             block_id=f"{FOLLOWUP_BLOCK_PREFIX}{followup.id}",
         ),
     ]
-    text = f"Follow up with {followup.customer}" + (f": {followup.note}" if followup.note else "")
     return {"channel": followup.owner, **message(text, blocks)}
 
 

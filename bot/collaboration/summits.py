@@ -29,6 +29,7 @@ from bot.platform.blockkit import (
     escape,
     header,
     lines_within,
+    mention,
     message,
     section,
 )
@@ -251,6 +252,8 @@ class Agenda:
     until: datetime
     missed: list[Missed] = field(default_factory=list)
     at_risk: list[str] = field(default_factory=list)
+    """The lists below are mrkdwn lines: what people typed in them is escaped, the people they
+    name are mentions."""
     rush: list[str] = field(default_factory=list)
     declined_requests: list[str] = field(default_factory=list)
     slow_requests: list[str] = field(default_factory=list)
@@ -262,7 +265,8 @@ class Agenda:
     points: list[AgendaPoint] = field(default_factory=list)
 
     def sections(self) -> list[tuple[str, list[str]]]:
-        """(heading, lines) in the order the meeting should take them; empty ones left out."""
+        """(heading, mrkdwn lines) in the order the meeting should take them; empty ones left
+        out. Every text somebody typed is escaped (a point saying `<!channel>` pings nobody)."""
         out: list[tuple[str, list[str]]] = []
 
         def add(title: str, lines: list[str]) -> None:
@@ -275,8 +279,8 @@ class Agenda:
         add(
             "Promises missed",
             [
-                f"{m.ref} {m.customer}: {m.qty} {m.sku} "
-                f"promised {m.promised_on:%a %-d %b} ({m.cause})"
+                f"{escape(m.ref)} {escape(m.customer)}: {m.qty} {escape(m.sku)} "
+                f"promised {m.promised_on:%a %-d %b} ({escape(m.cause)})"
                 for m in self.missed
             ],
         )
@@ -286,18 +290,20 @@ class Agenda:
         add("Capacity requests answered slowly or still open", self.slow_requests)
         add(
             f"Most loaded work centers, next {LOAD_WEEKS} weeks",
-            [f"{code}: {load:.0%}" for code, load in self.loaded],
+            [f"{escape(code)}: {load:.0%}" for code, load in self.loaded],
         )
         add("Lead follow-ups that slipped", self.slipped_followups)
-        carried = [p.text for p in self.carried_over]
+        carried = [escape(p.text) for p in self.carried_over]
         if self.previous_decisions:
-            carried = [f"Decided last time: {self.previous_decisions}", *carried]
+            carried = [f"Decided last time: {escape(self.previous_decisions)}", *carried]
         add("Carried over from the last summit", carried)
-        add("Points added for this summit", [f"{p.text} (<@{p.author}>)" for p in self.points])
+        points = [f"{escape(p.text)} ({mention(p.author)})" for p in self.points]
+        add("Points added for this summit", points)
         return out
 
     def text(self) -> str:
-        lines = [f"Agenda for {self.summit}, {self.starts_at:%a %-d %b %Y %H:%M %Z}"]
+        """The agenda as mrkdwn text (a message's fallback)."""
+        lines = [f"Agenda for {escape(self.summit)}, {self.starts_at:%a %-d %b %Y %H:%M %Z}"]
         for title, items in self.sections():
             lines.append(f"\n{title}:")
             lines += [f"- {item}" for item in items]
@@ -730,9 +736,9 @@ def _at_risk(session: Session) -> list[str]:
         .order_by(OrderRow.promised_on, OrderRow.ref)
     ).all()
     return [
-        f"{o.ref} {o.customer.name}: {o.qty} {o.sku}"
+        f"{escape(o.ref)} {escape(o.customer.name)}: {o.qty} {escape(o.sku)}"
         + (f" promised {o.promised_on:%a %-d %b}" if o.promised_on else "")
-        + (f" ({o.at_risk_reason})" if o.at_risk_reason else "")
+        + (f" ({escape(o.at_risk_reason)})" if o.at_risk_reason else "")
         for o in rows
     ]
 
@@ -750,7 +756,7 @@ def _rush(session: Session, since: datetime, until: datetime) -> list[str]:
         .order_by(OrderRow.created_at, OrderRow.ref)
     ).all()
     return [
-        f"{o.ref} {o.customer.name}: {o.qty} {o.sku}"
+        f"{escape(o.ref)} {escape(o.customer.name)}: {o.qty} {escape(o.sku)}"
         + (f" for {o.promised_on:%a %-d %b}" if o.promised_on else "")
         for o in rows
     ]
@@ -758,7 +764,8 @@ def _rush(session: Session, since: datetime, until: datetime) -> list[str]:
 
 def _request_line(request: CapacityRequestRow) -> str:
     order = request.order
-    return f"{order.ref} {order.customer.name}: {order.qty} {order.sku} (<@{request.requested_by}>)"
+    who = f"{escape(order.ref)} {escape(order.customer.name)}: {order.qty} {escape(order.sku)}"
+    return f"{who} ({mention(request.requested_by)})"
 
 
 def _requests(session: Session, *where: Any) -> list[CapacityRequestRow]:
@@ -779,7 +786,9 @@ def _declined(session: Session, since: datetime, until: datetime) -> list[str]:
         CapacityRequestRow.answered_at >= since,
         CapacityRequestRow.answered_at < until,
     )
-    return [_request_line(r) + (f": {r.answer_note}" if r.answer_note else "") for r in rows]
+    return [
+        _request_line(r) + (f": {escape(r.answer_note)}" if r.answer_note else "") for r in rows
+    ]
 
 
 def _slow(session: Session, since: datetime, until: datetime) -> list[str]:
@@ -813,7 +822,8 @@ def _slipped(session: Session, since: datetime, until: datetime, tz: ZoneInfo) -
     lines = []
     for row in rows:
         due_day = row.due_at.astimezone(tz).date()
-        who = f"{row.lead.customer.name} (<@{row.lead.owner_slack_id}>), due {due_day:%a %-d %b}"
+        customer, owner = escape(row.lead.customer.name), mention(row.lead.owner_slack_id)
+        who = f"{customer} ({owner}), due {due_day:%a %-d %b}"
         if row.done_at is not None:
             if row.done_at.astimezone(tz).date() > due_day:
                 lines.append(f"{who}: done {row.done_at.astimezone(tz):%a %-d %b}")
@@ -875,7 +885,7 @@ def agenda_blocks(agenda: Agenda, empty: str) -> list[dict[str, Any]]:
     found = []
     for title, lines in agenda.sections():
         head = f"*{escape(title)}*"
-        body = lines_within([f"• {_escape(line)}" for line in lines], SECTION_TEXT - len(head) - 1)
+        body = lines_within([f"• {line}" for line in lines], SECTION_TEXT - len(head) - 1)
         found.append(section(f"{head}\n{body}"))
     return found or [section(empty)]
 
@@ -891,17 +901,9 @@ def reminder_message(
     place = f" in {summit.location}" if summit.location else ""
     title = f"{summit.title} {when}: {starts:%a %-d %b %H:%M}{place}"
     blocks = [
-        header(title),
+        header(title),  # plain text: nothing in it is a mention or a link
         *agenda_blocks(agenda, "Nothing from the data; bring your points."),
         actions(summit_buttons(occurrence.id), block_id=f"summit_{occurrence.id}"),
     ]
-    return {"channel": summit.channel, **message(f"{title}\n{agenda.text()}", blocks)}
-
-
-def _escape(text: str) -> str:
-    # Keep <@U123> mentions; escape the rest.
-    parts = re.split(r"(<@[A-Z0-9]+>)", text)
-    return "".join(part if _MENTION.fullmatch(part) else escape(part) for part in parts)
-
-
-_MENTION = re.compile(r"<@[A-Z0-9]+>")
+    text = f"{escape(title)}\n{agenda.text()}"
+    return {"channel": summit.channel, **message(text, blocks)}

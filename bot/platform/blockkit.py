@@ -330,8 +330,10 @@ def home(blocks: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 def error_message(text: str) -> dict[str, Any]:
-    """A short refusal or failure, said plainly (usually sent ephemeral)."""
-    return message(text, [section(f":warning: {escape(text)}")])
+    """A short refusal or failure, said plainly (usually sent ephemeral). `text` is plain text,
+    often with what the user typed in it: escaped whole, in the fallback too."""
+    safe = escape(text)
+    return message(safe, [section(f":warning: {safe}")])
 
 
 def info_message(mrkdwn: str) -> dict[str, Any]:

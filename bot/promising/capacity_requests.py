@@ -24,6 +24,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.platform.blockkit import SECTION_TEXT, clip, escape, mention
 from bot.platform.db.session import write_transaction
 from bot.platform.db.tables import (
     AuditLogRow,
@@ -61,7 +62,7 @@ class AlreadyAnswered(PlanningError):
     """Someone answered the request already; carries it as it now stands."""
 
     def __init__(self, request: RequestView) -> None:
-        by = f" by <@{request.answered_by}>" if request.answered_by else ""
+        by = f" by {mention(request.answered_by)}" if request.answered_by else ""
         super().__init__(
             f"Request #{request.id} was already answered{by}: it is {request.status}. "
             "Nothing was changed."
@@ -775,18 +776,25 @@ def send_due_nudges(service: CapacityRequestService, client: WebClient, now: dat
     for request in service.due_nudges(now):
         if not (request.channel_id and request.message_ts):
             continue
-        text = (
-            f":alarm_clock: Request #{request.id} is waiting for an answer: {request.question} "
-            f"<@{request.requested_by}> needs it to answer the customer."
-        )
         try:
             client.chat_postMessage(
-                channel=request.channel_id, thread_ts=request.message_ts, text=text
+                channel=request.channel_id,
+                thread_ts=request.message_ts,
+                text=nudge_message(request),
             )
             sent += 1
         except SlackApiError as error:
             log.warning("could not nudge request #%s: %s", request.id, error.response.get("error"))
     return sent
+
+
+def nudge_message(request: RequestView) -> str:
+    """The reminder (mrkdwn text) in a request's thread when nobody answered it in time."""
+    question = clip(escape(request.question), SECTION_TEXT)
+    return (
+        f":alarm_clock: Request #{request.id} is waiting for an answer: {question} "
+        f"{mention(request.requested_by)} needs it to answer the customer."
+    )
 
 
 def working_hours_between(start: datetime, end: datetime, tz: Any) -> float:

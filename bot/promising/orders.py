@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.factory.store import load_factory
+from bot.platform.blockkit import clip, escape
 from bot.platform.db.session import write_transaction
 from bot.platform.db.tables import (
     AuditLogRow,
@@ -512,9 +513,7 @@ class OrderService:
                 _tell_owner(
                     session,
                     row,
-                    f":information_source: Your hold on {_described(row)} expired and its "
-                    "capacity and material went back to the plan. `/promise` again for a "
-                    "fresh quote.",
+                    hold_expired_message(row),
                     key=f"hold_expired:{row.ref}:{row.version}",
                 )
                 expired.append(row.ref)
@@ -550,9 +549,7 @@ class OrderService:
                 if _tell_owner(
                     session,
                     row,
-                    f":hourglass_flowing_sand: Your hold on {_described(row)} runs out at "
-                    f"{local:%H:%M} (in {left}). Confirm it from promisebot's Home tab, or its "
-                    "capacity goes back to the plan.",
+                    hold_expiring_message(row, f"{local:%H:%M}", left),
                     key=f"hold_expiring:{row.ref}:{row.expires_at.isoformat()}",
                 ):
                     warned.append(row.ref)
@@ -900,9 +897,27 @@ class StaleOrder(PlanningError):
         self.order = order
 
 
+def hold_expired_message(row: OrderRow) -> str:
+    """The DM (mrkdwn text) to the owner of a hold that expired."""
+    return (
+        f":information_source: Your hold on {_described(row)} expired and its capacity and "
+        "material went back to the plan. `/promise` again for a fresh quote."
+    )
+
+
+def hold_expiring_message(row: OrderRow, at: str, left: str) -> str:
+    """The DM (mrkdwn text) to the owner of a hold that runs out at `at`, in `left`."""
+    return (
+        f":hourglass_flowing_sand: Your hold on {_described(row)} runs out at {at} (in "
+        f"{left}). Confirm it from promisebot's Home tab, or its capacity goes back to the plan."
+    )
+
+
 def _described(row: OrderRow) -> str:
+    """An order in a notice's mrkdwn: its customer's name (as typed) escaped."""
     when = format_day(row.promised_on) if row.promised_on else "no date"
-    return f"{row.qty} {row.sku} for {row.customer.name} on {when} ({row.ref})"
+    customer = clip(escape(row.customer.name), MAX_CUSTOMER_LENGTH)  # imports may be longer
+    return f"{row.qty} {escape(row.sku)} for {customer} on {when} ({escape(row.ref)})"
 
 
 def _tell_owner(

@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bot.platform.blockkit import MESSAGE_TEXT, clip
+from bot.platform.blockkit import MESSAGE_TEXT, clip, escape
 from bot.platform.db.tables import (
     OrderRow,
     ReservationRow,
@@ -138,19 +138,22 @@ def _orders_on(
 
 
 def at_risk_message(row: OrderRow, quote: Quote) -> str:
-    """What the owner of an order the factory can no longer keep is told, with the current quote."""
+    """What the owner of an order the factory can no longer keep is told, with the current quote
+    (a message's mrkdwn text: the customer's name and the plan's words escaped)."""
     when = format_day(row.promised_on) if row.promised_on else "its date"
+    why = escape(quote.constraint.text)
     now = (
         f"The plan now says: all {quote.qty} by {format_day(quote.earliest, quote.as_of)}"
         if quote.earliest
-        else f"The plan now says: {quote.constraint.text}"
+        else f"The plan now says: {why}"
     )
     if 0 < quote.on_requested < quote.qty:
         now += f"; {quote.on_requested} on {when}"
+    who = f"{row.qty} {escape(row.sku)} for {escape(row.customer.name)}"
     return clip(
-        f":warning: Order {row.ref} ({row.qty} {row.sku} for {row.customer.name} on {when}) "
+        f":warning: Order {escape(row.ref)} ({who} on {when}) "
         f"is at risk: the factory's capacity or material changed and it no longer fits. "
-        f"{now} ({quote.constraint.text}). Talk to the customer early, or ask operations.",
+        f"{now} ({why}). Talk to the customer early, or ask operations.",
         MESSAGE_TEXT,
     )
 

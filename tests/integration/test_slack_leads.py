@@ -259,7 +259,7 @@ def test_reassign_gives_the_lead_to_the_chosen_person_and_tells_them(world: Worl
     assert "is now <@U0SALES2>'s" in str(edited(world, reminder).blocks)
     assert leads_in(world)[0][0] == SALES_2
     handed = eventually(lambda: world.slack.messages(dm_channel_id(SALES_2)), what="the DM")
-    assert handed[-1].text == f"{SALES} gave you the lead Acme"
+    assert handed[-1].text == f"<@{SALES}> gave you the lead Acme"
     # The new owner gets the reminder from now on.
     lead = the_lead(world)
     assert remind(world, lead).channel == dm_channel_id(SALES_2)
@@ -352,4 +352,14 @@ def test_quote_it_on_a_lead_with_a_long_customer_opens_a_form_that_can_be_sent(
         what="the quote",
     )[-1]
     assert quote.text.startswith(f"20 BRKT for {customer}: ")
+    world.assert_blocks_valid()
+
+
+def test_a_leads_customer_and_note_ping_nobody_in_its_follow_up(world: World) -> None:
+    lead_command(world, "<!here> Corp — call <@U0VICTIM> about <http://evil.example|the deal>")
+    reminder = remind(world, the_lead(world))
+
+    assert reminder.text.startswith("Follow up with &lt;!here&gt; Corp: call &lt;@U0VICTIM&gt;")
+    world.settle()
+    assert world.live_sequences() == []
     world.assert_blocks_valid()

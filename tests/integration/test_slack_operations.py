@@ -108,7 +108,8 @@ def test_only_operations_answer_and_a_second_answer_is_refused(world: World) -> 
     before = world.dump()
     _, response = world.click(asked, operations_views.OPS_COUNTER, user=OPS)
     assert world.answer(response).text == (
-        "Request #1 was already answered by <@U0OPS>: it is approved. Nothing was changed."
+        # A refusal's text is escaped whole (it may quote what the user typed).
+        "Request #1 was already answered by &lt;@U0OPS&gt;: it is approved. Nothing was changed."
     )
     world.settle()
     assert world.dump() == before
@@ -379,4 +380,42 @@ def test_the_overtime_form_says_when_no_overtime_can_help_and_points_to_a_counte
     assert "The plan can make all 40 by Wed 9 Dec, or 25 by Wed 25 Nov" in said
     assert "Counter-offer" in said
     assert "initial_value" not in overtime_field(form)  # nothing suggested that cannot work
+    world.assert_blocks_valid()
+
+
+HOSTILE = "<!here> ask <@U0VICTIM> in <#C0SECRET> or <http://evil.example/pay|our portal> & co"
+"""What a planner could type as a reason or a note (Slack sends mentions and links this way)."""
+
+
+def test_a_customer_named_channel_and_a_decline_reason_ping_nobody(world: World) -> None:
+    asked = ask(world, "40 BRKT for <!channel> by 2026-12-01")  # the issue's own example
+    world.click(asked, operations_views.OPS_DECLINE, user=OPS)
+    eventually(lambda: world.slack.last_view(OPS), what="the decline form")
+    world.submit(OPS, {operations_views.REASON_ACTION: HOSTILE})
+
+    dm = eventually(lambda: dms(world, SALES), what="the DM")[0]
+    assert "&lt;!here&gt; ask &lt;@U0VICTIM&gt;" in dm.text  # shown as typed, pinging no one
+    world.settle()
+    assert world.live_sequences() == []
+    world.assert_blocks_valid()
+
+
+def test_a_counter_offers_note_pings_nobody(world: World) -> None:
+    asked = ask(world, "14 FLANGE for Acme by Tue 24 Nov")
+    world.click(asked, operations_views.OPS_COUNTER, user=OPS)
+    world.form(OPS, operations_views.OPS_COUNTER_MODAL)
+    world.submit(
+        OPS,
+        {
+            operations_views.COUNTER_QTY_ACTION: "12",
+            operations_views.COUNTER_ON_ACTION: "2026-11-24",
+            operations_views.NOTE_ACTION: HOSTILE,
+        },
+    )
+
+    dm = eventually(lambda: dms(world, SALES), what="the DM")[0]
+    assert dm.text.startswith("Held: 12 FLANGE for Acme on Tue 24 Nov")
+    assert "&lt;@U0VICTIM&gt;" in dm.text
+    world.settle()
+    assert world.live_sequences() == []
     world.assert_blocks_valid()

@@ -114,7 +114,7 @@ def test_only_the_owner_or_a_manager_cancels_and_a_stale_button_shows_the_state(
 
     _, response = world.click(held, orders_views.CANCEL, user=SALES_2)
     assert world.answer(response).text == (
-        "Order PB-00001 is <@U0SALES>'s; only its owner or a manager can cancel it."
+        "Order PB-00001 is &lt;@U0SALES&gt;'s; only its owner or a manager can cancel it."
     )
     world.settle()
     assert world.dump() == before

@@ -256,3 +256,24 @@ def test_a_reminder_sent_on_the_day_of_the_summit_says_today(world: World) -> No
     assert reminder.text.startswith(f"{TITLE} today: Tue 1 Dec 10:00")
     assert reminder.blocks[0]["text"]["text"] == f"{TITLE} today: Tue 1 Dec 10:00"
     world.assert_blocks_valid()
+
+
+def test_a_summits_place_and_agenda_points_ping_nobody(world: World) -> None:
+    announced = summit_command(world, "first Tuesday 10:00 at <!channel> room, ask <@U0VICTIM>")
+    assert "in &lt;!channel&gt; room" in announced.text
+    reminder = week_reminder(world)
+    world.click(reminder, summits_views.SUMMIT_ADD_POINT, OPS)
+    eventually(lambda: world.slack.last_view(OPS), what="the agenda point form")
+    world.submit(
+        OPS, {summits_views.POINT_ACTION: "<!here> <@U0VICTIM> owes us <http://evil.example|€>"}
+    )
+    eventually(lambda: any("On the agenda" in t for t in world.ephemeral_texts(OPS)), what="ok")
+
+    assert world.services.summits.queue_reminders(datetime(2026, 11, 30, 10, 1, tzinfo=UTC)) == 1
+    assert OutboxWorker(world.db.session_factory, web_client(world.settings)).deliver_due() == 1
+    tomorrow = world.slack.messages(SALES_CHANNEL)[-1]
+    assert "&lt;!here&gt; &lt;@U0VICTIM&gt; owes us" in tomorrow.text
+    assert f"(<@{OPS}>)" in tomorrow.text  # who added the point is a mention, the point is not
+    world.settle()
+    assert world.live_sequences() == []
+    world.assert_blocks_valid()

@@ -154,8 +154,8 @@ def test_each_reminder_is_posted_once_with_rsvp_buttons_and_valid_blocks(
 
     week, day = outbox(migrated_db)
     assert week.payload["args"]["channel"] == "C0SOP"
-    assert week.payload["args"]["text"].startswith("S&OP in a week: Tue 1 Dec 10:00")
-    assert day.payload["args"]["text"].startswith("S&OP tomorrow: Tue 1 Dec 10:00")
+    assert week.payload["args"]["text"].startswith("S&amp;OP in a week: Tue 1 Dec 10:00")
+    assert day.payload["args"]["text"].startswith("S&amp;OP tomorrow: Tue 1 Dec 10:00")
     blocks = day.payload["args"]["blocks"]
     for block in Block.parse_all(blocks):
         block.validate_json()

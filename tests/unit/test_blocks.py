@@ -254,7 +254,8 @@ def test_usage_shows_the_error_and_how_to_write_the_command() -> None:
 def test_error_message_is_plain_and_escaped() -> None:
     message = valid_message(blockkit.error_message("Only operations can approve <requests>."))
     assert texts(message) == [":warning: Only operations can approve &lt;requests&gt;."]
-    assert message["text"] == "Only operations can approve <requests>."
+    # The fallback is mrkdwn too: escaped the same way (Slack shows "<requests>").
+    assert message["text"] == "Only operations can approve &lt;requests&gt;."
 
 
 def test_a_held_order_says_until_when_in_each_readers_time_zone() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from types import ModuleType
@@ -23,7 +24,7 @@ from bot.collaboration.digest import Digest, Missed
 from bot.collaboration.leads import FollowupView, LeadView
 from bot.collaboration.summits import Agenda, AgendaPoint, OccurrenceView, Schedule, SummitView
 from bot.platform import blockkit
-from bot.promising import capacity_requests, replan
+from bot.promising import capacity_requests, orders, replan
 from bot.promising.capacity_requests import RequestView
 from bot.promising.orders import MAX_CUSTOMER_LENGTH, OrderView
 from capacity.model import Quote
@@ -37,7 +38,7 @@ from handlers import (
     summits_views,
 )
 from handlers.home_views import HomeLoad, HomeOrder, HomeRequest
-from tests.slack_limits import message_problems, view_problems
+from tests.slack_limits import live_sequences, message_problems, texts, view_problems
 from tests.unit.test_blocks import FITS, WORKED
 
 AS_OF = date(2026, 11, 23)
@@ -119,12 +120,13 @@ def agenda(text: str, many: int = 30) -> Agenda:
         since=NOW - timedelta(days=28),
         until=NOW,
         missed=missed,
-        at_risk=[f"{text} {n}" for n in range(many)],
-        rush=[text] * many,
-        declined_requests=[text] * 3,
-        slow_requests=[text] * 3,
+        # These lists are mrkdwn, escaped where the summit service reads them.
+        at_risk=[blockkit.escape(f"{text} {n}") for n in range(many)],
+        rush=[blockkit.escape(text)] * many,
+        declined_requests=[blockkit.escape(text)] * 3,
+        slow_requests=[blockkit.escape(text)] * 3,
         loaded=[(f"WC{n}", 1.2) for n in range(many)],
-        slipped_followups=[text] * 3,
+        slipped_followups=[blockkit.escape(text)] * 3,
         carried_over=points[::2],
         previous_decisions=text,
         points=points[1::2],
@@ -365,6 +367,16 @@ CASES: dict[str, Callable[[str], Payloads]] = {
         {"text": digest(t, many=0).text(), "blocks": digest(t, many=0).blocks()},
     ],
     "replan.at_risk_message": lambda t: [{"text": replan.at_risk_message(order_row(t), quote(t))}],
+    "orders.hold_expired_message": lambda t: [{"text": orders.hold_expired_message(order_row(t))}],
+    "orders.hold_expiring_message": lambda t: [
+        {"text": orders.hold_expiring_message(order_row(t), "14:30", "1 h 20 min")}
+    ],
+    "capacity_requests.nudge_message": lambda t: [
+        {"text": capacity_requests.nudge_message(request(t))}
+    ],
+    "summits_views.summit_cancelled_message": lambda t: [
+        summits_views.summit_cancelled_message(summit(t))
+    ],
 }
 
 
@@ -404,6 +416,7 @@ def builders() -> set[str]:
         "summits": summits,
         "replan": replan,
         "capacity_requests": capacity_requests,
+        "orders": orders,
     }
     for prefix, module in bot.items():
         for name, function in inspect.getmembers(module, inspect.isfunction):
@@ -443,3 +456,21 @@ def test_lists_too_long_for_slack_say_how_many_they_leave_out() -> None:
         "S&OP", NOW, [AgendaPoint(n, SALES, f"point {n}", False, False) for n in range(30)], "{}"
     )
     assert "and 20 more points, not listed here, carry over" in str(form["blocks"])
+
+
+OURS = re.compile(r"@U0(SALES|OPS|USER\d+|OWNER\d+)|#C0(SALES|OPS)|!date\^\d+\^[^|<>]*\|[^<>]*")
+"""The control sequences the app writes itself: its users, its channels, a moment in the reader's
+own time zone. Anything else between < and > in mrkdwn came from what somebody typed."""
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_no_text_anybody_typed_is_a_live_control_sequence(case: str) -> None:
+    live = [
+        f"{name}: <{sequence}> in {text[:80]!r}"
+        for name, payload in drawn(case)
+        for kind, text in texts(payload)
+        if kind == "mrkdwn"
+        for sequence in live_sequences(text)
+        if not OURS.fullmatch(sequence)
+    ]
+    assert live == [], "\n".join(live)
