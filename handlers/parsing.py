@@ -39,7 +39,7 @@ __all__ = [
     "parse_promise_modal",
 ]
 
-# The promise modal's fields (handlers.blocks.promise_modal draws them; this module reads them).
+# The promise modal's fields (handlers.orders_views.promise_modal draws them; read here).
 SKU_BLOCK, SKU_ACTION = "sku", "sku_select"
 QTY_BLOCK, QTY_ACTION = "qty", "qty_input"
 CUSTOMER_BLOCK, CUSTOMER_ACTION = "customer", "customer_input"
@@ -349,7 +349,7 @@ class ModalInputError(ValueError):
 
 
 def parse_promise_modal(values: Mapping[str, Any], *, today: date) -> ModalPromise:
-    """Read the submitted `view["state"]["values"]` of `blocks.promise_modal`."""
+    """Read the submitted `view["state"]["values"]` of `orders_views.promise_modal`."""
     errors: dict[str, str] = {}
 
     def state(block_id: str, action_id: str) -> Mapping[str, Any]:

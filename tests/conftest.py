@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.platform.clock import system_now
 from bot.platform.db.session import make_engine, make_session_factory, upgrade
 from bot.platform.db.tables import Base
 
@@ -196,7 +197,9 @@ def migrated_db(
         url = _create_database(server, template=request.getfixturevalue("postgres_template"))
     engine = make_engine(url)
     try:
-        yield MigratedDb(_render(url), engine, make_session_factory(engine))
+        # Rows a test writes directly, outside any service, are stamped with the machine's time;
+        # services stamp theirs with their own clock (bot.platform.db.session.with_clock).
+        yield MigratedDb(_render(url), engine, make_session_factory(engine, system_now))
     finally:
         engine.dispose()
         if server is not None:

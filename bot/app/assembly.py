@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
@@ -27,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.collaboration.leads import LeadService
 from bot.collaboration.summits import SummitService
+from bot.platform.clock import Clock, Now
 from bot.platform.deliveries import Deliveries, delivery_key
 from bot.platform.settings import Settings
 from bot.platform.users import UserService
@@ -58,6 +58,8 @@ class Services:
     deliveries: Deliveries
     leads: LeadService
     summits: SummitService
+    clock: Now
+    """The one clock every service above reads (bot.platform.clock)."""
 
     @classmethod
     def create(
@@ -65,9 +67,12 @@ class Services:
         settings: Settings,
         session_factory: sessionmaker[Session],
         *,
-        clock: Callable[[], datetime] | None = None,
+        clock: Now | None = None,
         orders: OrderService | None = None,
     ) -> Services:
+        """Every service on `session_factory`, all reading one clock: `clock`, else the order
+        service's when one is given, else the clock the settings ask for."""
+        clock = clock or (orders.clock if orders else Clock.from_settings(settings))
         orders = orders or OrderService(settings, session_factory, clock=clock)
         users = UserService(settings, session_factory, clock=clock)
         requests = CapacityRequestService(settings, session_factory, orders, users, clock=clock)
@@ -78,6 +83,7 @@ class Services:
             Deliveries(session_factory, clock=clock),
             LeadService(settings, session_factory, clock=clock),
             SummitService(settings, session_factory, orders=orders, clock=clock),
+            clock,
         )
 
     def as_context(self, settings: Settings) -> dict[str, Any]:
@@ -88,6 +94,7 @@ class Services:
             "deliveries": self.deliveries,
             "leads": self.leads,
             "summits": self.summits,
+            "clock": self.clock,
             "settings": settings,
         }
 

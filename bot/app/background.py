@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -34,7 +33,8 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app.jobs import JOBS, JobContext, configure_jobs, job_context
-from bot.platform.db.session import make_engine
+from bot.platform.clock import Now, system_now
+from bot.platform.db.session import make_engine, with_clock
 from bot.platform.outbox import OutboxWorker
 from bot.platform.scheduler import (
     JOBS_TABLE,
@@ -51,7 +51,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 
 OUTBOX_EVERY_SECONDS = 2.0
 LEASE_TTL_SECONDS = 30.0
@@ -148,15 +147,17 @@ class Background:
         heartbeat: float | None = None,
         holder: str | None = None,
         jobs: Sequence[JobSpec] = RUN_JOBS,
-        clock: Clock | None = None,
+        clock: Now | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = session_factory
         self.services = services
-        self.clock: Clock = clock or (lambda: datetime.now(UTC))
-        self.worker = OutboxWorker(session_factory, client, self.clock)
+        self.clock: Now = clock or services.clock
+        self.sessions = with_clock(session_factory, self.clock)
+        self.worker = OutboxWorker(self.sessions, client, self.clock)
         self.client = client
-        self.lease = LeaderLease(session_factory, holder=holder, ttl=lease_ttl, clock=self.clock)
+        # Replicas must agree on real time to share a lease, whatever day they plan on.
+        self.lease = LeaderLease(session_factory, holder=holder, ttl=lease_ttl, clock=system_now)
         self.outbox_every = outbox_every
         self.heartbeat = heartbeat
         self.jobs = tuple(jobs)

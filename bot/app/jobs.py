@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from apscheduler.triggers.base import BaseTrigger
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.collaboration.digest import build_digest, enqueue_digest, last_complete_week
 from bot.collaboration.leads import LeadService
 from bot.collaboration.summits import SummitService
+from bot.platform.clock import Clock, Now, system_now
 from bot.platform.db.session import write_transaction
 from bot.platform.outbox import OutboxWorker, send_once
 from bot.platform.scheduler import JobSpec
@@ -32,7 +33,6 @@ from bot.promising.orders import OrderService
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 
 
 def _cron(**fields: Any) -> Callable[[Settings], BaseTrigger]:
@@ -85,7 +85,7 @@ class JobContext:
     summits: SummitService
     outbox: OutboxWorker | None = None
     orders: OrderService | None = None
-    clock: Clock = lambda: datetime.now(UTC)  # noqa: E731 - a default, not a definition
+    clock: Now = system_now
 
     @classmethod
     def build(
@@ -95,9 +95,9 @@ class JobContext:
         *,
         outbox: OutboxWorker | None = None,
         orders: OrderService | None = None,
-        clock: Clock | None = None,
+        clock: Now | None = None,
     ) -> JobContext:
-        clock = clock or (lambda: datetime.now(UTC))
+        clock = clock or Clock.from_settings(settings)
         return cls(
             settings=settings,
             sessions=session_factory,

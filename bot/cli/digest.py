@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime, time
 from pathlib import Path
 
 from bot.cli.common import EXIT_BAD_INPUT, EXIT_OK, iso_date
@@ -46,11 +45,7 @@ def run_digest(args: argparse.Namespace, service: OrderService) -> int:
         )
         return EXIT_BAD_INPUT
     now = service.clock()
-    if settings.as_of is not None:
-        # A fixed planning date (demos, tests) is "today": report as of its noon.
-        now = datetime.combine(settings.as_of, time(12), tzinfo=settings.tzinfo).astimezone(UTC)
-    today = now.astimezone(settings.tzinfo).date()
-    week = monday(args.week) if args.week else last_complete_week(today)
+    week = monday(args.week) if args.week else last_complete_week(service.today())
     digest = build_digest(service.sessions, service, week, now, charts=bool(args.out or args.post))
     if args.out:
         out: Path = args.out

@@ -17,6 +17,7 @@ from bot.factory.files import (
     write_factory_dir,
 )
 from bot.factory.store import load_factory, save_factory
+from bot.platform.clock import Clock, Now
 from bot.platform.db.session import (
     make_engine,
     make_session_factory,
@@ -41,12 +42,13 @@ def add_import_arguments(parser: argparse.ArgumentParser) -> None:
 def run_import(args: argparse.Namespace, settings: Settings) -> int:
     """Load a folder of factory CSV files into the database, all or nothing."""
     files = read_factory_dir(args.dir)
+    clock = Clock.from_settings(settings)
     engine = make_engine(settings.database_url)
     try:
         require_current_schema(engine)
-        with write_transaction(make_session_factory(engine)) as session:
+        with write_transaction(make_session_factory(engine, clock)) as session:
             summary = save_factory(session, files)
-            extra = book_commitments(session, files, settings)
+            extra = book_commitments(session, files, settings, clock)
     finally:
         engine.dispose()
     print(f"Imported {args.dir} into {shown(settings.database_url)}:")
@@ -77,11 +79,13 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def book_commitments(session: Session, files: FactoryFiles, settings: Settings) -> list[str]:
+def book_commitments(
+    session: Session, files: FactoryFiles, settings: Settings, clock: Now
+) -> list[str]:
     """Book orders.csv and shipments.csv with the engine, in the import's transaction, then
     re-check every promise against the new factory; the lines say what happened."""
     record_factory_change(session, "import", {"orders": len(files.orders)})
-    service = OrderService(settings, sessionmaker(bind=session.get_bind()))
+    service = OrderService(settings, sessionmaker(bind=session.get_bind()), clock=clock)
     if not files.orders and not files.shipments:
         return list(summary_lines(service.recheck_promises(session)))
     outcome = service.import_orders(

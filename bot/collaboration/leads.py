@@ -28,13 +28,12 @@ from bot.platform.blockkit import (
     plain,
     section,
 )
-from bot.platform.db.session import write_transaction
+from bot.platform.clock import Clock, Now
+from bot.platform.db.session import with_clock, write_transaction
 from bot.platform.db.tables import AuditLogRow, CustomerRow, LeadFollowupRow, LeadRow, UserRow
 from bot.platform.outbox import enqueue, send_once
 from bot.platform.settings import Settings
 from bot.promising.orders import MAX_CUSTOMER_LENGTH
-
-Clock = Callable[[], datetime]
 
 WORKDAY_START = time(9, 0)
 WORKDAY_END = time(18, 0)
@@ -117,11 +116,12 @@ class LeadService:
         settings: Settings,
         session_factory: sessionmaker[Session],
         *,
-        clock: Clock | None = None,
+        clock: Now | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = session_factory
-        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        self.clock: Now = clock or Clock.from_settings(settings)
+        self.sessions = with_clock(session_factory, self.clock)
 
     # ------------------------------------------------------------------ changes
 

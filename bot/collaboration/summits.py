@@ -33,7 +33,8 @@ from bot.platform.blockkit import (
     message,
     section,
 )
-from bot.platform.db.session import write_transaction
+from bot.platform.clock import Clock, Now
+from bot.platform.db.session import with_clock, write_transaction
 from bot.platform.db.tables import (
     AuditLogRow,
     CapacityRequestRow,
@@ -52,7 +53,6 @@ if TYPE_CHECKING:
     from bot.collaboration.digest import Missed
     from bot.promising.orders import OrderService
 
-Clock = Callable[[], datetime]
 
 REMINDERS = (("week", timedelta(days=7)), ("day", timedelta(days=1)))
 """Reminders before each occurrence, in local wall-clock time."""
@@ -324,12 +324,13 @@ class SummitService:
         session_factory: sessionmaker[Session],
         *,
         orders: OrderService | None = None,
-        clock: Clock | None = None,
+        clock: Now | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = session_factory
         self.orders = orders
-        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        self.clock: Now = clock or Clock.from_settings(settings)
+        self.sessions = with_clock(session_factory, self.clock)
 
     # ------------------------------------------------------------------ schedule
 

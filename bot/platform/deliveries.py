@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Collection, Mapping
-from datetime import UTC, datetime
+from collections.abc import Collection, Mapping
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.platform.clock import Now, system_now
 from bot.platform.db.session import write_transaction
 from bot.platform.db.tables import SlackDeliveryRow
 
@@ -26,7 +27,7 @@ def claim(session: Session, key: str, *, now: datetime | None = None) -> bool:
     """Record `key` in the caller's transaction; False if it was recorded before."""
     try:
         with session.begin_nested():
-            session.add(SlackDeliveryRow(key=key, received_at=now or datetime.now(UTC)))
+            session.add(SlackDeliveryRow(key=key, received_at=now or system_now()))
     except sa.exc.IntegrityError:
         return False
     return True
@@ -39,10 +40,10 @@ class Deliveries:
         self,
         session_factory: sessionmaker[Session],
         *,
-        clock: Callable[[], datetime] | None = None,
+        clock: Now | None = None,
     ) -> None:
         self.sessions = session_factory
-        self.clock = clock or (lambda: datetime.now(UTC))
+        self.clock = clock or system_now
 
     def claim(self, key: str) -> bool:
         """True the first time `key` is claimed (committed at once), False ever after."""

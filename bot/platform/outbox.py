@@ -29,12 +29,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.platform.clock import Now, system_now
 from bot.platform.db.session import write_transaction
 from bot.platform.db.tables import OutboxRow, SentReminderRow
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 OnDelivered = Callable[[Session, OutboxRow, dict[str, Any]], None]
 """Called in the transaction that marks a row delivered, with Slack's answer (e.g. to store the
 posted message's ts on the capacity request it belongs to)."""
@@ -149,7 +149,7 @@ class OutboxWorker:
         self,
         session_factory: sessionmaker[Session],
         client: WebClient,
-        clock: Clock | None = None,
+        clock: Now | None = None,
         *,
         backoff: Backoff | None = None,
         claim_timeout: timedelta = timedelta(minutes=5),
@@ -158,7 +158,7 @@ class OutboxWorker:
     ) -> None:
         self.sessions = session_factory
         self.client = client
-        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        self.clock: Now = clock or system_now
         self.backoff = backoff or Backoff()
         self.claim_timeout = claim_timeout
         self.max_attempts = max_attempts

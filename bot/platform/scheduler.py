@@ -27,7 +27,7 @@ import threading
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,13 +37,13 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.platform.clock import Now, system_now
 from bot.platform.db.session import make_engine, write_transaction
 from bot.platform.db.tables import SchedulerLeaseRow
 from bot.platform.settings import Settings
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 
 JOBS_TABLE = "apscheduler_jobs"
 MISFIRE_GRACE_SECONDS = 6 * 3600
@@ -85,13 +85,13 @@ class LeaderLease:
         holder: str | None = None,
         ttl: timedelta | float = timedelta(seconds=30),
         *,
-        clock: Clock | None = None,
+        clock: Now | None = None,
     ) -> None:
         self.sessions = session_factory
         self.name = name
         self.holder = holder or default_holder()
         self.ttl = ttl if isinstance(ttl, timedelta) else timedelta(seconds=ttl)
-        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        self.clock: Now = clock or system_now
 
     def acquire(self) -> bool:
         """Take or renew the lease; True when this holder holds it until now + ttl."""

@@ -8,14 +8,13 @@ everything; a manager may also cancel anyone's order.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.platform.db.session import write_transaction
+from bot.platform.clock import Clock, Now
+from bot.platform.db.session import with_clock, write_transaction
 from bot.platform.db.tables import ROLES as ROLES  # the roles, for those who may not see tables
 from bot.platform.db.tables import AuditLogRow, UserRow
 from bot.platform.settings import Settings
@@ -48,11 +47,12 @@ class UserService:
         settings: Settings,
         session_factory: sessionmaker[Session],
         *,
-        clock: Callable[[], datetime] | None = None,
+        clock: Now | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = session_factory
-        self.clock = clock or (lambda: datetime.now(UTC))
+        self.clock = clock or Clock.from_settings(settings)
+        self.sessions = with_clock(session_factory, self.clock)
 
     def seed_admins(self) -> None:
         """Store the PROMISEBOT_ADMINS users as admins (once; later runs change nothing)."""

@@ -16,7 +16,7 @@ import logging
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,7 +25,8 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.platform.blockkit import SECTION_TEXT, clip, escape, mention
-from bot.platform.db.session import write_transaction
+from bot.platform.clock import Clock, Now
+from bot.platform.db.session import with_clock, write_transaction
 from bot.platform.db.tables import (
     AuditLogRow,
     CalendarExceptionRow,
@@ -47,7 +48,6 @@ from capacity.model import NotPromisable, PlanningError, Quote, WorkCenter
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 
 NUDGE_AFTER_WORKING_HOURS = 4.0
 WORKDAY_START, WORKDAY_END = time(9), time(17)
@@ -180,14 +180,15 @@ class CapacityRequestService:
         orders: OrderService,
         users: UserService,
         *,
-        clock: Clock | None = None,
+        clock: Now | None = None,
         nudge_after_hours: float = NUDGE_AFTER_WORKING_HOURS,
     ) -> None:
         self.settings = settings
         self.sessions = session_factory
         self.orders = orders
         self.users = users
-        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        self.clock: Now = clock or Clock.from_settings(settings)
+        self.sessions = with_clock(session_factory, self.clock)
         self.nudge_after_hours = nudge_after_hours
 
     # ------------------------------------------------------------------ asking

@@ -11,9 +11,9 @@ from __future__ import annotations
 import difflib
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.factory.store import load_factory
 from bot.platform.blockkit import clip, escape
-from bot.platform.db.session import write_transaction
+from bot.platform.clock import Clock, Now, local_today
+from bot.platform.db.session import with_clock, write_transaction
 from bot.platform.db.tables import (
     AuditLogRow,
     CustomerRow,
@@ -51,8 +52,6 @@ from capacity.model import (
 )
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
 
 
 class OrderNotFound(PlanningError):
@@ -153,11 +152,12 @@ class OrderService:
         settings: Settings,
         session_factory: sessionmaker[Session],
         *,
-        clock: Clock | None = None,
+        clock: Now | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = session_factory
-        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        self.clock: Now = clock or Clock.from_settings(settings)
+        self.sessions = with_clock(session_factory, self.clock)
         self._lock = threading.RLock()
         self._cache: _Cache | None = None
         self._next_expiry_check: datetime | None = None
@@ -165,10 +165,8 @@ class OrderService:
     # ------------------------------------------------------------------ dates
 
     def today(self) -> date:
-        """The planning date: PROMISEBOT_AS_OF, or today in the factory's time zone."""
-        if self.settings.as_of is not None:
-            return self.settings.as_of
-        return self.clock().astimezone(self.settings.tzinfo).date()
+        """The planning date: the factory-local date of the clock (PROMISEBOT_AS_OF fixes it)."""
+        return local_today(self.clock, self.settings.tzinfo)
 
     # ------------------------------------------------------------------ the engine
 

@@ -15,8 +15,10 @@ One process, one port (default http://127.0.0.1:3000), nothing leaves the machin
     ...
     sandbox.close()
 
-The sandbox lives on a fixed planning date (`as_of`, default the demo factory's) and a clock that
-starts at 09:00 factory time on that day, so holds, digests and reminders read sensibly.
+The sandbox lives on a fixed planning date (`as_of`, default today, or the next Monday on a
+weekend: `bot.sandbox.seed.demo_today`) and a clock that starts at 09:00 factory time on that day,
+so holds, digests and reminders read sensibly. The demo factory's dates are moved to that day
+(`bot.demo.demo_factory`), so its story plays on any day.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import threading
 import time as timing
 import urllib.request
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -46,20 +48,23 @@ from starlette.staticfiles import StaticFiles
 
 from bot.app import Services, build_app, web_client
 from bot.app.server import asgi_app
+from bot.platform.clock import Clock
 from bot.platform.db.session import make_engine, make_session_factory
 from bot.platform.settings import Settings
 from bot.sandbox.fake_slack import FakeSlack, Message
 from bot.sandbox.seed import (
     CHANNELS,
-    DEMO_AS_OF,
     MANAGEMENT,
     OPERATIONS,
     PEOPLE,
     SALES,
+    Story,
+    demo_today,
     populate,
     post_history,
     prepare,
     sandbox_settings,
+    story,
 )
 from bot.sandbox.signing import SlackReply, SlackRequester, Workspace, dm_channel_id, fill_view
 
@@ -67,46 +72,36 @@ log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
-FIRST_STEPS = (
-    {
-        "title": "Quote a date",
-        "text": "As Sam in #sales. The plan cannot make all 40 by Friday: see what it offers.",
-        "user": PEOPLE[0].user_id,
-        "channel": SALES,
-        "command": "/promise 40 BRKT for Acme by Friday",
-    },
-    {
-        "title": "Ask operations",
-        "text": "Press “Ask operations” on the quote, then, as Pat in #operations, approve with "
-        "overtime. Sam gets the held order by DM and on Home.",
-        "user": PEOPLE[1].user_id,
-        "channel": OPERATIONS,
-        "command": None,
-    },
-    {
-        "title": "Open the digest",
-        "text": "As Morgan in #management: last week's promises kept and missed, requests, "
-        "load and pipeline, with charts.",
-        "user": PEOPLE[2].user_id,
-        "channel": MANAGEMENT,
-        "command": None,
-    },
-)
 
-
-class SandboxClock:
-    """Factory-local 09:00 on the planning date when the sandbox starts, then real time passes."""
-
-    def __init__(self, as_of: date, settings: Settings) -> None:
-        local = datetime.combine(as_of, time(9), tzinfo=settings.tzinfo)
-        self._start = local.astimezone(UTC)
-        self._t0 = timing.monotonic()
-
-    def __call__(self) -> datetime:
-        return self._start + timedelta(seconds=timing.monotonic() - self._t0)
-
-    def timestamp(self) -> float:
-        return self().timestamp()
+def first_steps(story: Story) -> list[dict[str, Any]]:
+    """The three guided steps on the page, for the days of `story` (the wanted day by name)."""
+    wanted = story.wanted_words
+    return [
+        {
+            "title": "Quote a date",
+            "text": f"As Sam in #sales. The plan cannot make all 40 by {wanted}: see what it "
+            "offers.",
+            "user": PEOPLE[0].user_id,
+            "channel": SALES,
+            "command": f"/promise 40 BRKT for Acme by {wanted}",
+        },
+        {
+            "title": "Ask operations",
+            "text": "Press “Ask operations” on the quote, then, as Pat in #operations, approve "
+            "with overtime. Sam gets the held order by DM and on Home.",
+            "user": PEOPLE[1].user_id,
+            "channel": OPERATIONS,
+            "command": None,
+        },
+        {
+            "title": "Open the digest",
+            "text": "As Morgan in #management: last week's promises kept and missed, requests, "
+            "load and pipeline, with charts.",
+            "user": PEOPLE[2].user_id,
+            "channel": MANAGEMENT,
+            "command": None,
+        },
+    ]
 
 
 class Sandbox:
@@ -124,12 +119,15 @@ class Sandbox:
         port: int = 3000,
         as_of: date | None = None,
     ) -> None:
-        self.as_of = as_of or DEMO_AS_OF
+        self.as_of = as_of or demo_today(settings)
         self.settings = sandbox_settings(settings, as_of=self.as_of, slack_api_url=None)
         self.host = host
         self.port = port
-        self.clock = SandboxClock(self.as_of, self.settings)
+        # A fixed day: 09:00 factory time on as_of when the sandbox starts, then real time passes.
+        self.clock = Clock.from_settings(self.settings)
         self.prepared: list[str] = []
+        self.story: Story | None = None
+        """The first steps' days, known once the database is prepared."""
         self.slack: FakeSlack | None = None
         self.app: App | None = None
         self.services: Services | None = None
@@ -165,7 +163,8 @@ class Sandbox:
         sessions = make_session_factory(self._engine)
         self.services = Services.create(self.settings, sessions, clock=self.clock)
         self.app = build_app(self.settings, self.services)
-        post_history(self.slack, self.settings, sessions)
+        self.story = story(self.as_of, self.services.orders.engine().factory.calendar)
+        post_history(self.slack, self.settings, sessions, self.story)
 
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -458,7 +457,7 @@ class Sandbox:
             "modal": _view_json(modal) if modal else None,
             "modal_depth": len(slack.views(user)),
             "home": _view_json(home) if (home := slack.home(user)) else None,
-            "first_steps": list(FIRST_STEPS),
+            "first_steps": first_steps(self._story),
         }
 
     def _message_json(self, message: Message, user: str) -> dict[str, Any]:
@@ -498,6 +497,12 @@ class Sandbox:
         if self.slack is None:
             raise SandboxError("The sandbox is not running.")
         return self.slack
+
+    @property
+    def _story(self) -> Story:
+        if self.story is None:
+            raise SandboxError("The sandbox is not running.")
+        return self.story
 
     @property
     def _requester(self) -> SlackRequester:

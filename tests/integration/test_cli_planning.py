@@ -184,7 +184,9 @@ def test_plan_json_lists_load_and_stock_for_every_day_with_capacity_or_activity(
         "Acme",
         PROMISEBOT_AS_OF="2026-11-23",
     )
-    code, plan, _ = run(capsys, worked, "plan", "--as-of", "2026-11-23", "--json")
+    code, plan, _ = run(
+        capsys, worked, "plan", "--as-of", "2026-11-23", "--json", PROMISEBOT_AS_OF="2026-11-23"
+    )
     assert code == 0
     load = {(r["work_center"], r["date"]): (r["capacity"], r["reserved"]) for r in plan["load"]}
     assert load[("CNC", "2026-11-24")] == (8.0, 4.0)

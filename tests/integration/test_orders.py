@@ -107,7 +107,7 @@ def test_confirming_an_expired_hold_places_it_again_when_it_still_fits(worked: M
     clock = FakeClock()
     sales = service(worked, clock)
     order = sales.hold("BRKT", 25, date(2026, 11, 25), customer="Acme")
-    clock.now += timedelta(days=2)
+    clock.now += timedelta(hours=24, minutes=1)  # Tue 24 Nov: expired, and still time to make it
 
     confirmed = sales.confirm(order.ref)
 

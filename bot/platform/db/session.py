@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -60,9 +61,63 @@ def make_engine(url: str | sa.URL, **kwargs: Any) -> Engine:
     return engine
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions bound to `engine`; objects stay readable after commit (expire_on_commit=False)."""
-    return sessionmaker(engine, expire_on_commit=False)
+def make_session_factory(
+    engine: Engine, clock: Callable[[], datetime] | None = None
+) -> sessionmaker[Session]:
+    """Sessions bound to `engine`; objects stay readable after commit (expire_on_commit=False).
+
+    `clock` (promisebot's Clock, or a test's) stamps the timestamps new rows leave unset. A
+    session made without one can read, and write rows that carry their own timestamps; a new
+    row that needs a stamp then fails loudly rather than being stamped with the machine's time.
+    """
+    return sessionmaker(engine, expire_on_commit=False, info={"clock": clock})
+
+
+def with_clock(
+    session_factory: sessionmaker[Session], clock: Callable[[], datetime]
+) -> sessionmaker[Session]:
+    """The same sessions, stamping new rows with `clock`: what a service given a clock uses."""
+    if session_factory.kw.get("info", {}).get("clock") is clock:
+        return session_factory
+    kw = {**session_factory.kw, "info": {**session_factory.kw.get("info", {}), "clock": clock}}
+    return sessionmaker(**kw)
+
+
+class NoClock(RuntimeError):
+    """A new row needs a timestamp and its session was made without a clock."""
+
+
+_stamped_columns: dict[type, tuple[str, ...]] = {}
+
+
+def _stamps(cls: type) -> tuple[str, ...]:
+    keys = _stamped_columns.get(cls)
+    if keys is None:
+        mapper: sa.orm.Mapper[Any] = sa.inspect(cls)
+        keys = tuple(
+            mapper.get_property_by_column(column).key
+            for column in mapper.columns
+            if column.info.get("stamp")
+        )
+        _stamped_columns[cls] = keys
+    return keys
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _stamp_new_rows(session: Session, _context: Any, _instances: Any) -> None:
+    for row in session.new:
+        missing = [key for key in _stamps(type(row)) if getattr(row, key) is None]
+        if not missing:
+            continue
+        clock = session.info.get("clock")
+        if clock is None:
+            raise NoClock(
+                f"a new {type(row).__name__} needs {', '.join(missing)} and this session has no "
+                "clock: make its factory with make_session_factory(engine, clock)"
+            )
+        now = clock()
+        for key in missing:
+            setattr(row, key, now)
 
 
 @contextmanager

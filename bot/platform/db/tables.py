@@ -31,15 +31,22 @@ LEAD_STATUSES = ("open", "won", "lost")
 ITEM_KINDS = ("make", "buy")
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+STAMP = {"stamp": True}
+"""Column info of a timestamp that a new row gets from its session's clock when left unset
+(bot.platform.db.session: the clock is promisebot's, never the database server's or the
+machine's, so a fixed planning day stamps its rows on that day)."""
+
+
+def stamped() -> Any:
+    """A timestamp column filled from the session's clock when a new row leaves it unset."""
+    return mapped_column(info=STAMP)
 
 
 class UtcDateTime(sa.types.TypeDecorator[datetime]):
     """A timezone-aware timestamp, stored in UTC, returned aware on every backend.
 
     SQLite has no time zones, so without this a value written aware would come back naive and
-    comparisons with `datetime.now(UTC)` would raise. Naive datetimes are refused on the way in.
+    comparisons with an aware "now" would raise. Naive datetimes are refused on the way in.
     """
 
     impl = sa.DateTime(timezone=True)
@@ -179,7 +186,7 @@ class UserRow(Base):
     name: Mapped[str] = mapped_column(default="")
     tz: Mapped[str | None]
     role: Mapped[str] = mapped_column(default="sales")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
 
 
 # --- orders and what they hold ---------------------------------------------------------------
@@ -210,8 +217,8 @@ class OrderRow(Base):
     latest_on: Mapped[date | None]
     """The customer's flexibility: the latest date they would accept."""
     expires_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = stamped()
+    updated_at: Mapped[datetime] = stamped()
     channel_id: Mapped[str | None]
     message_ts: Mapped[str | None]
     version: Mapped[int] = mapped_column(default=0)
@@ -251,7 +258,7 @@ class ReservationRow(Base):
     rush: Mapped[bool] = mapped_column(default=False)
     just_in_time: Mapped[bool] = mapped_column(default=True)
     active: Mapped[bool] = mapped_column(default=True, index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
     released_at: Mapped[datetime | None]
     changed_seq: Mapped[int] = mapped_column(default=0, index=True)
 
@@ -339,7 +346,7 @@ class CapacityRequestRow(Base):
     answer_note: Mapped[str | None] = mapped_column(sa.Text)
     counter_qty: Mapped[int | None]
     counter_on: Mapped[date | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
     answered_at: Mapped[datetime | None]
     nudged_at: Mapped[datetime | None]
 
@@ -363,7 +370,7 @@ class LeadRow(Base):
     """The first day of the month the customer expects to order in."""
     note: Mapped[str] = mapped_column(sa.Text, default="")
     status: Mapped[str] = mapped_column(default="open")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
 
     customer: Mapped[CustomerRow] = relationship()
     followups: Mapped[list[LeadFollowupRow]] = relationship(
@@ -398,7 +405,7 @@ class SummitRow(Base):
     channel_id: Mapped[str]
     organiser_slack_id: Mapped[str]
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
 
 
 class SummitOccurrenceRow(Base):
@@ -446,7 +453,7 @@ class SentReminderRow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(unique=True)
-    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime] = stamped()
 
 
 class OutboxRow(Base):
@@ -458,9 +465,9 @@ class OutboxRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str]
     payload: Mapped[dict[str, Any]]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
     attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = stamped()
     delivered_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(sa.Text)
 
@@ -471,7 +478,7 @@ class SlackDeliveryRow(Base):
     __tablename__ = "slack_deliveries"
 
     key: Mapped[str] = mapped_column(primary_key=True)
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    received_at: Mapped[datetime] = stamped()
 
 
 class SchedulerLeaseRow(Base):
@@ -489,7 +496,7 @@ class AuditLogRow(Base):
     __table_args__ = (sa.Index(None, "entity", "entity_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(index=True, info=STAMP)
     actor: Mapped[str]
     action: Mapped[str]
     entity: Mapped[str]
