@@ -439,7 +439,8 @@ class Digest:
         return best
 
     def text(self) -> str:
-        return "\n".join([self.title(), *self.summary_lines()])
+        """The key figures as a message's fallback (mrkdwn: item codes and names escaped)."""
+        return "\n".join([self.title(), *(escape(line) for line in self.summary_lines())])
 
     def to_markdown(self) -> str:
         ot, lt, rq, fu = self.on_time, self.lead_time, self.requests, self.followups

@@ -23,6 +23,7 @@ from bot.collaboration import leads, summits
 from bot.collaboration.digest import Digest, Missed
 from bot.collaboration.leads import FollowupView, LeadView
 from bot.collaboration.summits import Agenda, AgendaPoint, OccurrenceView, Schedule, SummitView
+from bot.collaboration.takt import Takt
 from bot.platform import blockkit
 from bot.promising import capacity_requests, orders, replan
 from bot.promising.capacity_requests import RequestView
@@ -169,6 +170,7 @@ def digest(text: str, many: int = 40) -> Digest:
         unmatched_leads=1,
         followups=report.Followups(4, 1, 1, 2, overdue),
         conversion=[(text, 2, 1, 0)],
+        takt=[Takt(f"{text[:40]}-{n}", 12.5, f"WC{n}", 40.0, 2.5 + n % 3) for n in range(many)],
     )
 
 
