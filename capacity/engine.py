@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -317,6 +318,26 @@ class Engine:
             self._rollback(mark)
         return None if found is None else self.day(found[0])
 
+    @contextmanager
+    def overtime(self, extra: Mapping[tuple[str, date], float]) -> Iterator[Engine]:
+        """Within the block, each (work center, day) of `extra` has that many more hours for
+        normal orders, the rush reserve kept on top (as approved overtime is stored). For
+        questions only: book nothing inside it."""
+        saved: dict[tuple[int, int], tuple[float, float]] = {}
+        try:
+            for (code, on), hours in extra.items():
+                w, i = self._wc(code), self.index(on)
+                if not 0 <= i < self.horizon_days or hours <= 0:
+                    continue
+                saved.setdefault((w, i), (self._cap_normal[w][i], self._cap_rush[w][i]))
+                keep = 1.0 - self.factory.work_centers[w].rush_reserve_pct / 100.0
+                self._cap_normal[w][i] += hours
+                self._cap_rush[w][i] += hours / keep if keep > TOL else hours
+            yield self
+        finally:
+            for (w, i), (normal, rush) in saved.items():
+                self._cap_normal[w][i], self._cap_rush[w][i] = normal, rush
+
     def overtime_needed(
         self,
         sku: str,
@@ -326,6 +347,7 @@ class Engine:
         slots: Sequence[tuple[date, float]],
         *,
         step: float = 0.5,
+        given: Mapping[tuple[str, date], float] | None = None,
     ) -> dict[date, float] | None:
         """The least overtime on `work_center` that makes all of a normal order of `qty` ready by
         `requested`, or None if even all of `slots` is not enough.
@@ -333,11 +355,22 @@ class Engine:
         `slots` are (day, most extra hours for normal orders that day) in the order they are
         filled; hours are handed out in `step`s, each slot filled before the next gets any. The
         extra hours count for normal orders in full (the rush reserve is kept on top of them).
+        `given` is overtime already granted elsewhere ((work center, day): hours), counted too.
         """
-        k = self._sku(sku)
-        w = self._wc(work_center)
+        with self.overtime(given or {}):
+            return self._least_overtime(self._sku(sku), qty, requested, work_center, slots, step)
+
+    def _least_overtime(
+        self,
+        k: int,
+        qty: int,
+        requested: date,
+        work_center: str,
+        slots: Sequence[tuple[date, float]],
+        step: float,
+    ) -> dict[date, float] | None:
+        self._wc(work_center)
         wanted = max(self.index(requested), 0)
-        keep = 1.0 - self.factory.work_centers[w].rush_reserve_pct / 100.0
         units: list[tuple[int, int]] = []  # (day index, whole steps)
         for on, most in slots:
             i = self.index(on)
@@ -356,16 +389,9 @@ class Engine:
             return given
 
         def fits(given: dict[int, int]) -> bool:
-            saved = {i: (self._cap_normal[w][i], self._cap_rush[w][i]) for i in given}
-            try:
-                for i, n in given.items():
-                    extra = n * step
-                    self._cap_normal[w][i] += extra
-                    self._cap_rush[w][i] += extra / keep if keep > TOL else extra
+            extra = {(work_center, self.day(i)): n * step for i, n in given.items()}
+            with self.overtime(extra):
                 found = self._readiness_index(k, qty, False)
-            finally:
-                for i, (normal, rush) in saved.items():
-                    self._cap_normal[w][i], self._cap_rush[w][i] = normal, rush
             return found is not None and found <= wanted
 
         if fits({}):
