@@ -203,7 +203,7 @@ class OrderService:
         return public_holidays(country, years)
 
     def _build(self, session: Session, as_of: date, version: int, key: tuple[Any, ...]) -> _Cache:
-        factory = load_factory(session, holidays=self._holidays(as_of))
+        factory = load_factory(session, holidays=self._holidays(as_of), receipts="daily")
         engine = Engine(factory, as_of=as_of, horizon_days=self.settings.horizon_days)
         # Book what all active reservations hold as day totals: two grouped queries instead of
         # one object per row (millions at scale). A reservation's own rows are read again only
