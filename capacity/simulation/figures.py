@@ -38,7 +38,8 @@ class Figures:
     lost: int
     shipped: int
     still_open: int
-    """Accepted and not shipped when the run ended (after its last promise fell due)."""
+    """Accepted and not shipped when the run ended: orders that found no place within the
+    horizon's length after the last day of orders (normally none)."""
     kept: int
     kept_as_last_told: int
     warned: int

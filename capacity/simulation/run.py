@@ -8,7 +8,8 @@ are placed again as the policy says; `fixed` and `backlog` place every order who
 started again, earliest promised date first, as early as the plan allows; then the day's orders
 arrive and are quoted, lost when the quote is past the customer's latest date, else accepted
 and planned. After the last day of orders the plant runs on, taking no more, until every
-promise has fallen due, so that each accepted order's promise is either kept or not.
+accepted order has shipped (for at most the horizon's length), so that each promise is kept or
+not and a late order's days late are known.
 
 How the execution is modelled where DESIGN.md leaves room:
 - An order's plan is its placement; the plant works it exactly as planned. It ships on the last
@@ -131,7 +132,8 @@ class RunResult:
     start: date
     days: int
     end: date
-    """The last simulated day (the last promise's due date, or the last day of orders)."""
+    """The last simulated day: the day the last accepted order shipped, or the last day of
+    orders, or a horizon's length after it when some order still has found no place."""
     outcomes: tuple[Outcome, ...]
     bottleneck: str | None
     """The work center that worked the largest share of its normal hours while orders came."""
@@ -173,7 +175,8 @@ def simulate(
     horizon_days: int = 365,
 ) -> RunResult:
     """Run `setting` on `orders` over `days` days of orders from `start`, then until every
-    promise has fallen due. `lead_times` (catalog_lead_times) are needed by fixed and backlog."""
+    accepted order has shipped. `lead_times` (catalog_lead_times) are needed by fixed and
+    backlog."""
     if setting.policy in ("fixed", "backlog") and lead_times is None:
         raise ValueError(f"{setting.policy} needs the catalog lead times")
     plant = _Plant(factory, setting, disruptions, start, days, horizon_days, lead_times or {})
@@ -194,7 +197,7 @@ def simulate(
         for order in arrivals.get(day, ()):
             plant.arrive(order)
         plant.work(counted=measured_from <= day <= last_order_day)
-        if day >= last_order_day and (day >= plant.last_due() or not plant.open) or day >= stop_by:
+        if day >= last_order_day and not plant.open or day >= stop_by:
             break
         day += timedelta(1)
     plant.ship_ready(through=day)
@@ -409,9 +412,6 @@ class _Plant:
             assert order.placement is not None
             self._forget(n, order.placement)
             self.shipped.append(order)
-
-    def last_due(self) -> date:
-        return max((max(o.promised_on, o.told_on) for o in self.open.values()), default=self.today)
 
     def work(self, *, counted: bool) -> None:
         """Today's planned hours are worked."""
