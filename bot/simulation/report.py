@@ -203,7 +203,8 @@ def _lead_time_chart(figures: Sequence[Figures]) -> bytes:
     axes.set_ylabel("promises kept (%)")
     axes.set_ylim(0, 105)
     axes.grid(True, alpha=0.3)
-    axes.legend(loc="lower right")
+    if axes.lines:
+        axes.legend(loc="lower right")
     axes.set_title("Promises kept against quoted lead time, each policy's settings as a curve")
     return chart_kit.png(figure)
 
@@ -227,7 +228,8 @@ def _weekly_chart(figures: Sequence[Figures]) -> bytes:
         axes.set_title(policy)
         axes.set_ylim(0, 105)
         axes.grid(True, alpha=0.3)
-        axes.legend(loc="lower left", fontsize=8)
+        if axes.lines:
+            axes.legend(loc="lower left", fontsize=8)
         axes.tick_params(axis="x", labelrotation=45, labelsize=8)
     panels[0].set_ylabel("promises kept (%) by week of the promised date")
     return chart_kit.png(figure)

@@ -328,3 +328,16 @@ def test_an_empty_database_is_refused_with_what_to_do(
     assert code == 2
     assert "the database's factory has no work centers or items" in err
     assert "promisebot import DIR" in err
+
+
+def test_a_demand_file_with_no_orders_gives_a_report_with_nothing_in_it(
+    worked_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    demand = write(tmp_path / "demand.csv", "date,customer,sku,qty,requested\n")
+    out = tmp_path / "report"
+    args = ["--factory", str(worked_dir), "--demand", str(demand), *SHORT, "--out", str(out)]
+    code, data, err = simulate(capsys, *args, "--json")
+    assert code == 0, err
+    assert {p["arrived"] for p in data["policies"]} == {0}
+    assert {p["lead_time"]["mean"] for p in data["policies"]} == {None}
+    assert png_size(out / "on_time_vs_lead_time.png") == (1200, 600)
