@@ -39,6 +39,7 @@ from handlers.common import (
     user_id,
 )
 from handlers.orders_views import promise_modal
+from handlers.parsing import MAX_QTY, fits_qty
 
 log = logging.getLogger(__name__)
 
@@ -173,12 +174,10 @@ def _lead_fields(values: dict[str, Any], user: str) -> dict[str, Any]:
     qty_text = state(views.LEAD_QTY_BLOCK, views.LEAD_QTY_ACTION).get("value")
     qty: int | None = None
     if qty_text not in (None, ""):
-        try:
-            qty = int(str(qty_text))
-        except ValueError:
-            qty = 0
+        text = str(qty_text).strip()
+        qty = int(text) if text.isdecimal() and fits_qty(text) else 0
         if qty < 1:
-            errors[views.LEAD_QTY_BLOCK] = "A whole number of at least 1."
+            errors[views.LEAD_QTY_BLOCK] = f"A whole number from 1 to {MAX_QTY:,}."
     month_text = _selected(state(views.LEAD_MONTH_BLOCK, views.LEAD_MONTH_ACTION))
     owner_state = state(views.LEAD_OWNER_BLOCK, views.LEAD_OWNER_ACTION)
     owner = owner_state.get("selected_user") or _selected(owner_state) or user

@@ -33,7 +33,7 @@ from handlers import operations_views as views
 from handlers.common import form_errors, open_modal, refuse, release, safely, tell, user_id
 from handlers.home import refresh
 from handlers.orders_views import order_message
-from handlers.parsing import PromiseSyntaxError, parse_day
+from handlers.parsing import MAX_QTY, PromiseSyntaxError, fits_qty, parse_day
 
 log = logging.getLogger(__name__)
 
@@ -196,9 +196,10 @@ def counter_submitted(
     raw_on = _value(view, views.COUNTER_ON_BLOCK, views.COUNTER_ON_ACTION, "selected_date")
     note = (_value(view, views.NOTE_BLOCK, views.NOTE_ACTION) or "").strip() or None
     errors: dict[str, str] = {}
-    qty = int(raw_qty) if raw_qty.isdigit() and int(raw_qty) > 0 else None
+    fits = raw_qty.isdecimal() and fits_qty(raw_qty)
+    qty = int(raw_qty) if fits and int(raw_qty) > 0 else None
     if qty is None:
-        errors[views.COUNTER_QTY_BLOCK] = "A whole number of at least 1."
+        errors[views.COUNTER_QTY_BLOCK] = f"A whole number from 1 to {MAX_QTY:,}."
     on = date.fromisoformat(raw_on) if raw_on else None
     if on is None:
         errors[views.COUNTER_ON_BLOCK] = "Pick the day you can make it by."

@@ -28,11 +28,14 @@ from bot.promising.orders import MAX_CUSTOMER_LENGTH
 __all__ = [
     "EXAMPLE",
     "MAX_CUSTOMER_LENGTH",
+    "MAX_DAYS_AHEAD",
+    "MAX_QTY",
     "USAGE",
     "ModalInputError",
     "ModalPromise",
     "PromiseRequest",
     "PromiseSyntaxError",
+    "fits_qty",
     "format_day",
     "parse_day",
     "parse_promise",
@@ -49,6 +52,11 @@ LATEST_BLOCK, LATEST_ACTION = "latest", "latest_date"
 
 USAGE = "/promise QTY SKU [for CUSTOMER] [by DATE]"
 EXAMPLE = "/promise 40 BRKT for Acme by Friday"
+MAX_QTY = 1_000_000_000
+"""The most units one order may ask for: more is a slip of the keyboard (and 5,000 digits would
+not even make a number Python reads)."""
+MAX_DAYS_AHEAD = 3653
+"""How far ahead a date may be written relatively (`in N days`): ten years."""
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -145,12 +153,15 @@ def _keyword(token: str) -> str | None:
 def _quantity(token: str, following: list[str]) -> int:
     cleaned = token.replace(",", "").replace("_", "")
     if re.fullmatch(r"[+-]?\d+", cleaned):
-        qty = int(cleaned)
-        if qty < 1:
+        if cleaned.startswith("-") or not cleaned.lstrip("+").strip("0"):
             raise PromiseSyntaxError(
-                f"{token} is not a quantity you can promise", "write 1 or more"
+                f"{_shown(token)} is not a quantity you can promise", "write 1 or more"
             )
-        return qty
+        if not fits_qty(cleaned):
+            raise PromiseSyntaxError(
+                f"{_shown(token)} is too large a quantity", f"write at most {MAX_QTY:,}"
+            )
+        return int(cleaned)
     if re.fullmatch(r"[+-]?\d*\.\d+", cleaned):
         raise PromiseSyntaxError(f"{token!r} is not a whole number", "quantities are whole units")
     if following and re.fullmatch(r"\d+", following[0].replace(",", "")):
@@ -233,8 +244,15 @@ def _day(text: str, today: date) -> date:
 
     relative = re.fullmatch(r"in (\d+|a|an|one) (day|days|week|weeks)", phrase)
     if relative:
-        count = 1 if relative[1] in ("a", "an", "one") else int(relative[1])
+        digits = relative[1].lstrip("0") or "0"
+        count = 1 if relative[1] in ("a", "an", "one") else int(digits) if len(digits) < 6 else -1
         unit = 7 if relative[2].startswith("week") else 1
+        if not 0 <= count * unit <= MAX_DAYS_AHEAD:
+            raise PromiseSyntaxError(
+                f"{_shown(original)!r} is too far ahead",
+                f"write a day within {MAX_DAYS_AHEAD // 365} years",
+                example=None,
+            )
         return today + timedelta(days=count * unit)
 
     named = re.fullmatch(r"(this |next )?([a-z]+)\.?", phrase)
@@ -301,6 +319,18 @@ def _next_occurrence(original: str, month: int, day: int, today: date) -> date:
         "check the month and the day",
         example=None,
     )
+
+
+def fits_qty(digits: str) -> bool:
+    """Whether whole-number text (digits, maybe signed) is at most MAX_QTY, read without
+    turning thousands of digits into a number."""
+    bare = digits.lstrip("+-").lstrip("0")
+    return len(bare) <= len(str(MAX_QTY)) and int(bare or "0") <= MAX_QTY
+
+
+def _shown(text: str, limit: int = 24) -> str:
+    """`text` cut to fit a sentence (a 5,000-digit quantity is not repeated whole)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _monday(day: date) -> date:
@@ -396,7 +426,10 @@ def _modal_int(raw: Any, block_id: str, errors: dict[str, str]) -> int | None:
     if not re.fullmatch(r"[+-]?\d+", text):
         errors[block_id] = "Write a whole number."
         return None
-    number = int(text)
+    if not text.startswith("-") and not fits_qty(text):
+        errors[block_id] = f"Write a whole number, at most {MAX_QTY:,}."
+        return None
+    number = int(text) if fits_qty(text) else -1
     if number < 1:
         errors[block_id] = "At least 1."
         return None

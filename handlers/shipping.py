@@ -17,6 +17,8 @@ from slack_bolt.context.respond import Respond as ResponseUrl
 from slack_sdk import WebClient
 
 from bot.platform.blockkit import ButtonValue, loading_modal, notice_modal
+from bot.platform.settings import Settings
+from bot.platform.slack_urls import is_slack_response_url
 from bot.platform.users import UserService
 from bot.promising.capacity_requests import CapacityRequestService
 from bot.promising.orders import OrderService
@@ -99,6 +101,7 @@ def ship_submitted(
     orders: OrderService,
     requests: CapacityRequestService,
     users: UserService,
+    settings: Settings,
 ) -> None:
     """Record the shipment; the order's message (or the Home tab it was shipped from) shows it
     and its owner is told."""
@@ -133,10 +136,12 @@ def ship_submitted(
     assert on is not None
     today = orders.today()
     message = views.shipped_message(order, today, user)
-    if data.get("response_url"):
+    if data.get("response_url") and is_slack_response_url(data["response_url"], settings):
         # The order's message may be ephemeral (a quote's answer): only its response_url can
         # change it.
         safely(ResponseUrl(response_url=data["response_url"]), replace_original=True, **message)
+    elif data.get("response_url"):
+        log.warning("not posting the shipment to a response_url that is not Slack's")
     if order.owner and order.owner != user:
         safely(
             client.chat_postMessage,

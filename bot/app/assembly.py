@@ -138,6 +138,20 @@ def build_app(settings: Settings, services: Services) -> App:
     context_values = services.as_context(settings)
 
     @app.middleware
+    def only_this_workspace(
+        body: dict[str, Any], context: BoltContext, next: Callable[[], None]
+    ) -> BoltResponse | None:
+        # Roles, owners and channels are this workspace's: a guest from another team in a
+        # shared channel is not one of its salespeople (fail closed, before anything is done).
+        installed = context.authorize_result.team_id if context.authorize_result else None
+        foreign = foreign_team(body, installed)
+        if foreign is None:
+            next()
+            return None
+        log.info("refused a request from a user of another workspace (%s)", foreign)
+        return _refuse_foreign(body, context)
+
+    @app.middleware
     def inject_services(context: BoltContext, next: Callable[[], None]) -> None:
         context.update(context_values)
         next()
@@ -175,6 +189,44 @@ def build_app(settings: Settings, services: Services) -> App:
     for module in LISTENER_MODULES:
         module.register(app)
     return app
+
+
+FOREIGN_TEXT = (
+    "promisebot works for the people of its own workspace only, so it did nothing. Ask someone "
+    "there to quote or change orders for you."
+)
+
+
+def foreign_team(body: dict[str, Any], installed: str | None) -> str | None:
+    """The team of the person acting in `body` when it is not the `installed` one, else None.
+
+    Slack names it in `team_id` (slash commands), `user.team_id` and `team.id` (interactivity)
+    and `event.user_team` (events). Nothing to compare with (no installed team): None.
+    """
+    if not installed:
+        return None
+    named: list[object] = []
+    if body.get("command"):
+        named += [body.get("team_id"), body.get("user_team_id")]
+    user, team, event = body.get("user"), body.get("team"), body.get("event")
+    if isinstance(user, dict):
+        named.append(user.get("team_id"))
+    if isinstance(team, dict):
+        named.append(team.get("id"))
+    if isinstance(event, dict):
+        named.append(event.get("user_team"))
+    return next((str(t) for t in named if t and t != installed), None)
+
+
+def _refuse_foreign(body: dict[str, Any], context: BoltContext) -> BoltResponse:
+    if body.get("command"):
+        return BoltResponse(status=200, body={"response_type": "ephemeral", "text": FOREIGN_TEXT})
+    if body.get("type") == "block_suggestion":
+        return BoltResponse(status=200, body={"options": []})
+    respond = context.get("respond")
+    if respond is not None and context.get("response_url"):
+        safely(respond, response_type="ephemeral", replace_original=False, text=FOREIGN_TEXT)
+    return BoltResponse(status=200, body="")
 
 
 class _WithoutRejectedBodies(logging.Filter):

@@ -671,7 +671,10 @@ def _parse_when(when: str, today: date) -> tuple[date | None, int | None]:
     lowered = when.lower()
     days = _IN_DAYS.match(lowered)
     if days:
-        n = int(days.group("n"))
+        digits = days.group("n")
+        if len(digits.lstrip("-0")) > 5:  # thousands of digits would not even make a number
+            raise LeadSyntaxError(f"{digits[:12]}… is too far ahead to follow up.")
+        n = int(digits)
         if n < 1:
             raise LeadSyntaxError(f"Follow up in at least 1 day, not {n}.")
         if n > 3650:

@@ -14,8 +14,10 @@ line breaks inside quoted cells.
 from __future__ import annotations
 
 import difflib
+import errno
 import io
 import math
+import os
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -1006,7 +1008,13 @@ _T = TypeVar("_T")
 def _write(folder: Path, spec: _Spec, rows: Iterable[_T], cells: Callable[[_T], list[str]]) -> None:
     """Write the file CHUNK_ROWS rows at a time (just the header when there are none)."""
     remaining = iter(rows)
-    with (folder / spec.file).open("w", encoding="utf-8", newline="") as out:
+    path = folder / spec.file
+    try:
+        # O_NOFOLLOW: a link put there since _refuse_links looked is not followed either.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+    except OSError as error:
+        raise FactoryFileError([Problem(spec.file, None, None, _not_written(error))]) from None
+    with open(descriptor, "w", encoding="utf-8", newline="") as out:
         header = True
         while True:
             chunk = [
@@ -1020,6 +1028,42 @@ def _write(folder: Path, spec: _Spec, rows: Iterable[_T], cells: Callable[[_T], 
             header = False
 
 
+def _refuse_links(folder: Path) -> None:
+    """FactoryFileError if any of the files to write is a symbolic link (or a hard link, or not a
+    file): writing would change whatever it points to, not a file in `folder`. Nothing has been
+    written yet."""
+    problems = []
+    for spec in SPECS:
+        path = folder / spec.file
+        if path.is_symlink():
+            what = "is a symbolic link"
+        elif not path.exists():
+            continue
+        elif not path.is_file():
+            what = "is not a regular file"
+        elif path.stat().st_nlink > 1:
+            what = "is a hard link to another file"
+        else:
+            continue
+        problems.append(
+            Problem(
+                spec.file,
+                None,
+                None,
+                f"{what}; expected a plain file or none (export writes only plain files in the "
+                "folder, never through links: remove it or export to another folder)",
+            )
+        )
+    if problems:
+        raise FactoryFileError(problems)
+
+
+def _not_written(error: OSError) -> str:
+    if error.errno == errno.ELOOP:
+        return "became a symbolic link while exporting; nothing was written through it"
+    return f"cannot be written ({error.strerror or error})"
+
+
 def write_factory_dir(
     files: FactoryFiles, path: Path | str, *, receipts: Iterable[Receipt] | None = None
 ) -> None:
@@ -1027,6 +1071,8 @@ def write_factory_dir(
 
     A text that a spreadsheet would run as a formula (it starts with = + - @, a tab or a
     carriage return) is written with a `'` in front (`as_written`), which reading takes off.
+    A file that is already there as a symbolic or hard link is refused (FactoryFileError) before
+    anything is written: export never writes through a link.
     Every file is written, even when it has no rows (then just its header), so an export is a
     complete picture and a re-import of it clears what is not there any more. Rows are sorted by
     key (orders and shipments keep their order), every optional column is written, and public
@@ -1036,6 +1082,7 @@ def write_factory_dir(
     """
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
+    _refuse_links(folder)
     factory = files.factory
     n = _format_number
 
