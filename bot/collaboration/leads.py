@@ -580,7 +580,7 @@ class LeadRequest:
     follow_up_in_days: int | None = None
 
 
-_FOLLOW_UP = re.compile(r"(?:^|\s)follow[\s-]*up\s+(?P<when>.+)$", re.IGNORECASE)
+_FOLLOW_UP = re.compile(r"(?:^|(?<=\s))follow[\s-]*up\s+", re.IGNORECASE)
 _IN_DAYS = re.compile(r"^in\s+(?P<n>-?\d+)\s+(?P<unit>days?|weeks?|working\s+days?)$", re.I)
 _NOTE_SPLIT = re.compile(r"\s*(?:—|–|--|:|\s-\s)\s*")
 _MONTHS = {
@@ -633,14 +633,15 @@ def parse_lead(text: str, today: date) -> LeadRequest:
         raise LeadSyntaxError(f"Name the customer. Usage: `{LEAD_USAGE}`")
     follow_up_on: date | None = None
     in_days: int | None = None
-    matches = list(_FOLLOW_UP.finditer(text))
-    if matches:
-        match = matches[-1]
-        when = match.group("when").strip().rstrip(".")
-        # "follow up with Jo about the price" is part of the note, not a date
+    # The last "follow up" that says when is the follow-up; any before it belong to the note
+    # ("sent the follow-up mail, follow up on Dec 15"), and so does one that says no date
+    # ("follow up with Jo about the price").
+    for match in reversed(list(_FOLLOW_UP.finditer(text))):
+        when = text[match.end() :].strip().rstrip(".")
         if when.lower().startswith(("in ", "on ")) or parse_day(when, today) is not None:
             text = text[: match.start()].strip()
             follow_up_on, in_days = _parse_when(when, today)
+            break
     parts = _NOTE_SPLIT.split(text, maxsplit=1)
     customer = parts[0].strip().strip(",")
     note = parts[1].strip().rstrip(",;").strip() if len(parts) > 1 else ""
