@@ -28,6 +28,7 @@ from bot.collaboration.leads import LeadService
 from bot.collaboration.summits import SummitService
 from bot.platform.clock import Clock, Now
 from bot.platform.deliveries import Deliveries, delivery_key
+from bot.platform.metrics import InstrumentedWebClient
 from bot.platform.settings import Settings
 from bot.platform.users import UserService
 from bot.promising.capacity_requests import CapacityRequestService
@@ -100,8 +101,10 @@ class Services:
 
 
 def web_client(settings: Settings) -> WebClient:
-    """A WebClient that retries rate limits (honouring Retry-After) and dropped connections."""
-    return WebClient(
+    """A WebClient that retries rate limits (honouring Retry-After) and dropped connections,
+    and counts its failed calls for /metrics. (The outbox drops the connection retries: see
+    bot.platform.outbox.)"""
+    return InstrumentedWebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url or SLACK_API_URL,
         retry_handlers=[
