@@ -1,7 +1,9 @@
 """Operations answer capacity requests: rush reserve, overtime, a counter-offer, or decline.
 
 Each answer updates the request in the operations channel in place, replies in its thread, and
-tells the salesperson by DM (with the order held for them when the answer was yes).
+tells the salesperson by DM (with the order held for them when the answer was yes): the three
+messages are drawn here (`answer_messages`) and go through the outbox in the transaction that
+settles the answer, so they are sent once even if this process dies right after the click.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -62,7 +65,7 @@ def approve_rush_clicked(
     value = blocks.ButtonValue.decode(action["value"])
     user = user_id(body)
     try:
-        answer = requests.approve_rush(str(value.request), actor=user)
+        requests.approve_rush(str(value.request), actor=user, tell=_telling(orders))
     except AlreadyAnswered as error:
         refuse(context, respond, error)
         show_answer(client, error.request, orders.today())
@@ -70,7 +73,6 @@ def approve_rush_clicked(
     except PlanningError as error:
         refuse(context, respond, error)
         return
-    publish_answer(client, answer, orders.today())
 
 
 def open_answer_form(
@@ -152,7 +154,7 @@ def overtime_submitted(
         return
     ack()
     try:
-        answer = requests.approve_overtime(request_id, actor=user, overtime=overtime)
+        requests.approve_overtime(request_id, actor=user, overtime=overtime, tell=_telling(orders))
     except AlreadyAnswered as error:
         release(context)
         tell(client, user, error.request.channel_id, blocks.error_message(str(error)))
@@ -170,7 +172,6 @@ def overtime_submitted(
         )
         tell(client, user, channel, blocks.error_message(f"{error}{kept}"))
         return
-    publish_answer(client, answer, orders.today())
 
 
 def counter_submitted(
@@ -196,8 +197,13 @@ def counter_submitted(
     if not errors:
         assert qty is not None and on is not None
         try:
-            answer = requests.counter(
-                _request_id(view), actor=user_id(body), qty=qty, on=on, note=note
+            requests.counter(
+                _request_id(view),
+                actor=user_id(body),
+                qty=qty,
+                on=on,
+                note=note,
+                tell=_telling(orders),
             )
         except NotPromisable as error:
             errors[blocks.COUNTER_ON_BLOCK] = _short(error)
@@ -207,7 +213,6 @@ def counter_submitted(
         form_errors(context, ack, errors)
         return
     ack()
-    publish_answer(client, answer, orders.today())
 
 
 def decline_submitted(
@@ -222,12 +227,13 @@ def decline_submitted(
     """Decline with a reason; the salesperson gets it by DM."""
     reason = _value(view, blocks.REASON_BLOCK, blocks.REASON_ACTION) or ""
     try:
-        answer = requests.decline(_request_id(view), actor=user_id(body), reason=reason)
+        requests.decline(
+            _request_id(view), actor=user_id(body), reason=reason, tell=_telling(orders)
+        )
     except PlanningError as error:
         form_errors(context, ack, {blocks.REASON_BLOCK: _short(error)})
         return
     ack()
-    publish_answer(client, answer, orders.today())
 
 
 # --- telling everyone ---------------------------------------------------------------------------
@@ -245,20 +251,30 @@ def show_answer(client: WebClient, request: RequestView, as_of: date) -> None:
     )
 
 
-def publish_answer(client: WebClient, answer: Answer, as_of: date) -> None:
-    """Update the request in place, reply in its thread, and DM the salesperson."""
+def answer_messages(answer: Answer, as_of: date) -> list[dict[str, Any]]:
+    """What to send about an answer, as outbox payloads: the request drawn as answered in
+    place, a reply in its thread, and the salesperson's DM (chat.postMessage to a user id
+    posts in the app's DM with them)."""
     request, order = answer.request, answer.order
     answered = _answered(request, as_of, order)
+    payloads: list[dict[str, Any]] = []
     if request.channel_id and request.message_ts:
-        safely(client.chat_update, channel=request.channel_id, ts=request.message_ts, **answered)
-        safely(
-            client.chat_postMessage,
-            channel=request.channel_id,
-            thread_ts=request.message_ts,
-            text=f"<@{request.requested_by}> {answered['text']}",
+        payloads.append(
+            {
+                "method": "chat_update",
+                "args": {"channel": request.channel_id, "ts": request.message_ts, **answered},
+            }
         )
-    dm = safely(client.conversations_open, users=request.requested_by)
-    channel = dm["channel"]["id"] if dm else request.requested_by
+        payloads.append(
+            {
+                "method": "chat_postMessage",
+                "args": {
+                    "channel": request.channel_id,
+                    "thread_ts": request.message_ts,
+                    "text": f"<@{request.requested_by}> {answered['text']}",
+                },
+            }
+        )
     if order is not None:
         message = blocks.order_status_message(
             order_id=order.id,
@@ -278,7 +294,14 @@ def publish_answer(client: WebClient, answer: Answer, as_of: date) -> None:
             f":no_entry: <@{request.answered_by}> declined request #{request.id}: "
             f"*{request.question}*\nReason: {request.answer_note}"
         )
-    safely(client.chat_postMessage, channel=channel, **message)
+    payloads.append(
+        {"method": "chat_postMessage", "args": {"channel": request.requested_by, **message}}
+    )
+    return payloads
+
+
+def _telling(orders: OrderService) -> Callable[[Answer], list[dict[str, Any]]]:
+    return lambda answer: answer_messages(answer, orders.today())
 
 
 def _answered(request: RequestView, as_of: date, order: Any) -> dict[str, Any]:

@@ -15,13 +15,12 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.platform.users import UserService
-from bot.promising.capacity_requests import CapacityRequestService
+from bot.promising.capacity_requests import CapacityRequestService, RequestView
 from bot.promising.orders import OrderService, OrderView, StaleOrder
 from capacity.engine import format_day
-from capacity.model import BadQuantity, NotPromisable, PlanningError, UnknownSku
+from capacity.model import BadQuantity, NotPromisable, PlanningError, Quote, UnknownSku
 from handlers import blocks
 from handlers.common import (
     form_errors,
@@ -331,8 +330,21 @@ def ask_ops_clicked(
     if _stale_quote(context, respond, value, orders, user):
         return
     assert value.sku is not None and value.qty is not None and value.wanted is not None
+
+    def draw(request: RequestView, quote: Quote) -> dict[str, Any]:
+        return blocks.capacity_request_message(
+            quote,
+            request_id=request.id,
+            customer=request.customer,
+            requester=user,
+            least_qty=value.least,
+            latest=value.latest,
+        )
+
     try:
-        request, quote = requests.ask(
+        # The question goes to operations through the outbox, committed with the request:
+        # posted at once, and by another replica if this one dies right now.
+        request, _ = requests.ask(
             value.sku,
             value.qty,
             value.wanted,
@@ -340,38 +352,19 @@ def ask_ops_clicked(
             requester=user,
             least_qty=value.least,
             latest_on=value.latest,
+            draw=draw,
         )
     except PlanningError as error:
         refuse(context, respond, error)
         return
-    message = blocks.capacity_request_message(
-        quote,
-        request_id=request.id,
-        customer=request.customer,
-        requester=user,
-        least_qty=value.least,
-        latest=value.latest,
-    )
-    ops_channel = requests.settings.ops_channel
-    assert ops_channel is not None  # requests.ask refuses without one
-    try:
-        posted = client.chat_postMessage(channel=ops_channel, **message)
-    except SlackApiError as error:
-        requests.withdraw(request.id)
-        refuse(
-            context,
-            respond,
-            f"Could not post in the operations channel ({error.response.get('error')}); "
-            "nothing was asked. Try again in a moment.",
-        )
-        return
-    requests.posted(request.id, posted["channel"], posted["ts"])
+    where = request.channel_id or requests.settings.ops_channel
+    later = "" if request.message_ts else " Slack is slow to take it; it will be there shortly."
     respond(
         replace_original=True,
         **blocks.info_message(
-            f":speech_balloon: Asked operations in <#{posted['channel']}>: "
+            f":speech_balloon: Asked operations in <#{where}>: "
             f"*{request.question}* (request #{request.id}, order {request.order_ref}). "
-            "Their answer comes here by DM."
+            f"Their answer comes here by DM.{later}"
         ),
     )
 

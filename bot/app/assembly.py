@@ -27,11 +27,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.collaboration.leads import LeadService
 from bot.collaboration.summits import SummitService
 from bot.platform.clock import Clock, Now
+from bot.platform.db.session import with_clock
 from bot.platform.deliveries import Deliveries, delivery_key
 from bot.platform.metrics import InstrumentedWebClient
+from bot.platform.outbox import OutboxWorker
 from bot.platform.settings import Settings
 from bot.platform.users import UserService
-from bot.promising.capacity_requests import CapacityRequestService
+from bot.promising.capacity_requests import DELIVERED_HOOKS, CapacityRequestService
 from bot.promising.orders import OrderService
 from handlers import admin, home, leads, operations, orders, shipping, summits
 from handlers.common import DELIVERY_KEY, release, safely
@@ -76,7 +78,14 @@ class Services:
         clock = clock or (orders.clock if orders else Clock.from_settings(settings))
         orders = orders or OrderService(settings, session_factory, clock=clock)
         users = UserService(settings, session_factory, clock=clock)
-        requests = CapacityRequestService(settings, session_factory, orders, users, clock=clock)
+        requests = CapacityRequestService(
+            settings,
+            session_factory,
+            orders,
+            users,
+            clock=clock,
+            outbox=outbox_worker(settings, session_factory, clock),
+        )
         return cls(
             orders,
             requests,
@@ -98,6 +107,18 @@ class Services:
             "clock": self.clock,
             "settings": settings,
         }
+
+
+def outbox_worker(
+    settings: Settings, session_factory: sessionmaker[Session], clock: Now
+) -> OutboxWorker:
+    """An outbox worker that sends what a listener's change just committed, at once."""
+    return OutboxWorker(
+        with_clock(session_factory, clock),
+        web_client(settings),
+        clock,
+        on_delivered=DELIVERED_HOOKS,
+    )
 
 
 def web_client(settings: Settings) -> WebClient:

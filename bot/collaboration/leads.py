@@ -22,13 +22,14 @@ from bot.platform.blockkit import button, escape
 from bot.platform.clock import Clock, Now
 from bot.platform.db.session import with_clock, write_transaction
 from bot.platform.db.tables import AuditLogRow, CustomerRow, LeadFollowupRow, LeadRow, UserRow
-from bot.platform.outbox import enqueue, send_once
+from bot.platform.outbox import already_decided, enqueue, record_missed, send_once
 from bot.platform.settings import Settings
 
 WORKDAY_START = time(9, 0)
 WORKDAY_END = time(18, 0)
-MORNING = (time(8, 0), time(11, 0))
-"""When the overdue list goes out, owner-local (a window, so a missed run still sends it)."""
+OVERDUE_LIST = (time(8, 0), WORKDAY_END)
+"""When the overdue list goes out, owner-local on a working day: from 08:00, and while replicas
+were down until the end of that working day; after that it is recorded as missed."""
 DEFAULT_FOLLOW_UP_DAYS = 3
 
 
@@ -341,7 +342,11 @@ class LeadService:
         now: datetime,
         render: Callable[[str, list[FollowupView]], dict[str, Any]] | None = None,
     ) -> int:
-        """In each owner's working-day morning, DM them their overdue follow-ups, once a day."""
+        """Each working day from 08:00 owner-local, DM each owner their overdue follow-ups, once.
+
+        A list that could not go out by the end of that working day (every replica was down) is
+        recorded as missed instead: the next day's list carries the same follow-ups.
+        """
         render = render or overdue_message
         queued = 0
         with write_transaction(self.sessions) as session:
@@ -349,16 +354,26 @@ class LeadService:
             for row in self._overdue_rows(session, None, now):
                 by_owner.setdefault(row.lead.owner_slack_id, []).append(_followup_view(row))
             for owner, followups in by_owner.items():
-                local = now.astimezone(self._tz(session, owner))
-                if local.weekday() >= 5 or not MORNING[0] <= local.time() < MORNING[1]:
+                tz = self._tz(session, owner)
+                local = now.astimezone(tz)
+                opens, closes = OVERDUE_LIST
+                if local.weekday() < 5 and opens <= local.time() < closes:
+                    if send_once(session, overdue_list_key(owner, local.date())):
+                        enqueue(
+                            session,
+                            "lead_overdue",
+                            {"method": "chat_postMessage", "args": render(owner, followups)},
+                        )
+                        queued += 1
                     continue
-                if send_once(session, f"lead-overdue:{owner}:{local.date().isoformat()}"):
-                    enqueue(
-                        session,
-                        "lead_overdue",
-                        {"method": "chat_postMessage", "args": render(owner, followups)},
-                    )
-                    queued += 1
+                # The last working day whose window has closed: was its list ever sent?
+                day = local.date() if local.time() >= closes else local.date() - timedelta(1)
+                while day.weekday() >= 5:
+                    day -= timedelta(days=1)
+                was_overdue = any(f.due_at.astimezone(tz).date() < day for f in followups)
+                key = overdue_list_key(owner, day)
+                if was_overdue and not already_decided(session, key):
+                    record_missed(session, key, f"<@{owner}>'s overdue follow-ups of {day}")
         return queued
 
     # ------------------------------------------------------------------ internals
@@ -462,6 +477,11 @@ def in_working_hours(moment: datetime, tz: ZoneInfo) -> bool:
 
 def _effective_due(row: LeadFollowupRow) -> datetime:
     return row.snoozed_to or row.due_at
+
+
+def overdue_list_key(owner: str, day: date) -> str:
+    """The key of `owner`'s overdue list of `day` (owner-local), sent or missed once."""
+    return f"lead-overdue:{owner}:{day.isoformat()}"
 
 
 def _reminder_key(row: LeadFollowupRow) -> str:

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.factory.store import load_factory
+from bot.platform import metrics
 from bot.platform.clock import Clock, Now, local_today
 from bot.platform.db.session import with_clock, write_transaction
 from bot.platform.db.tables import (
@@ -34,6 +35,7 @@ from bot.platform.db.tables import (
     ShipmentRow,
     StockAllocationRow,
 )
+from bot.platform.outbox import already_decided, record_missed
 from bot.platform.settings import Settings
 from bot.promising.replan import AtRisk, Recheck, at_risk_message, broken_orders
 from capacity.calendar import public_holidays
@@ -51,7 +53,6 @@ from capacity.model import (
 )
 
 log = logging.getLogger(__name__)
-
 
 
 class OrderNotFound(PlanningError):
@@ -246,7 +247,7 @@ class OrderService:
     ) -> Quote:
         """What the factory can promise for `qty` of `sku` wanted on `due`."""
         _check_qty(qty)
-        with self._lock:
+        with metrics.QUOTE_SECONDS.time(), self._lock:
             engine = self.engine(as_of)
             assert self._cache is not None
             return engine.quote(_resolve(self._cache, sku), qty, due, rush=rush)
@@ -341,7 +342,8 @@ class OrderService:
             raise PlanningError("Name the customer the order is for.")
         self.expire_holds()
         now = self.clock()
-        with self._lock, write_transaction(self.sessions) as session:
+        timer = metrics.HOLD_SECONDS.time()
+        with timer, self._lock, write_transaction(self.sessions) as session:
             self._lock_plan(session)
             cache = self._fresh_cache(session, as_of or self.today())
             engine = cache.engine
@@ -490,6 +492,10 @@ class OrderService:
                 row.updated_at = now
                 row.version += 1
                 _audit(session, "promisebot", "expire", row, {})
+                warning = f"outbox:{_expiry_warning_key(row)}"
+                if row.owner_slack_id and not already_decided(session, warning):
+                    # No replica ran in the hold's last two hours: a warning now would be wrong.
+                    record_missed(session, warning, f"the expiry warning of {row.ref}")
                 _tell_owner(
                     session,
                     row,
@@ -534,7 +540,7 @@ class OrderService:
                     f":hourglass_flowing_sand: Your hold on {_described(row)} runs out at "
                     f"{local:%H:%M} (in {left}). Confirm it from promisebot's Home tab, or its "
                     "capacity goes back to the plan.",
-                    key=f"hold_expiring:{row.ref}:{row.expires_at.isoformat()}",
+                    key=_expiry_warning_key(row),
                 ):
                     warned.append(row.ref)
         return warned
@@ -627,10 +633,10 @@ class OrderService:
     def recheck_promises(self, session: Session, *, as_of: date | None = None) -> Recheck:
         """Re-check every promise against the factory as it now is, in the caller's transaction.
 
-            Orders whose reservation counts on what is gone are released and placed again, confirmed
-            before held, older first: those that fit keep their date, the rest are marked at risk
-            and their owner (or operations) is told with the current quote (bot.promising.replan).
-            """
+        Orders whose reservation counts on what is gone are released and placed again, confirmed
+        before held, older first: those that fit keep their date, the rest are marked at risk
+        and their owner (or operations) is told with the current quote (bot.promising.replan).
+        """
         as_of = as_of or self.today()
         self._lock_plan(session)
         version = session.scalar(sa.select(PlanStateRow.version).where(PlanStateRow.id == 1)) or 0
@@ -903,6 +909,11 @@ def _tell_owner(
 
     payload = {"method": "chat_postMessage", "args": {"channel": channel, "text": text}}
     return enqueue(session, kind, payload, key=key) is not None
+
+
+def _expiry_warning_key(row: OrderRow) -> str:
+    assert row.expires_at is not None
+    return f"hold_expiring:{row.ref}:{row.expires_at.isoformat()}"
 
 
 def _active_reservation_ids(session: Session, order: OrderRow) -> list[int]:

@@ -11,10 +11,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.app.jobs import JOBS, JobContext, configure_jobs, job_context
+from bot.app.jobs import DUE_CHECK_SECONDS, JOBS, JobContext, configure_jobs, job_context
 from bot.collaboration.leads import LeadService
 from bot.platform.db.session import make_engine, make_session_factory, write_transaction
 from bot.platform.db.tables import OutboxRow, SentReminderRow
@@ -72,61 +71,38 @@ def outbox_count(db: MigratedDb) -> int:
         return int(session.scalar(sa.select(sa.func.count()).select_from(OutboxRow)) or 0)
 
 
-# --- triggers in local time ------------------------------------------------------------------
+# --- jobs driven by state: every few seconds, at once on a new leader ---------------------
 
 
-def fire_times(spec_id: str, after: datetime, count: int) -> list[datetime]:
-    spec = next(s for s in JOBS if s.id == spec_id)
-    trigger = spec.trigger(Settings(timezone=BERLIN))
-    times: list[datetime] = []
-    previous = None
-    now = after
-    while len(times) < count:
-        nxt = trigger.get_next_fire_time(previous, now)
-        assert nxt is not None
-        times.append(nxt.astimezone(UTC))
-        previous, now = nxt, nxt + timedelta(seconds=1)
-    return times
-
-
-def test_the_weekly_digest_fires_monday_eight_local_across_autumn_dst_and_a_month_end() -> None:
-    assert fire_times("digest.weekly", utc("2026-10-13T00:00"), 3) == [
-        utc("2026-10-19T06:00"),  # CEST
-        utc("2026-10-26T07:00"),  # CET: the clocks went back on Sunday 25 Oct
-        utc("2026-11-02T07:00"),  # the next month
-    ]
-
-
-def test_the_weekly_digest_fires_monday_eight_local_across_spring_dst() -> None:
-    assert fire_times("digest.weekly", utc("2027-03-16T00:00"), 2) == [
-        utc("2027-03-22T07:00"),  # CET
-        utc("2027-03-29T06:00"),  # CEST: the clocks went forward on Sunday 28 Mar
-    ]
-
-
-def test_every_job_runs_in_the_factory_time_zone_coalesced_with_hours_of_grace(
+def test_every_job_runs_every_few_seconds_in_the_factory_time_zone_once_at_a_time(
     migrated_db: MigratedDb,
 ) -> None:
     scheduler = build_scheduler(settings(migrated_db))
     scheduler.start(paused=True)
     try:
-        register_jobs(scheduler, settings(migrated_db), JOBS)
-        register_jobs(scheduler, settings(migrated_db), JOBS)  # a restart: no duplicates
+        now = datetime.now(UTC)
+        register_jobs(scheduler, settings(migrated_db), JOBS, now=now)
+        register_jobs(scheduler, settings(migrated_db), JOBS, now=now)  # no duplicates
         jobs = scheduler.get_jobs()
     finally:
         stop_scheduler(scheduler)
     assert sorted(job.id for job in jobs) == sorted(spec.id for spec in JOBS)
+    assert {"requests.nudge", "holds.warn", "digest.weekly"} <= {job.id for job in jobs}
     for job in jobs:
         assert str(job.trigger.timezone) == BERLIN
-        assert job.coalesce is True
-        assert job.misfire_grace_time >= 3600
-        assert job.max_instances == 1
-    with migrated_db.session_factory() as session:
-        rows = session.execute(sa.text(f"SELECT count(*) FROM {JOBS_TABLE}")).scalar()
-    assert rows == len(JOBS)
+        assert job.trigger.interval == timedelta(seconds=DUE_CHECK_SECONDS)
+        assert job.next_run_time == now  # a new leader runs each at once
+        assert job.coalesce is True and job.max_instances == 1
 
 
-def test_alembic_check_with_the_filter_ignores_the_job_store_table(
+def test_the_schedule_is_not_kept_in_the_database(migrated_db: MigratedDb) -> None:
+    scheduler = start_scheduler(settings(migrated_db), jobs=JOBS)
+    stop_scheduler(scheduler)
+    with migrated_db.engine.connect() as connection:
+        assert JOBS_TABLE not in sa.inspect(connection).get_table_names()
+
+
+def test_alembic_check_with_the_filter_ignores_an_old_job_store_table(
     migrated_db: MigratedDb,
 ) -> None:
     from alembic.autogenerate import compare_metadata
@@ -134,10 +110,11 @@ def test_alembic_check_with_the_filter_ignores_the_job_store_table(
 
     from bot.platform.db.tables import Base
 
-    scheduler = build_scheduler(settings(migrated_db))
-    scheduler.start(paused=True)  # creates apscheduler_jobs
-    stop_scheduler(scheduler)
-
+    # Databases from before the jobs were driven by state still have APScheduler's table.
+    with migrated_db.engine.begin() as connection:
+        connection.execute(
+            sa.text(f"CREATE TABLE {JOBS_TABLE} (id VARCHAR(191) PRIMARY KEY, next_run_time FLOAT)")
+        )
     with migrated_db.engine.connect() as connection:
         unfiltered = compare_metadata(
             MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata
@@ -152,9 +129,6 @@ def test_alembic_check_with_the_filter_ignores_the_job_store_table(
     assert filtered == []
 
 
-# --- a restart after missed runs ---------------------------------------------------------------
-
-
 def tick() -> None:
     """A job that puts one message in the outbox each time it runs."""
     with write_transaction(job_context().sessions) as session:
@@ -165,37 +139,24 @@ def tick() -> None:
         )
 
 
-def test_a_restart_after_three_missed_runs_runs_the_job_once(migrated_db: MigratedDb) -> None:
+def test_a_new_leader_runs_each_job_at_once_and_then_on_its_interval(
+    migrated_db: MigratedDb,
+) -> None:
     config = settings(migrated_db)
     configure_jobs(JobContext.build(config, migrated_db.session_factory))
-    # Hourly, half an hour away from now, so that no regular run falls inside the test.
-    minute = (datetime.now(UTC).minute + 30) % 60
     hourly = JobSpec(
-        "test.hourly", f"{__name__}:tick", lambda s: CronTrigger(minute=minute, timezone=s.tzinfo)
+        "test.hourly", f"{__name__}:tick", lambda s: IntervalTrigger(hours=1, timezone=s.tzinfo)
     )
-
-    # The scheduler was last up more than three hours ago: three runs are overdue.
-    before = build_scheduler(config)
-    before.start(paused=True)
-    register_jobs(before, config, [hourly])
-    missed_since = datetime.now(UTC) - timedelta(hours=3, minutes=5)
-    before.modify_job(hourly.id, next_run_time=missed_since)
-    stop_scheduler(before)
-
-    scheduler = start_scheduler(config, jobs=[hourly])
-    try:
-        assert wait_for(lambda: outbox_count(migrated_db) >= 1)
-        time.sleep(0.5)  # give any further (wrong) runs the time to happen
-        assert outbox_count(migrated_db) == 1
-        job = scheduler.get_job(hourly.id)
-        assert job is not None and job.next_run_time > datetime.now(UTC)
-    finally:
-        stop_scheduler(scheduler)
-
-    again = start_scheduler(config, jobs=[hourly])  # another restart: nothing is due now
-    time.sleep(0.3)
-    stop_scheduler(again)
-    assert outbox_count(migrated_db) == 1
+    for restart in (1, 2):
+        scheduler = start_scheduler(config, jobs=[hourly])
+        try:
+            assert wait_for(lambda n=restart: outbox_count(migrated_db) >= n)  # type: ignore[misc]
+            time.sleep(0.3)  # give any further (wrong) runs the time to happen
+            assert outbox_count(migrated_db) == restart
+            job = scheduler.get_job(hourly.id)
+            assert job is not None and job.next_run_time > datetime.now(UTC) + timedelta(minutes=59)
+        finally:
+            stop_scheduler(scheduler)
 
 
 # --- once per key ------------------------------------------------------------------------------
