@@ -38,7 +38,7 @@ from bot.collaboration.digest import build_digest, enqueue_digest, last_complete
 from bot.collaboration.leads import LeadService
 from bot.collaboration.summits import SummitService
 from bot.platform.clock import Clock, Now, system_now
-from bot.platform.db.session import write_transaction
+from bot.platform.db.session import with_clock, write_transaction
 from bot.platform.db.tables import SentReminderRow
 from bot.platform.outbox import OutboxWorker, already_decided, record_missed, send_once
 from bot.platform.scheduler import JobSpec
@@ -127,6 +127,7 @@ class JobContext:
         clock: Now | None = None,
     ) -> JobContext:
         clock = clock or Clock.from_settings(settings)
+        session_factory = with_clock(session_factory, clock)  # rows stamped on the jobs' clock
         return cls(
             settings=settings,
             sessions=session_factory,

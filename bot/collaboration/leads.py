@@ -365,9 +365,9 @@ class LeadService:
                             {"method": "chat_postMessage", "args": render(owner, followups)},
                         )
                         queued += 1
-                    continue
                 # The last working day whose window has closed: was its list ever sent?
-                day = local.date() if local.time() >= closes else local.date() - timedelta(1)
+                after = local.weekday() < 5 and local.time() >= closes
+                day = local.date() if after else local.date() - timedelta(days=1)
                 while day.weekday() >= 5:
                     day -= timedelta(days=1)
                 was_overdue = any(f.due_at.astimezone(tz).date() < day for f in followups)
