@@ -357,14 +357,14 @@ class LeadService:
                 tz = self._tz(session, owner)
                 local = now.astimezone(tz)
                 opens, closes = OVERDUE_LIST
-                if local.weekday() < 5 and opens <= local.time() < closes:
-                    if send_once(session, overdue_list_key(owner, local.date())):
-                        enqueue(
-                            session,
-                            "lead_overdue",
-                            {"method": "chat_postMessage", "args": render(owner, followups)},
-                        )
-                        queued += 1
+                in_window = local.weekday() < 5 and opens <= local.time() < closes
+                if in_window and send_once(session, overdue_list_key(owner, local.date())):
+                    enqueue(
+                        session,
+                        "lead_overdue",
+                        {"method": "chat_postMessage", "args": render(owner, followups)},
+                    )
+                    queued += 1
                 # The last working day whose window has closed: was its list ever sent?
                 after = local.weekday() < 5 and local.time() >= closes
                 day = local.date() if after else local.date() - timedelta(days=1)
