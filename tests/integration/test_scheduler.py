@@ -16,7 +16,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.app.jobs import DUE_CHECK_SECONDS, JOBS, JobContext, configure_jobs, job_context
 from bot.collaboration.leads import LeadService
 from bot.platform.db.session import make_engine, make_session_factory, write_transaction
-from bot.platform.db.tables import OutboxRow, SentReminderRow
+from bot.platform.db.tables import OutboxRow, SchedulerLeaseRow, SentReminderRow
 from bot.platform.outbox import enqueue, send_once
 from bot.platform.scheduler import (
     JOBS_TABLE,
@@ -223,6 +223,104 @@ def test_two_processes_racing_for_the_lease_give_one_leader(migrated_db: Migrate
     finally:
         for engine in engines:
             engine.dispose()
+
+
+def test_two_replicas_racing_for_an_expired_lease_give_one_leader(migrated_db: MigratedDb) -> None:
+    dead = LeaderLease(migrated_db.session_factory, "scheduler", "dead", ttl=10)
+    assert dead.acquire() is True
+    with write_transaction(migrated_db.session_factory) as session:  # it died 30 s ago
+        session.execute(
+            sa.update(SchedulerLeaseRow).values(
+                expires_at=datetime.now(UTC) - timedelta(seconds=20)
+            )
+        )
+    engines = [make_engine(migrated_db.url) for _ in range(2)]
+    try:
+        replicas = [
+            LeaderLease(make_session_factory(engine), "scheduler", name, ttl=10)
+            for engine, name in zip(engines, ("b", "c"), strict=True)
+        ]
+        for _ in range(5):  # race again each time the lease is free
+            barrier = threading.Barrier(len(replicas))
+            won: list[str] = []
+
+            def race(
+                lease: LeaderLease,
+                barrier: threading.Barrier = barrier,
+                won: list[str] = won,
+            ) -> None:
+                barrier.wait()
+                if lease.acquire():
+                    won.append(lease.holder)
+
+            threads = [threading.Thread(target=race, args=(lease,)) for lease in replicas]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert len(won) == 1, won
+            assert replicas[0].current_holder() == won[0]
+            with write_transaction(migrated_db.session_factory) as session:
+                session.execute(
+                    sa.update(SchedulerLeaseRow).values(
+                        expires_at=datetime.now(UTC) - timedelta(seconds=1)
+                    )
+                )
+    finally:
+        for engine in engines:
+            engine.dispose()
+
+
+def test_a_standby_takes_over_the_moment_the_holders_lease_runs_out(
+    migrated_db: MigratedDb,
+) -> None:
+    ttl = 2.0
+    started: dict[str, float] = {}
+
+    def starter(name: str) -> Callable[[], BaseScheduler]:
+        def start() -> BaseScheduler:
+            started[name] = time.monotonic()
+            return start_scheduler(settings(migrated_db), jobs=[])
+
+        return start
+
+    leases = {
+        name: LeaderLease(migrated_db.session_factory, "scheduler", name, ttl=ttl)
+        for name in ("a", "b")
+    }
+    stops = {name: threading.Event() for name in leases}
+    threads = {
+        name: threading.Thread(
+            target=run_scheduler_while_leader, args=(leases[name], starter(name), stops[name])
+        )
+        for name in leases
+    }
+    threads["a"].start()
+    assert wait_for(lambda: "a" in started)
+    threads["b"].start()
+    try:
+        time.sleep(ttl * 1.5)  # b waits through several of a's renewals
+        assert "b" not in started
+        # a dies: it stops renewing and never gives the lease back.
+        leases["a"].release = lambda: None  # type: ignore[method-assign]
+        stops["a"].set()
+        threads["a"].join()
+        died = time.monotonic()
+        with migrated_db.session_factory() as session:
+            expires = session.scalar(sa.select(SchedulerLeaseRow.expires_at))
+        assert expires is not None
+        left = (expires - datetime.now(UTC)).total_seconds()
+        assert wait_for(lambda: "b" in started, timeout=ttl + 2)
+        takeover = started["b"] - died
+        # Not before the lease ran out, and at most a moment after.
+        assert left - 0.1 <= takeover <= left + 0.5, (left, takeover)
+        assert takeover <= ttl + 0.5
+    finally:
+        for stop in stops.values():
+            stop.set()
+        for thread in threads.values():
+            if thread.is_alive():
+                thread.join()
 
 
 # --- two processes, one database ---------------------------------------------------------------
