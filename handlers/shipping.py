@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -18,7 +19,7 @@ from slack_sdk import WebClient
 
 from bot.platform.users import UserService
 from bot.promising.capacity_requests import CapacityRequestService
-from bot.promising.orders import OrderService
+from bot.promising.orders import OrderService, OrderView
 from capacity.model import BadQuantity, PlanningError
 from handlers import blocks, blocks_collab
 from handlers.common import (
@@ -124,7 +125,13 @@ def ship_submitted(
         return
     try:
         users.require(user, "operations", doing="record shipments")
-        order = orders.ship(int(data["order"]), on=on, qty=qty, actor=user)
+        order = orders.ship(
+            int(data["order"]),
+            on=on,
+            qty=qty,
+            actor=user,
+            tell=_telling_owner(user, qty, on, orders.today()),
+        )
     except BadQuantity as error:
         form_errors(context, ack, {blocks_collab.SHIP_QTY_BLOCK: str(error)})
         return
@@ -141,9 +148,17 @@ def ship_submitted(
         safely(ResponseUrl(response_url=data["response_url"]), replace_original=True, **message)
     if data.get("home"):
         publish_home(client, user, orders=orders, requests=requests, users=users)
-    if order.owner and order.owner != user:
-        safely(
-            client.chat_postMessage,
-            channel=order.owner,
-            **blocks_collab.shipment_notice(order, qty, on, user, today),
-        )
+
+
+def _telling_owner(
+    user: str, qty: int, on: date | None, today: date
+) -> Callable[[OrderView], list[dict[str, Any]]]:
+    """The owner's DM about a shipment someone else recorded, for the outbox (sent once)."""
+
+    def tell(order: OrderView) -> list[dict[str, Any]]:
+        if not order.owner or order.owner == user or on is None:
+            return []
+        notice = blocks_collab.shipment_notice(order, qty, on, user, today)
+        return [{"method": "chat_postMessage", "args": {"channel": order.owner, **notice}}]
+
+    return tell

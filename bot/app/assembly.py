@@ -76,22 +76,21 @@ class Services:
         """Every service on `session_factory`, all reading one clock: `clock`, else the order
         service's when one is given, else the clock the settings ask for."""
         clock = clock or (orders.clock if orders else Clock.from_settings(settings))
+        # What a listener's change puts in the outbox is sent at once by this worker.
+        outbox = outbox_worker(settings, session_factory, clock)
         orders = orders or OrderService(settings, session_factory, clock=clock)
+        if orders.outbox is None:
+            orders.outbox = outbox
         users = UserService(settings, session_factory, clock=clock)
         requests = CapacityRequestService(
-            settings,
-            session_factory,
-            orders,
-            users,
-            clock=clock,
-            outbox=outbox_worker(settings, session_factory, clock),
+            settings, session_factory, orders, users, clock=clock, outbox=outbox
         )
         return cls(
             orders,
             requests,
             users,
             Deliveries(session_factory, clock=clock),
-            LeadService(settings, session_factory, clock=clock),
+            LeadService(settings, session_factory, clock=clock, outbox=outbox),
             SummitService(settings, session_factory, orders=orders, clock=clock),
             clock,
         )

@@ -172,8 +172,7 @@ class Background:
                 ),
             },
             "missed_reminders": [
-                {"key": key, "recorded_at": at.isoformat(timespec="seconds")}
-                for key, at in missed
+                {"key": key, "recorded_at": at.isoformat(timespec="seconds")} for key, at in missed
             ],
         }
 

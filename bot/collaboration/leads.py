@@ -9,7 +9,7 @@ reminded once (`send_once`). Snoozing moves the due time and reminds again.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -22,7 +22,13 @@ from bot.platform.blockkit import button, escape
 from bot.platform.clock import Clock, Now
 from bot.platform.db.session import with_clock, write_transaction
 from bot.platform.db.tables import AuditLogRow, CustomerRow, LeadFollowupRow, LeadRow, UserRow
-from bot.platform.outbox import already_decided, enqueue, record_missed, send_once
+from bot.platform.outbox import (
+    OutboxWorker,
+    already_decided,
+    enqueue,
+    record_missed,
+    send_once,
+)
 from bot.platform.settings import Settings
 
 WORKDAY_START = time(9, 0)
@@ -108,11 +114,14 @@ class LeadService:
         session_factory: sessionmaker[Session],
         *,
         clock: Now | None = None,
+        outbox: OutboxWorker | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = session_factory
         self.clock: Now = clock or Clock.from_settings(settings)
         self.sessions = with_clock(session_factory, self.clock)
+        self.outbox = outbox
+        """Sends what a change put in the outbox at once (None: the background worker will)."""
 
     # ------------------------------------------------------------------ changes
 
@@ -222,9 +231,17 @@ class LeadService:
             session.flush()
             return _followup_view(row)
 
-    def reassign(self, lead_id: int, new_owner: str, *, actor: str | None = None) -> LeadView:
+    def reassign(
+        self,
+        lead_id: int,
+        new_owner: str,
+        *,
+        actor: str | None = None,
+        tell: Callable[[LeadView], Sequence[Mapping[str, Any]]] | None = None,
+    ) -> LeadView:
         """Give the lead to `new_owner`; open follow-ups keep their day at 09:00 in the new
-        owner's time zone and remind the new owner."""
+        owner's time zone and remind the new owner. What `tell` draws about it (outbox payloads,
+        e.g. the new owner's DM) goes to the outbox in the same transaction, then out."""
         if not new_owner:
             raise LeadError("Name the new owner.")
         with write_transaction(self.sessions) as session:
@@ -251,7 +268,15 @@ class LeadService:
                 {"from": previous, "to": new_owner},
             )
             session.flush()
-            return self._lead_view(session, lead)
+            view = self._lead_view(session, lead)
+            queued = [
+                row.id
+                for payload in (tell(view) if tell is not None else ())
+                if (row := enqueue(session, "lead_notice", payload)) is not None
+            ]
+        if self.outbox is not None and queued:
+            self.outbox.deliver_now(queued)
+        return view
 
     def close(self, lead_id: int, status: str, *, actor: str | None = None) -> LeadView:
         """Mark a lead `won` or `lost`; its open follow-ups stop reminding."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -35,7 +35,7 @@ from bot.platform.db.tables import (
     ShipmentRow,
     StockAllocationRow,
 )
-from bot.platform.outbox import already_decided, record_missed
+from bot.platform.outbox import OutboxWorker, already_decided, enqueue, record_missed
 from bot.platform.settings import Settings
 from bot.promising.replan import AtRisk, Recheck, at_risk_message, broken_orders
 from capacity.calendar import public_holidays
@@ -154,11 +154,14 @@ class OrderService:
         session_factory: sessionmaker[Session],
         *,
         clock: Now | None = None,
+        outbox: OutboxWorker | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = session_factory
         self.clock: Now = clock or Clock.from_settings(settings)
         self.sessions = with_clock(session_factory, self.clock)
+        self.outbox = outbox
+        """Sends what a change put in the outbox at once (None: the background worker will)."""
         self._lock = threading.RLock()
         self._cache: _Cache | None = None
         self._next_expiry_check: datetime | None = None
@@ -436,9 +439,12 @@ class OrderService:
         on: date | None = None,
         qty: int | None = None,
         actor: str = "cli",
+        tell: Callable[[OrderView], Sequence[Mapping[str, Any]]] | None = None,
     ) -> OrderView:
         """Record a shipment (all that is left unless `qty` says less); the order is shipped when
-        everything has gone, and its reservation is then released."""
+        everything has gone, and its reservation is then released. What `tell` draws about the
+        shipped order (outbox payloads) goes to the outbox in the same transaction, then out."""
+        queued: list[int] = []
         with self._lock, write_transaction(self.sessions) as session:
             row = self._find(session, ref_or_id, for_update=True)
             if row.status not in ("held", "confirmed", "at_risk"):
@@ -461,7 +467,14 @@ class OrderService:
             row.version += 1
             _audit(session, actor, "ship", row, {"qty": qty, "on": on or self.today()})
             session.flush()
-            return self._view(session, row)
+            view = self._view(session, row)
+            for payload in tell(view) if tell is not None else ():
+                queued_row = enqueue(session, "order_notice", payload)
+                if queued_row is not None:
+                    queued.append(queued_row.id)
+        if self.outbox is not None and queued:
+            self.outbox.deliver_now(queued)
+        return view
 
     def expire_holds(self) -> list[str]:
         """Release every hold whose time ran out; returns their refs. Runs on every read."""
@@ -905,8 +918,6 @@ def _tell_owner(
     channel = row.owner_slack_id or fallback
     if not channel:
         return False
-    from bot.platform.outbox import enqueue
-
     payload = {"method": "chat_postMessage", "args": {"channel": channel, "text": text}}
     return enqueue(session, kind, payload, key=key) is not None
 
