@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+import sqlalchemy as sa
 import uvicorn
 from slack_bolt import App
 
@@ -28,6 +29,7 @@ from bot.factory.files import read_factory_dir
 from bot.factory.store import save_factory
 from bot.platform.clock import Clock
 from bot.platform.db.session import with_clock, write_transaction
+from bot.platform.db.tables import OutboxRow
 from bot.platform.settings import Settings
 from bot.promising.orders import record_factory_change
 from bot.sandbox import FakeSlack, Message, SlackReply, SlackRequester, fill_view
@@ -211,6 +213,17 @@ class World:
         time.sleep(0.05)
         eventually(lambda: queue is None or queue.empty(), what="the listeners")
         time.sleep(0.1)
+        eventually(self._outbox_idle, what="the outbox rows being sent")
+
+    def _outbox_idle(self) -> bool:
+        """No outbox row is held by a worker (a listener sending what its change decided)."""
+        with self.db.session_factory() as session:
+            busy = session.scalar(
+                sa.select(sa.func.count())
+                .select_from(OutboxRow)
+                .where(OutboxRow.delivered_at.is_(None), OutboxRow.claimed_by.is_not(None))
+            )
+        return not busy
 
     def ephemeral_texts(self, user: str) -> list[str]:
         return [m.text for m in self.slack.ephemerals(user)]

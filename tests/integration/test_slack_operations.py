@@ -103,6 +103,7 @@ def test_only_operations_answer_and_a_second_answer_is_refused(world: World) -> 
 
     world.click(asked, blocks.OPS_APPROVE_RUSH, user=OPS)
     eventually(lambda: request_status(world) == [("approved", "rush")])
+    eventually(lambda: dms(world, SALES), what="the answer's DM, the last of its messages")
     world.settle()
     before = world.dump()
     _, response = world.click(asked, blocks.OPS_COUNTER, user=OPS)
