@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.collaboration.summits import SummitError, SummitService, SummitView, parse_schedule
 from bot.platform.blockkit import escape
@@ -66,6 +67,7 @@ def summit_command(
     ack: Ack,
     command: dict[str, Any],
     respond: Respond,
+    client: WebClient,
     context: BoltContext,
     summits: SummitService,
     users: UserService,
@@ -105,6 +107,10 @@ def summit_command(
         else:
             when, location, where = _parse_schedule_text(text)
             schedule = parse_schedule(when)
+            if where == f"#{command.get('channel_name')}":
+                where = channel
+            if where and where != channel:
+                _require_member(client, where, user)
             # One summit per channel: scheduling again moves it (for its organiser or a manager).
             replaced = [s for s in summits.summits() if s.channel == (where or channel)]
             for old in replaced:
@@ -169,6 +175,39 @@ def _parse_schedule_text(text: str) -> tuple[str, str, str | None]:
             f"not {text!r}."
         )
     return match.group("when"), (match.group("where") or "").strip(), channel
+
+
+_MEMBER_PAGES = 20
+"""conversations.members pages (of 1,000) read before giving up on a huge channel."""
+
+
+def _require_member(client: WebClient, channel: str, user: str) -> None:
+    """Only a member of `channel` may schedule a summit there (its reminders go to everyone in
+    it). Slack only tells the members of a channel named by its id; anything else fails closed."""
+    if channel.startswith("#"):
+        raise NotAllowed(
+            f"Pick the channel from the list Slack offers as you type `#` (not {channel} as "
+            "text), so promisebot can check that you are in it; or run `/summit` in it."
+        )
+    cursor = None
+    for _ in range(_MEMBER_PAGES):
+        try:
+            page = client.conversations_members(channel=channel, limit=1000, cursor=cursor)
+        except SlackApiError as error:
+            log.info("conversations.members %s: %s", channel, error.response.get("error"))
+            break
+        if user in (page.get("members") or []):
+            return
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            raise NotAllowed(
+                f"You are not in <#{channel}>, so you cannot schedule its summit: its reminders "
+                "go to everyone there. Join it first, or run `/summit` in a channel you are in."
+            )
+    raise NotAllowed(
+        f"promisebot cannot see who is in <#{channel}> (a private channel, or one it was not "
+        "invited to), so it cannot check that you are in it: run `/summit` in that channel."
+    )
 
 
 def _decisions_saved(summit: SummitView, starts_at: datetime, text: str) -> dict[str, Any]:

@@ -16,7 +16,6 @@ Agg canvas (no pyplot, so no global state and safe in threads).
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +28,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.collaboration.takt import COUNTED_STATUSES, DemandLine, Takt, takt_times
+from bot.collaboration.takt import WINDOW_WEEKS as TAKT_WEEKS
+from bot.platform import charts
 from bot.platform.blockkit import escape
 from bot.platform.db.tables import (
     CapacityRequestRow,
@@ -51,8 +53,6 @@ PROMISED_STATUSES = ("confirmed", "at_risk", "shipped")
 """Orders that carry a promise to a customer (a hold is not one yet)."""
 TRAILING_WEEKS = 8
 LOAD_WEEKS = 8
-CHART_SIZE_PX = (1200, 600)
-CHART_DPI = 100
 
 
 # --- promises kept or missed ---------------------------------------------------------------------
@@ -232,6 +232,8 @@ class Digest:
     followups: Followups
     conversion: list[tuple[str, int, int, int]]
     """(source, leads, won, lost)."""
+    takt: list[Takt] = field(default_factory=list)
+    """Sold items' takt time against the hours they need, those demand outruns first."""
     charts: dict[str, bytes] = field(default_factory=dict, repr=False)
     """File name → PNG bytes: `load.png`, `on_time.png`."""
 
@@ -299,6 +301,11 @@ class Digest:
                 else ""
             )
         )
+        outrun = [t.sku for t in self.takt if t.outruns]
+        if outrun:
+            more = f" and {len(outrun) - 5} more" if len(outrun) > 5 else ""
+            shown = ", ".join(outrun[:5]) + more
+            lines.append(f"Demand outruns the line (takt time) for: {shown}")
         return lines
 
     def busiest(self) -> tuple[str, date, float] | None:
@@ -377,6 +384,22 @@ class Digest:
                 out.append(f"| {code} | " + " | ".join(cells) + " |")
         else:
             out.append("No capacity in the plan.")
+        out += ["", "## Takt time", ""]
+        if self.takt:
+            out += [
+                f"Demand: units promised from {TAKT_WEEKS} weeks ago to {TAKT_WEEKS} weeks ahead; "
+                "takt: the most loaded work center's normal hours a week per unit wanted.",
+                "",
+                "| item | wanted a week | work center | takt h/unit | needs h/unit | |",
+                "| --- | ---: | --- | ---: | ---: | --- |",
+            ]
+            out += [
+                f"| {t.sku} | {t.units_per_week:.1f} | {t.work_center} | {t.takt_hours:.2f} "
+                f"| {t.need_hours:.2f} | {'outruns the line' if t.outruns else 'keeps pace'} |"
+                for t in self.takt
+            ]
+        else:
+            out.append("No demand for sold items in the window.")
         out += ["", "## Pipeline of open leads", ""]
         out += [f"- {p.sentence()} ({p.lead_hours:.1f} h from leads)" for p in self.pipeline] or [
             "No open leads with a product, quantity and month."
@@ -442,6 +465,16 @@ class Digest:
             ]
             table = "\n".join([header, *rows])
             blocks.append(_section(f"*Load, next {len(self.load_weeks)} weeks*\n```{table}```"))
+        if self.takt:
+            shown = self.takt[:8]
+            more = len(self.takt) - len(shown)
+            blocks.append(
+                _section(
+                    "*Takt time: can the line keep pace?*\n"
+                    + "\n".join(f"• {escape(t.sentence())}" for t in shown)
+                    + (f"\n… and {more} more items: see the digest's Markdown" if more else "")
+                )
+            )
         if self.pipeline:
             blocks.append(
                 _section(
@@ -529,6 +562,12 @@ def build_digest(
     pipeline, unmatched = _pipeline(leads, routings, plan, today)
     followup_stats = _followup_stats(followups, week_start, today, tz)
     conversion = _conversion(leads)
+    counted = orders[orders["status"].isin(COUNTED_STATUSES) & orders["promised_on"].notna()]
+    demand = [
+        DemandLine(str(sku), int(qty), on)
+        for sku, qty, on in counted[["sku", "qty", "promised_on"]].itertuples(index=False)
+    ]
+    takt = takt_times(order_service.engine(today), demand, today)
     digest = Digest(
         week_start=week_start,
         generated_at=now,
@@ -543,6 +582,7 @@ def build_digest(
         unmatched_leads=unmatched,
         followups=followup_stats,
         conversion=conversion,
+        takt=takt,
     )
     if charts:
         digest.charts.update(render_charts(digest))
@@ -909,37 +949,18 @@ def render_charts(digest: Digest) -> dict[str, bytes]:
     return {"load.png": load_heatmap(digest), "on_time.png": on_time_trend(digest)}
 
 
-def _figure() -> Any:
-    from matplotlib.figure import Figure
-
-    width, height = CHART_SIZE_PX
-    return Figure(
-        figsize=(width / CHART_DPI, height / CHART_DPI), dpi=CHART_DPI, layout="constrained"
-    )
-
-
-def _png(figure: Any) -> bytes:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    FigureCanvasAgg(figure)
-    buffer = io.BytesIO()
-    # No bbox_inches="tight": it would change the size.
-    figure.savefig(buffer, format="png", dpi=CHART_DPI)
-    return buffer.getvalue()
-
-
 def load_heatmap(digest: Digest) -> bytes:
     """Work centers × the next weeks, coloured by load; each cell says its percentage."""
     import numpy as np
 
-    figure = _figure()
+    figure = charts.figure()
     axes = figure.add_subplot()
     codes = list(digest.utilisation)
     weeks = digest.load_weeks
     if not codes:
         axes.text(0.5, 0.5, "No capacity in the plan", ha="center", va="center", fontsize=16)
         axes.set_axis_off()
-        return _png(figure)
+        return charts.png(figure)
     values = np.array(
         [[digest.utilisation[c].get(w, np.nan) for w in weeks] for c in codes], dtype=float
     )
@@ -957,12 +978,12 @@ def load_heatmap(digest: Digest) -> bytes:
             label = "–" if np.isnan(value) else f"{value:.0%}"
             axes.text(j, i, label, ha="center", va="center", fontsize=10)
     figure.colorbar(image, ax=axes, label="load")
-    return _png(figure)
+    return charts.png(figure)
 
 
 def on_time_trend(digest: Digest) -> bytes:
     """On-time rate per week over the trailing weeks, with the counts behind it."""
-    figure = _figure()
+    figure = charts.figure()
     axes = figure.add_subplot()
     weeks = digest.on_time.trailing
     labels = [f"{w.week:%-d %b}" for w in weeks]
@@ -983,7 +1004,7 @@ def on_time_trend(digest: Digest) -> bytes:
     axes.set_ylabel("promises kept (%)")
     axes.set_xlabel("week promised")
     axes.set_title("On-time rate of promised orders")
-    return _png(figure)
+    return charts.png(figure)
 
 
 # --- posting -------------------------------------------------------------------------------------

@@ -43,6 +43,8 @@ __all__ = [
     "OrderRow",
     "Problem",
     "ShipmentRow",
+    "as_read",
+    "as_written",
     "read_factory_dir",
     "write_factory_dir",
 ]
@@ -372,7 +374,7 @@ def _read_table(folder: Path, spec: _Spec, problems: list[Problem]) -> _Table | 
         cells: dict[str, str | None] = {}
         for column in spec.columns:
             index = position.get(column)
-            value = record[index].strip() if index is not None else None
+            value = as_read(record[index].strip()) if index is not None else None
             if column in defaults and not value:
                 value = defaults[column]
             cells[column] = value
@@ -797,6 +799,22 @@ def _shipments(
 
 # --- writing --------------------------------------------------------------------------------
 
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+"""A cell a spreadsheet would run as a formula (OWASP's list: = + - @ tab CR), after any
+apostrophes that an earlier export put in front."""
+
+
+def as_written(cell: str) -> str:
+    """The cell as an export writes it: one `'` in front of what a spreadsheet would run as a
+    formula (`=HYPERLINK(…)`), so that it shows as text; `as_read` takes it off again."""
+    return "'" + cell if _FORMULA.match(cell) else cell
+
+
+def as_read(cell: str) -> str:
+    """The cell as an import reads it: the `'` that `as_written` put in front is taken off."""
+    return cell[1:] if cell.startswith("'") and _FORMULA.match(cell) else cell
+
+
 
 def _format_number(value: float) -> str:
     """Whole numbers without `.0`, other numbers as the shortest text that reads back exactly."""
@@ -814,13 +832,19 @@ _T = TypeVar("_T")
 
 
 def _write(folder: Path, spec: _Spec, rows: Iterable[_T], cells: Callable[[_T], list[str]]) -> None:
-    frame = pd.DataFrame([cells(row) for row in rows], columns=list(spec.columns), dtype=str)
+    frame = pd.DataFrame(
+        [[as_written(cell) for cell in cells(row)] for row in rows],
+        columns=list(spec.columns),
+        dtype=str,
+    )
     frame.to_csv(folder / spec.file, index=False, lineterminator="\n", encoding="utf-8")
 
 
 def write_factory_dir(files: FactoryFiles, path: Path | str) -> None:
     """Write all nine files, creating the folder if needed and replacing files already there.
 
+    A text that a spreadsheet would run as a formula (it starts with = + - @, a tab or a
+    carriage return) is written with a `'` in front (`as_written`), which reading takes off.
     Every file is written, even when it has no rows (then just its header), so an export is a
     complete picture and a re-import of it clears what is not there any more. Rows are sorted by
     key (orders and shipments keep their order), every optional column is written, and public

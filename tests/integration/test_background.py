@@ -201,7 +201,7 @@ def test_healthz_says_who_leads_and_how_old_the_oldest_undelivered_message_is(
     sock.bind(("127.0.0.1", 0))
     server = uvicorn.Server(
         uvicorn.Config(
-            asgi_app(build_app(config, services), status=leader.status),
+            asgi_app(build_app(config, services), signing_secret=SECRET, status=leader.status),
             log_level="warning",
             lifespan="off",
         )

@@ -117,7 +117,7 @@ def test_only_operations_answer_and_a_second_answer_is_refused(world: World) -> 
 def test_overtime_is_stored_as_calendar_exceptions_and_the_order_is_held(world: World) -> None:
     asked = ask(world, "20 FLANGE for Acme by Tue 24 Nov")
     world.click(asked, blocks.OPS_APPROVE_OVERTIME, user=OPS)
-    assert "Loading" in str(world.slack.calls("views.open")[-1].params["view"])
+    assert "Loading" in str(world.call("views.open").params["view"])
     form = world.form(OPS, blocks.OPS_OVERTIME_MODAL)
     suggested = form["blocks"][1]["element"]["initial_value"]
     # 20 h of CNC, 2 × 6 h free for normal orders: 8 h missing, on the two days there are.
@@ -183,7 +183,7 @@ def test_the_suggested_overtime_is_what_is_missing_on_the_last_days_and_makes_it
 def test_a_counter_offer_is_held_for_sales(world: World) -> None:
     asked = ask(world, "14 FLANGE for Acme by Tue 24 Nov")
     world.click(asked, blocks.OPS_COUNTER, user=OPS)
-    assert "Loading" in str(world.slack.calls("views.open")[-1].params["view"])
+    assert "Loading" in str(world.call("views.open").params["view"])
     form = world.form(OPS, blocks.OPS_COUNTER_MODAL)
     assert "2026-11-25" in str(form["blocks"])  # the earliest day, from the quote
     world.settle()

@@ -63,6 +63,7 @@ def test_a_forged_request_is_rejected_before_anything_runs(world: World) -> None
     form = "application/x-www-form-urlencoded"
     assert world.requester.post(body, form, signature="v0=forged").status == 401
     assert world.requester.post(body, form, timestamp=1_000_000).status == 401
+    world.settle()
     assert world.dump() == before
     assert world.slack.calls("chat.postMessage") == []
 

@@ -102,6 +102,7 @@ def test_the_form_refuses_more_than_is_left_and_a_future_day(world: World) -> No
     ahead = world.submit(OPS, {bc.SHIP_ON_ACTION: "2026-12-01"})
     assert "once it has gone" in ahead.body["errors"][bc.SHIP_ON_BLOCK]
 
+    world.settle()
     assert shipments(world) == []
     world.assert_blocks_valid()
 
@@ -115,8 +116,8 @@ def test_sales_are_refused_the_ship_button(world: World) -> None:
     refusal = world.answer(response)
     assert refusal.ephemeral_to == SALES
     assert refusal.text.startswith("Only operations can record shipments")
-    assert world.slack.last_view(SALES) is None
     world.settle()
+    assert world.slack.last_view(SALES) is None
     assert world.dump() == before
     world.assert_blocks_valid()
 
@@ -124,9 +125,9 @@ def test_sales_are_refused_the_ship_button(world: World) -> None:
 def test_the_ship_form_opens_at_once_and_a_shipped_order_says_so(world: World) -> None:
     confirmed = confirmed_order(world)
     ship_form(world, confirmed)
-    opened = world.slack.calls("views.open")[-1].params["view"]
+    opened = world.call("views.open").params["view"]
     assert "Loading" in str(opened)  # within Slack's 3 s, before the order is read
-    assert world.slack.calls("views.update")
+    assert world.call("views.update")
     world.submit(OPS, {})
     eventually(lambda: status(world) == "shipped", what="the shipment")
 
