@@ -24,6 +24,7 @@ import contextlib
 import functools
 import itertools
 import os
+import re
 import socket
 import threading
 import time
@@ -42,6 +43,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import Services, build_app
 from bot.app.server import uvicorn_config
+from bot.demo import DEMO_DIR
 from bot.factory.files import read_factory_dir
 from bot.factory.store import save_factory
 from bot.platform.clock import Clock
@@ -50,6 +52,7 @@ from bot.platform.settings import Settings
 from bot.promising.orders import record_factory_change
 from bot.sandbox import Call, FakeSlack, Message, SlackReply, SlackRequester, fill_view
 from tests.conftest import MigratedDb, dump_database
+from tests.slack_limits import live_sequences, message_problems, texts, view_problems
 
 T = TypeVar("T")
 
@@ -69,6 +72,7 @@ MANAGER = "U0MANAGER"
 ADMIN = "U0ADMIN"
 SALES_CHANNEL = "C0SALES"
 OPS_CHANNEL = "C0OPS"
+PEOPLE = (SALES, SALES_2, OPS, MANAGER, ADMIN)
 
 FACTORY = {
     # DESIGN.md's worked example, with a rush reserve of 25 % on CNC and PAINT, so that
@@ -368,17 +372,44 @@ class World:
         return [m.text for m in self.slack.ephemerals(user)]
 
     def assert_blocks_valid(self) -> None:
-        """Slack (the fake) refused no blocks or views, and every message had a text fallback."""
+        """Slack (the fake) refused no blocks or views, and every message and view the app sent
+        keeps Slack's documented limits (tests.slack_limits), a text fallback included."""
         refused = [
             c for c in self.slack.calls() if c.error in ("invalid_blocks", "invalid_arguments")
         ]
         assert refused == [], refused
+        problems: list[str] = []
         for call in self.slack.calls():
             if call.method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
-                assert call.params.get("text"), f"{call.method} without a text fallback"
+                found = message_problems(call.params)
+            elif call.method in ("views.open", "views.update", "views.push", "views.publish"):
+                found = view_problems(call.params.get("view") or {})
+            else:
+                continue
+            problems += [f"{call.method}: {problem}" for problem in found]
         for post in self.slack.responses():
             if not post.body.get("delete_original"):
-                assert post.body.get("text"), f"response without a text fallback: {post.body}"
+                problems += [f"response_url: {p}" for p in message_problems(post.body)]
+        assert problems == [], "\n".join(problems)
+
+    def live_sequences(self) -> list[str]:
+        """Every `<…>` control sequence in what the app sent (messages, their fallback text,
+        responses, views) that is not one of its own: its people's mentions, its channels, a
+        moment shown in each reader's time zone. Text users typed must arrive escaped."""
+        ours = re.compile(
+            rf"@({'|'.join(PEOPLE)})|#({SALES_CHANNEL}|{OPS_CHANNEL})|!date\^\d+\^[^|<>]*\|[^<>]*"
+        )
+        payloads = [r.body for r in self.slack.responses()]
+        for call in self.slack.calls():
+            payloads.append(call.params.get("view") or call.params)
+        return [
+            f"<{sequence}> in {text[:100]!r}"
+            for payload in payloads
+            for kind, text in texts(payload)
+            if kind == "mrkdwn"
+            for sequence in live_sequences(text)
+            if not ours.fullmatch(sequence)
+        ]
 
 
 def _only(block: dict[str, Any], button: dict[str, Any]) -> dict[str, Any]:
@@ -432,6 +463,18 @@ def write_factory(tmp_path: Path) -> Path:
 
 @pytest.fixture(name="world")
 def world_fixture(migrated_db: MigratedDb, tmp_path: Path) -> Iterator[World]:
+    yield from served_world(migrated_db, write_factory(tmp_path))
+
+
+@pytest.fixture(name="demo_world")
+def demo_world_fixture(migrated_db: MigratedDb) -> Iterator[World]:
+    """The same people and channels on the demo factory (bot/demo), with none of its orders."""
+    yield from served_world(migrated_db, DEMO_DIR)
+
+
+def served_world(migrated_db: MigratedDb, factory_dir: Path) -> Iterator[World]:
+    """A World on `factory_dir`, with sales, operations, a manager and an admin, served until
+    the test ends."""
     with (
         FakeSlack(
             token=TOKEN,
@@ -449,7 +492,7 @@ def world_fixture(migrated_db: MigratedDb, tmp_path: Path) -> Iterator[World]:
     ):
         if lag := float(os.environ.get(LAG_VARIABLE) or 0):
             stack.enter_context(slowed_down(slack, migrated_db.session_factory, lag))
-        world = make_world(migrated_db, slack, write_factory(tmp_path))
+        world = make_world(migrated_db, slack, factory_dir)
         world.services.users.set_role(ADMIN, OPS, "operations")
         world.services.users.set_role(ADMIN, MANAGER, "manager")
         try:

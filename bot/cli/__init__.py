@@ -19,7 +19,7 @@ import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 
-from bot.cli import charts, db, demo, digest, factory, planning, run
+from bot.cli import charts, db, demo, digest, factory, planning, run, simulate
 from bot.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_UNEXPECTED,
@@ -69,10 +69,12 @@ COMMANDS: dict[str, tuple[AddArguments, Run]] = {
         for group in (planning, charts, run, digest)
         for name, (help_text, add_arguments, run_command) in group.COMMANDS.items()
     },
-    # The demo prepares its database itself, so it gets the settings, unchecked.
+    # The demo prepares its database itself, and a simulation may need none (--factory DIR):
+    # both get the settings, unchecked.
     **{
         name: (add_arguments, _with_help(help_text, run_command))
-        for name, (help_text, add_arguments, run_command) in demo.COMMANDS.items()
+        for group in (demo, simulate)
+        for name, (help_text, add_arguments, run_command) in group.COMMANDS.items()
     },
 }
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.factory.store import load_factory
 from bot.platform import metrics
+from bot.platform.blockkit import clip, escape
 from bot.platform.clock import Clock, Now, local_today
 from bot.platform.db.session import with_clock, write_transaction
 from bot.platform.db.tables import (
@@ -207,7 +208,7 @@ class OrderService:
         return public_holidays(country, years)
 
     def _build(self, session: Session, as_of: date, version: int, key: tuple[Any, ...]) -> _Cache:
-        factory = load_factory(session, holidays=self._holidays(as_of))
+        factory = load_factory(session, holidays=self._holidays(as_of), receipts="daily")
         engine = Engine(factory, as_of=as_of, horizon_days=self.settings.horizon_days)
         # Book what all active reservations hold as day totals: two grouped queries instead of
         # one object per row (millions at scale). A reservation's own rows are read again only
@@ -246,25 +247,43 @@ class OrderService:
     # ------------------------------------------------------------------ questions
 
     def quote(
-        self, sku: str, qty: int, due: date, *, rush: bool = False, as_of: date | None = None
+        self,
+        sku: str,
+        qty: int,
+        due: date,
+        *,
+        rush: bool = False,
+        as_of: date | None = None,
+        overtime: Mapping[tuple[str, date], float] | None = None,
     ) -> Quote:
-        """What the factory can promise for `qty` of `sku` wanted on `due`."""
+        """What the factory can promise for `qty` of `sku` wanted on `due` (with `overtime`:
+        as if those hours were added, see Engine.overtime; nothing is stored)."""
         _check_qty(qty)
         with metrics.QUOTE_SECONDS.time(), self._lock:
             engine = self.engine(as_of)
             assert self._cache is not None
-            return engine.quote(_resolve(self._cache, sku), qty, due, rush=rush)
+            with engine.overtime(overtime or {}):
+                return engine.quote(_resolve(self._cache, sku), qty, due, rush=rush)
 
     def overtime_needed(
-        self, sku: str, qty: int, due: date, work_center: str, slots: Sequence[tuple[date, float]]
+        self,
+        sku: str,
+        qty: int,
+        due: date,
+        work_center: str,
+        slots: Sequence[tuple[date, float]],
+        *,
+        given: Mapping[tuple[str, date], float] | None = None,
     ) -> dict[date, float] | None:
         """The least overtime on `work_center`, filled into `slots` in order, that makes a normal
-        order of `qty` ready by `due` (see Engine.overtime_needed); None if they are not enough."""
+        order of `qty` ready by `due` with the overtime `given` elsewhere (see
+        Engine.overtime_needed); None if they are not enough."""
         _check_qty(qty)
         with self._lock:
             engine = self.engine()
             assert self._cache is not None
-            return engine.overtime_needed(_resolve(self._cache, sku), qty, due, work_center, slots)
+            sku = _resolve(self._cache, sku)
+            return engine.overtime_needed(sku, qty, due, work_center, slots, given=given)
 
     def resolve_sku(self, sku: str) -> str:
         """The item's sku as stored (SKUs are matched without regard to case).
@@ -512,9 +531,7 @@ class OrderService:
                 _tell_owner(
                     session,
                     row,
-                    f":information_source: Your hold on {_described(row)} expired and its "
-                    "capacity and material went back to the plan. `/promise` again for a "
-                    "fresh quote.",
+                    hold_expired_message(row),
                     key=f"hold_expired:{row.ref}:{row.version}",
                 )
                 expired.append(row.ref)
@@ -550,9 +567,7 @@ class OrderService:
                 if _tell_owner(
                     session,
                     row,
-                    f":hourglass_flowing_sand: Your hold on {_described(row)} runs out at "
-                    f"{local:%H:%M} (in {left}). Confirm it from promisebot's Home tab, or its "
-                    "capacity goes back to the plan.",
+                    hold_expiring_message(row, f"{local:%H:%M}", left),
                     key=_expiry_warning_key(row),
                 ):
                     warned.append(row.ref)
@@ -655,10 +670,10 @@ class OrderService:
         version = session.scalar(sa.select(PlanStateRow.version).where(PlanStateRow.id == 1)) or 0
         cache = self._build(session, as_of, version, self._factory_key(session))
         engine = cache.engine
-        order_ids = broken_orders(session, engine, as_of)
-        if not order_ids:
+        broken = broken_orders(session, engine, as_of)
+        if not broken:
             return Recheck((), ())
-        rows = session.scalars(sa.select(OrderRow).where(OrderRow.id.in_(order_ids))).all()
+        rows = session.scalars(sa.select(OrderRow).where(OrderRow.id.in_(broken))).all()
         # Take them all off the plan first, then put them back in order of commitment.
         for row in rows:
             held = _active_reservation_ids(session, row)
@@ -684,14 +699,15 @@ class OrderService:
                     kind="at_risk",
                     fallback=self.settings.ops_channel,
                 )
-                _audit(session, "promisebot", "at_risk", row, {"reason": reason})
+                detail = {"reason": reason, **broken[row.id].detail()}
+                _audit(session, "promisebot", "at_risk", row, detail)
                 continue
             rid = self._reserve(session, row, placement)
             engine.apply(placement)
             cache.active.add(rid)
             row.version += 1
             replanned.append(row.ref)
-            kept = {"reason": "kept its date with a new reservation"}
+            kept = {"reason": "kept its date with a new reservation", **broken[row.id].detail()}
             _audit(session, "promisebot", "replan", row, kept)
         self._cache = None  # the caller's transaction may still roll back: rebuild on next use
         return Recheck(tuple(replanned), tuple(at_risk))
@@ -899,9 +915,27 @@ class StaleOrder(PlanningError):
         self.order = order
 
 
+def hold_expired_message(row: OrderRow) -> str:
+    """The DM (mrkdwn text) to the owner of a hold that expired."""
+    return (
+        f":information_source: Your hold on {_described(row)} expired and its capacity and "
+        "material went back to the plan. `/promise` again for a fresh quote."
+    )
+
+
+def hold_expiring_message(row: OrderRow, at: str, left: str) -> str:
+    """The DM (mrkdwn text) to the owner of a hold that runs out at `at`, in `left`."""
+    return (
+        f":hourglass_flowing_sand: Your hold on {_described(row)} runs out at {at} (in "
+        f"{left}). Confirm it from promisebot's Home tab, or its capacity goes back to the plan."
+    )
+
+
 def _described(row: OrderRow) -> str:
+    """An order in a notice's mrkdwn: its customer's name (as typed) escaped."""
     when = format_day(row.promised_on) if row.promised_on else "no date"
-    return f"{row.qty} {row.sku} for {row.customer.name} on {when} ({row.ref})"
+    customer = clip(escape(row.customer.name), MAX_CUSTOMER_LENGTH)  # imports may be longer
+    return f"{row.qty} {escape(row.sku)} for {customer} on {when} ({escape(row.ref)})"
 
 
 def _tell_owner(
@@ -942,6 +976,11 @@ def record_factory_change(session: Session, actor: str, detail: dict[str, Any]) 
     session.add(
         AuditLogRow(actor=actor, action="import", entity="factory", entity_id="*", detail=detail)
     )
+
+
+MAX_CUSTOMER_LENGTH = 200
+"""The longest customer name, for orders and leads alike (both name the same customers, so a
+lead's customer must fit the promise form "Quote it" fills in with it)."""
 
 
 def find_or_add_customer(session: Session, name: str) -> CustomerRow:

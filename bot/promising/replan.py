@@ -9,17 +9,19 @@ stock counted lower). Reservations made before then may now count on hours or pa
 projected balance went negative, takes the orders that hold them off the plan, and places them
 again in order of commitment (confirmed before held, older first). Those that still fit keep their
 date with a new reservation; those that do not are marked at risk, keep no reservation, and their
-owner (or operations) is told at once with the current quote. """
+owner (or operations) is told at once with the current quote."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot.platform.blockkit import MESSAGE_TEXT, clip, escape
 from bot.platform.db.tables import (
     OrderRow,
     ReservationRow,
@@ -37,6 +39,23 @@ OVER = 1e-6
 class AtRisk:
     ref: str
     reason: str
+
+
+@dataclass(frozen=True)
+class Broken:
+    """Why an order's reservation no longer holds: what the plan learned it lost."""
+
+    hours: tuple[tuple[str, date], ...] = ()
+    """Work-center days it held hours on that are now over-booked (a breakdown, a shift cut)."""
+    stock: tuple[str, ...] = ()
+    """Items it held stock of that went short (a receipt late or cut, stock counted lower)."""
+
+    def detail(self) -> dict[str, list[Any]]:
+        """For the audit log (JSON): what the digest later names as a missed promise's cause."""
+        return {
+            "lost_hours": [[code, on.isoformat()] for code, on in self.hours],
+            "short_stock": list(self.stock),
+        }
 
 
 @dataclass(frozen=True)
@@ -82,17 +101,18 @@ def _short(engine: Engine) -> dict[str, date]:
     return short
 
 
-def broken_orders(session: Session, engine: Engine, as_of: date) -> set[int]:
-    """Ids of the orders whose reservation counts on hours or stock the factory no longer has:
-    hours on an over-booked work-center day, or stock of an item that went short on or before
-    its last short day. `engine` holds every active reservation."""
+def broken_orders(session: Session, engine: Engine, as_of: date) -> dict[int, Broken]:
+    """The orders whose reservation counts on hours or stock the factory no longer has, each
+    with what broke: hours on an over-booked work-center day, or stock of an item that went
+    short on or before its last short day. `engine` holds every active reservation."""
     return _orders_on(session, _overbooked(engine), _short(engine), as_of)
 
 
 def _orders_on(
     session: Session, hours: set[tuple[str, date]], stock: dict[str, date], as_of: date
-) -> set[int]:
-    found: set[int] = set()
+) -> dict[int, Broken]:
+    lost: dict[int, set[tuple[str, date]]] = {}
+    short: dict[int, set[str]] = {}
     active = ReservationRow.active.is_(True)
     if hours:
         codes = {code for code, _ in hours}
@@ -101,32 +121,40 @@ def _orders_on(
             .join(ReservationRow, ReservationRow.id == ReservedHoursRow.reservation_id)
             .where(active, ReservedHoursRow.work_center.in_(codes))
         )
-        found |= {order for order, code, on in candidates if (code, on) in hours}
+        for order, code, on in candidates:
+            if (code, on) in hours:
+                lost.setdefault(order, set()).add((code, on))
     for sku, last in stock.items():
-        found |= set(
-            session.scalars(
-                sa.select(ReservationRow.order_id)
-                .join(StockAllocationRow, ReservationRow.id == StockAllocationRow.reservation_id)
-                .where(active, StockAllocationRow.sku == sku, StockAllocationRow.on <= last)
-            )
-        )
-    return found
+        for order in session.scalars(
+            sa.select(ReservationRow.order_id)
+            .join(StockAllocationRow, ReservationRow.id == StockAllocationRow.reservation_id)
+            .where(active, StockAllocationRow.sku == sku, StockAllocationRow.on <= last)
+        ):
+            short.setdefault(order, set()).add(sku)
+    return {
+        order: Broken(tuple(sorted(lost.get(order, ()))), tuple(sorted(short.get(order, ()))))
+        for order in lost.keys() | short.keys()
+    }
 
 
 def at_risk_message(row: OrderRow, quote: Quote) -> str:
-    """What the owner of an order the factory can no longer keep is told, with the current quote."""
+    """What the owner of an order the factory can no longer keep is told, with the current quote
+    (a message's mrkdwn text: the customer's name and the plan's words escaped)."""
     when = format_day(row.promised_on) if row.promised_on else "its date"
+    why = escape(quote.constraint.text)
     now = (
         f"The plan now says: all {quote.qty} by {format_day(quote.earliest, quote.as_of)}"
         if quote.earliest
-        else f"The plan now says: {quote.constraint.text}"
+        else f"The plan now says: {why}"
     )
     if 0 < quote.on_requested < quote.qty:
         now += f"; {quote.on_requested} on {when}"
-    return (
-        f":warning: Order {row.ref} ({row.qty} {row.sku} for {row.customer.name} on {when}) "
+    who = f"{row.qty} {escape(row.sku)} for {escape(row.customer.name)}"
+    return clip(
+        f":warning: Order {escape(row.ref)} ({who} on {when}) "
         f"is at risk: the factory's capacity or material changed and it no longer fits. "
-        f"{now} ({quote.constraint.text}). Talk to the customer early, or ask operations."
+        f"{now} ({why}). Talk to the customer early, or ask operations.",
+        MESSAGE_TEXT,
     )
 
 

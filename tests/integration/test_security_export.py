@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from bot.cli import main
 from bot.factory.files import as_read, as_written
 from bot.platform.db.tables import CustomerRow
-from handlers import blocks
+from handlers import orders_views
 from tests.slack_harness import (
     AS_OF,
     SALES_CHANNEL,
@@ -38,7 +38,7 @@ def test_a_formula_typed_in_slack_is_exported_as_text_and_reimports_as_the_same_
 ) -> None:
     # The attack: a customer "named" as a formula that sends the sheet's cells elsewhere.
     quote = world.promise(f"5 BRKT for {LEAK} by Wed 25 Nov")
-    world.click(quote, blocks.HOLD)
+    world.click(quote, orders_views.HOLD)
     eventually(lambda: world.slack.message(SALES_CHANNEL, quote.ts).edited)
     [stored] = customers(world.db.engine) - {"Acme"}
 
