@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -34,7 +35,6 @@ from handlers.common import (
     open_modal,
     refuse,
     release,
-    safely,
     tell,
     user_id,
 )
@@ -269,17 +269,25 @@ def reassign_selected(
         if new_owner == followup.owner:
             raise LeadError(f"The lead {followup.customer} is <@{new_owner}>'s already.")
         users.learn_time_zone(new_owner, client)
-        lead = leads.reassign(followup.lead_id, new_owner, actor=user)
+        lead = leads.reassign(
+            followup.lead_id, new_owner, actor=user, tell=_telling_new_owner(user)
+        )
     except (LeadError, PlanningError, ValueError) as error:
         refuse(context, respond, error)
         return
     respond(replace_original=True, **views.lead_reassigned_message(lead, user))
-    if new_owner != user:
-        safely(
-            client.chat_postMessage,
-            channel=new_owner,
-            **views.lead_handed_over_message(lead, user),
-        )
+
+
+def _telling_new_owner(user: str) -> Callable[[LeadView], list[dict[str, Any]]]:
+    """The new owner's DM about a lead handed to them, for the outbox (sent once)."""
+
+    def tell(lead: LeadView) -> list[dict[str, Any]]:
+        if lead.owner == user:
+            return []
+        message = views.lead_handed_over_message(lead, user)
+        return [{"method": "chat_postMessage", "args": {"channel": lead.owner, **message}}]
+
+    return tell
 
 
 def quote_clicked(

@@ -1,7 +1,9 @@
 """Operations answer capacity requests: rush reserve, overtime, a counter-offer, or decline.
 
 Each answer updates the request in the operations channel in place, replies in its thread, and
-tells the salesperson by DM (with the order held for them when the answer was yes).
+tells the salesperson by DM (with the order held for them when the answer was yes): the three
+messages are drawn here (`answer_messages`) and go through the outbox in the transaction that
+settles the answer, so they are sent once even if this process dies right after the click.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -67,7 +69,7 @@ def approve_rush_clicked(
     value = ButtonValue.decode(action["value"])
     user = user_id(body)
     try:
-        answer = requests.approve_rush(str(value.request), actor=user)
+        answer = requests.approve_rush(str(value.request), actor=user, tell=_telling(orders))
     except AlreadyAnswered as error:
         refuse(context, respond, error)
         show_answer(client, error.request, orders.today())
@@ -160,7 +162,9 @@ def overtime_submitted(
         return
     ack()
     try:
-        answer = requests.approve_overtime(request_id, actor=user, overtime=overtime)
+        answer = requests.approve_overtime(
+            request_id, actor=user, overtime=overtime, tell=_telling(orders)
+        )
     except AlreadyAnswered as error:
         release(context)
         tell(client, user, error.request.channel_id, error_message(str(error)))
@@ -207,7 +211,12 @@ def counter_submitted(
         assert qty is not None and on is not None
         try:
             answer = requests.counter(
-                _request_id(view), actor=user_id(body), qty=qty, on=on, note=note
+                _request_id(view),
+                actor=user_id(body),
+                qty=qty,
+                on=on,
+                note=note,
+                tell=_telling(orders),
             )
         except NotPromisable as error:
             errors[views.COUNTER_ON_BLOCK] = _short(error)
@@ -233,7 +242,9 @@ def decline_submitted(
     """Decline with a reason; the salesperson gets it by DM."""
     reason = _value(view, views.REASON_BLOCK, views.REASON_ACTION) or ""
     try:
-        answer = requests.decline(_request_id(view), actor=user_id(body), reason=reason)
+        answer = requests.decline(
+            _request_id(view), actor=user_id(body), reason=reason, tell=_telling(orders)
+        )
     except PlanningError as error:
         form_errors(context, ack, {views.REASON_BLOCK: _short(error)})
         return
@@ -256,6 +267,47 @@ def show_answer(client: WebClient, request: RequestView, as_of: date) -> None:
     )
 
 
+def answer_messages(answer: Answer, as_of: date) -> list[dict[str, Any]]:
+    """What to send about an answer, as outbox payloads: the request drawn as answered in
+    place, a reply in its thread, and the salesperson's DM (chat.postMessage to a user id
+    posts in the app's DM with them)."""
+    request, order = answer.request, answer.order
+    answered = _answered(request, as_of, order)
+    payloads: list[dict[str, Any]] = []
+    if request.channel_id and request.message_ts:
+        payloads.append(
+            {
+                "method": "chat_update",
+                "args": {"channel": request.channel_id, "ts": request.message_ts, **answered},
+            }
+        )
+        payloads.append(
+            {
+                "method": "chat_postMessage",
+                "args": {
+                    "channel": request.channel_id,
+                    "thread_ts": request.message_ts,
+                    "text": f"<@{request.requested_by}> {answered['text']}",
+                },
+            }
+        )
+    if order is not None:
+        reason = _said(request, order.qty, order.promised_on, as_of)
+        message = order_message(order, as_of, by=request.answered_by, reason=reason)
+    else:
+        message = views.declined_message(
+            request.answered_by, request.id, request.question, request.answer_note
+        )
+    payloads.append(
+        {"method": "chat_postMessage", "args": {"channel": request.requested_by, **message}}
+    )
+    return payloads
+
+
+def _telling(orders: OrderService) -> Callable[[Answer], list[dict[str, Any]]]:
+    return lambda answer: answer_messages(answer, orders.today())
+
+
 def publish_answer(
     client: WebClient,
     answer: Answer,
@@ -264,32 +316,11 @@ def publish_answer(
     requests: CapacityRequestService,
     users: UserService,
 ) -> None:
-    """Update the request in place, reply in its thread, DM the salesperson, and draw again the
-    Home tabs it changed: the salesperson's (their hold) and operations' (one request fewer)."""
-    as_of = orders.today()
-    request, order = answer.request, answer.order
-    answered = _answered(request, as_of, order)
-    if request.channel_id and request.message_ts:
-        safely(client.chat_update, channel=request.channel_id, ts=request.message_ts, **answered)
-        safely(
-            client.chat_postMessage,
-            channel=request.channel_id,
-            thread_ts=request.message_ts,
-            text=f"<@{request.requested_by}> {answered['text']}",
-        )
-    dm = safely(client.conversations_open, users=request.requested_by)
-    channel = dm["channel"]["id"] if dm else request.requested_by
-    if order is not None:
-        reason = _said(request, order.qty, order.promised_on, as_of)
-        message = order_message(order, as_of, by=request.answered_by, reason=reason)
-    else:
-        message = views.declined_message(
-            request.answered_by, request.id, request.question, request.answer_note
-        )
-    safely(client.chat_postMessage, channel=channel, **message)
+    """Draw again the Home tabs an answer changed, once it is committed (its messages are in
+    the outbox): the salesperson's (their hold) and operations' (one request fewer)."""
     refresh(
         client,
-        [request.requested_by],
+        [answer.request.requested_by],
         operations=True,
         orders=orders,
         requests=requests,

@@ -16,14 +16,13 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.platform.blockkit import ButtonValue, option
 from bot.platform.users import UserService
-from bot.promising.capacity_requests import CapacityRequestService
+from bot.promising.capacity_requests import CapacityRequestService, RequestView
 from bot.promising.orders import OrderService, OrderView, StaleOrder
 from capacity.engine import format_day
-from capacity.model import BadQuantity, NotPromisable, PlanningError, UnknownSku
+from capacity.model import BadQuantity, NotPromisable, PlanningError, Quote, UnknownSku
 from handlers import operations_views
 from handlers import orders_views as views
 from handlers.common import (
@@ -332,8 +331,21 @@ def ask_ops_clicked(
     if _stale_quote(context, respond, value, orders, user):
         return
     assert value.sku is not None and value.qty is not None and value.wanted is not None
+
+    def draw(request: RequestView, quote: Quote) -> dict[str, Any]:
+        return operations_views.capacity_request_message(
+            quote,
+            request_id=request.id,
+            customer=request.customer,
+            requester=user,
+            least_qty=value.least,
+            latest=value.latest,
+        )
+
     try:
-        request, quote = requests.ask(
+        # The question goes to operations through the outbox, committed with the request:
+        # posted at once, and by another replica if this one dies right now.
+        request, _ = requests.ask(
             value.sku,
             value.qty,
             value.wanted,
@@ -341,33 +353,16 @@ def ask_ops_clicked(
             requester=user,
             least_qty=value.least,
             latest_on=value.latest,
+            draw=draw,
         )
     except PlanningError as error:
         refuse(context, respond, error)
         return
-    message = operations_views.capacity_request_message(
-        quote,
-        request_id=request.id,
-        customer=request.customer,
-        requester=user,
-        least_qty=value.least,
-        latest=value.latest,
+    where = request.channel_id or requests.settings.ops_channel
+    assert where is not None  # requests.ask refuses without one
+    asked = views.asked_message(
+        where, request.question, request.id, request.order_ref, posted=bool(request.message_ts)
     )
-    ops_channel = requests.settings.ops_channel
-    assert ops_channel is not None  # requests.ask refuses without one
-    try:
-        posted = client.chat_postMessage(channel=ops_channel, **message)
-    except SlackApiError as error:
-        requests.withdraw(request.id)
-        refuse(
-            context,
-            respond,
-            f"Could not post in the operations channel ({error.response.get('error')}); "
-            "nothing was asked. Try again in a moment.",
-        )
-        return
-    requests.posted(request.id, posted["channel"], posted["ts"])
-    asked = views.asked_message(posted["channel"], request.question, request.id, request.order_ref)
     respond(replace_original=True, **asked)
     # The question waits in the salesperson's tab and in operations' open requests.
     refresh(client, [user], operations=True, orders=orders, requests=requests, users=users)

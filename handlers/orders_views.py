@@ -314,12 +314,16 @@ def orders_message(messages: Sequence[dict[str, Any]]) -> dict[str, Any]:
     )
 
 
-def asked_message(channel: str, question: str, request_id: int, order_ref: str) -> dict[str, Any]:
-    """What the salesperson's quote becomes once operations were asked."""
+def asked_message(
+    channel: str, question: str, request_id: int, order_ref: str, *, posted: bool = True
+) -> dict[str, Any]:
+    """What the salesperson's quote becomes once operations were asked (not `posted` yet: the
+    outbox has the question and Slack has not taken it yet)."""
+    later = "" if posted else " Slack is slow to take it; it will be there shortly."
     return kit.info_message(
         f":speech_balloon: Asked operations in {kit.channel_link(channel)}: "
         f"*{kit.escape(question)}* (request #{request_id}, order {kit.escape(order_ref)}). "
-        "Their answer comes here by DM."
+        f"Their answer comes here by DM.{later}"
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -21,7 +22,7 @@ from bot.platform.settings import Settings
 from bot.platform.slack_urls import is_slack_response_url
 from bot.platform.users import UserService
 from bot.promising.capacity_requests import CapacityRequestService
-from bot.promising.orders import OrderService
+from bot.promising.orders import OrderService, OrderView
 from capacity.model import BadQuantity, PlanningError
 from handlers import shipping_views as views
 from handlers.common import (
@@ -125,7 +126,13 @@ def ship_submitted(
         return
     try:
         users.require(user, "operations", doing="record shipments")
-        order = orders.ship(int(data["order"]), on=on, qty=qty, actor=user)
+        order = orders.ship(
+            int(data["order"]),
+            on=on,
+            qty=qty,
+            actor=user,
+            tell=_telling_owner(user, qty, on, orders.today()),
+        )
     except BadQuantity as error:
         form_errors(context, ack, {views.SHIP_QTY_BLOCK: str(error)})
         return
@@ -142,13 +149,21 @@ def ship_submitted(
         safely(ResponseUrl(response_url=data["response_url"]), replace_original=True, **message)
     elif data.get("response_url"):
         log.warning("not posting the shipment to a response_url that is not Slack's")
-    if order.owner and order.owner != user:
-        safely(
-            client.chat_postMessage,
-            channel=order.owner,
-            **views.shipment_notice(order, qty, on, user, today),
-        )
     # What is left to ship changed for operations (and for whoever shipped it from their tab),
     # and the order left its owner's confirmed orders.
     people = [user if data.get("home") else None, order.owner]
     refresh(client, people, operations=True, orders=orders, requests=requests, users=users)
+
+
+def _telling_owner(
+    user: str, qty: int, on: date | None, today: date
+) -> Callable[[OrderView], list[dict[str, Any]]]:
+    """The owner's DM about a shipment someone else recorded, for the outbox (sent once)."""
+
+    def tell(order: OrderView) -> list[dict[str, Any]]:
+        if not order.owner or order.owner == user or on is None:
+            return []
+        notice = views.shipment_notice(order, qty, on, user, today)
+        return [{"method": "chat_postMessage", "args": {"channel": order.owner, **notice}}]
+
+    return tell

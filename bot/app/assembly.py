@@ -27,10 +27,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.collaboration.leads import LeadService
 from bot.collaboration.summits import SummitService
 from bot.platform.clock import Clock, Now
+from bot.platform.db.session import with_clock
 from bot.platform.deliveries import Deliveries, delivery_key
+from bot.platform.metrics import InstrumentedWebClient
+from bot.platform.outbox import OutboxWorker
 from bot.platform.settings import Settings
 from bot.platform.users import UserService
-from bot.promising.capacity_requests import CapacityRequestService
+from bot.promising.capacity_requests import DELIVERED_HOOKS, CapacityRequestService
 from bot.promising.orders import OrderService
 from handlers import admin, home, leads, operations, orders, shipping, summits
 from handlers.common import DELIVERY_KEY, release, safely
@@ -73,15 +76,21 @@ class Services:
         """Every service on `session_factory`, all reading one clock: `clock`, else the order
         service's when one is given, else the clock the settings ask for."""
         clock = clock or (orders.clock if orders else Clock.from_settings(settings))
+        # What a listener's change puts in the outbox is sent at once by this worker.
+        outbox = outbox_worker(settings, session_factory, clock)
         orders = orders or OrderService(settings, session_factory, clock=clock)
+        if orders.outbox is None:
+            orders.outbox = outbox
         users = UserService(settings, session_factory, clock=clock)
-        requests = CapacityRequestService(settings, session_factory, orders, users, clock=clock)
+        requests = CapacityRequestService(
+            settings, session_factory, orders, users, clock=clock, outbox=outbox
+        )
         return cls(
             orders,
             requests,
             users,
             Deliveries(session_factory, clock=clock),
-            LeadService(settings, session_factory, clock=clock),
+            LeadService(settings, session_factory, clock=clock, outbox=outbox),
             SummitService(settings, session_factory, orders=orders, clock=clock),
             clock,
         )
@@ -99,9 +108,23 @@ class Services:
         }
 
 
+def outbox_worker(
+    settings: Settings, session_factory: sessionmaker[Session], clock: Now
+) -> OutboxWorker:
+    """An outbox worker that sends what a listener's change just committed, at once."""
+    return OutboxWorker(
+        with_clock(session_factory, clock),
+        web_client(settings),
+        clock,
+        on_delivered=DELIVERED_HOOKS,
+    )
+
+
 def web_client(settings: Settings) -> WebClient:
-    """A WebClient that retries rate limits (honouring Retry-After) and dropped connections."""
-    return WebClient(
+    """A WebClient that retries rate limits (honouring Retry-After) and dropped connections,
+    and counts its failed calls for /metrics. (The outbox drops the connection retries: see
+    bot.platform.outbox.)"""
+    return InstrumentedWebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url or SLACK_API_URL,
         retry_handlers=[

@@ -3,7 +3,7 @@ scheduler while this process holds the database lease.
 
     background = Background.start_for(settings, services, client)
     try:
-        serve(app, settings)
+        serve(app, settings, status=background.status)
     finally:
         background.stop()
 
@@ -11,11 +11,12 @@ Two daemon threads:
 - the outbox loop calls `OutboxWorker.deliver_due()` every `outbox_every` seconds (every replica
   runs one; rows are claimed, so several workers never send a message twice);
 - the leader loop is `bot.platform.scheduler.run_scheduler_while_leader`: it starts
-  APScheduler with the jobs of `bot.app.jobs.JOBS` plus `EXTRA_JOBS` only while this process
-  holds the lease, so exactly one replica schedules.
+  APScheduler with the jobs of `bot.app.jobs.JOBS` only while this process holds the lease, so
+  exactly one replica schedules.
 
-`stop()` sets one event both loops wait on, shuts the scheduler down, gives the lease back and
-joins the threads; Ctrl-C or SIGTERM in `promisebot run` ends in it.
+`status()` is what /healthz and /metrics show of them. `stop()` sets one event both loops wait
+on, shuts the scheduler down, gives the lease back and joins the threads; Ctrl-C or SIGTERM in
+`promisebot run` ends in it.
 """
 
 from __future__ import annotations
@@ -23,28 +24,27 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.triggers.cron import CronTrigger
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.app.jobs import JOBS, JobContext, configure_jobs, job_context
+from bot.app.jobs import JOBS, JobContext, configure_jobs
+from bot.platform import metrics
 from bot.platform.clock import Now, system_now
-from bot.platform.db.session import make_engine, with_clock
-from bot.platform.outbox import OutboxWorker
+from bot.platform.db.session import with_clock
+from bot.platform.outbox import OutboxWorker, missed_since
 from bot.platform.scheduler import (
-    JOBS_TABLE,
+    LEASE_TTL_SECONDS,
     JobSpec,
     LeaderLease,
     run_scheduler_while_leader,
     start_scheduler,
 )
 from bot.platform.settings import Settings
-from bot.promising.capacity_requests import CapacityRequestService, send_due_nudges
+from bot.promising.capacity_requests import DELIVERED_HOOKS
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -52,81 +52,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-OUTBOX_EVERY_SECONDS = 2.0
-LEASE_TTL_SECONDS = 30.0
+OUTBOX_EVERY_SECONDS = 1.0
+MISSED_SHOWN_FOR = timedelta(days=7)
+"""/healthz lists the reminders recorded as missed in the last week."""
 
-EXTRA_JOBS: tuple[JobSpec, ...] = (
-    JobSpec(
-        "requests.nudge",
-        "bot.app.background:send_request_nudges",
-        lambda settings: CronTrigger(minute="*/15", timezone=settings.tzinfo),
-        "nudge operations about capacity requests waiting for an answer",
-    ),
-    JobSpec(
-        "holds.warn",
-        "bot.app.background:warn_expiring_holds",
-        lambda settings: CronTrigger(minute="*/15", timezone=settings.tzinfo),
-        "tell salespeople their holds run out within two hours",
-    ),
-)
-"""Jobs that need this process's Slack client, beside `bot.app.jobs.JOBS`."""
-
-RUN_JOBS: tuple[JobSpec, ...] = (*JOBS, *EXTRA_JOBS)
+RUN_JOBS: tuple[JobSpec, ...] = JOBS
 """What the leader schedules in `promisebot run`."""
-
-
-# --- the capacity-request nudges (a job, so it needs module-level state like bot.app.jobs) ---
-
-
-@dataclass(frozen=True)
-class _Nudger:
-    requests: CapacityRequestService
-    client: WebClient
-
-
-_nudger: _Nudger | None = None
-
-
-def configure_nudges(requests: CapacityRequestService | None, client: WebClient | None) -> None:
-    """Give this process's nudge job its service and Slack client (None: forget them)."""
-    global _nudger
-    _nudger = _Nudger(requests, client) if requests is not None and client is not None else None
-
-
-def send_request_nudges() -> int:
-    """Remind operations, in each request's thread, of capacity requests left unanswered."""
-    nudger = _nudger
-    if nudger is None:
-        log.warning("nudges: no capacity request service configured; not nudging")
-        return 0
-    return send_due_nudges(nudger.requests, nudger.client, job_context().clock())
-
-
-def warn_expiring_holds() -> int:
-    """Job: warn owners of holds that run out soon (and release expired ones on the way)."""
-    orders = job_context().orders
-    if orders is None:
-        log.warning("holds: no order service configured; not warning")
-        return 0
-    orders.expire_holds()
-    return len(orders.warn_expiring_holds())
-
-
-def ensure_job_table(url: str) -> None:
-    """Create APScheduler's job table now, before anything else in this process writes.
-
-    The job store creates it on start, checking first in a deferred transaction; on SQLite that
-    check holds a read lock that cannot become a write lock while another connection (the outbox
-    loop, a Slack listener) is writing, and SQLite then fails at once with "database is locked"
-    instead of waiting. Here the write lock is taken first (BEGIN IMMEDIATE), so it just waits.
-    """
-    engine = make_engine(url, execution_options={"sqlite_immediate": True})
-    try:
-        table = SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE).jobs_t
-        with engine.begin() as connection:
-            table.create(connection, checkfirst=True)
-    finally:
-        engine.dispose()
 
 
 # --- the threads --------------------------------------------------------------------------------
@@ -154,7 +85,9 @@ class Background:
         self.services = services
         self.clock: Now = clock or services.clock
         self.sessions = with_clock(session_factory, self.clock)
-        self.worker = OutboxWorker(self.sessions, client, self.clock)
+        self.worker = OutboxWorker(
+            self.sessions, client, self.clock, on_delivered=DELIVERED_HOOKS, name=holder
+        )
         self.client = client
         # Replicas must agree on real time to share a lease, whatever day they plan on.
         self.lease = LeaderLease(session_factory, holder=holder, ttl=lease_ttl, clock=system_now)
@@ -188,11 +121,10 @@ class Background:
                 self.sessions,
                 outbox=self.worker,
                 orders=self.services.orders,
+                requests=self.services.requests,
                 clock=self.clock,
             )
         )
-        configure_nudges(self.services.requests, self.client)
-        ensure_job_table(self.settings.database_url)
         self._threads = [
             threading.Thread(target=self._deliver_loop, name="promisebot-outbox", daemon=True),
             threading.Thread(target=self._leader_loop, name="promisebot-scheduler", daemon=True),
@@ -213,6 +145,36 @@ class Background:
             if thread.is_alive():
                 log.warning("background: %s did not stop within %.0f s", thread.name, timeout)
         self._threads = []
+
+    def status(self) -> dict[str, Any]:
+        """What /healthz says about this replica: whether it holds the lease (and who does),
+        the outbox's backlog and its oldest message's age, and reminders recorded as missed.
+        Also sets the scrape-time gauges of /metrics."""
+        stats = self.worker.stats()
+        metrics.OUTBOX_BACKLOG.set(stats.undelivered - stats.parked)
+        metrics.OUTBOX_PARKED.set(stats.parked)
+        metrics.OUTBOX_OLDEST_AGE.set(stats.oldest_age_seconds or 0.0)
+        leading = self.leading
+        metrics.LEADER.set(1 if leading else 0)
+        with self.sessions() as session:
+            missed = missed_since(session, self.clock() - MISSED_SHOWN_FOR)
+        return {
+            "leader": leading,
+            "holder": self.lease.holder,
+            "lease_holder": self.lease.current_holder(),
+            "outbox": {
+                "undelivered": stats.undelivered - stats.parked,
+                "parked": stats.parked,
+                "oldest_undelivered_seconds": (
+                    round(stats.oldest_age_seconds, 1)
+                    if stats.oldest_age_seconds is not None
+                    else None
+                ),
+            },
+            "missed_reminders": [
+                {"key": key, "recorded_at": at.isoformat(timespec="seconds")} for key, at in missed
+            ],
+        }
 
     def __enter__(self) -> Background:
         self.start()

@@ -1,10 +1,24 @@
-"""The scheduled jobs of `promisebot run`: what runs when, and the services each finds.
+"""The scheduled jobs of `promisebot run`: each knows from the database what is due.
 
-The job store pickles job arguments and services cannot be pickled, so jobs are module-level
-functions referenced by name ("bot.app.jobs:send_lead_reminders") that find this process's services
-through `configure_jobs(JobContext(...))`, set once per process. `bot.platform.scheduler` runs them
-(only while this process holds the lease); every reminder a job sends is keyed with
-`bot.platform.outbox.send_once`, so a second run skips it.
+Every job runs every `DUE_CHECK_SECONDS` on the leader, and once at once when a process becomes
+leader; none depends on running at a particular moment. Each finds in the database what is due
+now (its time passed, its key not yet recorded in `sent_reminders`, within its grace period),
+puts each message in the outbox in the transaction that records its key, and leaves the rest: a
+run killed midway is finished by the next run, on this leader or the next one, and a window
+missed while every replica was down is caught up, or, where sending late would be wrong,
+recorded as missed (logged, counted in /metrics, listed by /healthz):
+
+    job             due from                              until                      then
+    leads.remind    its time, in the owner's working hours  (no end: next working hours)
+    leads.overdue   08:00 owner-local on a working day      18:00 that day             missed
+    summits.remind  a week, and a day, before the summit    the next one, or the start missed
+    digest.weekly   Monday 08:00 (factory time)             the next Monday 08:00      missed
+    requests.nudge  4 working hours unanswered              (no end)
+    holds.warn      2 hours before a hold runs out          when it runs out           missed
+
+The functions are module-level (APScheduler refers to them by name) and find this process's
+services through `configure_jobs(JobContext(...))`, set once per process. `bot.platform.scheduler`
+runs them only while this process holds the lease.
 """
 
 from __future__ import annotations
@@ -13,11 +27,10 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from datetime import date, datetime, time, timedelta
 
+import sqlalchemy as sa
 from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,18 +38,21 @@ from bot.collaboration.digest import build_digest, enqueue_digest, last_complete
 from bot.collaboration.leads import LeadService
 from bot.collaboration.summits import SummitService
 from bot.platform.clock import Clock, Now, system_now
-from bot.platform.db.session import write_transaction
-from bot.platform.outbox import OutboxWorker, send_once
+from bot.platform.db.session import with_clock, write_transaction
+from bot.platform.db.tables import SentReminderRow
+from bot.platform.outbox import OutboxWorker, already_decided, record_missed, send_once
 from bot.platform.scheduler import JobSpec
 from bot.platform.settings import Settings
+from bot.promising.capacity_requests import CapacityRequestService
 from bot.promising.orders import OrderService
 
 log = logging.getLogger(__name__)
 
+DUE_CHECK_SECONDS = 15
+"""How often the leader asks each job what is due (and how late a run after a failover can be)."""
 
-
-def _cron(**fields: Any) -> Callable[[Settings], BaseTrigger]:
-    return lambda settings: CronTrigger(timezone=settings.tzinfo, **fields)
+DIGEST_DUE = time(8)
+"""Monday, factory time: the weekly digest of the week before is due."""
 
 
 def _every(seconds: int) -> Callable[[Settings], BaseTrigger]:
@@ -44,30 +60,41 @@ def _every(seconds: int) -> Callable[[Settings], BaseTrigger]:
 
 
 JOBS: tuple[JobSpec, ...] = (
-    JobSpec("outbox.deliver", "bot.app.jobs:deliver_outbox", _every(10), "deliver the outbox"),
     JobSpec(
         "leads.remind",
         "bot.app.jobs:send_lead_reminders",
-        _cron(minute="*/15"),
+        _every(DUE_CHECK_SECONDS),
         "DM lead follow-ups that are due, in their owners' working hours",
     ),
     JobSpec(
         "leads.overdue",
         "bot.app.jobs:send_overdue_followups",
-        _cron(minute="5,35"),
-        "each morning, list each owner's overdue follow-ups",
+        _every(DUE_CHECK_SECONDS),
+        "each working morning, list each owner's overdue follow-ups",
     ),
     JobSpec(
         "summits.remind",
         "bot.app.jobs:send_summit_reminders",
-        _cron(minute="*/15"),
+        _every(DUE_CHECK_SECONDS),
         "remind summit channels a week and a day before",
     ),
     JobSpec(
         "digest.weekly",
         "bot.app.jobs:post_weekly_digest",
-        _cron(day_of_week="mon", hour=8, minute=0),
-        "post the weekly digest, Monday 08:00",
+        _every(DUE_CHECK_SECONDS),
+        "post last week's digest from Monday 08:00",
+    ),
+    JobSpec(
+        "requests.nudge",
+        "bot.app.jobs:send_request_nudges",
+        _every(DUE_CHECK_SECONDS),
+        "nudge operations about capacity requests waiting for an answer",
+    ),
+    JobSpec(
+        "holds.warn",
+        "bot.app.jobs:warn_expiring_holds",
+        _every(DUE_CHECK_SECONDS),
+        "tell salespeople their holds run out within two hours",
     ),
 )
 
@@ -85,6 +112,7 @@ class JobContext:
     summits: SummitService
     outbox: OutboxWorker | None = None
     orders: OrderService | None = None
+    requests: CapacityRequestService | None = None
     clock: Now = system_now
 
     @classmethod
@@ -95,9 +123,11 @@ class JobContext:
         *,
         outbox: OutboxWorker | None = None,
         orders: OrderService | None = None,
+        requests: CapacityRequestService | None = None,
         clock: Now | None = None,
     ) -> JobContext:
         clock = clock or Clock.from_settings(settings)
+        session_factory = with_clock(session_factory, clock)  # rows stamped on the jobs' clock
         return cls(
             settings=settings,
             sessions=session_factory,
@@ -105,6 +135,7 @@ class JobContext:
             summits=SummitService(settings, session_factory, orders=orders, clock=clock),
             outbox=outbox,
             orders=orders,
+            requests=requests,
             clock=clock,
         )
 
@@ -127,15 +158,7 @@ def job_context() -> JobContext:
     return context
 
 
-# --- the jobs (module level, so the job store can refer to them by name) -------------------------
-
-
-def deliver_outbox() -> int:
-    """Send the outbox messages that are due."""
-    context = job_context()
-    if context.outbox is None:
-        return 0
-    return context.outbox.deliver_due()
+# --- the jobs (module level, so the scheduler can refer to them by name) -------------------------
 
 
 def send_lead_reminders() -> int:
@@ -145,7 +168,7 @@ def send_lead_reminders() -> int:
 
 
 def send_overdue_followups() -> int:
-    """In each owner's morning, DM them the list of their overdue follow-ups (once a day)."""
+    """In each owner's working day, DM them the list of their overdue follow-ups (once a day)."""
     context = job_context()
     return context.leads.queue_overdue_lists(context.clock())
 
@@ -156,25 +179,73 @@ def send_summit_reminders() -> int:
     return context.summits.queue_reminders(context.clock())
 
 
+def send_request_nudges() -> int:
+    """Remind operations, in each request's thread, of capacity requests left unanswered."""
+    context = job_context()
+    if context.requests is None:
+        log.debug("nudges: no capacity request service configured; not nudging")
+        return 0
+    return len(context.requests.queue_nudges(context.clock()))
+
+
+def warn_expiring_holds() -> int:
+    """Warn owners of holds that run out soon (and release expired ones on the way)."""
+    context = job_context()
+    if context.orders is None:
+        log.debug("holds: no order service configured; not warning")
+        return 0
+    context.orders.expire_holds()
+    return len(context.orders.warn_expiring_holds())
+
+
 def post_weekly_digest() -> bool:
-    """Put last week's digest in the outbox for PROMISEBOT_DIGEST_CHANNEL (once per week)."""
+    """Put the digest of the last complete week in the outbox, once, from Monday 08:00.
+
+    Due from Monday 08:00 (factory time) until the next Monday 08:00, when the next week's takes
+    over; a week whose digest could not go out in that time is recorded as missed (once digests
+    have been posted before: a new installation has missed nothing).
+    """
     context = job_context()
     channel = context.settings.digest_channel
-    if not channel:
-        log.info("digest: PROMISEBOT_DIGEST_CHANNEL is not set; not posting")
-        return False
-    if context.orders is None:
-        log.warning("digest: no order service configured; not posting")
+    if not channel or context.orders is None:
+        log.debug("digest: no PROMISEBOT_DIGEST_CHANNEL or order service; not posting")
         return False
     now = context.clock()
-    week_start = last_complete_week(now.astimezone(context.settings.tzinfo).date())
+    week_start = digest_week_due(now, context.settings)
+    key = digest_key(week_start)
+    with context.sessions() as session:
+        decided = already_decided(session, key)
+        skipped = digest_key(week_start - timedelta(weeks=1))
+        if not already_decided(session, skipped) and _posted_digests_before(session, skipped):
+            with write_transaction(context.sessions) as writing:
+                record_missed(writing, skipped, "the weekly digest")
+    if decided:
+        return False
     digest = build_digest(context.sessions, context.orders, week_start, now)
     with write_transaction(context.sessions) as session:
-        if not send_once(session, digest_key(week_start)):
+        if not send_once(session, key):
             return False
         enqueue_digest(session, channel, digest)
     return True
 
 
+def digest_week_due(now: datetime, settings: Settings) -> date:
+    """The Monday of the week whose digest is due at `now`: last week's from Monday 08:00
+    (factory time), the week before's until then."""
+    local = now.astimezone(settings.tzinfo)
+    week_start = last_complete_week(local.date())
+    due = datetime.combine(week_start + timedelta(weeks=1), DIGEST_DUE, tzinfo=settings.tzinfo)
+    return week_start if local >= due else week_start - timedelta(weeks=1)
+
+
 def digest_key(week_start: date) -> str:
     return f"digest:{week_start.isoformat()}"
+
+
+def _posted_digests_before(session: Session, key: str) -> bool:
+    found = session.scalar(
+        sa.select(SentReminderRow.id)
+        .where(SentReminderRow.key.like("digest:%"), SentReminderRow.key < key)
+        .limit(1)
+    )
+    return found is not None

@@ -1,7 +1,10 @@
 """Serving the Slack app: HTTP through Bolt's Starlette adapter under uvicorn, or Socket Mode.
 
-Over HTTP, Slack posts to `/slack/events` on PORT (default 3000); `GET /healthz` answers `ok`
-for load balancers. Each request is dispatched in a worker thread, so one slow listener never
+Over HTTP, Slack posts to `/slack/events` on PORT (default 3000); `GET /healthz` answers 200
+for load balancers, with what `status()` reports as JSON (whether this replica holds the
+scheduler lease, the outbox's backlog and the age of its oldest undelivered message, reminders
+recorded as missed), and `GET /metrics` answers in Prometheus' text format (bot.platform.metrics).
+Each request is dispatched in a worker thread, so one slow listener never
 holds up the event loop or another request's ack. With SLACK_APP_TOKEN set the app connects to
 Slack over Socket Mode instead and needs no public URL.
 
@@ -22,6 +25,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import uvicorn
 from slack_bolt import App, BoltRequest
@@ -32,6 +36,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot.platform import metrics
 from bot.platform.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -113,12 +118,17 @@ def _refused(refusal: Refusal, size: int | str) -> Response:
     )
 
 
+Status = Callable[[], dict[str, Any]]
+"""What /healthz reports beside `"status": "ok"` (bot.app.background.Background.status)."""
+
+
 def asgi_app(
     app: App,
     *,
     signing_secret: str,
     max_body_bytes: int = MAX_BODY_BYTES,
     clock: Callable[[], float] = time.time,
+    status: Status | None = None,
 ) -> Starlette:
     """A Starlette application that checks Slack's requests and hands them to the Bolt `app`."""
 
@@ -154,20 +164,29 @@ def asgi_app(
         return await run_in_threadpool(handle, raw, request)
 
     async def health(_: Request) -> Response:
-        return PlainTextResponse("ok")
+        if status is None:
+            return PlainTextResponse("ok")
+        return JSONResponse({"status": "ok", **await run_in_threadpool(status)})
+
+    async def metrics_text(_: Request) -> Response:
+        body = await run_in_threadpool(metrics.render, status)
+        return Response(body, media_type=metrics.CONTENT_TYPE)
 
     return Starlette(
         routes=[
             Route(EVENTS_PATH, events, methods=["POST"]),
             Route("/healthz", health, methods=["GET"]),
+            Route("/metrics", metrics_text, methods=["GET"]),
         ]
     )
 
 
-def uvicorn_config(app: App, *, host: str, port: int, signing_secret: str) -> uvicorn.Config:
+def uvicorn_config(
+    app: App, *, host: str, port: int, signing_secret: str, status: Status | None = None
+) -> uvicorn.Config:
     # No websockets and no lifespan: Slack only POSTs, and nothing needs start-up hooks.
     return uvicorn.Config(
-        asgi_app(app, signing_secret=signing_secret),
+        asgi_app(app, signing_secret=signing_secret, status=status),
         host=host,
         port=port,
         ws="none",
@@ -178,7 +197,9 @@ def uvicorn_config(app: App, *, host: str, port: int, signing_secret: str) -> uv
     )
 
 
-def serve(app: App, settings: Settings, *, host: str = "0.0.0.0") -> None:
+def serve(
+    app: App, settings: Settings, *, host: str = "0.0.0.0", status: Status | None = None
+) -> None:
     """Run until interrupted: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT."""
     if settings.slack_app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -190,6 +211,10 @@ def serve(app: App, settings: Settings, *, host: str = "0.0.0.0") -> None:
         raise ValueError("SLACK_SIGNING_SECRET is not set (needed unless SLACK_APP_TOKEN is)")
     log.info("serving Slack requests on http://%s:%d%s", host, settings.port, EVENTS_PATH)
     config = uvicorn_config(
-        app, host=host, port=settings.port, signing_secret=settings.slack_signing_secret
+        app,
+        host=host,
+        port=settings.port,
+        signing_secret=settings.slack_signing_secret,
+        status=status,
     )
     uvicorn.Server(config).run()

@@ -48,7 +48,7 @@ def run(args: argparse.Namespace, service: OrderService) -> int:
     background = Background.start_for(settings, services, web_client(settings))
     try:
         with _sigterm_as_interrupt():
-            serve(app, settings, host=args.host)
+            serve(app, settings, host=args.host, status=background.status)
     except KeyboardInterrupt:
         pass
     finally:

@@ -9,7 +9,7 @@ reminded once (`send_once`). Snoozing moves the due time and reminds again.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -31,14 +31,21 @@ from bot.platform.blockkit import (
 from bot.platform.clock import Clock, Now
 from bot.platform.db.session import with_clock, write_transaction
 from bot.platform.db.tables import AuditLogRow, CustomerRow, LeadFollowupRow, LeadRow, UserRow
-from bot.platform.outbox import enqueue, send_once
+from bot.platform.outbox import (
+    OutboxWorker,
+    already_decided,
+    enqueue,
+    record_missed,
+    send_once,
+)
 from bot.platform.settings import Settings
 from bot.promising.orders import MAX_CUSTOMER_LENGTH
 
 WORKDAY_START = time(9, 0)
 WORKDAY_END = time(18, 0)
-MORNING = (time(8, 0), time(11, 0))
-"""When the overdue list goes out, owner-local (a window, so a missed run still sends it)."""
+OVERDUE_LIST = (time(8, 0), WORKDAY_END)
+"""When the overdue list goes out, owner-local on a working day: from 08:00, and while replicas
+were down until the end of that working day; after that it is recorded as missed."""
 DEFAULT_FOLLOW_UP_DAYS = 3
 
 
@@ -117,11 +124,14 @@ class LeadService:
         session_factory: sessionmaker[Session],
         *,
         clock: Now | None = None,
+        outbox: OutboxWorker | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = session_factory
         self.clock: Now = clock or Clock.from_settings(settings)
         self.sessions = with_clock(session_factory, self.clock)
+        self.outbox = outbox
+        """Sends what a change put in the outbox at once (None: the background worker will)."""
 
     # ------------------------------------------------------------------ changes
 
@@ -233,9 +243,17 @@ class LeadService:
             session.flush()
             return _followup_view(row)
 
-    def reassign(self, lead_id: int, new_owner: str, *, actor: str | None = None) -> LeadView:
+    def reassign(
+        self,
+        lead_id: int,
+        new_owner: str,
+        *,
+        actor: str | None = None,
+        tell: Callable[[LeadView], Sequence[Mapping[str, Any]]] | None = None,
+    ) -> LeadView:
         """Give the lead to `new_owner`; open follow-ups keep their day at 09:00 in the new
-        owner's time zone and remind the new owner."""
+        owner's time zone and remind the new owner. What `tell` draws about it (outbox payloads,
+        e.g. the new owner's DM) goes to the outbox in the same transaction, then out."""
         if not new_owner:
             raise LeadError("Name the new owner.")
         with write_transaction(self.sessions) as session:
@@ -262,7 +280,15 @@ class LeadService:
                 {"from": previous, "to": new_owner},
             )
             session.flush()
-            return self._lead_view(session, lead)
+            view = self._lead_view(session, lead)
+            queued = [
+                row.id
+                for payload in (tell(view) if tell is not None else ())
+                if (row := enqueue(session, "lead_notice", payload)) is not None
+            ]
+        if self.outbox is not None and queued:
+            self.outbox.deliver_now(queued)
+        return view
 
     def close(self, lead_id: int, status: str, *, actor: str | None = None) -> LeadView:
         """Mark a lead `won` or `lost`; its open follow-ups stop reminding."""
@@ -353,7 +379,11 @@ class LeadService:
         now: datetime,
         render: Callable[[str, list[FollowupView]], dict[str, Any]] | None = None,
     ) -> int:
-        """In each owner's working-day morning, DM them their overdue follow-ups, once a day."""
+        """Each working day from 08:00 owner-local, DM each owner their overdue follow-ups, once.
+
+        A list that could not go out by the end of that working day (every replica was down) is
+        recorded as missed instead: the next day's list carries the same follow-ups.
+        """
         render = render or overdue_message
         queued = 0
         with write_transaction(self.sessions) as session:
@@ -361,16 +391,26 @@ class LeadService:
             for row in self._overdue_rows(session, None, now):
                 by_owner.setdefault(row.lead.owner_slack_id, []).append(_followup_view(row))
             for owner, followups in by_owner.items():
-                local = now.astimezone(self._tz(session, owner))
-                if local.weekday() >= 5 or not MORNING[0] <= local.time() < MORNING[1]:
-                    continue
-                if send_once(session, f"lead-overdue:{owner}:{local.date().isoformat()}"):
+                tz = self._tz(session, owner)
+                local = now.astimezone(tz)
+                opens, closes = OVERDUE_LIST
+                in_window = local.weekday() < 5 and opens <= local.time() < closes
+                if in_window and send_once(session, overdue_list_key(owner, local.date())):
                     enqueue(
                         session,
                         "lead_overdue",
                         {"method": "chat_postMessage", "args": render(owner, followups)},
                     )
                     queued += 1
+                # The last working day whose window has closed: was its list ever sent?
+                after = local.weekday() < 5 and local.time() >= closes
+                day = local.date() if after else local.date() - timedelta(days=1)
+                while day.weekday() >= 5:
+                    day -= timedelta(days=1)
+                was_overdue = any(f.due_at.astimezone(tz).date() < day for f in followups)
+                key = overdue_list_key(owner, day)
+                if was_overdue and not already_decided(session, key):
+                    record_missed(session, key, f"<@{owner}>'s overdue follow-ups of {day}")
         return queued
 
     # ------------------------------------------------------------------ internals
@@ -474,6 +514,11 @@ def in_working_hours(moment: datetime, tz: ZoneInfo) -> bool:
 
 def _effective_due(row: LeadFollowupRow) -> datetime:
     return row.snoozed_to or row.due_at
+
+
+def overdue_list_key(owner: str, day: date) -> str:
+    """The key of `owner`'s overdue list of `day` (owner-local), sent or missed once."""
+    return f"lead-overdue:{owner}:{day.isoformat()}"
 
 
 def _reminder_key(row: LeadFollowupRow) -> str:
@@ -594,7 +639,7 @@ class LeadRequest:
     follow_up_in_days: int | None = None
 
 
-_FOLLOW_UP = re.compile(r"(?:^|\s)follow[\s-]*up\s+(?P<when>.+)$", re.IGNORECASE)
+_FOLLOW_UP = re.compile(r"(?:^|(?<=\s))follow[\s-]*up\s+", re.IGNORECASE)
 _IN_DAYS = re.compile(r"^in\s+(?P<n>-?\d+)\s+(?P<unit>days?|weeks?|working\s+days?)$", re.I)
 _NOTE_SPLIT = re.compile(r"\s*(?:—|–|--|:|\s-\s)\s*")
 _MONTHS = {
@@ -647,14 +692,15 @@ def parse_lead(text: str, today: date) -> LeadRequest:
         raise LeadSyntaxError(f"Name the customer. Usage: `{LEAD_USAGE}`")
     follow_up_on: date | None = None
     in_days: int | None = None
-    matches = list(_FOLLOW_UP.finditer(text))
-    if matches:
-        match = matches[-1]
-        when = match.group("when").strip().rstrip(".")
-        # "follow up with Jo about the price" is part of the note, not a date
+    # The last "follow up" that says when is the follow-up; any before it belong to the note
+    # ("sent the follow-up mail, follow up on Dec 15"), and so does one that says no date
+    # ("follow up with Jo about the price").
+    for match in reversed(list(_FOLLOW_UP.finditer(text))):
+        when = text[match.end() :].strip().rstrip(".")
         if when.lower().startswith(("in ", "on ")) or parse_day(when, today) is not None:
             text = text[: match.start()].strip()
             follow_up_on, in_days = _parse_when(when, today)
+            break
     parts = _NOTE_SPLIT.split(text, maxsplit=1)
     customer = parts[0].strip().strip(",")
     note = parts[1].strip().rstrip(",;").strip() if len(parts) > 1 else ""

@@ -46,7 +46,7 @@ from bot.platform.db.tables import (
     SummitRow,
     SummitRsvpRow,
 )
-from bot.platform.outbox import enqueue, send_once
+from bot.platform.outbox import already_decided, enqueue, record_missed, send_once
 from bot.platform.settings import Settings
 
 if TYPE_CHECKING:
@@ -416,9 +416,15 @@ class SummitService:
         render: Callable[[SummitView, OccurrenceView, Agenda, datetime], dict[str, Any]]
         | None = None,
     ) -> int:
-        """Post each due reminder to its summit's channel, with the agenda, once; `render`
-        draws it as of `now` (a reminder says how far off the summit is from when it is sent)."""
+        """Post each due reminder to its summit's channel, with the agenda, once.
+
+        A reminder whose window closed before any replica could send it (the week reminder once
+        the day reminder is due, the day reminder once the summit has started) is recorded as
+        missed: the next reminder, or the summit itself, has taken its place. `render` draws a
+        reminder as of `now` (it says how far off the summit is from when it is sent).
+        """
         render = render or reminder_message
+        self._record_missed(now)
         queued = 0
         for reminder in self.reminders_due(now):
             occurrence = self.occurrence(reminder.summit_id, reminder.starts_at)
@@ -431,6 +437,27 @@ class SummitService:
                 enqueue(session, "summit_reminder", {"method": "chat_postMessage", "args": args})
                 queued += 1
         return queued
+
+    def _record_missed(self, now: datetime) -> None:
+        with write_transaction(self.sessions) as session:
+            rows = session.scalars(sa.select(SummitRow).where(SummitRow.active.is_(True))).all()
+            for row in rows:
+                upcoming = _occurrences(row, now, 1)
+                if not upcoming:
+                    continue
+                starts = [upcoming[0].astimezone(UTC)]
+                previous = _previous_start(row, starts[0])
+                if now - previous < REMINDERS[0][1] + timedelta(days=1):
+                    starts.append(previous)
+                for start in starts:
+                    windows = [(kind, start - before) for kind, before in REMINDERS]
+                    for index, (kind, at) in enumerate(windows):
+                        end = windows[index + 1][1] if index + 1 < len(windows) else start
+                        if end > now or at < row.created_at:
+                            continue  # still open, or before the summit was scheduled
+                        key = SummitReminder(row.id, start, kind, at).key
+                        if not already_decided(session, key):
+                            record_missed(session, key, f"the {kind} reminder of {row.title!r}")
 
     # ------------------------------------------------------------------ occurrences
 

@@ -8,7 +8,10 @@ time from one `Clock`, built from the settings by the composition root (`Clock.f
   then runs at the speed of real time. Timestamps (orders, holds, messages, the audit log) are on
   D, a 24-hour hold expires 24 hours of running later, and a reminder due at 09:00 on D is due at
   once. Each process starts at 09:00 on D again, so a hold made by one `promisebot hold` command
-  is not yet expired for the next one.
+  is not yet expired for the next one;
+- with `PROMISEBOT_AS_OF_STARTED=T` too (a moment of the machine's clock, ISO 8601 with its
+  offset), 09:00 on D was at T instead of at this process's start: replicas (and restarts)
+  given the same T share one business clock, as replicas must when they hand each other work.
 
 A test moves time by passing a clock of its own (any `() -> aware datetime`). The machine's clock
 itself is read only here (`system_now`), for what is not business time: leases between replicas
@@ -39,9 +42,13 @@ def system_now() -> datetime:
 class Clock:
     """Now and today for promisebot; call it (`clock()`) for now, as every `Now` is called."""
 
-    def __init__(self, tz: ZoneInfo, *, as_of: date | None = None) -> None:
+    def __init__(
+        self, tz: ZoneInfo, *, as_of: date | None = None, started: datetime | None = None
+    ) -> None:
         self.tz = tz
         self.as_of = as_of
+        self.started = started
+        """The machine's time at which the fixed day began (None: when this clock was made)."""
         self._start: datetime | None = None
         self._t0 = timing.monotonic()
         if as_of is not None:
@@ -50,12 +57,14 @@ class Clock:
     @classmethod
     def from_settings(cls, settings: Settings) -> Clock:
         """The clock `settings` ask for: the factory's time zone, a fixed day if one is set."""
-        return cls(settings.tzinfo, as_of=settings.as_of)
+        return cls(settings.tzinfo, as_of=settings.as_of, started=settings.as_of_started)
 
     def now(self) -> datetime:
         """The current moment (aware, UTC)."""
         if self._start is None:
             return system_now()
+        if self.started is not None:
+            return self._start + (system_now() - self.started)
         return self._start + timedelta(seconds=timing.monotonic() - self._t0)
 
     __call__ = now

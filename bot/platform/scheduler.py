@@ -1,21 +1,24 @@
-"""Scheduled jobs: APScheduler with its job store in our database, run by one leader at a time.
+"""Scheduled jobs: APScheduler, run by one leader at a time, holding a lease in the database.
 
-APScheduler 3's job store must not be shared by two running schedulers, so a process runs the
-scheduler only while it holds the database lease (`LeaderLease`, a `scheduler_lease` row it keeps
-renewing); `run_scheduler_while_leader` starts and stops it as the lease comes and goes, and another
-replica takes over when the holder dies (its lease runs out after `ttl`).
+A process runs the scheduler only while it holds the database lease (`LeaderLease`, a
+`scheduler_lease` row it renews every `LEASE_HEARTBEAT_SECONDS`); `run_scheduler_while_leader`
+starts and stops it as the lease comes and goes. A standby does not poll blindly: it waits until
+the moment the holder's lease runs out (or `heartbeat` seconds, if sooner) and takes it then, so
+a replica takes over within a lease (`LEASE_TTL_SECONDS`, 10 s) and a moment of the holder's
+death; README states the figure measured by bench/replicas.py.
 
-The lease is not the guarantee that a reminder goes out once: a leader paused longer than the lease
-(or a job retried) could still run a job twice. Every reminder is therefore recorded with
-`bot.platform.outbox.send_once` in the transaction that puts its message in the outbox.
+The jobs are driven by state, not by the moment (see bot.app.jobs): each finds in the database
+what is due and records a key for each message it sends, so the scheduler keeps no schedule of
+its own worth saving. Its jobs live in memory, each runs once as soon as a process becomes
+leader (what the previous one had not finished) and then every few seconds. A leader paused
+longer than its lease (or a job retried) could still run a job twice: every reminder is recorded
+with `bot.platform.outbox.send_once` in the transaction that puts its message in the outbox.
 
 This module knows no job: the composition root hands `start_scheduler` the `JobSpec`s to run
-(`bot.app.jobs`), each a module-level function referenced by name, with a stable id, so a restart
-replaces it instead of adding a duplicate. Every job is coalesced (a restart after missed runs runs
-it once) with a misfire grace of hours, and its trigger is in the factory's time zone.
+(`bot.app.jobs`), each a module-level function referenced by name, with a stable id.
 
-`apscheduler_jobs` is APScheduler's own table, created by the job store on start; Alembic's
-autogenerate must ignore it (see `include_object`).
+`apscheduler_jobs` was APScheduler's job table when schedules were stored in the database; older
+databases may still have it, so Alembic's autogenerate ignores it (see `include_object`).
 """
 
 from __future__ import annotations
@@ -27,18 +30,26 @@ import threading
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_EXECUTED,
+    EVENT_JOB_MAX_INSTANCES,
+    EVENT_JOB_MISSED,
+    JobEvent,
+)
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.platform import metrics
 from bot.platform.clock import Now, system_now
-from bot.platform.db.session import make_engine, write_transaction
+from bot.platform.db.session import write_transaction
 from bot.platform.db.tables import SchedulerLeaseRow
 from bot.platform.settings import Settings
 
@@ -46,8 +57,12 @@ log = logging.getLogger(__name__)
 
 
 JOBS_TABLE = "apscheduler_jobs"
-MISFIRE_GRACE_SECONDS = 6 * 3600
-"""A run missed by up to six hours (a deploy, a failover) still happens, once."""
+MISFIRE_GRACE_SECONDS = 60
+"""A run later than this (a paused process) is skipped: the next one, seconds later, does it."""
+LEASE_TTL_SECONDS = 10.0
+LEASE_HEARTBEAT_SECONDS = 2.0
+"""The holder renews every 2 s, so a database hiccup of up to 8 s does not lose the lease; a
+standby waits for the holder's expiry (at most this long between looks)."""
 
 
 def include_object(
@@ -83,7 +98,7 @@ class LeaderLease:
         session_factory: sessionmaker[Session],
         name: str = "scheduler",
         holder: str | None = None,
-        ttl: timedelta | float = timedelta(seconds=30),
+        ttl: timedelta | float = timedelta(seconds=LEASE_TTL_SECONDS),
         *,
         clock: Now | None = None,
     ) -> None:
@@ -92,6 +107,8 @@ class LeaderLease:
         self.holder = holder or default_holder()
         self.ttl = ttl if isinstance(ttl, timedelta) else timedelta(seconds=ttl)
         self.clock: Now = clock or system_now
+        self.seen_expiry: datetime | None = None
+        """When the lease someone else held ran out, as of the last failed `acquire`."""
 
     def acquire(self) -> bool:
         """Take or renew the lease; True when this holder holds it until now + ttl."""
@@ -111,10 +128,11 @@ class LeaderLease:
             )
             if getattr(taken, "rowcount", 0) == 1:
                 return True
-            exists = session.scalar(
-                sa.select(SchedulerLeaseRow.name).where(SchedulerLeaseRow.name == self.name)
+            expires = session.scalar(
+                sa.select(SchedulerLeaseRow.expires_at).where(SchedulerLeaseRow.name == self.name)
             )
-            if exists is not None:
+            if expires is not None:
+                self.seen_expiry = expires
                 return False
             try:
                 with session.begin_nested():
@@ -160,12 +178,18 @@ def run_scheduler_while_leader(
 ) -> None:
     """Run the scheduler exactly while holding `lease`, until `stop` is set.
 
-    Every `heartbeat` seconds (default a third of the lease's ttl) the lease is renewed; when it
-    is won, `start_scheduler()` builds and starts a scheduler; when it is lost (or the database
-    cannot be reached to renew it) that scheduler is shut down at once. On `stop` the scheduler
-    is shut down and the lease released. Run it in a thread of `promisebot run`.
+    Every `heartbeat` seconds (default `LEASE_HEARTBEAT_SECONDS`, at most a fifth of the ttl)
+    the holder renews the lease; a standby tries again the moment the holder's lease runs out,
+    and at least every `heartbeat` seconds. When the lease is won, `start_scheduler()` builds and
+    starts a scheduler; when it is lost (or the database cannot be reached to renew it) that
+    scheduler is shut down at once. On `stop` the scheduler is shut down and the lease released.
+    Run it in a thread of `promisebot run`.
     """
-    interval = heartbeat if heartbeat is not None else lease.ttl.total_seconds() / 3
+    interval = (
+        heartbeat
+        if heartbeat is not None
+        else min(LEASE_HEARTBEAT_SECONDS, lease.ttl.total_seconds() / 5)
+    )
     scheduler: BaseScheduler | None = None
     try:
         while not stop.is_set():
@@ -176,6 +200,7 @@ def run_scheduler_while_leader(
                 leader = False
             if leader and scheduler is None:
                 log.info("scheduler: %s holds the lease %r; starting", lease.holder, lease.name)
+                metrics.LEASE_CHANGES.labels(change="acquired").inc()
                 try:
                     scheduler = start_scheduler()
                 except Exception:
@@ -183,17 +208,32 @@ def run_scheduler_while_leader(
                     # back and stay out for a lease's length so another one can take over.
                     log.exception("scheduler: could not start; giving the lease up")
                     _release_quietly(lease)
+                    metrics.LEASE_CHANGES.labels(change="released").inc()
                     stop.wait(lease.ttl.total_seconds())
                     continue
+                metrics.LEADER.set(1)
             elif not leader and scheduler is not None:
                 log.warning("scheduler: %s lost the lease %r; stopping", lease.holder, lease.name)
+                metrics.LEASE_CHANGES.labels(change="lost").inc()
+                metrics.LEADER.set(0)
                 stop_scheduler(scheduler, wait=False)
                 scheduler = None
-            stop.wait(interval)
+            stop.wait(interval if leader else _until_expiry(lease, interval))
     finally:
         if scheduler is not None:
             stop_scheduler(scheduler, wait=True)
             _release_quietly(lease)
+            metrics.LEASE_CHANGES.labels(change="released").inc()
+            metrics.LEADER.set(0)
+
+
+def _until_expiry(lease: LeaderLease, interval: float) -> float:
+    """Seconds a standby waits before trying again: until just after the holder's lease runs
+    out, if that is sooner than `interval`."""
+    if lease.seen_expiry is None:
+        return interval
+    left = (lease.seen_expiry - lease.clock()).total_seconds() + 0.02
+    return max(0.02, min(interval, left))
 
 
 def _release_quietly(lease: LeaderLease) -> None:
@@ -204,11 +244,10 @@ def _release_quietly(lease: LeaderLease) -> None:
 
 
 def stop_scheduler(scheduler: BaseScheduler, *, wait: bool = True) -> None:
-    """Shut a scheduler down without letting it touch the job store on the way out.
+    """Shut a scheduler down without letting it start another run on the way out.
 
     APScheduler 3's scheduler thread runs one last round of due jobs after `shutdown()` has
-    stopped the executors; a job due then fails to submit and its next run time is moved on,
-    so the run would be lost for the next leader. Detaching the job store first prevents that.
+    stopped the executors; detaching the job store first leaves it nothing to run.
     """
     try:
         if scheduler.running:
@@ -233,16 +272,11 @@ class JobSpec:
     name: str = ""
 
 
-def build_scheduler(settings: Settings, *, url: str | None = None) -> BackgroundScheduler:
-    """A scheduler (not started) whose job store is `apscheduler_jobs` in our database.
-
-    The job store gets an engine of its own: APScheduler disposes it on shutdown.
-    """
-    store = SQLAlchemyJobStore(
-        engine=make_engine(url or settings.database_url), tablename=JOBS_TABLE
-    )
-    return BackgroundScheduler(
-        jobstores={"default": store},
+def build_scheduler(settings: Settings) -> BackgroundScheduler:
+    """A scheduler (not started) keeping its jobs in memory, in the factory's time zone, whose
+    runs are counted in `promisebot_scheduler_runs_total`."""
+    scheduler = BackgroundScheduler(
+        jobstores={"default": MemoryJobStore()},
         job_defaults={
             "coalesce": True,
             "misfire_grace_time": MISFIRE_GRACE_SECONDS,
@@ -250,39 +284,43 @@ def build_scheduler(settings: Settings, *, url: str | None = None) -> Background
         },
         timezone=settings.tzinfo,
     )
+    counted = EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES
+    scheduler.add_listener(_count_run, counted)
+    return scheduler
 
 
-def register_jobs(scheduler: BaseScheduler, settings: Settings, jobs: Sequence[JobSpec]) -> None:
-    """Add `jobs` under their stable ids, replacing what the job store had.
+def _count_run(event: JobEvent) -> None:
+    if event.code == EVENT_JOB_EXECUTED:
+        outcome = "ok"
+    elif event.code == EVENT_JOB_ERROR:
+        outcome = "error"
+    else:
+        outcome = "skipped"  # missed its time (a paused process) or still running
+    metrics.SCHEDULER_RUNS.labels(job=event.job_id, outcome=outcome).inc()
 
-    `replace_existing` alone would also replace a stored job's next run time with a future one,
-    so a run missed while no scheduler was up would be lost: an unchanged trigger keeps its
-    stored next run time, which the (started, paused) scheduler then runs once, coalesced.
-    """
+
+def register_jobs(
+    scheduler: BaseScheduler, settings: Settings, jobs: Sequence[JobSpec], *, now: datetime
+) -> None:
+    """Add `jobs` under their stable ids, each to run first at `now` (what a previous leader
+    left unfinished is done at once), then on its trigger."""
     for spec in jobs:
-        trigger = spec.trigger(settings)
-        existing = scheduler.get_job(spec.id)
-        options: dict[str, Any] = {}
-        if existing is not None and repr(existing.trigger) == repr(trigger):
-            options["next_run_time"] = existing.next_run_time
         scheduler.add_job(
             spec.func,
-            trigger,
+            spec.trigger(settings),
             id=spec.id,
             name=spec.name or spec.id,
             replace_existing=True,
-            **options,
+            next_run_time=now,
         )
 
 
-def start_scheduler(
-    settings: Settings, *, url: str | None = None, jobs: Sequence[JobSpec]
-) -> BackgroundScheduler:
+def start_scheduler(settings: Settings, *, jobs: Sequence[JobSpec]) -> BackgroundScheduler:
     """Build, register `jobs` and start: what `run_scheduler_while_leader` runs on winning."""
-    scheduler = build_scheduler(settings, url=url)
-    scheduler.start(paused=True)  # the job store is open, nothing runs until the jobs are in
+    scheduler = build_scheduler(settings)
+    scheduler.start(paused=True)
     try:
-        register_jobs(scheduler, settings, jobs)
+        register_jobs(scheduler, settings, jobs, now=system_now())
     except BaseException:
         stop_scheduler(scheduler, wait=False)
         raise

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -28,6 +28,9 @@ class Settings:
     """The factory's time zone: dates are factory-local calendar days."""
     as_of: date | None = None
     """Fixes the planning date (tests, demos); None means today in `timezone`."""
+    as_of_started: datetime | None = None
+    """The machine's time at which the fixed day's 09:00 was (replicas given the same one share
+    a clock); None means when each process starts."""
     holidays_country: str | None = None
     horizon_days: int = 365
     hold_hours: int = 24
@@ -73,6 +76,12 @@ class Settings:
         hold_hours = parsed("PROMISEBOT_HOLD_HOURS", _positive_int, 24, "a whole number ≥ 1")
         port = parsed("PORT", _port, 3000, "a port number (1–65535)")
         as_of = parsed("PROMISEBOT_AS_OF", date.fromisoformat, None, "a date like 2026-11-23")
+        as_of_started = parsed(
+            "PROMISEBOT_AS_OF_STARTED",
+            _aware,
+            None,
+            "a moment with its offset, like 2026-12-01T08:00:00+00:00",
+        )
         holidays_country = text("PROMISEBOT_HOLIDAYS")
         if holidays_country is not None:
             import holidays  # imported here: it is slow to import and most runs do not need it
@@ -94,6 +103,7 @@ class Settings:
             slack_api_url=text("SLACK_API_URL"),
             timezone=timezone,
             as_of=as_of,
+            as_of_started=as_of_started,
             holidays_country=holidays_country,
             horizon_days=horizon_days,
             hold_hours=hold_hours,
@@ -102,6 +112,13 @@ class Settings:
             admins=admins,
             port=port,
         )
+
+
+def _aware(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError(value)
+    return moment
 
 
 def _positive_int(value: str) -> int:

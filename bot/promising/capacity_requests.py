@@ -8,20 +8,24 @@ salesperson; the held order then takes the quoted order's place on the request.
 
 Answering takes the request first (`open` → answered, one UPDATE), so two people answering at
 once cannot both hold; when the hold is then refused, the request is given back as it was.
+
+Every message about a request goes through the outbox in the transaction that decides it: the
+question to operations (its channel and ts are stored when Slack has it, by `remember_posted`),
+the answer (the request updated in place, a reply in its thread, the salesperson's DM) and the
+nudge. Each is then sent at once when the service has an outbox worker, and by any replica's
+worker otherwise, so a process that dies just after a click loses nothing.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.platform.blockkit import SECTION_TEXT, clip, escape, mention
@@ -32,8 +36,10 @@ from bot.platform.db.tables import (
     CalendarExceptionRow,
     CapacityRequestRow,
     OrderRow,
+    OutboxRow,
     WorkCenterRow,
 )
+from bot.platform.outbox import OutboxWorker, enqueue
 from bot.platform.settings import Settings
 from bot.platform.users import UserService
 from bot.promising.orders import (
@@ -170,6 +176,14 @@ class Answer:
     order: OrderView | None
 
 
+Tell = Callable[[Answer], Sequence[Mapping[str, Any]]]
+"""What to send about an answer: outbox payloads (`{"method": ..., "args": ...}`), drawn by the
+Slack handlers in the transaction that settles the answer."""
+
+DrawQuestion = Callable[[RequestView, Quote], Mapping[str, Any]]
+"""chat.postMessage arguments (without the channel) of the question to operations."""
+
+
 class CapacityRequestService:
     """Ask operations, and their answers."""
 
@@ -182,6 +196,7 @@ class CapacityRequestService:
         *,
         clock: Now | None = None,
         nudge_after_hours: float = NUDGE_AFTER_WORKING_HOURS,
+        outbox: OutboxWorker | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = session_factory
@@ -190,6 +205,8 @@ class CapacityRequestService:
         self.clock: Now = clock or Clock.from_settings(settings)
         self.sessions = with_clock(session_factory, self.clock)
         self.nudge_after_hours = nudge_after_hours
+        self.outbox = outbox
+        """Sends what a change put in the outbox at once (None: the background worker will)."""
 
     # ------------------------------------------------------------------ asking
 
@@ -203,11 +220,15 @@ class CapacityRequestService:
         requester: str,
         least_qty: int | None = None,
         latest_on: date | None = None,
+        draw: DrawQuestion | None = None,
     ) -> tuple[RequestView, Quote]:
-        """Record a question to operations about `qty` of `sku` wanted on `wanted`.
+        """Record a question to operations about `qty` of `sku` wanted on `wanted`, and post it
+        in the operations channel through the outbox (drawn by `draw`, else as plain text).
 
         Refused when the plan can already promise it (hold it instead), or when no operations
-        channel is set to ask in.
+        channel is set to ask in, or when Slack refuses the question for good (e.g. the channel
+        is gone): then nothing was asked and nothing is kept. The view's `message_ts` is None
+        while Slack has not taken it yet (it is retried, and stored once delivered).
         """
         if not self.settings.ops_channel:
             raise PlanningError(
@@ -268,18 +289,32 @@ class CapacityRequestService:
             _audit(session, requester, "ask", row, {"order": order.ref, "qty": qty})
             _audit_order(session, requester, "quote", order)
             view = _view(row)
-        return view, quote
+            message = dict(draw(view, quote) if draw is not None else {"text": question})
+            queued = enqueue(
+                session,
+                "capacity_request",
+                {
+                    "method": "chat_postMessage",
+                    "args": {**message, "channel": self.settings.ops_channel},
+                },
+                about={"request": row.id},
+            )
+            assert queued is not None
+            outbox_id = queued.id
+        for delivery in self._send_now([outbox_id]):
+            if delivery.parked:
+                self.withdraw(view.id, outbox_id=outbox_id)
+                raise PlanningError(
+                    f"Could not post in the operations channel ({delivery.error}); nothing was "
+                    "asked. Try again in a moment."
+                )
+        return self.request(view.id), quote
 
-    def posted(self, request_id: int, channel_id: str, message_ts: str) -> None:
-        """Remember where the request was posted, so answers can update it in place."""
-        with write_transaction(self.sessions) as session:
-            row = self._find(session, request_id)
-            row.channel_id = channel_id
-            row.message_ts = message_ts
-
-    def withdraw(self, request_id: int) -> None:
+    def withdraw(self, request_id: int, *, outbox_id: int | None = None) -> None:
         """Undo `ask` when the question could not be posted: nobody saw it."""
         with write_transaction(self.sessions) as session:
+            if outbox_id is not None:
+                session.execute(sa.delete(OutboxRow).where(OutboxRow.id == outbox_id))
             row = self._find(session, request_id)
             order = row.order
             session.execute(
@@ -444,8 +479,13 @@ class CapacityRequestService:
 
     # ------------------------------------------------------------------ answers
 
-    def approve_rush(self, request_id: int | str, *, actor: str) -> Answer:
-        """Operations release the rush reserve: hold all of it on the earliest rush day."""
+    def approve_rush(
+        self, request_id: int | str, *, actor: str, tell: Tell | None = None
+    ) -> Answer:
+        """Operations release the rush reserve: hold all of it on the earliest rush day.
+
+        `tell` draws what to send about the answer (as for every answer below); it is put in the
+        outbox in the transaction that settles the answer, and sent at once."""
         self.users.require(actor, "operations")
         request = self._take(request_id, actor, status="approved", kind="rush")
         try:
@@ -460,10 +500,15 @@ class CapacityRequestService:
         except BaseException:
             self._give_back(request.id)
             raise
-        return Answer(self._settle(request.id, order, actor, {"on": quote.earliest}), order)
+        return self._settle(request.id, order, actor, {"on": quote.earliest}, tell)
 
     def approve_overtime(
-        self, request_id: int | str, *, actor: str, overtime: Sequence[Overtime]
+        self,
+        request_id: int | str,
+        *,
+        actor: str,
+        overtime: Sequence[Overtime],
+        tell: Tell | None = None,
     ) -> Answer:
         """Operations add overtime hours; the order is quoted again with them and held.
 
@@ -503,7 +548,7 @@ class CapacityRequestService:
             self._give_back(request.id)
             raise
         detail = {"overtime": [[c, d.isoformat(), h] for c, d, h in planned]}
-        return Answer(self._settle(request.id, order, actor, detail), order)
+        return self._settle(request.id, order, actor, detail, tell)
 
     def check_overtime(self, overtime: Sequence[Overtime]) -> list[Overtime]:
         """The lines with their work centers' codes as stored; BadOvertime names a wrong one.
@@ -539,6 +584,7 @@ class CapacityRequestService:
         qty: int,
         on: date,
         note: str | None = None,
+        tell: Tell | None = None,
     ) -> Answer:
         """Operations offer `qty` by `on` instead; the offer is held for the salesperson."""
         self.users.require(actor, "operations")
@@ -555,9 +601,11 @@ class CapacityRequestService:
             row = self._find(session, request.id)
             row.counter_qty = qty
             row.counter_on = on
-        return Answer(self._settle(request.id, order, actor, {"qty": qty, "on": on}), order)
+        return self._settle(request.id, order, actor, {"qty": qty, "on": on}, tell)
 
-    def decline(self, request_id: int | str, *, actor: str, reason: str) -> Answer:
+    def decline(
+        self, request_id: int | str, *, actor: str, reason: str, tell: Tell | None = None
+    ) -> Answer:
         """Operations cannot do it; the reason is required, sales owe the customer one."""
         self.users.require(actor, "operations")
         reason = (reason or "").strip()
@@ -580,17 +628,22 @@ class CapacityRequestService:
                 order.version += 1
                 _audit_order(session, actor, "decline", order)
             _audit(session, actor, "decline", row, {"reason": reason})
-            view = _view(row)
-        return Answer(view, None)
+            answer = Answer(_view(row), None)
+            queued = _enqueue_answer(session, answer, tell)
+        self._send_now(queued)
+        return answer
 
     # ------------------------------------------------------------------ nudges
 
-    def due_nudges(self, now: datetime | None = None) -> list[RequestView]:
-        """Open requests unanswered for `nudge_after_hours` working hours, each returned once.
+    def queue_nudges(self, now: datetime | None = None) -> list[RequestView]:
+        """Nudge operations, in the request's thread, about each open request unanswered for
+        `nudge_after_hours` working hours, once; returns the requests nudged.
 
-        Working hours are 09:00–17:00 Monday to Friday in the factory's time zone. The requests
-        returned are marked nudged in the same transaction, so a second call (another process,
-        a retried job) does not return them again.
+        Working hours are 09:00–17:00 Monday to Friday in the factory's time zone. A request is
+        marked nudged in the transaction that puts its nudge in the outbox, so a second call
+        (another process, a retried job) does not nudge it again, and a run killed midway
+        leaves the rest for the next one. A request whose question Slack has not taken yet has
+        no thread to nudge in: it waits.
         """
         now = now or self.clock()
         due: list[RequestView] = []
@@ -609,7 +662,9 @@ class CapacityRequestService:
                 waited = working_hours_between(row.created_at, now, self.settings.tzinfo)
                 if waited + 1e-9 >= self.nudge_after_hours:
                     row.nudged_at = now
-                    due.append(_view(row))
+                    view = _view(row)
+                    enqueue(session, "request_nudge", nudge_payload(view))
+                    due.append(view)
         return due
 
     # ------------------------------------------------------------------ internals
@@ -685,10 +740,22 @@ class CapacityRequestService:
             requested_on=request.wanted,
         )
 
+    def _send_now(self, ids: Sequence[int]) -> list[Any]:
+        """Deliver the outbox rows `ids` now, when this service has a worker to do it."""
+        if self.outbox is None or not ids:
+            return []
+        return self.outbox.deliver_now(ids)
+
     def _settle(
-        self, request_id: int, order: OrderView, actor: str, detail: dict[str, Any]
-    ) -> RequestView:
-        """The held order takes the quoted order's place on the request."""
+        self,
+        request_id: int,
+        order: OrderView,
+        actor: str,
+        detail: dict[str, Any],
+        tell: Tell | None,
+    ) -> Answer:
+        """The held order takes the quoted order's place on the request; what to tell about it
+        goes in the outbox in the same transaction, and then out."""
         with write_transaction(self.sessions) as session:
             row = self._find(session, request_id)
             quoted = row.order
@@ -700,7 +767,10 @@ class CapacityRequestService:
             _audit(session, actor, row.answer_kind or "answer", row, {"order": order.ref, **detail})
             session.flush()
             session.refresh(row)
-            return _view(row)
+            answer = Answer(_view(row), order)
+            queued = _enqueue_answer(session, answer, tell)
+        self._send_now(queued)
+        return answer
 
     def _add_overtime(
         self, request: RequestView, planned: Sequence[tuple[str, date, float]], actor: str
@@ -768,25 +838,43 @@ def _with_overtime(engine: Engine, code: str, on: date, hours: float) -> float:
     return math.ceil((engine.capacity(code, on) + extra) * 100 - 1e-6) / 100
 
 
-# ---------------------------------------------------------------------- posting
+# ---------------------------------------------------------------------- messages
 
 
-def send_due_nudges(service: CapacityRequestService, client: WebClient, now: datetime) -> int:
-    """Remind the operations channel, in each overdue request's thread; returns how many."""
-    sent = 0
-    for request in service.due_nudges(now):
-        if not (request.channel_id and request.message_ts):
-            continue
-        try:
-            client.chat_postMessage(
-                channel=request.channel_id,
-                thread_ts=request.message_ts,
-                text=nudge_message(request),
-            )
-            sent += 1
-        except SlackApiError as error:
-            log.warning("could not nudge request #%s: %s", request.id, error.response.get("error"))
-    return sent
+def nudge_payload(request: RequestView) -> dict[str, Any]:
+    """The outbox payload of a nudge: a reply in the request's thread in the operations channel."""
+    return {
+        "method": "chat_postMessage",
+        "args": {
+            "channel": request.channel_id,
+            "thread_ts": request.message_ts,
+            "text": nudge_message(request),
+        },
+    }
+
+
+def remember_posted(session: Session, row: OutboxRow, response: dict[str, Any]) -> None:
+    """The outbox's `on_delivered` hook of a question to operations: store where Slack has it, so
+    answers update it in place and nudges reply in its thread."""
+    request_id = (row.payload.get("about") or {}).get("request")
+    request = session.get(CapacityRequestRow, request_id) if request_id is not None else None
+    if request is None:
+        return
+    request.channel_id = str(response.get("channel") or request.channel_id or "") or None
+    request.message_ts = str(response.get("ts") or "") or request.message_ts
+
+
+DELIVERED_HOOKS = {"capacity_request": remember_posted}
+"""What the outbox worker of every process must do when a request's message is delivered."""
+
+
+def _enqueue_answer(session: Session, answer: Answer, tell: Tell | None) -> list[int]:
+    ids = []
+    for payload in tell(answer) if tell is not None else ():
+        row = enqueue(session, "request_answer", payload, about={"request": answer.request.id})
+        if row is not None:
+            ids.append(row.id)
+    return ids
 
 
 def nudge_message(request: RequestView) -> str:

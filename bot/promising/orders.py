@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import logging
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.factory.store import load_factory
+from bot.platform import metrics
 from bot.platform.blockkit import clip, escape
 from bot.platform.clock import Clock, Now, local_today
 from bot.platform.db.session import with_clock, write_transaction
@@ -35,6 +36,7 @@ from bot.platform.db.tables import (
     ShipmentRow,
     StockAllocationRow,
 )
+from bot.platform.outbox import OutboxWorker, already_decided, enqueue, record_missed
 from bot.platform.settings import Settings
 from bot.promising.replan import AtRisk, Recheck, at_risk_message, broken_orders
 from capacity.calendar import public_holidays
@@ -153,11 +155,14 @@ class OrderService:
         session_factory: sessionmaker[Session],
         *,
         clock: Now | None = None,
+        outbox: OutboxWorker | None = None,
     ) -> None:
         self.settings = settings
         self.sessions = session_factory
         self.clock: Now = clock or Clock.from_settings(settings)
         self.sessions = with_clock(session_factory, self.clock)
+        self.outbox = outbox
+        """Sends what a change put in the outbox at once (None: the background worker will)."""
         self._lock = threading.RLock()
         self._cache: _Cache | None = None
         self._next_expiry_check: datetime | None = None
@@ -254,7 +259,7 @@ class OrderService:
         """What the factory can promise for `qty` of `sku` wanted on `due` (with `overtime`:
         as if those hours were added, see Engine.overtime; nothing is stored)."""
         _check_qty(qty)
-        with self._lock:
+        with metrics.QUOTE_SECONDS.time(), self._lock:
             engine = self.engine(as_of)
             assert self._cache is not None
             with engine.overtime(overtime or {}):
@@ -359,7 +364,8 @@ class OrderService:
             raise PlanningError("Name the customer the order is for.")
         self.expire_holds()
         now = self.clock()
-        with self._lock, write_transaction(self.sessions) as session:
+        timer = metrics.HOLD_SECONDS.time()
+        with timer, self._lock, write_transaction(self.sessions) as session:
             self._lock_plan(session)
             cache = self._fresh_cache(session, as_of or self.today())
             engine = cache.engine
@@ -452,9 +458,12 @@ class OrderService:
         on: date | None = None,
         qty: int | None = None,
         actor: str = "cli",
+        tell: Callable[[OrderView], Sequence[Mapping[str, Any]]] | None = None,
     ) -> OrderView:
         """Record a shipment (all that is left unless `qty` says less); the order is shipped when
-        everything has gone, and its reservation is then released."""
+        everything has gone, and its reservation is then released. What `tell` draws about the
+        shipped order (outbox payloads) goes to the outbox in the same transaction, then out."""
+        queued: list[int] = []
         with self._lock, write_transaction(self.sessions) as session:
             row = self._find(session, ref_or_id, for_update=True)
             if row.status not in ("held", "confirmed", "at_risk"):
@@ -477,7 +486,14 @@ class OrderService:
             row.version += 1
             _audit(session, actor, "ship", row, {"qty": qty, "on": on or self.today()})
             session.flush()
-            return self._view(session, row)
+            view = self._view(session, row)
+            for payload in tell(view) if tell is not None else ():
+                queued_row = enqueue(session, "order_notice", payload)
+                if queued_row is not None:
+                    queued.append(queued_row.id)
+        if self.outbox is not None and queued:
+            self.outbox.deliver_now(queued)
+        return view
 
     def expire_holds(self) -> list[str]:
         """Release every hold whose time ran out; returns their refs. Runs on every read."""
@@ -508,6 +524,10 @@ class OrderService:
                 row.updated_at = now
                 row.version += 1
                 _audit(session, "promisebot", "expire", row, {})
+                warning = f"outbox:{_expiry_warning_key(row)}"
+                if row.owner_slack_id and not already_decided(session, warning):
+                    # No replica ran in the hold's last two hours: a warning now would be wrong.
+                    record_missed(session, warning, f"the expiry warning of {row.ref}")
                 _tell_owner(
                     session,
                     row,
@@ -548,7 +568,7 @@ class OrderService:
                     session,
                     row,
                     hold_expiring_message(row, f"{local:%H:%M}", left),
-                    key=f"hold_expiring:{row.ref}:{row.expires_at.isoformat()}",
+                    key=_expiry_warning_key(row),
                 ):
                     warned.append(row.ref)
         return warned
@@ -932,10 +952,13 @@ def _tell_owner(
     channel = row.owner_slack_id or fallback
     if not channel:
         return False
-    from bot.platform.outbox import enqueue
-
     payload = {"method": "chat_postMessage", "args": {"channel": channel, "text": text}}
     return enqueue(session, kind, payload, key=key) is not None
+
+
+def _expiry_warning_key(row: OrderRow) -> str:
+    assert row.expires_at is not None
+    return f"hold_expiring:{row.ref}:{row.expires_at.isoformat()}"
 
 
 def _active_reservation_ids(session: Session, order: OrderRow) -> list[int]:

@@ -4,7 +4,12 @@ Point a `WebClient(base_url=fake.url)` (or `SLACK_API_URL`) at it. It answers th
 like promisebot calls with Slack-shaped JSON, keeps the resulting state (messages with their
 edits and thread replies, ephemeral messages per user, modal stacks and Home tabs, uploaded
 files), records every call, and can be told to fail the next calls of a method so that retry
-handlers can be tested. It also serves the `response_url`s that `respond()` posts to.
+handlers can be tested, or to apply a call and drop its answer (Slack accepted it, the network
+lost the reply). It also serves the `response_url`s that `respond()` posts to.
+
+Message metadata is kept as Slack keeps it: `chat.postMessage` (and `chat.update`) take
+`metadata={"event_type": ..., "event_payload": {...}}`, and `conversations.history` and
+`conversations.replies` return it on each message when asked with `include_all_metadata`.
 
     with FakeSlack() as slack:
         client = WebClient(token="xoxb-test", base_url=slack.url)
@@ -14,6 +19,7 @@ handlers can be tested. It also serves the `response_url`s that `respond()` post
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import copy
 import itertools
@@ -37,6 +43,8 @@ __all__ = ["Call", "FakeSlack", "Message", "ResponsePost", "SlackFile"]
 # Parameters that carry JSON inside a form-encoded body.
 _JSON_PARAMS = ("blocks", "attachments", "view", "files", "metadata")
 _MAX_MODAL_STACK = 3
+DROPPED = 0
+"""The status `_api` gives a call whose answer is to be dropped (see `drop_answer_of_next`)."""
 
 
 @dataclass(frozen=True)
@@ -204,6 +212,7 @@ class FakeSlack:
         self._lock = threading.RLock()
         self._calls: list[Call] = []
         self._failures: dict[str, deque[tuple[str, int | None]]] = defaultdict(deque)
+        self._dropped: dict[str, int] = defaultdict(int)
         self._messages: dict[tuple[str, str], Message] = {}
         self._users: dict[str, dict[str, Any]] = {}
         self._channels: dict[str, dict[str, Any]] = {}
@@ -363,6 +372,12 @@ class FakeSlack:
         with self._lock:
             for _ in range(times):
                 self._failures[method].append((error, status))
+
+    def drop_answer_of_next(self, method: str, times: int = 1) -> None:
+        """Apply the next `times` calls of `method` but close the connection without answering,
+        as when Slack accepted a message and the network lost its reply."""
+        with self._lock:
+            self._dropped[method] += times
 
     def post_as(
         self,
@@ -536,6 +551,9 @@ class FakeSlack:
             except Exception as bug:  # a fault of the fake must reach the test as an answer
                 error = SlackError("fatal_error", status=500, messages=[f"[ERROR] {bug!r}"])
             self._calls.append(Call(method, params, token, error.error if error else None))
+            if error is None and self._dropped.get(method):
+                self._dropped[method] -= 1
+                return DROPPED, {}, {}
             if error is None:
                 return 200, {}, {"ok": True, **answer}
             body: dict[str, Any] = {"ok": False, "error": error.error}
@@ -735,6 +753,83 @@ class FakeSlack:
         }
         return {"channel": info}
 
+    def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        # Slack wants a conversation id here: a user id is not one (open the DM first).
+        channel = str(params.get("channel") or "")
+        if not channel or channel[0] in "UW":
+            raise SlackError("channel_not_found")
+        channel = self._channel_id(channel)
+        found = [
+            m
+            for m in self._messages.values()
+            if m.channel == channel
+            and m.ephemeral_to is None
+            and not m.deleted
+            and (m.thread_ts is None or m.thread_ts == m.ts or self._orphan(m))
+        ]
+        return self._page(found, params, newest_first=True)
+
+    def _conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = str(params.get("channel") or "")
+        if not channel or channel[0] in "UW":
+            raise SlackError("channel_not_found")
+        channel = self._channel_id(channel)
+        parent = self._messages.get((channel, str(params.get("ts") or "")))
+        if parent is None or parent.deleted or parent.ephemeral_to is not None:
+            raise SlackError("thread_not_found")
+        thread = [parent, *(r for r in parent.replies if not r.deleted)]
+        return self._page(thread, params, newest_first=False)
+
+    def _page(
+        self, messages: list[Message], params: Mapping[str, Any], *, newest_first: bool
+    ) -> dict[str, Any]:
+        """One page of `messages` as conversations.history/replies answer: `oldest`/`latest`
+        bound the ts (exclusive unless `inclusive`), `limit` (default 100) and `cursor` page,
+        `include_all_metadata` adds each message's metadata."""
+
+        def bound(name: str) -> float | None:
+            value = params.get(name)
+            if value in (None, ""):
+                return None
+            try:
+                return float(value)
+            except (TypeError, ValueError):
+                raise SlackError(f"invalid_ts_{name}") from None
+
+        oldest, latest = bound("oldest"), bound("latest")
+        inclusive = str(params.get("inclusive") or "").lower() in ("1", "true")
+        try:
+            limit = max(1, min(999, int(params.get("limit") or 100)))
+        except (TypeError, ValueError):
+            raise SlackError("invalid_limit") from None
+        chosen = []
+        for message in sorted(messages, key=lambda m: float(m.ts), reverse=newest_first):
+            ts = float(message.ts)
+            if oldest is not None and (ts < oldest or (ts == oldest and not inclusive)):
+                continue
+            if latest is not None and (ts > latest or (ts == latest and not inclusive)):
+                continue
+            chosen.append(message)
+        cursor = str(params.get("cursor") or "")
+        try:
+            start = int(base64.b64decode(cursor).decode().removeprefix("offset:")) if cursor else 0
+        except ValueError:
+            raise SlackError("invalid_cursor") from None
+        page = chosen[start : start + limit]
+        metadata = str(params.get("include_all_metadata") or "").lower() in ("1", "true")
+        shown = []
+        for message in page:
+            data = message.as_slack(self.workspace)
+            if not metadata:
+                data.pop("metadata", None)
+            shown.append(data)
+        more = start + limit < len(chosen)
+        next_cursor = base64.b64encode(f"offset:{start + limit}".encode()).decode() if more else ""
+        return {
+            "messages": shown,
+            "has_more": more,
+            "response_metadata": {"next_cursor": next_cursor},
+        }
     def _conversations_members(self, params: dict[str, Any]) -> dict[str, Any]:
         """Members of a channel, a page at a time (`limit`, `cursor`), as Slack pages them."""
         channel = str(params.get("channel") or "")
@@ -806,6 +901,7 @@ class FakeSlack:
     ) -> Message:
         if params.get("blocks"):
             self._check_blocks(params.get("blocks"))
+        self._check_metadata(params.get("metadata"))
         thread_ts = params.get("thread_ts") or None
         message = Message(
             channel=channel,
@@ -836,6 +932,7 @@ class FakeSlack:
         if params.get("attachments") is not None:
             message.attachments = list(params["attachments"])
         if params.get("metadata") is not None:
+            self._check_metadata(params["metadata"])
             message.metadata = params["metadata"]
 
     def _find(self, channel: str, ts: Any) -> Message:
@@ -956,6 +1053,18 @@ class FakeSlack:
         problem = _block_problem(blocks)
         if problem:
             raise SlackError("invalid_blocks", messages=[f"[ERROR] {problem}"])
+
+    def _check_metadata(self, metadata: Any) -> None:
+        # Slack's message metadata is an event: a type name and a JSON object of its own.
+        if metadata in (None, "", {}):
+            return
+        if not (
+            isinstance(metadata, dict)
+            and isinstance(metadata.get("event_type"), str)
+            and metadata["event_type"]
+            and isinstance(metadata.get("event_payload"), dict)
+        ):
+            raise SlackError("invalid_metadata_format")
 
     def _check_view(self, view: Any) -> dict[str, Any]:
         if not isinstance(view, dict):
@@ -1152,6 +1261,8 @@ _METHODS: dict[str, Callable[[FakeSlack, dict[str, Any]], dict[str, Any]]] = {
     "users.info": FakeSlack._users_info,
     "conversations.open": FakeSlack._conversations_open,
     "conversations.info": FakeSlack._conversations_info,
+    "conversations.history": FakeSlack._conversations_history,
+    "conversations.replies": FakeSlack._conversations_replies,
     "conversations.members": FakeSlack._conversations_members,
     "reactions.add": FakeSlack._reactions_add,
     "files.getUploadURLExternal": FakeSlack._files_get_upload_url,
@@ -1207,6 +1318,9 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 params = _parse_params(raw, self.headers.get("Content-Type") or "", parts.query)
                 token = _bearer(self.headers.get("Authorization")) or params.pop("token", None)
                 status, headers, body = fake._api(path[len("/api/") :], params, token)
+                if status == DROPPED:
+                    self.close_connection = True  # applied, but the answer never arrives
+                    return
                 self._json(status, body, headers)
             elif path.startswith("/response/"):
                 params = _parse_params(raw, self.headers.get("Content-Type") or "", "")
@@ -1231,6 +1345,9 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 params = _parse_params(b"", "", parts.query)
                 token = token or params.pop("token", None)
                 status, headers, body = fake._api(parts.path[len("/api/") :], params, token)
+                if status == DROPPED:
+                    self.close_connection = True
+                    return
                 self._json(status, body, headers)
                 return
             if parts.path.startswith("/files/"):

@@ -90,9 +90,9 @@ def posted(slack: FakeSlack) -> list[str]:
     return [m.text for m in slack.messages(CHANNEL)]
 
 
-def test_request_nudges_and_hold_warnings_are_scheduled_beside_the_registry() -> None:
-    extra = ["requests.nudge", "holds.warn"]
-    assert [job.id for job in RUN_JOBS] == [*(job.id for job in JOBS), *extra]
+def test_promisebot_run_schedules_every_job_once() -> None:
+    assert [job.id for job in RUN_JOBS] == [job.id for job in JOBS]
+    assert {"requests.nudge", "holds.warn"} <= {job.id for job in RUN_JOBS}
     assert len({job.id for job in RUN_JOBS}) == len(RUN_JOBS)
 
 
@@ -169,3 +169,78 @@ def test_promisebot_run_serves_delivers_and_stops_cleanly(
     assert process.returncode == 0, output
     assert lease.current_holder() is None, output  # the lease was given back
     assert "Traceback" not in output, output
+
+
+def test_healthz_says_who_leads_and_how_old_the_oldest_undelivered_message_is(
+    migrated_db: MigratedDb, slack: FakeSlack
+) -> None:
+    import json
+    import socket
+    import threading
+    import urllib.request
+
+    import uvicorn
+
+    from bot.app import build_app
+    from bot.app.server import asgi_app
+
+    config = settings(migrated_db, slack)
+    services = Services.create(config, migrated_db.session_factory)
+    leader = Background(
+        config,
+        migrated_db.session_factory,
+        services,
+        web_client(config),
+        outbox_every=0.1,
+        lease_ttl=1.0,
+        heartbeat=0.1,
+        holder="a",
+    )
+    standby = background(migrated_db, slack, "b")
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            asgi_app(build_app(config, services), signing_secret=SECRET, status=leader.status),
+            log_level="warning",
+            lifespan="off",
+        )
+    )
+    serving = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    serving.start()
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+    def get(path: str) -> str:
+        with urllib.request.urlopen(f"{url}{path}", timeout=5) as answer:
+            return str(answer.read().decode())
+
+    with leader:
+        eventually(lambda: leader.leading, what="a to lead")
+        with standby:
+            # Slack fails the post: it waits in the outbox for its back-off (5 s).
+            slack.fail_next("chat.postMessage", 3, error="internal_error", status=500)
+            post_later(migrated_db, "waiting")
+            eventually(lambda: server.started, what="the server")
+            time.sleep(0.2)
+            health = json.loads(get("/healthz"))
+            assert health["status"] == "ok"
+            assert (health["leader"], health["holder"], health["lease_holder"]) == (True, "a", "a")
+            assert standby.status()["leader"] is False
+            assert standby.status()["lease_holder"] == "a"
+            assert health["outbox"]["undelivered"] == 1
+            assert health["outbox"]["oldest_undelivered_seconds"] >= 0.2
+            assert health["missed_reminders"] == []
+            text = get("/metrics")
+    server.should_exit = True
+    serving.join(timeout=10)
+    assert "promisebot_outbox_backlog 1.0" in text
+    assert "promisebot_leader 1.0" in text
+    for name in (
+        "promisebot_quote_seconds_bucket",
+        "promisebot_hold_seconds_count",
+        "promisebot_outbox_oldest_age_seconds",
+        'promisebot_lease_changes_total{change="acquired"}',
+        "promisebot_scheduler_runs_total{",
+        'promisebot_slack_api_errors_total{error="internal_error",method="chat.postMessage"}',
+    ):
+        assert name in text, name

@@ -219,6 +219,12 @@ TODAY = date(2026, 11, 18)  # a Wednesday
         ("Acme follow up next week", "Acme", "", date(2026, 11, 23), None),
         ("Acme follow up on 3 Jan", "Acme", "", date(2027, 1, 3), None),
         ("Acme — follow up with Jo re price", "Acme", "follow up with Jo re price", None, None),
+        ("Acme — follow-up call with Jo, follow up on 2026-12-01", "Acme",
+         "follow-up call with Jo", date(2026, 12, 1), None),
+        ("Acme — sent the follow-up deck follow up in 5 days", "Acme",
+         "sent the follow-up deck", None, 5),
+        ("Acme — follow up with Jo, then follow up on Friday", "Acme",
+         "follow up with Jo, then", date(2026, 11, 20), None),
     ],
 )  # fmt: skip
 def test_lead_text_is_read_into_customer_note_and_follow_up(

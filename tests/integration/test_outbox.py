@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -217,3 +218,170 @@ def test_workers_running_at_once_deliver_each_message_once(
 
     texts = sorted(m.text for m in slack.messages("C0OPS"))
     assert texts == sorted(f"message {n}" for n in range(30))
+
+
+# --- exactly once, whichever worker dies when ------------------------------------------------
+
+
+class Died(BaseException):
+    """The process died here: nothing after this point of the worker ran."""
+
+
+class DiesAfterSlackAccepts(WebClient):
+    """A client whose process dies once Slack has accepted a call, before anything is stored."""
+
+    def api_call(self, api_method: str, **kwargs: object) -> object:  # type: ignore[override]
+        answer = super().api_call(api_method, **kwargs)  # type: ignore[arg-type]
+        if api_method in ("chat.postMessage", "files.completeUploadExternal"):
+            raise Died(api_method)
+        return answer
+
+
+def dying_worker(db: MigratedDb, slack: FakeSlack, clock: FakeClock) -> OutboxWorker:
+    dying = DiesAfterSlackAccepts(token="xoxb-test", base_url=slack.url, timeout=5)
+    return OutboxWorker(db.session_factory, dying, clock, name="dies")
+
+
+def killed_after_slack_accepted(db: MigratedDb, slack: FakeSlack, clock: FakeClock) -> None:
+    with pytest.raises(Died):
+        dying_worker(db, slack, clock).deliver_due()
+
+
+def test_a_worker_killed_between_slacks_acceptance_and_the_delivered_mark_sends_once(
+    migrated_db: MigratedDb, slack: FakeSlack
+) -> None:
+    clock = FakeClock()
+    seen: list[object] = []
+    with write_transaction(migrated_db.session_factory) as session:
+        enqueue(session, "capacity_request", post("C0OPS", "Can you make 40 BRKT?"))
+    killed_after_slack_accepted(migrated_db, slack, clock)
+    [row] = rows(migrated_db)
+    assert row.delivered_at is None and row.in_doubt_since is not None
+
+    survivor = OutboxWorker(
+        migrated_db.session_factory,
+        client(slack),
+        clock,
+        on_delivered={"capacity_request": lambda s, r, answer: seen.append(answer["ts"])},
+    )
+    assert survivor.deliver_due() == 0  # the dead worker's claim still stands
+    clock.advance(seconds=11)  # a claim lasts 10 s unless its worker renews it
+    assert survivor.deliver_due() == 1
+    assert survivor.deliver_due() == 0
+
+    [message] = slack.messages("C0OPS")
+    assert message.text == "Can you make 40 BRKT?"
+    assert message.metadata == {"event_type": "promisebot_outbox", "event_payload": {"id": row.id}}
+    assert seen == [message.ts]  # the hook learnt where it was posted, from the history
+    assert len(slack.calls("chat.postMessage")) == 1
+    [looked] = slack.calls("conversations.history")
+    assert str(looked.params.get("include_all_metadata")).lower() in ("1", "true")
+
+
+def test_dms_thread_replies_and_files_are_found_too_after_a_kill(
+    migrated_db: MigratedDb, slack: FakeSlack
+) -> None:
+    clock = FakeClock()
+    parent = client(slack).chat_postMessage(channel="C0OPS", text="Request #1")
+    payloads = [
+        post("U0SALES", "Your hold runs out at 11:00"),
+        {
+            "method": "chat_postMessage",
+            "args": {"channel": "C0OPS", "thread_ts": parent["ts"], "text": "Nudge #1"},
+        },
+        {
+            "method": "files_upload_v2",
+            "args": {
+                "channel": "C0MGMT",
+                "initial_comment": "Charts for the week",
+                "file_uploads": [file_upload("load.png", PNG)],
+            },
+        },
+    ]
+    for payload in payloads:
+        with write_transaction(migrated_db.session_factory) as session:
+            enqueue(session, "test", payload)
+        killed_after_slack_accepted(migrated_db, slack, clock)
+    clock.advance(seconds=11)
+
+    assert OutboxWorker(migrated_db.session_factory, client(slack), clock).deliver_due() == 3
+
+    dm = client(slack).conversations_open(users="U0SALES")["channel"]["id"]
+    assert [m.text for m in slack.messages(dm)] == ["Your hold runs out at 11:00"]
+    assert [r.text for r in slack.message("C0OPS", parent["ts"]).replies] == ["Nudge #1"]
+    assert len(slack.files()) == 1
+    assert len(slack.calls("chat.postMessage")) == 3  # the parent, the DM, the reply: once each
+    assert all(row.delivered_at is not None for row in rows(migrated_db))
+
+
+def test_a_lost_answer_is_looked_up_before_the_retry_and_sent_once(
+    migrated_db: MigratedDb, slack: FakeSlack
+) -> None:
+    clock = FakeClock()
+    with write_transaction(migrated_db.session_factory) as session:
+        enqueue(session, "test", post("C0OPS", "refused, then sent"))
+        enqueue(session, "test", post("C0OPS", "accepted, answer lost"))
+    slack.fail_next("chat.postMessage", 1, error="internal_error", status=500)  # the first call
+    slack.drop_answer_of_next("chat.postMessage")  # and then the next one that gets through
+    # The app's client retries connection errors; the outbox's must not (that would post twice).
+    worker = OutboxWorker(
+        migrated_db.session_factory, WebClient(token="xoxb-t", base_url=slack.url, timeout=5), clock
+    )
+
+    assert worker.deliver_due() == 0
+    refused, lost = rows(migrated_db)
+    assert refused.in_doubt_since is None  # Slack said no: it has not got it
+    assert lost.in_doubt_since is not None  # Slack may have it
+    clock.advance(seconds=6)
+    assert worker.deliver_due() == 2
+
+    assert [m.text for m in slack.messages("C0OPS")] == [
+        "accepted, answer lost",
+        "refused, then sent",
+    ]
+    assert len(slack.calls("conversations.history")) == 1  # only the one in doubt is looked up
+
+
+def test_a_dead_workers_rows_move_on_within_seconds_while_a_live_one_keeps_its_claims(
+    migrated_db: MigratedDb, slack: FakeSlack
+) -> None:
+    with write_transaction(migrated_db.session_factory) as session:
+        for n in range(6):
+            enqueue(session, "test", post("C0OPS", f"message {n}"))
+
+    class SlowSlack(WebClient):
+        def api_call(self, api_method: str, **kwargs: object) -> object:  # type: ignore[override]
+            time.sleep(0.25)
+            return super().api_call(api_method, **kwargs)  # type: ignore[arg-type]
+
+    claim = timedelta(seconds=0.3)
+    slow = OutboxWorker(
+        migrated_db.session_factory,
+        SlowSlack(token="xoxb-t", base_url=slack.url, timeout=5),
+        claim_timeout=claim,
+        name="slow",
+    )
+    other = OutboxWorker(
+        migrated_db.session_factory, client(slack), claim_timeout=claim, name="other"
+    )
+    working = threading.Thread(target=slow.deliver_due, kwargs={"limit": 3})
+    working.start()
+    time.sleep(0.1)
+    stolen = 0
+    while working.is_alive():  # 3 × 0.25 s: longer than the claim, which the heartbeat renews
+        stolen += other.deliver_due(limit=3)
+        time.sleep(0.05)
+    working.join()
+    assert stolen == 3  # the three rows the slow worker never claimed
+
+    dead = OutboxWorker(migrated_db.session_factory, client(slack), claim_timeout=claim)
+    with write_transaction(migrated_db.session_factory) as session:
+        enqueue(session, "test", post("C0OPS", "claimed by a worker that died"))
+    assert len(dead._claim(10)) == 1  # and then nothing: no heartbeat renews it
+    assert other.deliver_due() == 0
+    time.sleep(0.4)
+    assert other.deliver_due() == 1
+
+    texts = [m.text for m in slack.messages("C0OPS")]
+    assert sorted(texts) == sorted([*(f"message {n}" for n in range(6)), texts[-1]])
+    assert len(texts) == len(set(texts)) == 7

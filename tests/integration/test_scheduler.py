@@ -11,13 +11,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.app.jobs import JOBS, JobContext, configure_jobs, job_context
+from bot.app.jobs import DUE_CHECK_SECONDS, JOBS, JobContext, configure_jobs, job_context
 from bot.collaboration.leads import LeadService
 from bot.platform.db.session import make_engine, make_session_factory, write_transaction
-from bot.platform.db.tables import OutboxRow, SentReminderRow
+from bot.platform.db.tables import OutboxRow, SchedulerLeaseRow, SentReminderRow
 from bot.platform.outbox import enqueue, send_once
 from bot.platform.scheduler import (
     JOBS_TABLE,
@@ -72,61 +71,38 @@ def outbox_count(db: MigratedDb) -> int:
         return int(session.scalar(sa.select(sa.func.count()).select_from(OutboxRow)) or 0)
 
 
-# --- triggers in local time ------------------------------------------------------------------
+# --- jobs driven by state: every few seconds, at once on a new leader ---------------------
 
 
-def fire_times(spec_id: str, after: datetime, count: int) -> list[datetime]:
-    spec = next(s for s in JOBS if s.id == spec_id)
-    trigger = spec.trigger(Settings(timezone=BERLIN))
-    times: list[datetime] = []
-    previous = None
-    now = after
-    while len(times) < count:
-        nxt = trigger.get_next_fire_time(previous, now)
-        assert nxt is not None
-        times.append(nxt.astimezone(UTC))
-        previous, now = nxt, nxt + timedelta(seconds=1)
-    return times
-
-
-def test_the_weekly_digest_fires_monday_eight_local_across_autumn_dst_and_a_month_end() -> None:
-    assert fire_times("digest.weekly", utc("2026-10-13T00:00"), 3) == [
-        utc("2026-10-19T06:00"),  # CEST
-        utc("2026-10-26T07:00"),  # CET: the clocks went back on Sunday 25 Oct
-        utc("2026-11-02T07:00"),  # the next month
-    ]
-
-
-def test_the_weekly_digest_fires_monday_eight_local_across_spring_dst() -> None:
-    assert fire_times("digest.weekly", utc("2027-03-16T00:00"), 2) == [
-        utc("2027-03-22T07:00"),  # CET
-        utc("2027-03-29T06:00"),  # CEST: the clocks went forward on Sunday 28 Mar
-    ]
-
-
-def test_every_job_runs_in_the_factory_time_zone_coalesced_with_hours_of_grace(
+def test_every_job_runs_every_few_seconds_in_the_factory_time_zone_once_at_a_time(
     migrated_db: MigratedDb,
 ) -> None:
     scheduler = build_scheduler(settings(migrated_db))
     scheduler.start(paused=True)
     try:
-        register_jobs(scheduler, settings(migrated_db), JOBS)
-        register_jobs(scheduler, settings(migrated_db), JOBS)  # a restart: no duplicates
+        now = datetime.now(UTC)
+        register_jobs(scheduler, settings(migrated_db), JOBS, now=now)
+        register_jobs(scheduler, settings(migrated_db), JOBS, now=now)  # no duplicates
         jobs = scheduler.get_jobs()
     finally:
         stop_scheduler(scheduler)
     assert sorted(job.id for job in jobs) == sorted(spec.id for spec in JOBS)
+    assert {"requests.nudge", "holds.warn", "digest.weekly"} <= {job.id for job in jobs}
     for job in jobs:
         assert str(job.trigger.timezone) == BERLIN
-        assert job.coalesce is True
-        assert job.misfire_grace_time >= 3600
-        assert job.max_instances == 1
-    with migrated_db.session_factory() as session:
-        rows = session.execute(sa.text(f"SELECT count(*) FROM {JOBS_TABLE}")).scalar()
-    assert rows == len(JOBS)
+        assert job.trigger.interval == timedelta(seconds=DUE_CHECK_SECONDS)
+        assert job.next_run_time == now  # a new leader runs each at once
+        assert job.coalesce is True and job.max_instances == 1
 
 
-def test_alembic_check_with_the_filter_ignores_the_job_store_table(
+def test_the_schedule_is_not_kept_in_the_database(migrated_db: MigratedDb) -> None:
+    scheduler = start_scheduler(settings(migrated_db), jobs=JOBS)
+    stop_scheduler(scheduler)
+    with migrated_db.engine.connect() as connection:
+        assert JOBS_TABLE not in sa.inspect(connection).get_table_names()
+
+
+def test_alembic_check_with_the_filter_ignores_an_old_job_store_table(
     migrated_db: MigratedDb,
 ) -> None:
     from alembic.autogenerate import compare_metadata
@@ -134,10 +110,11 @@ def test_alembic_check_with_the_filter_ignores_the_job_store_table(
 
     from bot.platform.db.tables import Base
 
-    scheduler = build_scheduler(settings(migrated_db))
-    scheduler.start(paused=True)  # creates apscheduler_jobs
-    stop_scheduler(scheduler)
-
+    # Databases from before the jobs were driven by state still have APScheduler's table.
+    with migrated_db.engine.begin() as connection:
+        connection.execute(
+            sa.text(f"CREATE TABLE {JOBS_TABLE} (id VARCHAR(191) PRIMARY KEY, next_run_time FLOAT)")
+        )
     with migrated_db.engine.connect() as connection:
         unfiltered = compare_metadata(
             MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata
@@ -152,9 +129,6 @@ def test_alembic_check_with_the_filter_ignores_the_job_store_table(
     assert filtered == []
 
 
-# --- a restart after missed runs ---------------------------------------------------------------
-
-
 def tick() -> None:
     """A job that puts one message in the outbox each time it runs."""
     with write_transaction(job_context().sessions) as session:
@@ -165,37 +139,24 @@ def tick() -> None:
         )
 
 
-def test_a_restart_after_three_missed_runs_runs_the_job_once(migrated_db: MigratedDb) -> None:
+def test_a_new_leader_runs_each_job_at_once_and_then_on_its_interval(
+    migrated_db: MigratedDb,
+) -> None:
     config = settings(migrated_db)
     configure_jobs(JobContext.build(config, migrated_db.session_factory))
-    # Hourly, half an hour away from now, so that no regular run falls inside the test.
-    minute = (datetime.now(UTC).minute + 30) % 60
     hourly = JobSpec(
-        "test.hourly", f"{__name__}:tick", lambda s: CronTrigger(minute=minute, timezone=s.tzinfo)
+        "test.hourly", f"{__name__}:tick", lambda s: IntervalTrigger(hours=1, timezone=s.tzinfo)
     )
-
-    # The scheduler was last up more than three hours ago: three runs are overdue.
-    before = build_scheduler(config)
-    before.start(paused=True)
-    register_jobs(before, config, [hourly])
-    missed_since = datetime.now(UTC) - timedelta(hours=3, minutes=5)
-    before.modify_job(hourly.id, next_run_time=missed_since)
-    stop_scheduler(before)
-
-    scheduler = start_scheduler(config, jobs=[hourly])
-    try:
-        assert wait_for(lambda: outbox_count(migrated_db) >= 1)
-        time.sleep(0.5)  # give any further (wrong) runs the time to happen
-        assert outbox_count(migrated_db) == 1
-        job = scheduler.get_job(hourly.id)
-        assert job is not None and job.next_run_time > datetime.now(UTC)
-    finally:
-        stop_scheduler(scheduler)
-
-    again = start_scheduler(config, jobs=[hourly])  # another restart: nothing is due now
-    time.sleep(0.3)
-    stop_scheduler(again)
-    assert outbox_count(migrated_db) == 1
+    for restart in (1, 2):
+        scheduler = start_scheduler(config, jobs=[hourly])
+        try:
+            assert wait_for(lambda n=restart: outbox_count(migrated_db) >= n)  # type: ignore[misc]
+            time.sleep(0.3)  # give any further (wrong) runs the time to happen
+            assert outbox_count(migrated_db) == restart
+            job = scheduler.get_job(hourly.id)
+            assert job is not None and job.next_run_time > datetime.now(UTC) + timedelta(minutes=59)
+        finally:
+            stop_scheduler(scheduler)
 
 
 # --- once per key ------------------------------------------------------------------------------
@@ -262,6 +223,104 @@ def test_two_processes_racing_for_the_lease_give_one_leader(migrated_db: Migrate
     finally:
         for engine in engines:
             engine.dispose()
+
+
+def test_two_replicas_racing_for_an_expired_lease_give_one_leader(migrated_db: MigratedDb) -> None:
+    dead = LeaderLease(migrated_db.session_factory, "scheduler", "dead", ttl=10)
+    assert dead.acquire() is True
+    with write_transaction(migrated_db.session_factory) as session:  # it died 30 s ago
+        session.execute(
+            sa.update(SchedulerLeaseRow).values(
+                expires_at=datetime.now(UTC) - timedelta(seconds=20)
+            )
+        )
+    engines = [make_engine(migrated_db.url) for _ in range(2)]
+    try:
+        replicas = [
+            LeaderLease(make_session_factory(engine), "scheduler", name, ttl=10)
+            for engine, name in zip(engines, ("b", "c"), strict=True)
+        ]
+        for _ in range(5):  # race again each time the lease is free
+            barrier = threading.Barrier(len(replicas))
+            won: list[str] = []
+
+            def race(
+                lease: LeaderLease,
+                barrier: threading.Barrier = barrier,
+                won: list[str] = won,
+            ) -> None:
+                barrier.wait()
+                if lease.acquire():
+                    won.append(lease.holder)
+
+            threads = [threading.Thread(target=race, args=(lease,)) for lease in replicas]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert len(won) == 1, won
+            assert replicas[0].current_holder() == won[0]
+            with write_transaction(migrated_db.session_factory) as session:
+                session.execute(
+                    sa.update(SchedulerLeaseRow).values(
+                        expires_at=datetime.now(UTC) - timedelta(seconds=1)
+                    )
+                )
+    finally:
+        for engine in engines:
+            engine.dispose()
+
+
+def test_a_standby_takes_over_the_moment_the_holders_lease_runs_out(
+    migrated_db: MigratedDb,
+) -> None:
+    ttl = 2.0
+    started: dict[str, float] = {}
+
+    def starter(name: str) -> Callable[[], BaseScheduler]:
+        def start() -> BaseScheduler:
+            started[name] = time.monotonic()
+            return start_scheduler(settings(migrated_db), jobs=[])
+
+        return start
+
+    leases = {
+        name: LeaderLease(migrated_db.session_factory, "scheduler", name, ttl=ttl)
+        for name in ("a", "b")
+    }
+    stops = {name: threading.Event() for name in leases}
+    threads = {
+        name: threading.Thread(
+            target=run_scheduler_while_leader, args=(leases[name], starter(name), stops[name])
+        )
+        for name in leases
+    }
+    threads["a"].start()
+    assert wait_for(lambda: "a" in started)
+    threads["b"].start()
+    try:
+        time.sleep(ttl * 1.5)  # b waits through several of a's renewals
+        assert "b" not in started
+        # a dies: it stops renewing and never gives the lease back.
+        leases["a"].release = lambda: None  # type: ignore[method-assign]
+        stops["a"].set()
+        threads["a"].join()
+        died = time.monotonic()
+        with migrated_db.session_factory() as session:
+            expires = session.scalar(sa.select(SchedulerLeaseRow.expires_at))
+        assert expires is not None
+        left = (expires - datetime.now(UTC)).total_seconds()
+        assert wait_for(lambda: "b" in started, timeout=ttl + 2)
+        takeover = started["b"] - died
+        # Not before the lease ran out, and at most a moment after.
+        assert left - 0.1 <= takeover <= left + 0.5, (left, takeover)
+        assert takeover <= ttl + 0.5
+    finally:
+        for stop in stops.values():
+            stop.set()
+        for thread in threads.values():
+            if thread.is_alive():
+                thread.join()
 
 
 # --- two processes, one database ---------------------------------------------------------------

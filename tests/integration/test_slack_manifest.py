@@ -49,7 +49,12 @@ SCOPES_OF_METHODS = {
     "conversations_members": "channels:read",
     "files_upload_v2": "files:write",
     "reactions_add": "reactions:write",
+    # The outbox looks its messages up before sending one again: in channels, private
+    # channels and DMs alike (see HISTORY_SCOPES).
+    "conversations_history": "channels:history",
+    "conversations_replies": "channels:history",
 }
+HISTORY_SCOPES = ("channels:history", "groups:history", "im:history")
 
 
 def test_the_manifest_grants_every_scope_the_code_calls_for() -> None:
@@ -64,5 +69,13 @@ def test_the_manifest_grants_every_scope_the_code_calls_for() -> None:
         for method in called
         if f"      - {SCOPES_OF_METHODS[method]}\n" not in manifest
     }
-    assert called >= {"chat_postMessage", "users_info", "files_upload_v2", "conversations_members"}
+    assert called >= {
+        "chat_postMessage",
+        "users_info",
+        "files_upload_v2",
+        "conversations_members",
+        "conversations_history",
+    }
     assert not missing
+    for scope in HISTORY_SCOPES:
+        assert f"      - {scope}\n" in manifest, f"the outbox's look-ups need {scope}"

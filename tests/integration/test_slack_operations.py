@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 
 from bot.platform.db.tables import CalendarExceptionRow, CapacityRequestRow, OrderRow
-from bot.promising.capacity_requests import send_due_nudges
 from bot.sandbox import Message, dm_channel_id
 from handlers import operations_views, orders_views
 from tests.slack_harness import (
@@ -72,7 +71,8 @@ def test_sales_ask_operations_release_the_rush_reserve_and_sales_confirm(world: 
     dm = eventually(lambda: dms(world, SALES), what="the DM")[0]
     assert dm.text.startswith("Held: 14 FLANGE for Acme on Tue 24 Nov")
     assert "approved request #1 with the rush reserve" in dm.text
-    assert world.slack.calls("conversations.open")[0].params["users"] == SALES
+    world.settle()
+    assert len(dms(world, SALES)) == 1  # once, through the outbox
     assert orders(world) == [("FLANGE", "held", 14, asked_day(24), True)]
     assert request_status(world) == [("approved", "rush")]
 
@@ -104,6 +104,7 @@ def test_only_operations_answer_and_a_second_answer_is_refused(world: World) -> 
 
     world.click(asked, operations_views.OPS_APPROVE_RUSH, user=OPS)
     eventually(lambda: request_status(world) == [("approved", "rush")])
+    eventually(lambda: dms(world, SALES), what="the answer's DM, the last of its messages")
     world.settle()
     before = world.dump()
     _, response = world.click(asked, operations_views.OPS_COUNTER, user=OPS)
@@ -291,10 +292,11 @@ def test_an_unanswered_request_is_nudged_once_in_its_thread(world: World) -> Non
     world.settle()
     requests = world.services.requests
     created = requests.request(1).created_at
-    assert send_due_nudges(requests, world.app.client, created + timedelta(minutes=30)) == 0
+    assert requests.queue_nudges(created + timedelta(minutes=30)) == []
     later = _working_hours_later(created, 5)
-    assert send_due_nudges(requests, world.app.client, later) == 1
-    assert send_due_nudges(requests, world.app.client, later + timedelta(days=2)) == 0
+    assert [r.id for r in requests.queue_nudges(later)] == [1]
+    assert requests.queue_nudges(later + timedelta(days=2)) == []
+    assert requests.outbox is not None and requests.outbox.deliver_due() == 1
     replies = world.slack.message(OPS_CHANNEL, asked.ts).replies
     assert [r.text for r in replies] == [
         ":alarm_clock: Request #1 is waiting for an answer: Can you make 14 FLANGE for Acme by "

@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.platform.clock import Clock, local_today
 from bot.platform.settings import Settings
 
@@ -90,3 +92,21 @@ def test_today_of_any_clock_is_its_factory_local_date() -> None:
     late_evening_utc = datetime(2026, 12, 2, 23, 30, tzinfo=UTC)
     assert local_today(lambda: late_evening_utc, ZoneInfo("Asia/Shanghai")) == date(2026, 12, 3)
     assert local_today(lambda: late_evening_utc, ZoneInfo("America/Chicago")) == date(2026, 12, 2)
+
+
+def test_replicas_given_the_moment_the_fixed_day_began_share_one_clock() -> None:
+    from datetime import timedelta
+
+    from bot.platform.clock import system_now
+
+    began = system_now() - timedelta(minutes=12)
+    settings = Settings.from_env(
+        {"PROMISEBOT_AS_OF": "2026-11-23", "PROMISEBOT_AS_OF_STARTED": began.isoformat()}
+    )
+    first, restarted = Clock.from_settings(settings), Clock.from_settings(settings)
+    now = first()
+    assert abs((restarted() - now).total_seconds()) < 1
+    nine = datetime(2026, 11, 23, 9, tzinfo=UTC)
+    assert timedelta(minutes=12) <= now - nine < timedelta(minutes=13)
+    with pytest.raises(ValueError, match="PROMISEBOT_AS_OF_STARTED"):
+        Settings.from_env({"PROMISEBOT_AS_OF_STARTED": "2026-12-01T08:00"})  # no offset

@@ -156,6 +156,88 @@ def test_channels_are_found_by_name_and_users_by_their_dm(
     assert [m.text for m in slack.messages(dm)] == ["Held"]
 
 
+OUTBOX_META = {"event_type": "promisebot_outbox", "event_payload": {"id": 7}}
+
+
+def test_history_shows_a_channels_messages_newest_first_with_metadata_when_asked(
+    slack: FakeSlack, client: WebClient
+) -> None:
+    first = client.chat_postMessage(channel="C0OPS", text="first", metadata=OUTBOX_META)
+    client.chat_postMessage(channel="C0OPS", thread_ts=first["ts"], text="in the thread")
+    client.chat_postEphemeral(channel="C0OPS", user=SALES, text="only Sam")
+    second = client.chat_postMessage(channel="C0OPS", text="second")
+
+    history = client.conversations_history(channel="C0OPS")
+    assert [m["text"] for m in history["messages"]] == ["second", "first"]
+    assert "metadata" not in history["messages"][1]
+    assert history["messages"][1]["reply_count"] == 1
+    with_metadata = client.conversations_history(channel="C0OPS", include_all_metadata=True)
+    assert with_metadata["messages"][1]["metadata"] == OUTBOX_META
+    newer = client.conversations_history(channel="C0OPS", oldest=first["ts"])
+    assert [m["ts"] for m in newer["messages"]] == [second["ts"]]
+    both = client.conversations_history(channel="C0OPS", oldest=first["ts"], inclusive=True)
+    assert len(both["messages"]) == 2
+
+
+def test_history_pages_with_a_cursor(slack: FakeSlack, client: WebClient) -> None:
+    for n in range(5):
+        client.chat_postMessage(channel="C0OPS", text=f"message {n}")
+    page = client.conversations_history(channel="C0OPS", limit=2)
+    seen = [m["text"] for m in page["messages"]]
+    while page["has_more"]:
+        cursor = page["response_metadata"]["next_cursor"]
+        page = client.conversations_history(channel="C0OPS", limit=2, cursor=cursor)
+        seen += [m["text"] for m in page["messages"]]
+    assert seen == [f"message {n}" for n in (4, 3, 2, 1, 0)]
+
+
+def test_replies_show_a_thread_and_a_dm_is_read_by_its_conversation_id(
+    slack: FakeSlack, client: WebClient
+) -> None:
+    parent = client.chat_postMessage(channel="C0OPS", text="Can you make 40 BRKT?")
+    client.chat_postMessage(
+        channel="C0OPS", thread_ts=parent["ts"], text="nudge", metadata=OUTBOX_META
+    )
+    thread = client.conversations_replies(
+        channel="C0OPS", ts=parent["ts"], include_all_metadata=True
+    )
+    assert [m["text"] for m in thread["messages"]] == ["Can you make 40 BRKT?", "nudge"]
+    assert thread["messages"][1]["metadata"] == OUTBOX_META
+    with pytest.raises(SlackApiError) as caught:
+        client.conversations_replies(channel="C0OPS", ts="1.000001")
+    assert caught.value.response["error"] == "thread_not_found"
+
+    client.chat_postMessage(channel=SALES, text="Held", metadata=OUTBOX_META)
+    with pytest.raises(SlackApiError) as caught:
+        client.conversations_history(channel=SALES)
+    assert caught.value.response["error"] == "channel_not_found"
+    dm = client.conversations_open(users=SALES)["channel"]["id"]
+    [held] = client.conversations_history(channel=dm, include_all_metadata=True)["messages"]
+    assert (held["text"], held["metadata"]) == ("Held", OUTBOX_META)
+
+
+def test_metadata_that_is_not_an_event_is_refused(slack: FakeSlack, client: WebClient) -> None:
+    with pytest.raises(SlackApiError) as caught:
+        client.chat_postMessage(channel="C0OPS", text="x", metadata={"id": 7})  # type: ignore[arg-type]
+    assert caught.value.response["error"] == "invalid_metadata_format"
+
+
+def test_a_dropped_answer_was_still_applied(slack: FakeSlack) -> None:
+    no_retries = WebClient(token=TOKEN, base_url=slack.url, timeout=5, retry_handlers=[])
+    slack.drop_answer_of_next("chat.postMessage")
+    with pytest.raises(Exception):  # noqa: B017 - the connection closes: no Slack answer at all
+        no_retries.chat_postMessage(channel="C0OPS", text="accepted, answer lost")
+    assert [m.text for m in slack.messages("C0OPS")] == ["accepted, answer lost"]
+
+    # slack_sdk's default client retries a dropped connection, so Slack gets the post twice:
+    # why the outbox's client does not retry connection errors and looks the message up instead.
+    slack.drop_answer_of_next("chat.postMessage")
+    WebClient(token=TOKEN, base_url=slack.url, timeout=5).chat_postMessage(
+        channel="C0DEFAULT", text="sent twice"
+    )
+    assert [m.text for m in slack.messages("C0DEFAULT")] == ["sent twice", "sent twice"]
+
+
 def test_strict_mode_refuses_unknown_channels_and_users() -> None:
     with FakeSlack(strict=True) as strict:
         client = WebClient(token=TOKEN, base_url=strict.url)

@@ -446,14 +446,23 @@ class SummitRsvpRow(Base):
 # --- delivery, scheduling and audit ------------------------------------------------------------
 
 
+REMINDER_OUTCOMES = ("sent", "missed")
+
+
 class SentReminderRow(Base):
-    """A reminder already sent; `key` names what and when, so each is sent exactly once."""
+    """A reminder already decided; `key` names what and when, so each is decided exactly once.
+
+    `outcome` is `sent` (its message went to the outbox) or `missed`: its window closed while no
+    replica ran, and sending it late would have been wrong (see bot.platform.outbox.record_missed).
+    """
 
     __tablename__ = "sent_reminders"
+    __table_args__ = (sa.CheckConstraint(_in("outcome", REMINDER_OUTCOMES), name="outcome"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(unique=True)
     sent_at: Mapped[datetime] = stamped()
+    outcome: Mapped[str] = mapped_column(default="sent", server_default="sent")
 
 
 class OutboxRow(Base):
@@ -468,8 +477,14 @@ class OutboxRow(Base):
     created_at: Mapped[datetime] = stamped()
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = stamped()
+    """When a worker may take it next: due, or the end of a worker's claim on it."""
     delivered_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+    claimed_by: Mapped[str | None]
+    """The worker whose claim `next_attempt_at` ends (it renews the claim while it works)."""
+    in_doubt_since: Mapped[datetime | None]
+    """Set (machine time, as Slack's `ts`) when a worker hands the message to Slack, cleared
+    when Slack refuses it: while set, Slack may have it, so it is looked up before a resend."""
 
 
 class SlackDeliveryRow(Base):
