@@ -43,7 +43,7 @@ from bot.promising.orders import (
 )
 from bot.sandbox.fake_slack import FakeSlack
 from capacity.model import CalendarException
-from handlers import blocks
+from handlers import operations_views
 from handlers.parsing import PromiseSyntaxError, format_day, parse_day
 
 log = logging.getLogger(__name__)
@@ -577,7 +577,7 @@ def post_history(
         for row in rows:
             order = row.order
             kind = {"countered": "counter", "declined": "decline"}.get(row.status, "overtime")
-            message = blocks.answered_request_message(
+            message = operations_views.answered_request_message(
                 request_id=row.id,
                 sku=order.sku,
                 qty=order.qty,
