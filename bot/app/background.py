@@ -81,7 +81,6 @@ class Background:
         clock: Now | None = None,
     ) -> None:
         self.settings = settings
-        self.sessions = session_factory
         self.services = services
         self.clock: Now = clock or services.clock
         self.sessions = with_clock(session_factory, self.clock)

@@ -327,7 +327,6 @@ class SummitService:
         clock: Now | None = None,
     ) -> None:
         self.settings = settings
-        self.sessions = session_factory
         self.orders = orders
         self.clock: Now = clock or Clock.from_settings(settings)
         self.sessions = with_clock(session_factory, self.clock)

@@ -51,7 +51,6 @@ class UserService:
         clock: Now | None = None,
     ) -> None:
         self.settings = settings
-        self.sessions = session_factory
         self.clock = clock or Clock.from_settings(settings)
         self.sessions = with_clock(session_factory, self.clock)
 

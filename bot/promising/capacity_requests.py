@@ -199,7 +199,6 @@ class CapacityRequestService:
         outbox: OutboxWorker | None = None,
     ) -> None:
         self.settings = settings
-        self.sessions = session_factory
         self.orders = orders
         self.users = users
         self.clock: Now = clock or Clock.from_settings(settings)

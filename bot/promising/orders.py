@@ -158,7 +158,6 @@ class OrderService:
         outbox: OutboxWorker | None = None,
     ) -> None:
         self.settings = settings
-        self.sessions = session_factory
         self.clock: Now = clock or Clock.from_settings(settings)
         self.sessions = with_clock(session_factory, self.clock)
         self.outbox = outbox
