@@ -142,11 +142,63 @@ class Engine:
             offset = (receipt.on - as_of).days
             if k is not None and offset < h:
                 self._base[k, max(offset, 0)] += receipt.qty
+        self._supply = self._base.copy()
+        """On hand and receipts per item and day: `_base` before any allocation."""
         self._atp_cache: dict[int, np.ndarray] = {}
         self._journal: list[tuple[int, int, int, float]] = []
         self._recording = 0
 
     # ------------------------------------------------------------------ days and state
+
+    def with_factory(self, factory: Factory) -> Engine:
+        """A new engine on `factory` (the same plant after a change: other hours, receipts or
+        counts) holding exactly the bookings of this one. This engine is left as it was."""
+        other = Engine(factory, as_of=self.as_of, horizon_days=self.horizon_days)
+        for w, code in enumerate(self._wc_codes):
+            j = other._wc_index.get(code)
+            if j is not None:
+                other._reserved[j] = list(self._reserved[w])
+        allocated = self._supply - self._base
+        for k, sku in enumerate(self._skus):
+            j = other._sku_index.get(sku)
+            if j is not None:
+                other._base[j] -= allocated[k]
+        return other
+
+    def copy(self) -> Engine:
+        """An independent engine with the same factory and bookings."""
+        return self.with_factory(self.factory)
+
+    def overbooked(self, *, over: float = 1e-6) -> list[tuple[str, date]]:
+        """(work center, day) where reserved hours exceed the whole capacity by more than
+        `over`: what a change that took hours away leaves behind."""
+        found: list[tuple[str, date]] = []
+        for w, code in enumerate(self._wc_codes):
+            cap, res = self._cap_rush[w], self._reserved[w]
+            found.extend((code, self.day(i)) for i, x in enumerate(res) if x > cap[i] + over)
+        return found
+
+    def short_items(self, *, over: float = 1e-6) -> dict[str, date]:
+        """Items whose allocations push PAB below zero, or below where it stands without any
+        allocation when that is negative, each with the last day it does."""
+        if not self._skus:
+            return {}
+        safety = np.array(self._safety)[:, None]
+        pab = np.cumsum(self._base, axis=1) - safety
+        bare = np.cumsum(self._supply, axis=1) - safety
+        short = pab < np.minimum(bare, 0.0) - over
+        rows = np.flatnonzero(short.any(axis=1))
+        last = self.horizon_days - 1 - np.argmax(short[rows, ::-1], axis=1)
+        return {self._skus[k]: self.day(int(i)) for k, i in zip(rows, last, strict=True)}
+
+    def earliest(self, sku: str, qty: int, requested: date, *, rush: bool = False) -> date | None:
+        """A quote's `earliest` alone: max(D', R(sku, qty)), None beyond the horizon."""
+        k = self._sku(sku)
+        wanted = max(self.index(requested), 0)
+        if wanted >= self.horizon_days:
+            return None
+        ready = self._readiness_index(k, float(_whole(qty)), rush)
+        return None if ready is None else self.day(max(wanted, ready))
 
     @property
     def horizon_end(self) -> date:
