@@ -32,6 +32,7 @@ from bot.platform.db.tables import (
     StockAllocationRow,
     WorkCenterRow,
 )
+from capacity.changes import CapacityChange, Change, CountChange, ReceiptChange
 from capacity.model import (
     BomLine,
     CalendarException,
@@ -247,6 +248,64 @@ def load_factory(session: Session, holidays: Mapping[date, str] | None = None) -
         receipts=receipts,
         holidays=dict(holidays or {}),
     )
+
+
+def store_change(session: Session, change: Change) -> dict[str, Any]:
+    """Write a checked change (capacity.changes) to the factory's tables, in the caller's
+    transaction; returns what it replaced, JSON-ready, for the audit log (a downtime lifted
+    later gives those days back as they were)."""
+    if isinstance(change, CapacityChange):
+        c = CalendarExceptionRow
+        days = change.days
+        hit = session.scalars(
+            sa.select(c).where(c.work_center == change.work_center, c.on.in_(days))
+        ).all()
+        previous = [{"on": r.on.isoformat(), "hours": r.hours, "reason": r.reason} for r in hit]
+        for row in hit:
+            session.delete(row)
+        session.flush()
+        rows = []
+        if change.hours is not None:
+            rows = [
+                {
+                    "work_center": change.work_center,
+                    "on": day,
+                    "hours": float(change.hours),
+                    "reason": change.reason,
+                }
+                for day in days
+            ]
+        restored = {e.on: e for e in change.restore if change.first <= e.on <= change.last}
+        rows = [r for r in rows if r["on"] not in restored] + [
+            {"work_center": change.work_center, "on": e.on, "hours": e.hours, "reason": e.reason}
+            for e in restored.values()
+        ]
+        if rows:
+            session.execute(sa.insert(c), rows)
+        return {"previous": previous}
+    if isinstance(change, CountChange):
+        stock = session.get(InventoryRow, change.sku)
+        before = stock.on_hand if stock is not None else 0.0
+        if stock is None:
+            session.add(InventoryRow(sku=change.sku, on_hand=float(change.on_hand)))
+        else:
+            stock.on_hand = float(change.on_hand)
+        session.flush()
+        return {"previous": before}
+    assert isinstance(change, ReceiptChange)
+    receipt = session.scalars(
+        sa.select(ReceiptRow).where(ReceiptRow.sku == change.sku, ReceiptRow.ref == change.ref)
+    ).one()
+    before_receipt = {"on": receipt.on.isoformat(), "qty": receipt.qty}
+    if change.qty is not None and change.qty <= 0:
+        session.delete(receipt)
+    else:
+        if change.on is not None:
+            receipt.on = change.on
+        if change.qty is not None:
+            receipt.qty = float(change.qty)
+    session.flush()
+    return {"previous": before_receipt}
 
 
 # --- how a table is made equal to the files ------------------------------------------------------
