@@ -24,7 +24,8 @@ class BadChange(PlanningError):
 class CapacityChange:
     """Set the whole capacity of `work_center` on every calendar day `first` … `last`, weekends
     included: `hours` (0 = closed), or None for the normal calendar (the day's exception lifted).
-    `restore` are exceptions put back afterwards (lifting a downtime gives back what it hid)."""
+    With `extra` the hours are overtime, added to what each day has. `restore` are exceptions
+    put back afterwards (lifting a downtime gives back what it hid)."""
 
     work_center: str
     first: date
@@ -32,6 +33,9 @@ class CapacityChange:
     hours: float | None
     reason: str = ""
     restore: tuple[CalendarException, ...] = ()
+    extra: bool = False
+    lifts: int | None = None
+    """The downtime this change lifts (its audit entry), for `/capacity WC back`."""
 
     @property
     def days(self) -> list[date]:
@@ -119,6 +123,29 @@ def check(factory: Factory, change: Change, *, as_of: date, horizon_days: int) -
         raise BadChange(f"a receipt's quantity must be 0 (cancelled) or more, not {change.qty:g}")
 
 
+def calendar_after(factory: Factory, change: CapacityChange) -> tuple[CalendarException, ...]:
+    """The work center's calendar exceptions on the change's days once it is applied (a day
+    with none has its normal hours)."""
+    days = change.days
+    out: dict[date, CalendarException] = {}
+    if change.extra:
+        wc = next(w for w in factory.work_centers if w.code == change.work_center)
+        now = daily_capacity(wc, change.first, len(days), factory.calendar, factory.holidays)
+        for day, hours in zip(days, now, strict=True):
+            out[day] = CalendarException(
+                change.work_center, day, hours + float(change.hours or 0.0), change.reason
+            )
+    elif change.hours is not None:
+        for day in days:
+            out[day] = CalendarException(
+                change.work_center, day, float(change.hours), change.reason
+            )
+    for exception in change.restore:
+        if change.first <= exception.on <= change.last:
+            out[exception.on] = exception
+    return tuple(out[day] for day in sorted(out))
+
+
 def applied(factory: Factory, change: Change) -> Factory:
     """The factory after `change` (checked with `check` first)."""
     if isinstance(change, CapacityChange):
@@ -128,16 +155,7 @@ def applied(factory: Factory, change: Change) -> Factory:
             for e in factory.calendar
             if not (e.work_center == change.work_center and e.on in days)
         ]
-        if change.hours is not None:
-            calendar += [
-                CalendarException(change.work_center, day, float(change.hours), change.reason)
-                for day in change.days
-            ]
-        restored = {e.on: e for e in change.restore if e.on in days}
-        calendar = [
-            e for e in calendar if not (e.work_center == change.work_center and e.on in restored)
-        ]
-        calendar += list(restored.values())
+        calendar += calendar_after(factory, change)
         calendar.sort(key=lambda e: (e.work_center, e.on))
         return dataclasses.replace(factory, calendar=tuple(calendar))
     if isinstance(change, CountChange):
@@ -181,8 +199,10 @@ def describe(before: Factory, change: Change, *, as_of: date) -> str:
         code = change.work_center
         span = _span(change.first, change.last, as_of)
         why = f": {change.reason}" if change.reason else ""
+        if change.extra:
+            return f"{code} works {_hours(change.hours or 0.0)} overtime {span}{why}"
         if change.hours is None:
-            return f"{code} is back to its normal hours {span}{why}"
+            return f"{code} is back to its usual hours {span}{why}"
         if change.hours == 0:
             return f"{code} is down {span}{why}"
         wc = next(w for w in before.work_centers if w.code == code)

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from bot.platform.users import UserService
 from bot.promising.capacity_requests import CapacityRequestService
 from bot.promising.orders import OrderService, OrderView
-from handlers import blocks
+from handlers import blocks, changes_views
 from handlers.common import safely
 
 
@@ -72,6 +72,8 @@ def publish_home(
         load=load,
         to_ship=to_ship,
     )
+    moved = orders.moved_orders(owner=None if role in ("operations", "manager", "admin") else user)
+    view["blocks"] += changes_views.home_blocks(role=role, moved=moved, user=user, as_of=today)
     safely(client.views_publish, user_id=user, view=view)
 
 

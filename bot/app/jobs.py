@@ -29,6 +29,7 @@ from bot.platform.db.session import write_transaction
 from bot.platform.outbox import OutboxWorker, send_once
 from bot.platform.scheduler import JobSpec
 from bot.platform.settings import Settings
+from bot.promising.moves import queue_move_nudges
 from bot.promising.orders import OrderService
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,12 @@ JOBS: tuple[JobSpec, ...] = (
         "bot.app.jobs:send_summit_reminders",
         _cron(minute="*/15"),
         "remind summit channels a week and a day before",
+    ),
+    JobSpec(
+        "moves.nudge",
+        "bot.app.jobs:nudge_moved_orders",
+        _cron(minute="*/15"),
+        "remind owners of moved orders left unanswered for 4 working hours",
     ),
     JobSpec(
         "digest.weekly",
@@ -154,6 +161,15 @@ def send_summit_reminders() -> int:
     """Post summit reminders a week and a day before, with the agenda and RSVP buttons."""
     context = job_context()
     return context.summits.queue_reminders(context.clock())
+
+
+def nudge_moved_orders() -> int:
+    """Remind, once, each owner of a moved order left unanswered for 4 working hours."""
+    context = job_context()
+    if context.orders is None:
+        log.warning("moves: no order service configured; not reminding")
+        return 0
+    return len(queue_move_nudges(context.orders, context.clock()))
 
 
 def post_weekly_digest() -> bool:

@@ -32,7 +32,7 @@ from bot.platform.db.tables import (
     StockAllocationRow,
     WorkCenterRow,
 )
-from capacity.changes import CapacityChange, Change, CountChange, ReceiptChange
+from capacity.changes import CapacityChange, Change, CountChange, ReceiptChange, calendar_after
 from capacity.model import (
     BomLine,
     CalendarException,
@@ -250,10 +250,10 @@ def load_factory(session: Session, holidays: Mapping[date, str] | None = None) -
     )
 
 
-def store_change(session: Session, change: Change) -> dict[str, Any]:
+def store_change(session: Session, factory: Factory, change: Change) -> dict[str, Any]:
     """Write a checked change (capacity.changes) to the factory's tables, in the caller's
-    transaction; returns what it replaced, JSON-ready, for the audit log (a downtime lifted
-    later gives those days back as they were)."""
+    transaction; `factory` is the factory before it. Returns what it replaced, JSON-ready, for
+    the audit log (a downtime lifted later gives those days back as they were)."""
     if isinstance(change, CapacityChange):
         c = CalendarExceptionRow
         days = change.days
@@ -264,21 +264,9 @@ def store_change(session: Session, change: Change) -> dict[str, Any]:
         for row in hit:
             session.delete(row)
         session.flush()
-        rows = []
-        if change.hours is not None:
-            rows = [
-                {
-                    "work_center": change.work_center,
-                    "on": day,
-                    "hours": float(change.hours),
-                    "reason": change.reason,
-                }
-                for day in days
-            ]
-        restored = {e.on: e for e in change.restore if change.first <= e.on <= change.last}
-        rows = [r for r in rows if r["on"] not in restored] + [
-            {"work_center": change.work_center, "on": e.on, "hours": e.hours, "reason": e.reason}
-            for e in restored.values()
+        rows = [
+            {"work_center": e.work_center, "on": e.on, "hours": e.hours, "reason": e.reason}
+            for e in calendar_after(factory, change)
         ]
         if rows:
             session.execute(sa.insert(c), rows)

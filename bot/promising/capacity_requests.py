@@ -36,8 +36,10 @@ from bot.platform.db.tables import (
 from bot.platform.settings import Settings
 from bot.platform.users import UserService
 from bot.promising.orders import (
+    NotMoved,
     OrderService,
     OrderView,
+    StaleOrder,
     find_or_add_customer,
     next_order_ref,
     record_factory_change,
@@ -216,6 +218,50 @@ class CapacityRequestService:
             view = _view(row)
         return view, quote
 
+    def ask_about_move(
+        self, order_id: int | str, *, requester: str, version: int | None = None
+    ) -> tuple[RequestView, Quote]:
+        """Ask operations whether a moved order can still ship on its promised date. The
+        request is about the order itself: an answer (rush reserve, overtime, a counter-offer)
+        places it again on that day, a decline leaves it moved."""
+        if not self.settings.ops_channel:
+            raise PlanningError(
+                "No operations channel is set (PROMISEBOT_OPS_CHANNEL), so there is nobody to ask."
+            )
+        order = self.orders.order(order_id)
+        if version is not None and version != order.version:
+            raise StaleOrder(order)
+        self.users.require_owner(requester, order.owner, order.ref, "ask operations about")
+        if order.moved_from is None or order.moved_to is None:
+            raise NotMoved(order)
+        today = self.orders.today()
+        wanted = max(order.moved_from, today)
+        quote = self.orders.move_quote(order.id)
+        question = (
+            f"Can you make {order.qty} {order.sku} for {order.customer} by "
+            f"{format_day(wanted, today)}? It was promised for then; a change in the factory "
+            f"moved it to {format_day(order.moved_to, today)} (order {order.ref})."
+        )
+        now = self.clock()
+        with write_transaction(self.sessions) as session:
+            row = CapacityRequestRow(
+                order_id=order.id,
+                requested_by=requester,
+                status="open",
+                question=question,
+                engine_view=_engine_view(quote),
+                bottleneck=quote.constraint.text or None,
+                created_at=now,
+            )
+            asked = session.get(OrderRow, order.id)
+            assert asked is not None
+            row.order = asked
+            session.add(row)
+            session.flush()
+            _audit(session, requester, "ask_about_move", row, {"order": order.ref})
+            view = _view(row)
+        return view, quote
+
     def posted(self, request_id: int, channel_id: str, message_ts: str) -> None:
         """Remember where the request was posted, so answers can update it in place."""
         with write_transaction(self.sessions) as session:
@@ -240,7 +286,8 @@ class CapacityRequestService:
             )
             session.delete(row)
             session.flush()
-            session.delete(order)
+            if order.status == "quoted":  # a question about a moved order keeps its order
+                session.delete(order)
 
     # ------------------------------------------------------------------ reading
 
@@ -528,6 +575,12 @@ class CapacityRequestService:
         rush: bool = False,
         qty: int | None = None,
     ) -> OrderView:
+        asked_about = self.orders.order(request.order_id)
+        if asked_about.status in ("held", "confirmed"):
+            # A question about a moved order: the answer places that order again.
+            return self.orders.move_order_to(
+                asked_about.id, on, qty=qty, rush=rush or asked_about.rush, actor=actor
+            )
         return self.orders.hold(
             request.sku,
             qty or request.qty,
@@ -692,7 +745,8 @@ def _view(row: CapacityRequestRow) -> RequestView:
         sku=order.sku,
         qty=order.qty,
         customer=order.customer.name,
-        wanted=order.requested_on,
+        # A question about a moved order is about the date it was promised for.
+        wanted=order.moved_from or order.requested_on,
         least_qty=order.least_qty,
         latest_on=order.latest_on,
         requested_by=row.requested_by,

@@ -34,12 +34,14 @@ from bot.platform.db.tables import (
     ReservedHoursRow,
     ShipmentRow,
     StockAllocationRow,
+    WorkCenterRow,
 )
 from bot.platform.outbox import enqueue
 from bot.platform.settings import Settings
 from bot.promising.replan import (
     AtRisk,
     Moved,
+    MoveOptions,
     Replan,
     at_risk_message,
     back_text,
@@ -49,13 +51,14 @@ from bot.promising.replan import (
     summary_text,
 )
 from capacity.calendar import public_holidays
-from capacity.changes import CapacityChange, Change, CountChange, ReceiptChange
+from capacity.changes import BadChange, CapacityChange, Change, CountChange, ReceiptChange
 from capacity.changes import applied as apply_to
 from capacity.changes import check as check_change
 from capacity.changes import describe as describe_change
 from capacity.engine import Engine, format_day
 from capacity.model import (
     BadQuantity,
+    CalendarException,
     HoursUse,
     NotPromisable,
     Placement,
@@ -741,13 +744,18 @@ class OrderService:
                     engine=cache.engine.with_factory(apply_to(before, change)),
                     active=set(cache.active),
                 )
-                previous = store_change(session, change)
+                previous = store_change(session, before, change)
                 audit = AuditLogRow(
                     actor=actor,
                     action=_change_kind(change),
                     entity="factory",
                     entity_id=_change_subject(change),
-                    detail={"change": _change_json(change), "text": words, **previous},
+                    detail={
+                    "change": _change_json(change),
+                    "text": words,
+                    **previous,
+                    **({"lifts": change.lifts} if isinstance(change, CapacityChange) else {}),
+                },
                 )
                 session.add(audit)
                 session.flush()
@@ -1154,6 +1162,121 @@ class OrderService:
             self._settle(session, work)
         self._cache = work
         return views
+
+    def move_order_to(
+        self,
+        ref_or_id: str | int,
+        on: date,
+        *,
+        qty: int | None = None,
+        rush: bool | None = None,
+        actor: str = "cli",
+    ) -> OrderView:
+        """Place a held or confirmed order again on `on` (operations' answer to a moved order's
+        question: the rush reserve, overtime, a counter-offer). Its promised date becomes `on`
+        and it is no longer moved. Raises NotPromisable, with nothing changed, when it does not
+        fit there."""
+        self.expire_holds()
+        as_of = self.today()
+        with self._lock, write_transaction(self.sessions) as session:
+            row = self._find(session, ref_or_id, for_update=True)
+            if row.status not in ("held", "confirmed"):
+                raise InvalidTransition(self._view(session, row), "placed again")
+            self._lock_plan(session)
+            cache = self._fresh_cache(session, as_of)
+            work = dataclasses.replace(cache, engine=cache.engine.copy(), active=set(cache.active))
+            engine = work.engine
+            commitment, rids = self._commitments(session, [row])[row.id]
+            if commitment.placement is not None:
+                engine.release(commitment.placement)
+            rush = row.rush if rush is None else rush
+            qty = qty or row.qty
+            placement = engine.place(row.sku, qty, on, rush=rush)
+            engine.apply(placement)
+            self._release(session, row)
+            work.active.difference_update(rids)
+            work.active.add(self._reserve(session, row, placement))
+            old = row.moved_from or row.promised_on
+            row.qty, row.rush, row.promised_on = qty, rush, on
+            row.moved_from = row.moved_to = row.moved_at = None
+            row.version += 1
+            row.updated_at = self.clock()
+            _audit(session, actor, "placed_again", row, {"from": old, "to": on, "qty": qty})
+            view = self._view(session, row, placement=placement)
+            self._settle(session, work)
+        self._cache = work
+        return view
+
+    def lift_downtime(self, work_center: str, *, as_of: date | None = None) -> CapacityChange:
+        """The change that lifts the latest downtime still ahead on `work_center` (`/capacity
+        CNC back`): its days from today on, given back as they were before it. BadChange when
+        there is none."""
+        as_of = as_of or self.today()
+        with self.sessions() as session:
+            codes = {c.upper(): c for c in session.scalars(sa.select(WorkCenterRow.code))}
+            code = codes.get(work_center.strip().upper())
+            if code is None:
+                raise BadChange(
+                    f"there is no work center {work_center.strip()!r}; "
+                    f"the work centers are {', '.join(sorted(codes.values())) or 'none'}"
+                )
+            rows = session.scalars(
+                sa.select(AuditLogRow)
+                .where(
+                    AuditLogRow.entity == "factory",
+                    AuditLogRow.action == "capacity",
+                    AuditLogRow.entity_id == code,
+                )
+                .order_by(AuditLogRow.id.desc())
+            ).all()
+        lifted = {row.detail.get("lifts") for row in rows}
+        for row in rows:
+            change = row.detail.get("change") or {}
+            last = date.fromisoformat(change.get("to", "0001-01-01"))
+            if row.id in lifted or change.get("hours") != 0 or last < as_of:
+                continue
+            first = max(date.fromisoformat(change["from"]), as_of)
+            restore = tuple(
+                CalendarException(code, date.fromisoformat(p["on"]), p["hours"], p["reason"])
+                for p in row.detail.get("previous") or []
+                if first <= date.fromisoformat(p["on"]) <= last
+            )
+            why = change.get("reason") or "downtime"
+            return CapacityChange(code, first, last, None, f"{why} is over", restore, lifts=row.id)
+        raise BadChange(f"{code} has no downtime from {format_day(as_of)} on to lift")
+
+    def move_quote(self, ref_or_id: str | int) -> Quote:
+        """The quote for an order's promised date (the old date of a moved order) with its own
+        reservation set aside: what the plan could do for it there."""
+        with self._lock:
+            engine = self.engine()
+            with self.sessions() as session:
+                row = self._find(session, ref_or_id)
+                commitment, _ = self._commitments(session, [row])[row.id]
+                wanted = row.moved_from or row.promised_on or row.requested_on
+            if commitment.placement is not None:
+                engine.release(commitment.placement)
+            try:
+                return engine.quote(row.sku, row.qty, wanted, rush=row.rush)
+            finally:
+                if commitment.placement is not None:
+                    engine.apply(commitment.placement)
+
+    def move_options(self, ref_or_id: str | int) -> MoveOptions:
+        """What the plan allows a moved order besides its new date: the split and the rush
+        reserve for its promised date, and the customer's latest acceptable date."""
+        order = self.order(ref_or_id)
+        return options_from(self.move_quote(order.id), order.latest_on)
+
+    def work_centers(self) -> list[tuple[str, str]]:
+        """(code, name) of every work center, by code."""
+        with self.sessions() as session:
+            return [
+                (code, name)
+                for code, name in session.execute(
+                    sa.select(WorkCenterRow.code, WorkCenterRow.name).order_by(WorkCenterRow.code)
+                )
+            ]
 
     def moved_orders(self, *, owner: str | None = None) -> list[OrderView]:
         """Open orders moved by a re-plan whose owner has not answered yet, earliest first."""
@@ -1581,6 +1704,7 @@ def _change_json(change: Change) -> dict[str, Any]:
             "to": change.last.isoformat(),
             "hours": change.hours,
             "reason": change.reason,
+            "extra": change.extra,
         }
     if isinstance(change, CountChange):
         return {"kind": "count", "sku": change.sku, "on_hand": change.on_hand}
