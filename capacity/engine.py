@@ -616,10 +616,14 @@ class Engine:
             for c, qty_per in self._components[k]
         )
 
-    def place(self, sku: str, qty: int, on: date, *, rush: bool = False) -> Placement:
+    def place(
+        self, sku: str, qty: int, on: date, *, rush: bool = False, ready: date | None = None
+    ) -> Placement:
         """Where a hold of `qty` on `on` goes (DESIGN item 6), without booking it.
 
         Raises NotPromisable, carrying the current quote, when R(sku, qty) is after `on`.
+        `ready` is R(sku, qty) when the caller has just computed it on this very state (a
+        re-plan does): it is then not computed again.
         """
         k = self._sku(sku)
         qty = _whole(qty)
@@ -631,8 +635,11 @@ class Engine:
             )
         mark = len(self._journal)
         try:
-            found = self._ready(k, float(qty), rush)
-            self._rollback(mark)
+            if ready is not None and self.index(ready) <= d:
+                found: tuple[int, _Cause | None] | None = (self.index(ready), None)
+            else:
+                found = self._ready(k, float(qty), rush)
+                self._rollback(mark)
             if found is None or found[0] > d:
                 quote = self.quote(sku, qty, on, rush=rush)
                 raise NotPromisable(quote, _refusal(quote, self.as_of))

@@ -120,17 +120,15 @@ def repromise(engine: Engine, orders: Sequence[Commitment]) -> list[Replaced]:
 
 
 def _place_again(engine: Engine, c: Commitment) -> Replaced:
-    on = c.promised_on
-    if engine.as_of <= on <= engine.horizon_end:
-        ready = engine.readiness(c.sku, c.qty, rush=c.rush)
-        if ready is not None and ready <= on:
-            placement = engine.place(c.sku, c.qty, on, rush=c.rush)
-            engine.apply(placement)
-            return Replaced(c, placement)
-    earliest = engine.earliest(c.sku, c.qty, on, rush=c.rush)
-    if earliest is None:
+    """On the promised date if a hold there would be accepted, else just in time for P =
+    max(D', R) (the quote's earliest), else nowhere. R is computed once."""
+    ready = engine.readiness(c.sku, c.qty, rush=c.rush)
+    wanted = max(c.promised_on, engine.as_of)
+    if ready is None or wanted > engine.horizon_end:
         return Replaced(c, None)
-    placement = engine.place(c.sku, c.qty, earliest, rush=c.rush)
+    on = c.promised_on if engine.as_of <= c.promised_on and ready <= c.promised_on else None
+    on = on or max(wanted, ready)
+    placement = engine.place(c.sku, c.qty, on, rush=c.rush, ready=ready)
     engine.apply(placement)
     return Replaced(c, placement)
 
@@ -151,11 +149,12 @@ def pull_back(engine: Engine, moved: Sequence[Commitment]) -> list[Replaced]:
         for c in sorted(current.values(), key=replan_order):
             assert c.placement is not None and c.moved_to is not None
             engine.release(c.placement)
-            day = engine.earliest(c.sku, c.qty, c.promised_on, rush=c.rush)
+            ready = engine.readiness(c.sku, c.qty, rush=c.rush)
+            day = None if ready is None else max(c.promised_on, engine.as_of, ready)
             if day is None or day >= c.placement.on:
                 engine.apply(c.placement)
                 continue
-            placement = engine.place(c.sku, c.qty, day, rush=c.rush)
+            placement = engine.place(c.sku, c.qty, day, rush=c.rush, ready=ready)
             engine.apply(placement)
             done = Replaced(first[c.id], placement)
             changed[c.id] = done
