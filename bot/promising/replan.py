@@ -11,7 +11,7 @@ messages (queued in the same transaction, sent after it commits).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -69,7 +69,6 @@ class Replan:
     change: str | None = None
     """The change in plain words, when there was one."""
     dry_run: bool = False
-    notes: tuple[str, ...] = field(default=(), compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -16,6 +16,8 @@ import pytest
 import sqlalchemy as sa
 
 from bot.cli import main
+from bot.collaboration.digest import build_digest
+from bot.collaboration.summits import SummitService
 from bot.platform.db.tables import OutboxRow, ReservationRow
 from bot.platform.settings import Settings
 from bot.promising.orders import OrderService
@@ -432,3 +434,37 @@ def test_export_then_import_keeps_a_moved_order_moved(
     )
     for name in sorted(path.name for path in first.iterdir()):
         assert (second / name).read_text() == (first / name).read_text(), name
+
+
+def test_the_digest_and_the_summit_agenda_count_moves_and_how_early_customers_were_told(
+    promised: MigratedDb, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ok(
+        capsys,
+        promised,
+        "capacity",
+        "CNC",
+        "--from",
+        "2026-11-24",
+        "--to",
+        "2026-11-25",
+        "--closed",
+    )
+    settings = Settings(database_url=promised.url, as_of=AS_OF)
+    orders = OrderService(settings, promised.session_factory)
+    orders.accept_move("PB-00001", actor="U0SAM")
+
+    digest = build_digest(promised.session_factory, orders, AS_OF, orders.clock(), charts=False)
+    summits = SummitService(settings, promised.session_factory, orders=orders, clock=orders.clock)
+    summit = summits.schedule("S&OP", "first Tuesday 10:00", channel="C0SOP", organiser="U0BOSS")
+    [starts] = summits.next_occurrences(summit.id, count=1)
+    agenda = summits.agenda(summits.occurrence(summit.id, starts).id)
+
+    assert (
+        "Promises moved by factory changes: 1 (1 answered; customers told 2 days before the old "
+        "date (median))"
+    ) in digest.summary_lines()
+    assert agenda.moved == [
+        "PB-00001 Acme: 25 BRKT Wed 25 Nov → Thu 26 Nov (accepted, 2 days before the old date)"
+    ]
+    assert "Promises moved by factory changes:" in agenda.text()
