@@ -8,9 +8,10 @@ and rolled back, so a question never changes the state.
 
 from __future__ import annotations
 
+import copy
 import difflib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -145,14 +146,69 @@ class Engine:
         self._supply = self._base.copy()
         """On hand and receipts per item and day: `_base` before any allocation."""
         self._atp_cache: dict[int, np.ndarray] = {}
-        self._journal: list[tuple[int, int, int, float]] = []
+        self._journal: list[tuple[int, int, int, float, np.ndarray | None]] = []
+        """Tentative work: (kind, work center or item, day, amount, the item's ATP before)."""
         self._recording = 0
 
     # ------------------------------------------------------------------ days and state
 
     def with_factory(self, factory: Factory) -> Engine:
         """A new engine on `factory` (the same plant after a change: other hours, receipts or
-        counts) holding exactly the bookings of this one. This engine is left as it was."""
+        counts) holding exactly the bookings of this one. This engine is left as it was.
+
+        When only calendars, stock and receipts differ, the new engine shares this one's
+        (unchanging) structure and recomputes only the work centers and items that changed.
+        """
+        old = self.factory
+        same_plant = (
+            factory.work_centers == old.work_centers
+            and factory.items == old.items
+            and factory.bom == old.bom
+            and factory.routings == old.routings
+            and factory.holidays == old.holidays
+        )
+        if not same_plant:
+            return self._rebuilt(factory)
+        other: Engine = copy.copy(self)
+        other.factory = factory
+        other._reserved = [list(row) for row in self._reserved]
+        other._cap_rush = [list(row) for row in self._cap_rush]
+        other._cap_normal = [list(row) for row in self._cap_normal]
+        other._supply = self._supply.copy()
+        other._base = self._base.copy()
+        other._journal = []
+        other._recording = 0
+        codes = {e.work_center for e in set(old.calendar) ^ set(factory.calendar)}
+        centers = range(len(self._wc_codes)) if "*" in codes else [
+            self._wc_index[c] for c in codes if c in self._wc_index
+        ]
+        for w in centers:
+            wc = factory.work_centers[w]
+            hours = daily_capacity(
+                wc, self.as_of, self.horizon_days, factory.calendar, factory.holidays
+            )
+            keep = 1.0 - wc.rush_reserve_pct / 100.0
+            other._cap_rush[w] = hours
+            other._cap_normal[w] = [x * keep for x in hours]
+        skus = {r.sku for r in set(old.receipts) ^ set(factory.receipts)} | {
+            sku
+            for sku in set(old.on_hand) | set(factory.on_hand)
+            if old.on_hand.get(sku, 0.0) != factory.on_hand.get(sku, 0.0)
+        }
+        changed = [self._sku_index[sku] for sku in skus if sku in self._sku_index]
+        for k in changed:
+            row = np.zeros(self.horizon_days)
+            row[0] += factory.on_hand.get(self._skus[k], 0.0)
+            for receipt in factory.receipts:
+                offset = (receipt.on - self.as_of).days
+                if receipt.sku == self._skus[k] and offset < self.horizon_days:
+                    row[max(offset, 0)] += receipt.qty
+            other._base[k] += row - self._supply[k]
+            other._supply[k] = row
+        other._atp_cache = {k: v for k, v in self._atp_cache.items() if k not in set(changed)}
+        return other
+
+    def _rebuilt(self, factory: Factory) -> Engine:
         other = Engine(factory, as_of=self.as_of, horizon_days=self.horizon_days)
         for w, code in enumerate(self._wc_codes):
             j = other._wc_index.get(code)
@@ -169,27 +225,43 @@ class Engine:
         """An independent engine with the same factory and bookings."""
         return self.with_factory(self.factory)
 
-    def overbooked(self, *, over: float = 1e-6) -> list[tuple[str, date]]:
+    def overbooked(
+        self, *, over: float = 1e-6, work_centers: Iterable[str] | None = None
+    ) -> list[tuple[str, date]]:
         """(work center, day) where reserved hours exceed the whole capacity by more than
-        `over`: what a change that took hours away leaves behind."""
+        `over`: what a change that took hours away leaves behind (among `work_centers` only,
+        when given)."""
         found: list[tuple[str, date]] = []
+        wanted = None if work_centers is None else set(work_centers)
         for w, code in enumerate(self._wc_codes):
+            if wanted is not None and code not in wanted:
+                continue
             cap, res = self._cap_rush[w], self._reserved[w]
             found.extend((code, self.day(i)) for i, x in enumerate(res) if x > cap[i] + over)
         return found
 
-    def short_items(self, *, over: float = 1e-6) -> dict[str, date]:
+    def short_items(
+        self, *, over: float = 1e-6, skus: Iterable[str] | None = None
+    ) -> dict[str, date]:
         """Items whose allocations push PAB below zero, or below where it stands without any
-        allocation when that is negative, each with the last day it does."""
-        if not self._skus:
+        allocation when that is negative, each with the last day it does (among `skus` only,
+        when given)."""
+        index = (
+            np.arange(len(self._skus))
+            if skus is None
+            else np.array(sorted(self._sku_index[s] for s in skus if s in self._sku_index), int)
+        )
+        if not len(index):
             return {}
-        safety = np.array(self._safety)[:, None]
-        pab = np.cumsum(self._base, axis=1) - safety
-        bare = np.cumsum(self._supply, axis=1) - safety
+        safety = np.array(self._safety)[index, None]
+        pab = np.cumsum(self._base[index], axis=1) - safety
+        bare = np.cumsum(self._supply[index], axis=1) - safety
         short = pab < np.minimum(bare, 0.0) - over
         rows = np.flatnonzero(short.any(axis=1))
         last = self.horizon_days - 1 - np.argmax(short[rows, ::-1], axis=1)
-        return {self._skus[k]: self.day(int(i)) for k, i in zip(rows, last, strict=True)}
+        return {
+            self._skus[int(index[k])]: self.day(int(i)) for k, i in zip(rows, last, strict=True)
+        }
 
     def earliest(self, sku: str, qty: int, requested: date, *, rush: bool = False) -> date | None:
         """A quote's `earliest` alone: max(D', R(sku, qty)), None beyond the horizon."""
@@ -303,25 +375,27 @@ class Engine:
 
     def _take_hours(self, w: int, i: int, hours: float) -> None:
         self._reserved[w][i] += hours
-        self._journal.append((_HOURS, w, i, hours))
+        self._journal.append((_HOURS, w, i, hours, None))
 
     def _allocate(self, k: int, i: int, qty: float) -> None:
         if qty <= TOL:
             return
         self._base[k, i] -= qty
-        self._atp_cache.pop(k, None)
-        self._journal.append((_ALLOC, k, i, qty))
+        # Kept with the entry: rolling the allocation back restores the ATP it invalidated
+        # instead of recomputing it (readiness tries and undoes many allocations).
+        before = self._atp_cache.pop(k, None)
+        self._journal.append((_ALLOC, k, i, qty, before))
 
     def _buy(self, k: int, i: int, qty: float) -> None:
         # A planned purchase is bought for its order and goes straight to it: it enters PAB and is
         # allocated on the same day: its net effect on PAB is nil and it never becomes free stock.
         if qty > TOL:
-            self._journal.append((_BUY, k, i, qty))
+            self._journal.append((_BUY, k, i, qty, None))
 
     def _rollback(self, mark: int) -> None:
         journal = self._journal
         while len(journal) > mark:
-            kind, a, i, amount = journal.pop()
+            kind, a, i, amount, before = journal.pop()
             if kind == _HOURS:
                 row = self._reserved[a]
                 row[i] -= amount
@@ -329,7 +403,10 @@ class Engine:
                     row[i] = 0.0
             elif kind == _ALLOC:
                 self._base[a, i] += amount
-                self._atp_cache.pop(a, None)
+                if before is None:
+                    self._atp_cache.pop(a, None)
+                else:
+                    self._atp_cache[a] = before
 
     def _placement_since(
         self, mark: int, sku: str, qty: int, on: date, rush: bool, jit: bool
@@ -337,7 +414,7 @@ class Engine:
         hours: dict[tuple[int, int], float] = defaultdict(float)
         stock: dict[tuple[int, int], float] = defaultdict(float)
         bought: dict[tuple[int, int], float] = defaultdict(float)
-        for kind, a, i, amount in self._journal[mark:]:
+        for kind, a, i, amount, _ in self._journal[mark:]:
             target = hours if kind == _HOURS else stock if kind == _ALLOC else bought
             target[(a, i)] += amount
         return Placement(

@@ -48,9 +48,21 @@ class Breakage:
         )
 
 
-def breakage(engine: Engine) -> Breakage:
-    """The over-booked days and short items of `engine` as it now stands (DESIGN item 1)."""
-    return Breakage(frozenset(engine.overbooked(over=OVER)), engine.short_items(over=OVER))
+def breakage(
+    engine: Engine,
+    *,
+    work_centers: Iterable[str] | None = None,
+    skus: Iterable[str] | None = None,
+) -> Breakage:
+    """The over-booked days and short items of `engine` as it now stands (DESIGN item 1).
+
+    After a change to a state that was whole, only what the change touched can break: a
+    capacity change its work center's days, a receipt or a count its item. `work_centers` and
+    `skus` limit the search to them (None: everything, as a re-plan from scratch needs)."""
+    return Breakage(
+        frozenset(engine.overbooked(over=OVER, work_centers=work_centers)),
+        engine.short_items(over=OVER, skus=skus),
+    )
 
 
 @dataclass(frozen=True)

@@ -770,6 +770,7 @@ class OrderService:
                     summary_key=f"change:{audit.id}",
                     always_summarise=True,
                     who=who,
+                    scope=_scope(change),
                 )
                 audit.detail = {**audit.detail, **result.to_json()}
                 if dry_run:
@@ -898,10 +899,15 @@ class OrderService:
         summary_key: str,
         always_summarise: bool,
         who: str | None = None,
+        scope: tuple[set[str], set[str]] | None = None,
     ) -> Replan:
-        """The re-plan on `work` (an engine not shared with anyone yet), stored in `session`."""
+        """The re-plan on `work` (an engine not shared with anyone yet), stored in `session`.
+        `scope` is (work centers, skus) a change touched: only they can be broken by it."""
         engine = work.engine
-        found = breakage(engine)
+        if scope is None:
+            found = breakage(engine)
+        else:
+            found = breakage(engine, work_centers=scope[0], skus=scope[1])
         ids = orders_holding(session, found) if found else set()
         rows: dict[int, OrderRow] = {}
         if ids:
@@ -1680,6 +1686,13 @@ def _resolve_change(cache: _Cache, change: Change) -> Change:
         return dataclasses.replace(change, work_center=code)
     sku = cache.skus.get(change.sku.strip().upper(), change.sku.strip())
     return dataclasses.replace(change, sku=sku)
+
+
+def _scope(change: Change) -> tuple[set[str], set[str]]:
+    """The work centers and items a change can break (the plan was whole before it)."""
+    if isinstance(change, CapacityChange):
+        return {change.work_center}, set()
+    return set(), {change.sku}
 
 
 def _change_kind(change: Change) -> str:

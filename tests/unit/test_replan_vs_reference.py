@@ -179,7 +179,14 @@ def play(factory: Factory, wanted, steps: list[Change]) -> None:
 
         # The change: only broken orders are released, all at once, re-placed in order.
         expected = reference.broken(commitments)
-        found = broken(breakage(engine), commitments)
+        everywhere = breakage(engine)
+        found = broken(everywhere, commitments)
+        touched = (
+            {"work_centers": {change.work_center}, "skus": set()}
+            if isinstance(change, CapacityChange)
+            else {"work_centers": set(), "skus": {change.sku}}
+        )
+        assert breakage(engine, **touched) == everywhere, "only what the change touched breaks"
         assert [c.id for c in found] == [c.id for c in expected], "the broken orders"
         assert [c.id for c in found] == [c.id for c in sorted(found, key=replan_order)]
         mine = repromise(engine, found)
