@@ -94,6 +94,7 @@ class Engine:
         self.as_of = as_of
         self.horizon_days = horizon_days
         h = horizon_days
+        self._days = [as_of + timedelta(i) for i in range(h)]
         self._wc_index = {wc.code: i for i, wc in enumerate(factory.work_centers)}
         self._wc_codes = [wc.code for wc in factory.work_centers]
         self._cap_rush: list[list[float]] = []
@@ -178,7 +179,12 @@ class Engine:
         other._base = self._base.copy()
         other._journal = []
         other._recording = 0
-        codes = {e.work_center for e in set(old.calendar) ^ set(factory.calendar)}
+        # A change replaces one table of the factory: the others are the very same objects.
+        codes = (
+            set()
+            if factory.calendar is old.calendar
+            else {e.work_center for e in set(old.calendar) ^ set(factory.calendar)}
+        )
         centers = range(len(self._wc_codes)) if "*" in codes else [
             self._wc_index[c] for c in codes if c in self._wc_index
         ]
@@ -190,11 +196,15 @@ class Engine:
             keep = 1.0 - wc.rush_reserve_pct / 100.0
             other._cap_rush[w] = hours
             other._cap_normal[w] = [x * keep for x in hours]
-        skus = {r.sku for r in set(old.receipts) ^ set(factory.receipts)} | {
-            sku
-            for sku in set(old.on_hand) | set(factory.on_hand)
-            if old.on_hand.get(sku, 0.0) != factory.on_hand.get(sku, 0.0)
-        }
+        skus: set[str] = set()
+        if factory.receipts is not old.receipts:
+            skus |= {r.sku for r in set(old.receipts) ^ set(factory.receipts)}
+        if factory.on_hand is not old.on_hand:
+            skus |= {
+                sku
+                for sku in set(old.on_hand) | set(factory.on_hand)
+                if old.on_hand.get(sku, 0.0) != factory.on_hand.get(sku, 0.0)
+            }
         changed = [self._sku_index[sku] for sku in skus if sku in self._sku_index]
         for k in changed:
             row = np.zeros(self.horizon_days)
@@ -278,7 +288,8 @@ class Engine:
         return self.as_of + timedelta(self.horizon_days - 1)
 
     def day(self, index: int) -> date:
-        return self.as_of + timedelta(index)
+        days = self._days
+        return days[index] if 0 <= index < len(days) else self.as_of + timedelta(index)
 
     def index(self, on: date) -> int:
         return (on - self.as_of).days
@@ -301,12 +312,22 @@ class Engine:
                 row[i] += sign * use.hours
                 if abs(row[i]) < TOL:
                     row[i] = 0.0
+        rows: list[int] = []
+        cols: list[int] = []
+        amounts: list[float] = []
+        index, as_of = self._sku_index, self.as_of
         for alloc in placement.stock:
-            k = self._sku_index.get(alloc.sku)
-            i = self.index(alloc.on)
+            k = index.get(alloc.sku)
+            i = (alloc.on - as_of).days
             if k is not None and i < h:
-                self._base[k, max(i, 0)] -= sign * alloc.qty
-                self._atp_cache.pop(k, None)
+                rows.append(k)
+                cols.append(i if i > 0 else 0)
+                amounts.append(alloc.qty)
+        if rows:
+            np.subtract.at(self._base, (rows, cols), np.multiply(amounts, sign))
+            cache = self._atp_cache
+            for k in set(rows):
+                cache.pop(k, None)
 
     def capacity(self, work_center: str, on: date, *, rush: bool = True) -> float:
         """Capacity hours on `on`; without the rush reserve when `rush` is False."""

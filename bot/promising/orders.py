@@ -942,14 +942,20 @@ class OrderService:
         kept: list[str] = []
         moved_out: list[Moved] = []
         at_risk: list[AtRisk] = []
-        for done in sorted(final.values(), key=lambda d: replan_order(d.commitment)):
+        # All at once, under one plan version: release what the orders held, store what they
+        # hold now (a few statements for hundreds of orders, not a few per order).
+        ordered = sorted(final.values(), key=lambda d: replan_order(d.commitment))
+        if ordered:
+            seq = self._bump(session)
+            self._release_many(session, [d.commitment.id for d in ordered], seq)
+            for d in ordered:
+                work.active.difference_update(held[d.commitment.id][1])
+            placed = [(rows[d.commitment.id], d.placement) for d in ordered if d.placement]
+            work.active.update(self._reserve_many(session, placed, seq))
+        for done in ordered:
             row = rows[done.commitment.id]
             was_moved = row.moved_from is not None
             old_to = row.moved_to
-            self._release(session, row)
-            work.active.difference_update(held[row.id][1])
-            if done.placement is not None:
-                work.active.add(self._reserve(session, row, done.placement))
             row.version += 1
             row.updated_at = now
             what = f"{row.qty} {row.sku} for {row.customer.name}"
@@ -1402,6 +1408,74 @@ class OrderService:
                 ],
             )
         return rid
+
+    def _reserve_many(
+        self, session: Session, placed: Sequence[tuple[OrderRow, Placement]], seq: int
+    ) -> list[int]:
+        """Store many reservations, all changed at plan version `seq`; returns their ids."""
+        if not placed:
+            return []
+        now = self.clock()
+        heads = [
+            {
+                "order_id": order.id,
+                "sku": p.sku,
+                "qty": p.qty,
+                "on": p.on,
+                "rush": p.rush,
+                "just_in_time": p.just_in_time,
+                "active": True,
+                "created_at": now,
+                "changed_seq": seq,
+            }
+            for order, p in placed
+        ]
+        ids = list(
+            session.scalars(
+                sa.insert(ReservationRow).returning(
+                    ReservationRow.id, sort_by_parameter_order=True
+                ),
+                heads,
+            )
+        )
+        pairs = list(zip(ids, (p for _, p in placed), strict=True))
+        hours = [
+            {"reservation_id": rid, "work_center": u.work_center, "on": u.on, "hours": u.hours}
+            for rid, p in pairs
+            for u in p.hours
+        ]
+        stock = [
+            {"reservation_id": rid, "sku": u.sku, "on": u.on, "qty": u.qty}
+            for rid, p in pairs
+            for u in p.stock
+        ]
+        bought = [
+            {"reservation_id": rid, "sku": u.sku, "on": u.on, "qty": u.qty}
+            for rid, p in pairs
+            for u in p.purchases
+        ]
+        for table, rows in (
+            (ReservedHoursRow, hours),
+            (StockAllocationRow, stock),
+            (PlannedPurchaseRow, bought),
+        ):
+            if rows:
+                session.execute(sa.insert(table), rows)
+        return ids
+
+    def _release_many(self, session: Session, order_ids: Sequence[int], seq: int) -> None:
+        """Release every active reservation of these orders, at plan version `seq`."""
+        now = self.clock()
+        for start in range(0, len(order_ids), 500):  # SQLite's limit on bound parameters
+            session.execute(
+                sa.update(ReservationRow)
+                .where(
+                    ReservationRow.order_id.in_(list(order_ids[start : start + 500])),
+                    ReservationRow.active.is_(True),
+                )
+                .values(active=False, released_at=now, changed_seq=seq)
+                .execution_options(synchronize_session=False)
+            )
 
     def _release(self, session: Session, order: OrderRow) -> None:
         active = session.scalars(
