@@ -1,21 +1,22 @@
 # The two commands of the README. Both work on a fresh machine with nothing but Python 3.11+:
-# they create .venv and install promisebot into it (again only when pyproject.toml changed).
+# they create .venv and install into it exactly the versions of requirements/dev.txt (the lock),
+# again only when the lock or pyproject.toml changed.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+LOCK := requirements/dev.txt
+LOCKED := $(VENV)/.locked
 STAMP := $(VENV)/.installed
-DEMO_DB := promisebot.db
-DEMO_DATABASE_URL := sqlite:///$(DEMO_DB)
+DEMO_DB := promisebot-demo.db
 
-.PHONY: demo test
+.PHONY: demo test test-moved-clock lock
 
-## demo: a fresh SQLite promisebot.db with the demo factory, then the demo run
+## demo: the demo on a fresh SQLite promisebot-demo.db of its own (never DATABASE_URL's), which
+## `promisebot demo` migrates and fills with the demo factory, moved to today, and its past week
 demo: $(STAMP)
-	rm -f $(DEMO_DB)
-	$(BIN)/promisebot --database-url $(DEMO_DATABASE_URL) db upgrade
-	$(BIN)/promisebot --database-url $(DEMO_DATABASE_URL) import bot/demo
-	$(BIN)/promisebot --database-url $(DEMO_DATABASE_URL) demo
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	$(BIN)/promisebot demo
 
 ## test: lint, then the whole suite (PostgreSQL too when PROMISEBOT_TEST_POSTGRES_URL is set;
 ## the browser tests in tests/e2e use Debian's Chromium, installed here when it is missing)
@@ -26,10 +27,38 @@ test: $(STAMP)
 	scripts/ensure-chromium
 	$(BIN)/pytest
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+## test-moved-clock: the suite but the browser tests, on a clock moved by libfaketime (Debian's
+## faketime, installed here when it is missing). FAKETIME is an offset (+400d, -3d) or a date
+## (make test-moved-clock FAKETIME='2027-03-28 01:30'); the clock runs on from there.
+## Chromium never finishes loading a page under libfaketime, so tests/e2e stay on the real clock.
+FAKETIME ?= +400d
+test-moved-clock: $(STAMP)
+	scripts/ensure-faketime
+	scripts/moved-clock '$(FAKETIME)' $(BIN)/pytest --ignore=tests/e2e
 
-# Reinstall only when pyproject.toml is newer than the last install.
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -e '.[dev]'
-	touch $(STAMP)
+## lock: requirements/dev.txt anew from pyproject.toml's ranges, the newest versions they allow
+## today, for every Python from 3.11 on (one version of each package wherever one fits them all)
+lock: $(LOCKED)
+	$(BIN)/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")' \
+	| $(BIN)/uv pip compile pyproject.toml - --extra dev --upgrade --generate-hashes \
+		--universal --fork-strategy fewest --python-version 3.11 \
+		--custom-compile-command 'make lock' --quiet --output-file $(LOCK)
+
+# .venv/.locked is a copy of the lock .venv was made from. A lock whose text changed makes a new
+# .venv, so that a package the lock dropped goes too; a lock only touched (a checkout, `make lock`
+# with nothing new) keeps it. pip installs only the lock's files (--require-hashes), none of their
+# dependencies on its own (--no-deps: the lock lists them all). The build requirements are in the
+# lock too, so promisebot's editable install builds with them, not with whatever setuptools the
+# registry serves that day. scripts/check-lock then checks the lock against pyproject.toml's
+# ranges and .venv against the lock.
+$(LOCKED): $(LOCK)
+	if cmp -s $(LOCK) $@; then touch $@; else \
+		rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) && \
+		$(BIN)/python -m pip install --require-hashes --no-deps -r $(LOCK) && \
+		cp $(LOCK) $@; \
+	fi
+
+$(STAMP): $(LOCKED) pyproject.toml
+	$(BIN)/python -m pip install --no-deps --no-build-isolation --check-build-dependencies -e .
+	$(BIN)/python scripts/check-lock
+	touch $@

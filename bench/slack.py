@@ -112,7 +112,9 @@ def serve(url: str, api_url: str, profile: str | None) -> None:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
-    config = uvicorn_config(app, host="127.0.0.1", port=sock.getsockname()[1])
+    config = uvicorn_config(
+        app, host="127.0.0.1", port=sock.getsockname()[1], signing_secret=SECRET
+    )
     config.log_level = "warning"
     server = uvicorn.Server(config)
 

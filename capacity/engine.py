@@ -11,7 +11,8 @@ from __future__ import annotations
 import copy
 import difflib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -467,6 +468,26 @@ class Engine:
             self._rollback(mark)
         return None if found is None else self.day(found[0])
 
+    @contextmanager
+    def overtime(self, extra: Mapping[tuple[str, date], float]) -> Iterator[Engine]:
+        """Within the block, each (work center, day) of `extra` has that many more hours for
+        normal orders, the rush reserve kept on top (as approved overtime is stored). For
+        questions only: book nothing inside it."""
+        saved: dict[tuple[int, int], tuple[float, float]] = {}
+        try:
+            for (code, on), hours in extra.items():
+                w, i = self._wc(code), self.index(on)
+                if not 0 <= i < self.horizon_days or hours <= 0:
+                    continue
+                saved.setdefault((w, i), (self._cap_normal[w][i], self._cap_rush[w][i]))
+                keep = 1.0 - self.factory.work_centers[w].rush_reserve_pct / 100.0
+                self._cap_normal[w][i] += hours
+                self._cap_rush[w][i] += hours / keep if keep > TOL else hours
+            yield self
+        finally:
+            for (w, i), (normal, rush) in saved.items():
+                self._cap_normal[w][i], self._cap_rush[w][i] = normal, rush
+
     def overtime_needed(
         self,
         sku: str,
@@ -476,6 +497,7 @@ class Engine:
         slots: Sequence[tuple[date, float]],
         *,
         step: float = 0.5,
+        given: Mapping[tuple[str, date], float] | None = None,
     ) -> dict[date, float] | None:
         """The least overtime on `work_center` that makes all of a normal order of `qty` ready by
         `requested`, or None if even all of `slots` is not enough.
@@ -483,11 +505,22 @@ class Engine:
         `slots` are (day, most extra hours for normal orders that day) in the order they are
         filled; hours are handed out in `step`s, each slot filled before the next gets any. The
         extra hours count for normal orders in full (the rush reserve is kept on top of them).
+        `given` is overtime already granted elsewhere ((work center, day): hours), counted too.
         """
-        k = self._sku(sku)
-        w = self._wc(work_center)
+        with self.overtime(given or {}):
+            return self._least_overtime(self._sku(sku), qty, requested, work_center, slots, step)
+
+    def _least_overtime(
+        self,
+        k: int,
+        qty: int,
+        requested: date,
+        work_center: str,
+        slots: Sequence[tuple[date, float]],
+        step: float,
+    ) -> dict[date, float] | None:
+        self._wc(work_center)
         wanted = max(self.index(requested), 0)
-        keep = 1.0 - self.factory.work_centers[w].rush_reserve_pct / 100.0
         units: list[tuple[int, int]] = []  # (day index, whole steps)
         for on, most in slots:
             i = self.index(on)
@@ -506,16 +539,9 @@ class Engine:
             return given
 
         def fits(given: dict[int, int]) -> bool:
-            saved = {i: (self._cap_normal[w][i], self._cap_rush[w][i]) for i in given}
-            try:
-                for i, n in given.items():
-                    extra = n * step
-                    self._cap_normal[w][i] += extra
-                    self._cap_rush[w][i] += extra / keep if keep > TOL else extra
+            extra = {(work_center, self.day(i)): n * step for i, n in given.items()}
+            with self.overtime(extra):
                 found = self._readiness_index(k, qty, False)
-            finally:
-                for i, (normal, rush) in saved.items():
-                    self._cap_normal[w][i], self._cap_rush[w][i] = normal, rush
             return found is not None and found <= wanted
 
         if fits({}):
@@ -916,6 +942,118 @@ class Engine:
             f"making {_fmt_qty(to_make)} {sku} takes {_fmt_hours(hours)} on {code}; "
             f"the last step finishes {format_day(self.day(ready), self.as_of)}",
         )
+
+    # ------------------------------------------------------------------ a plant that runs on
+
+    _receipts_by_day: dict[date, list[tuple[int, float]]] | None = None
+    """The factory's receipts by day, for the days `advance` brings into the plan."""
+
+    def place_forward(self, sku: str, qty: int, *, rush: bool = False) -> Placement:
+        """The placement of `qty` as R(sku, qty) computes it, without booking it: as early as the
+        plan allows, dated its ready day. Raises NotPromisable when it cannot be ready within
+        the horizon."""
+        k = self._sku(sku)
+        qty = _whole(qty)
+        mark = len(self._journal)
+        try:
+            found = self._ready(k, float(qty), rush)
+            if found is None:
+                quote = self.quote(sku, qty, self.as_of, rush=rush)
+                raise NotPromisable(quote, _refusal(quote, self.as_of))
+            return self._placement_since(mark, sku, qty, self.day(found[0]), rush, False)
+        finally:
+            self._rollback(mark)
+
+    def place_earliest(
+        self, sku: str, qty: int, requested: date, *, rush: bool = False
+    ) -> Placement:
+        """Where a hold of `qty` goes on the quote's earliest date, max(requested, R(sku, qty))
+        (DESIGN items 5 and 6), without booking it: `place` on that date, with R computed once.
+        The placement's `on` is that date. Raises NotPromisable, carrying the current quote,
+        when it is beyond the horizon."""
+        k = self._sku(sku)
+        qty = _whole(qty)
+        wanted = max(self.index(requested), 0)
+        mark = len(self._journal)
+        try:
+            found = self._ready(k, float(qty), rush)
+            self._rollback(mark)
+            if found is None or wanted >= self.horizon_days:
+                quote = self.quote(sku, qty, requested, rush=rush)
+                raise NotPromisable(quote, _refusal(quote, self.as_of))
+            d = max(wanted, found[0])
+            on = self.day(d)
+            if self._place_backward(k, float(qty), d, rush):
+                return self._placement_since(mark, sku, qty, on, rush, True)
+            self._rollback(mark)
+            self._ready(k, float(qty), rush)
+            return self._placement_since(mark, sku, qty, on, rush, False)
+        finally:
+            self._rollback(mark)
+
+    def set_capacity(self, work_center: str, on: date, hours: float) -> None:
+        """A calendar change on one day of the horizon: `hours` becomes the work center's whole
+        capacity that day (its rush reserve the same share of it). Reserved hours stay as they
+        are, so the day may now be over-booked. Days outside the horizon are ignored."""
+        w = self._wc(work_center)
+        i = self.index(on)
+        if 0 <= i < self.horizon_days:
+            keep = 1.0 - self.factory.work_centers[w].rush_reserve_pct / 100.0
+            self._cap_rush[w][i] = float(hours)
+            self._cap_normal[w][i] = float(hours) * keep
+
+    def add_supply(self, sku: str, on: date, qty: float) -> None:
+        """`qty` more of `sku` arrives on `on` (a receipt; negative takes one away). A day before
+        as_of counts from as_of; a day beyond the horizon is ignored. Allocations stay as they
+        are, so PAB may now go below zero."""
+        k = self._sku(sku)
+        i = self.index(on)
+        if i < self.horizon_days:
+            self._base[k, max(i, 0)] += qty
+            self._atp_cache.pop(k, None)
+
+    def advance(self, days: int = 1) -> None:
+        """Move the planning date `days` later, as a plant does overnight.
+
+        The days left behind are the past: their hours were worked and drop out of the plan,
+        their stock movements count from the new as_of, and as many new days join the end of
+        the horizon with the capacity and receipts the factory gives them. Changes made with
+        `set_capacity` and `add_supply` stay on the days they were made for.
+        """
+        if days < 0:
+            raise ValueError("the planning date only moves forward")
+        if days == 0:
+            return
+        if self._journal:
+            raise RuntimeError("the planning date cannot move during tentative work")
+        h = self.horizon_days
+        n = min(days, h)
+        old_end = self.as_of + timedelta(h)
+        self.as_of += timedelta(days)
+        tail_start = self.as_of + timedelta(h - n)
+        for w, wc in enumerate(self.factory.work_centers):
+            tail = daily_capacity(wc, tail_start, n, self.factory.calendar, self.factory.holidays)
+            keep = 1.0 - wc.rush_reserve_pct / 100.0
+            self._cap_rush[w] = self._cap_rush[w][n:] + tail
+            self._cap_normal[w] = self._cap_normal[w][n:] + [x * keep for x in tail]
+            self._reserved[w] = self._reserved[w][n:] + [0.0] * n
+        base = np.zeros_like(self._base)
+        base[:, : h - n] = self._base[:, n:]
+        base[:, 0] += self._base[:, :n].sum(axis=1)
+        # Receipts that were never inside the plan: those dated from the old horizon's end on.
+        if self._receipts_by_day is None:
+            by_day: dict[date, list[tuple[int, float]]] = defaultdict(list)
+            for receipt in self.factory.receipts:
+                k = self._sku_index.get(receipt.sku)
+                if k is not None:
+                    by_day[receipt.on].append((k, receipt.qty))
+            self._receipts_by_day = dict(by_day)
+        for offset in range(days):
+            on = old_end + timedelta(offset)
+            for k, qty in self._receipts_by_day.get(on, ()):
+                base[k, max(self.index(on), 0)] += qty
+        self._base = base
+        self._atp_cache.clear()
 
 
 def _whole(qty: object) -> int:

@@ -7,9 +7,10 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
+from bot.platform.blockkit import info_message
 from bot.platform.users import ROLES, UserService
 from capacity.model import PlanningError
-from handlers import blocks
+from handlers.admin_views import roles_message
 from handlers.common import refuse
 
 COMMAND = "/promisebot"
@@ -46,17 +47,15 @@ def promisebot_command(
             role = words[2].strip().lower()
             respond(
                 response_type="ephemeral",
-                **blocks.info_message(f":white_check_mark: <@{target}> is now {role} (was {was})."),
+                **info_message(f":white_check_mark: <@{target}> is now {role} (was {was})."),
             )
         elif verb == "roles":
             users.require(actor, "manager", doing="list roles")
-            respond(response_type="ephemeral", **blocks.roles_message(users.roles()))
+            respond(response_type="ephemeral", **roles_message(users.roles()))
         elif verb == "whoami":
-            respond(
-                response_type="ephemeral", **blocks.info_message(f"You are {users.role(actor)}.")
-            )
+            respond(response_type="ephemeral", **info_message(f"You are {users.role(actor)}."))
         else:
-            respond(response_type="ephemeral", **blocks.info_message(USAGE))
+            respond(response_type="ephemeral", **info_message(USAGE))
     except PlanningError as error:
         refuse(context, respond, error)
 

@@ -28,7 +28,7 @@ from bot.promising.capacity_requests import CapacityRequestService
 from bot.promising.orders import NotMoved, OrderService, StaleOrder
 from capacity.changes import Change
 from capacity.model import PlanningError
-from handlers import blocks, changes_views
+from handlers import changes_views, operations_views
 from handlers.changes_parsing import (
     FIRST_BLOCK,
     WC_ACTION,
@@ -345,7 +345,7 @@ def _ask_operations(
 ) -> dict[str, Any]:
     request, quote = requests.ask_about_move(order_id, requester=user, version=version)
     order = orders.order(order_id)
-    message = blocks.capacity_request_message(
+    message = operations_views.capacity_request_message(
         quote,
         request_id=request.id,
         customer=request.customer,
@@ -355,7 +355,7 @@ def _ask_operations(
     )
     channel = requests.settings.ops_channel
     assert channel is not None  # ask_about_move refuses without one
-    message["text"] = request.question
+    message["text"] = escape(request.question)  # Slack reads a fallback as mrkdwn too
     message["blocks"][0] = {
         "type": "section",
         "text": {"type": "mrkdwn", "text": f":question: *{escape(request.question)}*"},

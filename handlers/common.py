@@ -15,12 +15,19 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from handlers import blocks
+from bot.platform.blockkit import error_message, notice_modal
 
 log = logging.getLogger(__name__)
 
 DELIVERY_KEY = "delivery_key"
 """The context key under which the app's dedupe middleware leaves the request's claimed key."""
+
+
+FILL_FAILED = (
+    "Something went wrong on our side while filling in this form, so it cannot be used. "
+    "Close it and try again in a moment; if it keeps happening, tell an admin."
+)
+"""What a form says in place of "Loading…" when drawing it failed unexpectedly."""
 
 
 def release(context: BoltContext) -> None:
@@ -44,7 +51,7 @@ def refuse(
 ) -> None:
     """Tell the user (only them) why nothing happened, and forget the request."""
     release(context)
-    shown = message or blocks.error_message(str(reason))
+    shown = message or error_message(str(reason))
     if respond is not None and context.get("response_url"):
         try:
             respond(response_type="ephemeral", replace_original=False, **shown)
@@ -99,10 +106,17 @@ def open_modal(
 ) -> None:
     """Open `loading` at once, then replace it with the view `fill` draws.
 
-    Slack expires a trigger_id after 3 s, so the modal opens before anything slow is read.
+    Slack expires a trigger_id after 3 s, so the modal opens before anything slow is read. When
+    `fill` fails for a reason nobody foresaw (the database is gone, a bug), the form says so
+    instead of showing "Loading…" until the user gives up; the failure is logged.
     """
     opened = client.views_open(trigger_id=trigger_id, view=loading)
-    full = fill()
+    try:
+        full = fill()
+    except Exception:
+        log.exception("could not fill in the form %r", loading.get("callback_id"))
+        title = (loading.get("title") or {}).get("text") or "promisebot"
+        full = notice_modal(title, FILL_FAILED)
     view = opened["view"]
     safely(client.views_update, view_id=view["id"], hash=view.get("hash"), view=full)
 

@@ -1,7 +1,13 @@
-"""The App Home tab: a salesperson's quotes, holds and orders; operations' requests and load."""
+"""The App Home tab: a salesperson's quotes, holds and orders; operations' requests and load.
+
+A tab is drawn when its user opens it, and drawn again for everyone an action changed (`refresh`):
+the salesperson whose request operations answered, the operations team when a request arrives or
+an order ships, the owner of an order someone else confirmed or cancelled.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -11,7 +17,8 @@ from slack_sdk import WebClient
 from bot.platform.users import UserService
 from bot.promising.capacity_requests import CapacityRequestService
 from bot.promising.orders import OrderService, OrderView
-from handlers import blocks, changes_views
+from handlers import changes_views
+from handlers import home_views as views
 from handlers.common import safely
 
 
@@ -49,10 +56,10 @@ def publish_home(
     )
     load = None
     to_ship = None
-    open_requests: list[blocks.HomeRequest] = []
-    if role in ("operations", "manager", "admin"):
+    open_requests: list[views.HomeRequest] = []
+    if role in OPERATIONS_SIDE:
         open_requests = [
-            blocks.HomeRequest(r.id, r.question, r.requested_by, r.created_at)
+            views.HomeRequest(r.id, r.question, r.requested_by, r.created_at)
             for r in requests.open_requests()
         ]
         load = _week_load(orders, today)
@@ -62,7 +69,7 @@ def publish_home(
             on = order.promised_on or order.requested_on
             if on is not None and on <= due:
                 to_ship.append(_home(order))
-    view = blocks.home_view(
+    view = views.home_view(
         role=role,
         as_of=today,
         quotes=[_home(o) for o in mine if o.status == "quoted"],
@@ -77,8 +84,33 @@ def publish_home(
     safely(client.views_publish, user_id=user, view=view)
 
 
-def _home(order: OrderView) -> blocks.HomeOrder:
-    return blocks.HomeOrder(
+OPERATIONS_SIDE = ("operations", "manager", "admin")
+"""Roles whose tab shows the open capacity requests and the orders to ship."""
+
+
+def refresh(
+    client: WebClient,
+    people: Iterable[str | None],
+    *,
+    operations: bool = False,
+    orders: OrderService,
+    requests: CapacityRequestService,
+    users: UserService,
+) -> None:
+    """Draw the tab again for each of `people` (and, with `operations`, for everyone whose tab
+    shows operations' side), once each."""
+    drawn: set[str] = set()
+    everyone = list(people)
+    if operations:
+        everyone += [user for user, role in users.roles() if role in OPERATIONS_SIDE]
+    for user in everyone:
+        if user and user not in drawn:
+            drawn.add(user)
+            publish_home(client, user, orders=orders, requests=requests, users=users)
+
+
+def _home(order: OrderView) -> views.HomeOrder:
+    return views.HomeOrder(
         ref=order.ref,
         qty=order.qty,
         sku=order.sku,
@@ -98,7 +130,7 @@ def from_home(body: dict[str, Any]) -> bool:
     return view.get("type") == "home"
 
 
-def _week_load(orders: OrderService, today: Any) -> list[blocks.HomeLoad]:
+def _week_load(orders: OrderService, today: Any) -> list[views.HomeLoad]:
     """Reserved and capacity hours per work center over the seven days from today."""
     end = (today + timedelta(days=6)).isoformat()
     totals: dict[str, list[float]] = {}
@@ -107,4 +139,4 @@ def _week_load(orders: OrderService, today: Any) -> list[blocks.HomeLoad]:
             entry = totals.setdefault(row["work_center"], [0.0, 0.0])
             entry[0] += row["reserved"]
             entry[1] += row["capacity"]
-    return [blocks.HomeLoad(code, r, c) for code, (r, c) in sorted(totals.items())]
+    return [views.HomeLoad(code, r, c) for code, (r, c) in sorted(totals.items())]

@@ -4,7 +4,7 @@
 the confirmation); `/lead` alone opens the form. The reminder DM (drawn by
 bot.collaboration.leads.reminder_message, posted by the scheduler through the outbox) has Done,
 Snooze 1 day / 3 days / next week, Reassign and "Quote it"; only the lead's owner or a manager may
-use them, and each click updates the DM in place. """
+use them, and each click updates the DM in place."""
 
 from __future__ import annotations
 
@@ -17,11 +17,17 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.collaboration.leads import LeadError, LeadService, LeadView, parse_lead
+from bot.collaboration.leads import (
+    FOLLOWUP_BLOCK_PREFIX,
+    LeadError,
+    LeadService,
+    LeadView,
+    parse_lead,
+)
 from bot.platform.users import NotAllowed, UserService
 from bot.promising.orders import OrderService
 from capacity.model import PlanningError, UnknownSku
-from handlers import blocks, blocks_collab
+from handlers import leads_views as views
 from handlers.common import (
     form_errors,
     metadata,
@@ -32,29 +38,30 @@ from handlers.common import (
     tell,
     user_id,
 )
+from handlers.orders_views import promise_modal
 
 log = logging.getLogger(__name__)
 
 LEAD_COMMAND = "/lead"
 LEAD_SHORTCUT = "lead_shortcut"
 SNOOZES: dict[str, int | str] = {
-    blocks_collab.LEAD_SNOOZE_1: 1,
-    blocks_collab.LEAD_SNOOZE_3: 3,
-    blocks_collab.LEAD_SNOOZE_NEXT_WEEK: "next week",
+    views.LEAD_SNOOZE_1: 1,
+    views.LEAD_SNOOZE_3: 3,
+    views.LEAD_SNOOZE_NEXT_WEEK: "next week",
 }
-ONCE_ACTIONS = frozenset({blocks_collab.LEAD_DONE, blocks_collab.LEAD_REASSIGN, *SNOOZES})
+ONCE_ACTIONS = frozenset({views.LEAD_DONE, views.LEAD_REASSIGN, *SNOOZES})
 """Buttons whose second click must not act again ("Quote it" only opens a form)."""
 
 
 def register(app: App) -> None:
     app.command(LEAD_COMMAND)(lead_command)
     app.shortcut(LEAD_SHORTCUT)(lead_shortcut)
-    app.view(blocks_collab.LEAD_MODAL)(lead_submitted)
-    app.action(blocks_collab.LEAD_DONE)(done_clicked)
+    app.view(views.LEAD_MODAL)(lead_submitted)
+    app.action(views.LEAD_DONE)(done_clicked)
     for action_id in SNOOZES:
         app.action(action_id)(snooze_clicked)
-    app.action(blocks_collab.LEAD_REASSIGN)(reassign_selected)
-    app.action(blocks_collab.LEAD_QUOTE)(quote_clicked)
+    app.action(views.LEAD_REASSIGN)(reassign_selected)
+    app.action(views.LEAD_QUOTE)(quote_clicked)
 
 
 # --- /lead and the form -------------------------------------------------------------------------
@@ -78,12 +85,12 @@ def lead_command(
         data = json.dumps({"channel": command.get("channel_id")})
         client.views_open(
             trigger_id=command["trigger_id"],
-            view=blocks_collab.lead_modal(owner=user, today=_today(leads), private_metadata=data),
+            view=views.lead_modal(owner=user, today=_today(leads), private_metadata=data),
         )
         return
     if text.lower() in ("help", "?"):
         release(context)
-        respond(response_type="ephemeral", **blocks_collab.lead_usage_message())
+        respond(response_type="ephemeral", **views.lead_usage_message())
         return
     try:
         request = parse_lead(text, _today(leads))
@@ -97,9 +104,9 @@ def lead_command(
             actor=user,
         )
     except LeadError as error:
-        refuse(context, respond, error, message=blocks_collab.lead_usage_message(error))
+        refuse(context, respond, error, message=views.lead_usage_message(error))
         return
-    respond(response_type="ephemeral", **blocks_collab.lead_created_message(lead))
+    respond(response_type="ephemeral", **views.lead_created_message(lead))
 
 
 def lead_shortcut(
@@ -109,7 +116,7 @@ def lead_shortcut(
     ack()
     client.views_open(
         trigger_id=shortcut["trigger_id"],
-        view=blocks_collab.lead_modal(owner=user_id(shortcut), today=_today(leads)),
+        view=views.lead_modal(owner=user_id(shortcut), today=_today(leads)),
     )
 
 
@@ -131,18 +138,16 @@ def lead_submitted(
         form_errors(context, ack, error.errors)
         return
     if fields["follow_up_on"] is not None and fields["follow_up_on"] < _today(leads):
-        form_errors(
-            context, ack, {blocks_collab.LEAD_FOLLOW_UP_BLOCK: "Pick today or a day after it."}
-        )
+        form_errors(context, ack, {views.LEAD_FOLLOW_UP_BLOCK: "Pick today or a day after it."})
         return
     try:
         users.learn_time_zone(fields["owner"], client)
         lead = leads.create(actor=user, **fields)
     except LeadError as error:
-        form_errors(context, ack, {blocks_collab.LEAD_CUSTOMER_BLOCK: str(error)})
+        form_errors(context, ack, {views.LEAD_CUSTOMER_BLOCK: str(error)})
         return
     ack()
-    message = blocks_collab.lead_created_message(lead)
+    message = views.lead_created_message(lead)
     tell(client, user, metadata(view).get("channel"), message)
 
 
@@ -157,16 +162,15 @@ def _lead_fields(values: dict[str, Any], user: str) -> dict[str, Any]:
         return dict((values.get(block) or {}).get(action) or {})
 
     customer = (
-        state(blocks_collab.LEAD_CUSTOMER_BLOCK, blocks_collab.LEAD_CUSTOMER_ACTION).get("value")
-        or ""
+        state(views.LEAD_CUSTOMER_BLOCK, views.LEAD_CUSTOMER_ACTION).get("value") or ""
     ).strip()
     errors: dict[str, str] = {}
     if not customer:
-        errors[blocks_collab.LEAD_CUSTOMER_BLOCK] = "Name the customer."
-    source = _selected(state(blocks_collab.LEAD_SOURCE_BLOCK, blocks_collab.LEAD_SOURCE_ACTION))
+        errors[views.LEAD_CUSTOMER_BLOCK] = "Name the customer."
+    source = _selected(state(views.LEAD_SOURCE_BLOCK, views.LEAD_SOURCE_ACTION))
     if not source:
-        errors[blocks_collab.LEAD_SOURCE_BLOCK] = "Say where the lead came from."
-    qty_text = state(blocks_collab.LEAD_QTY_BLOCK, blocks_collab.LEAD_QTY_ACTION).get("value")
+        errors[views.LEAD_SOURCE_BLOCK] = "Say where the lead came from."
+    qty_text = state(views.LEAD_QTY_BLOCK, views.LEAD_QTY_ACTION).get("value")
     qty: int | None = None
     if qty_text not in (None, ""):
         try:
@@ -174,20 +178,17 @@ def _lead_fields(values: dict[str, Any], user: str) -> dict[str, Any]:
         except ValueError:
             qty = 0
         if qty < 1:
-            errors[blocks_collab.LEAD_QTY_BLOCK] = "A whole number of at least 1."
-    month_text = _selected(state(blocks_collab.LEAD_MONTH_BLOCK, blocks_collab.LEAD_MONTH_ACTION))
-    owner_state = state(blocks_collab.LEAD_OWNER_BLOCK, blocks_collab.LEAD_OWNER_ACTION)
+            errors[views.LEAD_QTY_BLOCK] = "A whole number of at least 1."
+    month_text = _selected(state(views.LEAD_MONTH_BLOCK, views.LEAD_MONTH_ACTION))
+    owner_state = state(views.LEAD_OWNER_BLOCK, views.LEAD_OWNER_ACTION)
     owner = owner_state.get("selected_user") or _selected(owner_state) or user
-    follow_text = state(
-        blocks_collab.LEAD_FOLLOW_UP_BLOCK, blocks_collab.LEAD_FOLLOW_UP_ACTION
-    ).get("selected_date")
+    follow_text = state(views.LEAD_FOLLOW_UP_BLOCK, views.LEAD_FOLLOW_UP_ACTION).get(
+        "selected_date"
+    )
     if errors:
         raise _FormError(errors)
-    note = state(blocks_collab.LEAD_NOTE_BLOCK, blocks_collab.LEAD_NOTE_ACTION).get("value") or ""
-    product = (
-        state(blocks_collab.LEAD_PRODUCT_BLOCK, blocks_collab.LEAD_PRODUCT_ACTION).get("value")
-        or ""
-    )
+    note = state(views.LEAD_NOTE_BLOCK, views.LEAD_NOTE_ACTION).get("value") or ""
+    product = state(views.LEAD_PRODUCT_BLOCK, views.LEAD_PRODUCT_ACTION).get("value") or ""
     return {
         "customer": customer,
         "owner": owner,
@@ -222,7 +223,7 @@ def done_clicked(
     except (LeadError, PlanningError, ValueError) as error:
         refuse(context, respond, error)
         return
-    respond(replace_original=True, **blocks_collab.followup_done_message(followup, user))
+    respond(replace_original=True, **views.followup_done_message(followup, user))
 
 
 def snooze_clicked(
@@ -244,7 +245,7 @@ def snooze_clicked(
     except (LeadError, PlanningError, ValueError) as error:
         refuse(context, respond, error)
         return
-    respond(replace_original=True, **blocks_collab.followup_snoozed_message(followup, user))
+    respond(replace_original=True, **views.followup_snoozed_message(followup, user))
 
 
 def reassign_selected(
@@ -273,12 +274,12 @@ def reassign_selected(
     except (LeadError, PlanningError, ValueError) as error:
         refuse(context, respond, error)
         return
-    respond(replace_original=True, **blocks_collab.lead_reassigned_message(lead, user))
+    respond(replace_original=True, **views.lead_reassigned_message(lead, user))
     if new_owner != user:
         safely(
             client.chat_postMessage,
             channel=new_owner,
-            **blocks_collab.lead_handed_over_message(lead, user),
+            **views.lead_handed_over_message(lead, user),
         )
 
 
@@ -305,7 +306,7 @@ def quote_clicked(
 
     def fill() -> dict[str, Any]:
         sku, label = _sku_of(lead, orders)
-        return blocks.promise_modal(
+        return promise_modal(
             sku=sku,
             sku_label=label,
             qty=lead.expected_qty,
@@ -313,7 +314,7 @@ def quote_clicked(
             wanted=max(lead.expected_month or orders.today(), orders.today()),
         )
 
-    open_modal(client, body["trigger_id"], blocks.promise_modal(loading=True), fill)
+    open_modal(client, body["trigger_id"], promise_modal(loading=True), fill)
 
 
 # --- pieces -------------------------------------------------------------------------------------
@@ -358,7 +359,7 @@ def _followup_id(value: str) -> int:
 def _followup_id_of_block(action: dict[str, Any]) -> int:
     """The Reassign select carries no value; its block is `lead_followup_<ID>`."""
     block = str(action.get("block_id") or "")
-    prefix = "lead_followup_"
+    prefix = FOLLOWUP_BLOCK_PREFIX
     if not block.startswith(prefix):
         raise LeadError("That reminder is too old to reassign from; use a newer one.")
     return int(block[len(prefix) :])

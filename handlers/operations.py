@@ -9,12 +9,14 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.platform.blockkit import ButtonValue, clip, error_message, loading_modal
 from bot.platform.users import UserService
 from bot.promising.capacity_requests import (
     AlreadyAnswered,
@@ -27,24 +29,26 @@ from bot.promising.capacity_requests import (
 from bot.promising.orders import OrderService
 from capacity.engine import format_day
 from capacity.model import NotPromisable, PlanningError
-from handlers import blocks, blocks_collab
+from handlers import operations_views as views
 from handlers.common import form_errors, open_modal, refuse, release, safely, tell, user_id
+from handlers.home import refresh
+from handlers.orders_views import order_message
 from handlers.parsing import PromiseSyntaxError, parse_day
 
 log = logging.getLogger(__name__)
 
-ONCE_ACTIONS = frozenset({blocks.OPS_APPROVE_RUSH})
+ONCE_ACTIONS = frozenset({views.OPS_APPROVE_RUSH})
 """Buttons whose second click must not act again; the others open a form, harmless twice."""
 
 
 def register(app: App) -> None:
-    app.action(blocks.OPS_APPROVE_RUSH)(approve_rush_clicked)
-    app.action(blocks.OPS_APPROVE_OVERTIME)(open_answer_form)
-    app.action(blocks.OPS_COUNTER)(open_answer_form)
-    app.action(blocks.OPS_DECLINE)(open_answer_form)
-    app.view(blocks.OPS_OVERTIME_MODAL)(overtime_submitted)
-    app.view(blocks.OPS_COUNTER_MODAL)(counter_submitted)
-    app.view(blocks.OPS_DECLINE_MODAL)(decline_submitted)
+    app.action(views.OPS_APPROVE_RUSH)(approve_rush_clicked)
+    app.action(views.OPS_APPROVE_OVERTIME)(open_answer_form)
+    app.action(views.OPS_COUNTER)(open_answer_form)
+    app.action(views.OPS_DECLINE)(open_answer_form)
+    app.view(views.OPS_OVERTIME_MODAL)(overtime_submitted)
+    app.view(views.OPS_COUNTER_MODAL)(counter_submitted)
+    app.view(views.OPS_DECLINE_MODAL)(decline_submitted)
 
 
 def approve_rush_clicked(
@@ -56,10 +60,11 @@ def approve_rush_clicked(
     context: BoltContext,
     requests: CapacityRequestService,
     orders: OrderService,
+    users: UserService,
 ) -> None:
     """Release the rush reserve for the request: the order is held on the earliest rush day."""
     ack()
-    value = blocks.ButtonValue.decode(action["value"])
+    value = ButtonValue.decode(action["value"])
     user = user_id(body)
     try:
         answer = requests.approve_rush(str(value.request), actor=user)
@@ -70,7 +75,7 @@ def approve_rush_clicked(
     except PlanningError as error:
         refuse(context, respond, error)
         return
-    publish_answer(client, answer, orders.today())
+    publish_answer(client, answer, orders=orders, requests=requests, users=users)
 
 
 def open_answer_form(
@@ -86,7 +91,7 @@ def open_answer_form(
 ) -> None:
     """Overtime, Counter-offer and Decline ask for details in a form first."""
     ack()
-    value = blocks.ButtonValue.decode(action["value"])
+    value = ButtonValue.decode(action["value"])
     user = user_id(body)
     try:
         users.require(user, "operations")
@@ -102,29 +107,31 @@ def open_answer_form(
         return
     metadata = json.dumps({"request": request.id})
     kind = action["action_id"]
-    if kind == blocks.OPS_DECLINE:
-        view = blocks.decline_modal(question=request.question, private_metadata=metadata)
+    if kind == views.OPS_DECLINE:
+        view = views.decline_modal(question=request.question, private_metadata=metadata)
         client.views_open(trigger_id=body["trigger_id"], view=view)
         return
 
     def fill() -> dict[str, Any]:
         # Both forms quote the order: only once the loading view is open (Slack's 3 s).
-        if kind == blocks.OPS_APPROVE_OVERTIME:
-            return blocks.overtime_modal(
+        if kind == views.OPS_APPROVE_OVERTIME:
+            suggested = requests.suggest_overtime(request)
+            return views.overtime_modal(
                 question=request.question,
-                suggestion=_overtime_suggestion(request, requests),
+                suggestion=_overtime_lines(suggested.lines),
+                why_not=suggested.why_not,
                 private_metadata=metadata,
             )
         quote = requests.quote_for(request)
-        return blocks.counter_modal(
+        return views.counter_modal(
             question=request.question,
             qty=request.qty,
             on=quote.earliest,
             private_metadata=metadata,
         )
 
-    title = "Approve with overtime" if kind == blocks.OPS_APPROVE_OVERTIME else "Counter-offer"
-    open_modal(client, body["trigger_id"], blocks_collab.loading_modal(title), fill)
+    title = "Approve with overtime" if kind == views.OPS_APPROVE_OVERTIME else "Counter-offer"
+    open_modal(client, body["trigger_id"], loading_modal(title), fill)
 
 
 def overtime_submitted(
@@ -135,6 +142,7 @@ def overtime_submitted(
     context: BoltContext,
     requests: CapacityRequestService,
     orders: OrderService,
+    users: UserService,
 ) -> None:
     """Check the lines and close the form at once; then store the overtime, quote again and hold.
 
@@ -142,20 +150,20 @@ def overtime_submitted(
     answer comes after, on the request's message and by DM (or, when even this overtime does not
     make it fit, to the planner alone, with the overtime taken back).
     """
-    text = _value(view, blocks.OVERTIME_BLOCK, blocks.OVERTIME_ACTION) or ""
+    text = _value(view, views.OVERTIME_BLOCK, views.OVERTIME_ACTION) or ""
     user = user_id(body)
     try:
         overtime = requests.check_overtime(parse_overtime(text, today=orders.today()))
         request_id = _request_id(view)
     except PlanningError as error:
-        form_errors(context, ack, {blocks.OVERTIME_BLOCK: _short(error)})
+        form_errors(context, ack, {views.OVERTIME_BLOCK: _short(error)})
         return
     ack()
     try:
         answer = requests.approve_overtime(request_id, actor=user, overtime=overtime)
     except AlreadyAnswered as error:
         release(context)
-        tell(client, user, error.request.channel_id, blocks.error_message(str(error)))
+        tell(client, user, error.request.channel_id, error_message(str(error)))
         show_answer(client, error.request, orders.today())
         return
     except PlanningError as error:
@@ -168,9 +176,9 @@ def overtime_submitted(
             if isinstance(error, NotPromisable)
             else ""
         )
-        tell(client, user, channel, blocks.error_message(f"{error}{kept}"))
+        tell(client, user, channel, error_message(f"{error}{kept}"))
         return
-    publish_answer(client, answer, orders.today())
+    publish_answer(client, answer, orders=orders, requests=requests, users=users)
 
 
 def counter_submitted(
@@ -181,18 +189,19 @@ def counter_submitted(
     context: BoltContext,
     requests: CapacityRequestService,
     orders: OrderService,
+    users: UserService,
 ) -> None:
     """Offer another quantity or day: it is held for the salesperson if the plan can keep it."""
-    raw_qty = (_value(view, blocks.COUNTER_QTY_BLOCK, blocks.COUNTER_QTY_ACTION) or "").strip()
-    raw_on = _value(view, blocks.COUNTER_ON_BLOCK, blocks.COUNTER_ON_ACTION, "selected_date")
-    note = (_value(view, blocks.NOTE_BLOCK, blocks.NOTE_ACTION) or "").strip() or None
+    raw_qty = (_value(view, views.COUNTER_QTY_BLOCK, views.COUNTER_QTY_ACTION) or "").strip()
+    raw_on = _value(view, views.COUNTER_ON_BLOCK, views.COUNTER_ON_ACTION, "selected_date")
+    note = (_value(view, views.NOTE_BLOCK, views.NOTE_ACTION) or "").strip() or None
     errors: dict[str, str] = {}
     qty = int(raw_qty) if raw_qty.isdigit() and int(raw_qty) > 0 else None
     if qty is None:
-        errors[blocks.COUNTER_QTY_BLOCK] = "A whole number of at least 1."
+        errors[views.COUNTER_QTY_BLOCK] = "A whole number of at least 1."
     on = date.fromisoformat(raw_on) if raw_on else None
     if on is None:
-        errors[blocks.COUNTER_ON_BLOCK] = "Pick the day you can make it by."
+        errors[views.COUNTER_ON_BLOCK] = "Pick the day you can make it by."
     if not errors:
         assert qty is not None and on is not None
         try:
@@ -200,14 +209,14 @@ def counter_submitted(
                 _request_id(view), actor=user_id(body), qty=qty, on=on, note=note
             )
         except NotPromisable as error:
-            errors[blocks.COUNTER_ON_BLOCK] = _short(error)
+            errors[views.COUNTER_ON_BLOCK] = _short(error)
         except PlanningError as error:
-            errors[blocks.COUNTER_QTY_BLOCK] = _short(error)
+            errors[views.COUNTER_QTY_BLOCK] = _short(error)
     if errors:
         form_errors(context, ack, errors)
         return
     ack()
-    publish_answer(client, answer, orders.today())
+    publish_answer(client, answer, orders=orders, requests=requests, users=users)
 
 
 def decline_submitted(
@@ -218,16 +227,17 @@ def decline_submitted(
     context: BoltContext,
     requests: CapacityRequestService,
     orders: OrderService,
+    users: UserService,
 ) -> None:
     """Decline with a reason; the salesperson gets it by DM."""
-    reason = _value(view, blocks.REASON_BLOCK, blocks.REASON_ACTION) or ""
+    reason = _value(view, views.REASON_BLOCK, views.REASON_ACTION) or ""
     try:
         answer = requests.decline(_request_id(view), actor=user_id(body), reason=reason)
     except PlanningError as error:
-        form_errors(context, ack, {blocks.REASON_BLOCK: _short(error)})
+        form_errors(context, ack, {views.REASON_BLOCK: _short(error)})
         return
     ack()
-    publish_answer(client, answer, orders.today())
+    publish_answer(client, answer, orders=orders, requests=requests, users=users)
 
 
 # --- telling everyone ---------------------------------------------------------------------------
@@ -245,8 +255,17 @@ def show_answer(client: WebClient, request: RequestView, as_of: date) -> None:
     )
 
 
-def publish_answer(client: WebClient, answer: Answer, as_of: date) -> None:
-    """Update the request in place, reply in its thread, and DM the salesperson."""
+def publish_answer(
+    client: WebClient,
+    answer: Answer,
+    *,
+    orders: OrderService,
+    requests: CapacityRequestService,
+    users: UserService,
+) -> None:
+    """Update the request in place, reply in its thread, DM the salesperson, and draw again the
+    Home tabs it changed: the salesperson's (their hold) and operations' (one request fewer)."""
+    as_of = orders.today()
     request, order = answer.request, answer.order
     answered = _answered(request, as_of, order)
     if request.channel_id and request.message_ts:
@@ -260,32 +279,28 @@ def publish_answer(client: WebClient, answer: Answer, as_of: date) -> None:
     dm = safely(client.conversations_open, users=request.requested_by)
     channel = dm["channel"]["id"] if dm else request.requested_by
     if order is not None:
-        message = blocks.order_status_message(
-            order_id=order.id,
-            sku=order.sku,
-            qty=order.qty,
-            customer=order.customer,
-            on=order.promised_on or order.requested_on,
-            status="held",
-            as_of=as_of,
-            held_until=order.expires_at,
-            by=request.answered_by,
-            reason=_said(request, order.qty, order.promised_on, as_of),
-            version=order.version,
-        )
+        reason = _said(request, order.qty, order.promised_on, as_of)
+        message = order_message(order, as_of, by=request.answered_by, reason=reason)
     else:
-        message = blocks.info_message(
-            f":no_entry: <@{request.answered_by}> declined request #{request.id}: "
-            f"*{request.question}*\nReason: {request.answer_note}"
+        message = views.declined_message(
+            request.answered_by, request.id, request.question, request.answer_note
         )
     safely(client.chat_postMessage, channel=channel, **message)
+    refresh(
+        client,
+        [request.requested_by],
+        operations=True,
+        orders=orders,
+        requests=requests,
+        users=users,
+    )
 
 
 def _answered(request: RequestView, as_of: date, order: Any) -> dict[str, Any]:
     kind = {"rush": "rush", "overtime": "overtime", "counter": "counter"}.get(
         request.answer_kind or "", "decline"
     )
-    return blocks.answered_request_message(
+    return views.answered_request_message(
         request_id=request.id,
         sku=request.sku,
         qty=request.qty,
@@ -336,13 +351,9 @@ def parse_overtime(text: str, *, today: date) -> list[Overtime]:
     return found
 
 
-def _overtime_suggestion(request: RequestView, requests: CapacityRequestService) -> str:
-    """A starting point: the hours missing on the bottleneck, on its last workdays before the
-    wanted day (see CapacityRequestService.suggest_overtime)."""
-    return "\n".join(
-        f"{line.work_center} {line.on.isoformat()} {line.hours:g}"
-        for line in requests.suggest_overtime(request)
-    )
+def _overtime_lines(lines: Sequence[Overtime]) -> str:
+    """The suggested overtime as the form's lines (parse_overtime reads them back)."""
+    return "\n".join(f"{line.work_center} {line.on.isoformat()} {line.hours:g}" for line in lines)
 
 
 def _value(view: dict[str, Any], block: str, action: str, key: str = "value") -> Any:
@@ -357,5 +368,4 @@ def _request_id(view: dict[str, Any]) -> str:
 
 
 def _short(error: Exception) -> str:
-    text = str(error)
-    return text if len(text) <= 280 else text[:279] + "…"
+    return clip(str(error), 280)

@@ -7,6 +7,7 @@ buttons hold, confirm, ask operations or dismiss; an order's buttons confirm or 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -17,12 +18,14 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.platform.blockkit import ButtonValue, option
 from bot.platform.users import UserService
 from bot.promising.capacity_requests import CapacityRequestService
 from bot.promising.orders import OrderService, OrderView, StaleOrder
 from capacity.engine import format_day
 from capacity.model import BadQuantity, NotPromisable, PlanningError, UnknownSku
-from handlers import blocks
+from handlers import operations_views
+from handlers import orders_views as views
 from handlers.common import (
     form_errors,
     metadata,
@@ -33,7 +36,7 @@ from handlers.common import (
     tell,
     user_id,
 )
-from handlers.home import from_home, publish_home
+from handlers.home import from_home, refresh
 from handlers.parsing import (
     QTY_BLOCK,
     SKU_ACTION,
@@ -49,7 +52,7 @@ log = logging.getLogger(__name__)
 PROMISE_COMMAND = "/promise"
 PROMISE_SHORTCUT = "promise_shortcut"
 PROMISE_FROM_MESSAGE = "promise_from_message"
-ONCE_ACTIONS = frozenset({blocks.HOLD, blocks.CONFIRM, blocks.ASK_OPS, blocks.CANCEL})
+ONCE_ACTIONS = frozenset({views.HOLD, views.CONFIRM, views.ASK_OPS, views.CANCEL})
 """Buttons whose second click must not act again (see bot.platform.deliveries.delivery_key)."""
 
 
@@ -58,11 +61,11 @@ def register(app: App) -> None:
     app.shortcut(PROMISE_SHORTCUT)(promise_shortcut)
     app.shortcut(PROMISE_FROM_MESSAGE)(promise_from_message)
     app.options(SKU_ACTION)(sku_options)
-    app.view(blocks.PROMISE_MODAL)(promise_submitted)
-    app.action(blocks.HOLD)(hold_clicked)
-    app.action(blocks.CONFIRM)(confirm_clicked)
-    app.action(blocks.CANCEL)(cancel_clicked)
-    app.action(blocks.ASK_OPS)(ask_ops_clicked)
+    app.view(views.PROMISE_MODAL)(promise_submitted)
+    app.action(views.HOLD)(hold_clicked)
+    app.action(views.CONFIRM)(confirm_clicked)
+    app.action(views.CANCEL)(cancel_clicked)
+    app.action(views.ASK_OPS)(ask_ops_clicked)
 
 
 # --- /promise and the form ----------------------------------------------------------------------
@@ -88,12 +91,12 @@ def promise_command(
         request = parse_promise(text, today=orders.today())
         quote = orders.quote(request.sku, request.qty, request.due or orders.today())
     except PromiseSyntaxError as error:
-        refuse(context, respond, error, message=blocks.usage_message(error))
+        refuse(context, respond, error, message=views.usage_message(error))
         return
     except PlanningError as error:
         refuse(context, respond, error)
         return
-    respond(**blocks.quote_message(quote, customer=request.customer, requester=user))
+    respond(**views.quote_message(quote, customer=request.customer, requester=user))
 
 
 def promise_shortcut(
@@ -137,7 +140,7 @@ def _open_form(
         label = None
         if sku:
             label = next((f"{s} — {n}" for s, n in orders.search_items(sku, 5) if s == sku), sku)
-        return blocks.promise_modal(
+        return views.promise_modal(
             sku=sku,
             sku_label=label,
             qty=prefill.get("qty"),
@@ -145,21 +148,13 @@ def _open_form(
             private_metadata=data,
         )
 
-    open_modal(client, trigger_id, blocks.promise_modal(loading=True, private_metadata=data), fill)
+    open_modal(client, trigger_id, views.promise_modal(loading=True, private_metadata=data), fill)
 
 
 def sku_options(ack: Ack, payload: dict[str, Any], orders: OrderService) -> None:
     """The form's SKU typeahead: items whose SKU or name contains what was typed."""
     found = orders.search_items(payload.get("value") or "", 100)
-    ack(
-        options=[
-            {
-                "text": {"type": "plain_text", "text": _clip(f"{sku} — {name}" if name else sku)},
-                "value": sku,
-            }
-            for sku, name in found
-        ]
-    )
+    ack(options=[option(f"{sku} — {name}" if name else sku, sku) for sku, name in found])
 
 
 def promise_submitted(
@@ -186,7 +181,7 @@ def promise_submitted(
         form_errors(context, ack, {QTY_BLOCK: str(error)})
         return
     ack()
-    message = blocks.quote_message(
+    message = views.quote_message(
         quote,
         customer=request.customer,
         requester=user,
@@ -225,7 +220,7 @@ def confirm_clicked(
 ) -> None:
     """Confirm a held order (its owner or a manager), or confirm straight from a quote."""
     ack()
-    value = blocks.ButtonValue.decode(action["value"])
+    value = ButtonValue.decode(action["value"])
     if from_home(body):
         _home_click(
             orders.confirm, "confirm", body, value, context, client, orders, requests, users
@@ -243,6 +238,8 @@ def confirm_clicked(
         _stale(context, respond, error, orders)
         return
     except NotPromisable as error:
+        # An order's buttons name it by id; the fresh quote is for its customer.
+        value = dataclasses.replace(value, customer=order.customer)
         refuse(context, respond, error, message=_refused_with_quote(error, value, user))
         return
     except PlanningError as error:
@@ -264,7 +261,7 @@ def cancel_clicked(
 ) -> None:
     """Cancel an order (its owner or a manager), or put away a quote nobody wants."""
     ack()
-    value = blocks.ButtonValue.decode(action["value"])
+    value = ButtonValue.decode(action["value"])
     if from_home(body):
         _home_click(orders.cancel, "cancel", body, value, context, client, orders, requests, users)
         return
@@ -290,7 +287,7 @@ def _home_click(
     act: Callable[..., OrderView],
     verb: str,
     body: dict[str, Any],
-    value: blocks.ButtonValue,
+    value: ButtonValue,
     context: BoltContext,
     client: WebClient,
     orders: OrderService,
@@ -303,6 +300,7 @@ def _home_click(
     drawn) goes to the user by DM, and the tab then shows where the order stands.
     """
     user = user_id(body)
+    order: OrderView | None = None
     try:
         if value.order is None:
             raise PlanningError("That button names no order.")
@@ -311,7 +309,9 @@ def _home_click(
         act(order.id, actor=user, version=value.ver)
     except PlanningError as error:
         refuse(context, None, error, client=client, user=user)
-    publish_home(client, user, orders=orders, requests=requests, users=users)
+    # A manager acting on someone's hold changes the owner's tab too.
+    owner = order.owner if order is not None else None
+    refresh(client, [user, owner], orders=orders, requests=requests, users=users)
 
 
 def ask_ops_clicked(
@@ -323,10 +323,11 @@ def ask_ops_clicked(
     context: BoltContext,
     orders: OrderService,
     requests: CapacityRequestService,
+    users: UserService,
 ) -> None:
     """Ask operations, in their channel, whether they can make what the customer wants."""
     ack()
-    value = blocks.ButtonValue.decode(action["value"])
+    value = ButtonValue.decode(action["value"])
     user = user_id(body)
     if _stale_quote(context, respond, value, orders, user):
         return
@@ -344,7 +345,7 @@ def ask_ops_clicked(
     except PlanningError as error:
         refuse(context, respond, error)
         return
-    message = blocks.capacity_request_message(
+    message = operations_views.capacity_request_message(
         quote,
         request_id=request.id,
         customer=request.customer,
@@ -366,14 +367,10 @@ def ask_ops_clicked(
         )
         return
     requests.posted(request.id, posted["channel"], posted["ts"])
-    respond(
-        replace_original=True,
-        **blocks.info_message(
-            f":speech_balloon: Asked operations in <#{posted['channel']}>: "
-            f"*{request.question}* (request #{request.id}, order {request.order_ref}). "
-            "Their answer comes here by DM."
-        ),
-    )
+    asked = views.asked_message(posted["channel"], request.question, request.id, request.order_ref)
+    respond(replace_original=True, **asked)
+    # The question waits in the salesperson's tab and in operations' open requests.
+    refresh(client, [user], operations=True, orders=orders, requests=requests, users=users)
 
 
 # --- pieces -------------------------------------------------------------------------------------
@@ -388,7 +385,7 @@ def _book(
     *,
     confirm: bool,
 ) -> None:
-    value = blocks.ButtonValue.decode(action["value"])
+    value = ButtonValue.decode(action["value"])
     user = user_id(body)
     if _stale_quote(context, respond, value, orders, user):
         return
@@ -423,17 +420,10 @@ def _book(
         refuse(context, respond, error)
         return
     messages = [_status(order, orders, by=user) for order in held]
-    if len(messages) == 1:
-        respond(replace_original=True, **messages[0])
-    else:
-        respond(
-            replace_original=True,
-            text=" ".join(m["text"] for m in messages),
-            blocks=[b for m in messages for b in m["blocks"]],
-        )
+    respond(replace_original=True, **views.orders_message(messages))
 
 
-def _hold_split(orders: OrderService, value: blocks.ButtonValue, user: str) -> list[OrderView]:
+def _hold_split(orders: OrderService, value: ButtonValue, user: str) -> list[OrderView]:
     """Hold each lot of a split; if a later lot no longer fits, give back the earlier ones."""
     assert value.split is not None and value.sku is not None
     held: list[OrderView] = []
@@ -462,7 +452,7 @@ def _hold_split(orders: OrderService, value: blocks.ButtonValue, user: str) -> l
 def _stale_quote(
     context: BoltContext,
     respond: Respond,
-    value: blocks.ButtonValue,
+    value: ButtonValue,
     orders: OrderService,
     user: str,
 ) -> bool:
@@ -480,36 +470,26 @@ def _stale_quote(
     except PlanningError:
         refuse(context, respond, text)
         return True
-    fresh = blocks.quote_message(
+    fresh = views.quote_message(
         quote,
         customer=value.customer,
         requester=user,
         least_qty=value.least,
         latest=value.latest,
     )
-    refuse(context, respond, text, message=_prefixed(text, fresh))
+    refuse(context, respond, text, message=views.prefixed(text, fresh))
     return True
 
 
-def _refused_with_quote(
-    error: NotPromisable, value: blocks.ButtonValue, user: str
-) -> dict[str, Any]:
-    fresh = blocks.quote_message(
+def _refused_with_quote(error: NotPromisable, value: ButtonValue, user: str) -> dict[str, Any]:
+    fresh = views.quote_message(
         error.quote,
         customer=value.customer,
         requester=user,
         least_qty=value.least,
         latest=value.latest,
     )
-    return _prefixed(f"{error} Nothing was held; here is the quote as it stands now.", fresh)
-
-
-def _prefixed(text: str, message: dict[str, Any]) -> dict[str, Any]:
-    warning = blocks.error_message(text)
-    return {
-        "text": f"{text} {message['text']}",
-        "blocks": (warning["blocks"] + message["blocks"])[:50],
-    }
+    return views.prefixed(f"{error} Nothing was held; here is the quote as it stands now.", fresh)
 
 
 def _stale(context: BoltContext, respond: Respond, error: StaleOrder, orders: OrderService) -> None:
@@ -520,22 +500,4 @@ def _stale(context: BoltContext, respond: Respond, error: StaleOrder, orders: Or
 
 
 def _status(order: OrderView, orders: OrderService, *, by: str | None = None) -> dict[str, Any]:
-    on = order.promised_on or order.requested_on
-    status = order.status if order.status != "quoted" else "at_risk"
-    return blocks.order_status_message(
-        order_id=order.id,
-        sku=order.sku,
-        qty=order.qty,
-        customer=order.customer,
-        on=on,
-        status=status,  # type: ignore[arg-type]
-        as_of=orders.today(),
-        held_until=order.expires_at,
-        by=by,
-        reason=order.at_risk_reason,
-        version=order.version,
-    )
-
-
-def _clip(text: str, limit: int = 75) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return views.order_message(order, orders.today(), by=by)

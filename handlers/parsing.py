@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from bot.promising.orders import MAX_CUSTOMER_LENGTH
+
 __all__ = [
     "EXAMPLE",
     "MAX_CUSTOMER_LENGTH",
@@ -37,7 +39,7 @@ __all__ = [
     "parse_promise_modal",
 ]
 
-# The promise modal's fields (handlers.blocks.promise_modal draws them; this module reads them).
+# The promise modal's fields (handlers.orders_views.promise_modal draws them; read here).
 SKU_BLOCK, SKU_ACTION = "sku", "sku_select"
 QTY_BLOCK, QTY_ACTION = "qty", "qty_input"
 CUSTOMER_BLOCK, CUSTOMER_ACTION = "customer", "customer_input"
@@ -47,8 +49,6 @@ LATEST_BLOCK, LATEST_ACTION = "latest", "latest_date"
 
 USAGE = "/promise QTY SKU [for CUSTOMER] [by DATE]"
 EXAMPLE = "/promise 40 BRKT for Acme by Friday"
-MAX_CUSTOMER_LENGTH = 80
-"""Long enough for a company name; keeps the customer inside a button's 2000-character value."""
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -349,7 +349,7 @@ class ModalInputError(ValueError):
 
 
 def parse_promise_modal(values: Mapping[str, Any], *, today: date) -> ModalPromise:
-    """Read the submitted `view["state"]["values"]` of `blocks.promise_modal`."""
+    """Read the submitted `view["state"]["values"]` of `orders_views.promise_modal`."""
     errors: dict[str, str] = {}
 
     def state(block_id: str, action_id: str) -> Mapping[str, Any]:

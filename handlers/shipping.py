@@ -16,11 +16,12 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_bolt.context.respond import Respond as ResponseUrl
 from slack_sdk import WebClient
 
+from bot.platform.blockkit import ButtonValue, loading_modal, notice_modal
 from bot.platform.users import UserService
 from bot.promising.capacity_requests import CapacityRequestService
 from bot.promising.orders import OrderService
 from capacity.model import BadQuantity, PlanningError
-from handlers import blocks, blocks_collab
+from handlers import shipping_views as views
 from handlers.common import (
     form_errors,
     metadata,
@@ -30,7 +31,8 @@ from handlers.common import (
     safely,
     user_id,
 )
-from handlers.home import from_home, publish_home
+from handlers.home import from_home, refresh
+from handlers.orders_views import SHIP
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +41,8 @@ ONCE_ACTIONS: frozenset[str] = frozenset()
 
 
 def register(app: App) -> None:
-    app.action(blocks_collab.SHIP)(ship_clicked)
-    app.view(blocks_collab.SHIP_MODAL)(ship_submitted)
+    app.action(SHIP)(ship_clicked)
+    app.view(views.SHIP_MODAL)(ship_submitted)
 
 
 def ship_clicked(
@@ -62,7 +64,7 @@ def ship_clicked(
     user = user_id(body)
     try:
         users.require(user, "operations", doing="record shipments")
-        value = blocks.ButtonValue.decode(action["value"])
+        value = ButtonValue.decode(action["value"])
         if value.order is None:
             raise PlanningError("That button names no order.")
     except (PlanningError, ValueError) as error:
@@ -77,15 +79,15 @@ def ship_clicked(
         try:
             order = orders.order(order_id)
         except PlanningError as error:
-            return blocks_collab.notice_modal("Record a shipment", str(error))
+            return notice_modal("Record a shipment", str(error))
         if order.status not in ("held", "confirmed", "at_risk"):
-            return blocks_collab.notice_modal(
+            return notice_modal(
                 "Record a shipment",
                 f"Order {order.ref} is {order.status}; there is nothing to ship.",
             )
-        return blocks_collab.ship_modal(order, orders.today(), data)
+        return views.ship_modal(order, orders.today(), data)
 
-    open_modal(client, body["trigger_id"], blocks_collab.loading_modal("Record a shipment"), fill)
+    open_modal(client, body["trigger_id"], loading_modal("Record a shipment"), fill)
 
 
 def ship_submitted(
@@ -103,22 +105,18 @@ def ship_submitted(
     user = user_id(body)
     data = metadata(view)
     values = view["state"]["values"]
-    qty_text = (values.get(blocks_collab.SHIP_QTY_BLOCK) or {}).get(
-        blocks_collab.SHIP_QTY_ACTION
-    ) or {}
-    on_text = (values.get(blocks_collab.SHIP_ON_BLOCK) or {}).get(
-        blocks_collab.SHIP_ON_ACTION
-    ) or {}
+    qty_text = (values.get(views.SHIP_QTY_BLOCK) or {}).get(views.SHIP_QTY_ACTION) or {}
+    on_text = (values.get(views.SHIP_ON_BLOCK) or {}).get(views.SHIP_ON_ACTION) or {}
     errors: dict[str, str] = {}
     try:
         qty = int(str(qty_text.get("value")))
     except ValueError:
-        errors[blocks_collab.SHIP_QTY_BLOCK] = "A whole number of at least 1."
+        errors[views.SHIP_QTY_BLOCK] = "A whole number of at least 1."
     on = date.fromisoformat(on_text["selected_date"]) if on_text.get("selected_date") else None
     if on is None:
-        errors[blocks_collab.SHIP_ON_BLOCK] = "Pick the day it shipped."
+        errors[views.SHIP_ON_BLOCK] = "Pick the day it shipped."
     elif on > orders.today():
-        errors[blocks_collab.SHIP_ON_BLOCK] = "Record a shipment once it has gone, not before."
+        errors[views.SHIP_ON_BLOCK] = "Record a shipment once it has gone, not before."
     if errors:
         form_errors(context, ack, errors)
         return
@@ -126,24 +124,26 @@ def ship_submitted(
         users.require(user, "operations", doing="record shipments")
         order = orders.ship(int(data["order"]), on=on, qty=qty, actor=user)
     except BadQuantity as error:
-        form_errors(context, ack, {blocks_collab.SHIP_QTY_BLOCK: str(error)})
+        form_errors(context, ack, {views.SHIP_QTY_BLOCK: str(error)})
         return
     except (PlanningError, KeyError, ValueError) as error:
-        form_errors(context, ack, {blocks_collab.SHIP_QTY_BLOCK: str(error)})
+        form_errors(context, ack, {views.SHIP_QTY_BLOCK: str(error)})
         return
     ack()
     assert on is not None
     today = orders.today()
-    message = blocks_collab.shipped_message(order, today, user)
+    message = views.shipped_message(order, today, user)
     if data.get("response_url"):
         # The order's message may be ephemeral (a quote's answer): only its response_url can
         # change it.
         safely(ResponseUrl(response_url=data["response_url"]), replace_original=True, **message)
-    if data.get("home"):
-        publish_home(client, user, orders=orders, requests=requests, users=users)
     if order.owner and order.owner != user:
         safely(
             client.chat_postMessage,
             channel=order.owner,
-            **blocks_collab.shipment_notice(order, qty, on, user, today),
+            **views.shipment_notice(order, qty, on, user, today),
         )
+    # What is left to ship changed for operations (and for whoever shipped it from their tab),
+    # and the order left its owner's confirmed orders.
+    people = [user if data.get("home") else None, order.owner]
+    refresh(client, people, operations=True, orders=orders, requests=requests, users=users)

@@ -16,16 +16,23 @@ import logging
 import re
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
-from bot.collaboration.summits import SummitError, SummitService, SummitView, parse_schedule
-from bot.platform.blockkit import escape
+from bot.collaboration.summits import (
+    SummitError,
+    SummitService,
+    SummitView,
+    heading,
+    parse_schedule,
+)
+from bot.platform import blockkit as blocks
+from bot.platform.blockkit import channel_link, escape, info_message, loading_modal, notice_modal
 from bot.platform.users import NotAllowed, UserService
 from capacity.model import PlanningError
-from handlers import blocks, blocks_collab
+from handlers import summits_views as views
 from handlers.common import form_errors, metadata, open_modal, refuse, release, tell, user_id
 
 log = logging.getLogger(__name__)
@@ -33,9 +40,9 @@ log = logging.getLogger(__name__)
 SUMMIT_COMMAND = "/summit"
 DEFAULT_TITLE = "Sales–operations summit"
 RSVPS = {
-    blocks_collab.SUMMIT_RSVP_YES: "yes",
-    blocks_collab.SUMMIT_RSVP_MAYBE: "maybe",
-    blocks_collab.SUMMIT_RSVP_NO: "no",
+    views.SUMMIT_RSVP_YES: "yes",
+    views.SUMMIT_RSVP_MAYBE: "maybe",
+    views.SUMMIT_RSVP_NO: "no",
 }
 ONCE_ACTIONS: frozenset[str] = frozenset()
 """An RSVP may be changed and the other buttons open forms: none needs guarding; the forms'
@@ -53,10 +60,10 @@ def register(app: App) -> None:
     app.command(SUMMIT_COMMAND)(summit_command)
     for action_id in RSVPS:
         app.action(action_id)(rsvp_clicked)
-    app.action(blocks_collab.SUMMIT_ADD_POINT)(add_point_clicked)
-    app.action(blocks_collab.SUMMIT_RECORD_DECISIONS)(record_decisions_clicked)
-    app.view(blocks_collab.SUMMIT_POINT_MODAL)(point_submitted)
-    app.view(blocks_collab.SUMMIT_DECISIONS_MODAL)(decisions_submitted)
+    app.action(views.SUMMIT_ADD_POINT)(add_point_clicked)
+    app.action(views.SUMMIT_RECORD_DECISIONS)(record_decisions_clicked)
+    app.view(views.SUMMIT_POINT_MODAL)(point_submitted)
+    app.view(views.SUMMIT_DECISIONS_MODAL)(decisions_submitted)
 
 
 # --- /summit ------------------------------------------------------------------------------------
@@ -66,6 +73,7 @@ def summit_command(
     ack: Ack,
     command: dict[str, Any],
     respond: Respond,
+    client: WebClient,
     context: BoltContext,
     summits: SummitService,
     users: UserService,
@@ -83,28 +91,29 @@ def summit_command(
             respond(response_type="ephemeral", **_overview(summits, users, user, channel))
         elif verb in ("help", "?"):
             release(context)
-            respond(response_type="ephemeral", **blocks_collab.summit_usage_message())
+            respond(response_type="ephemeral", **views.summit_usage_message())
         elif verb in ("decisions", "decided", "decision"):
             summit = _summit_for(summits, channel)
             _require_organiser(users, user, summit, "record its decisions")
             last = _last_start(summits, summit)
             occurrence = summits.occurrence(summit.id, last)
             summits.record_decisions(occurrence.id, rest, actor=user)
-            respond(response_type="ephemeral", **_decisions_saved(summit, last, rest))
+            respond(response_type="ephemeral", **views.decisions_saved_message(summit, last, rest))
         elif verb == "cancel" and not rest:
             summit = _summit_for(summits, channel)
             _require_organiser(users, user, summit, "cancel it")
             summits.cancel(summit.id, actor=user)
             respond(
                 response_type="ephemeral",
-                **blocks.info_message(
-                    f":no_entry_sign: {summit.title} is cancelled: no more reminders in "
-                    f"<#{summit.channel}>."
-                ),
+                **views.summit_cancelled_message(summit),
             )
         else:
             when, location, where = _parse_schedule_text(text)
             schedule = parse_schedule(when)
+            if where == f"#{command.get('channel_name')}":
+                where = channel
+            if where and where != channel:
+                _require_member(client, where, user)
             # One summit per channel: scheduling again moves it (for its organiser or a manager).
             replaced = [s for s in summits.summits() if s.channel == (where or channel)]
             for old in replaced:
@@ -118,12 +127,14 @@ def summit_command(
             )
             for old in replaced:
                 summits.cancel(old.id, actor=user)
-            message = blocks_collab.summit_scheduled_message(
+            message = views.summit_scheduled_message(
                 summit, replaced=[old.schedule.description for old in replaced]
             )
             respond(response_type="in_channel", **message)
     except SummitError as error:
-        refuse(context, respond, error, message=blocks_collab.summit_usage_message(error))
+        refuse(context, respond, error, message=views.summit_usage_message(error))
+    except NotInChannel as error:
+        refuse(context, respond, error, message=error.message())
     except PlanningError as error:
         refuse(context, respond, error)
 
@@ -144,7 +155,7 @@ def _overview(
         except SummitError:
             last_at = None
     occurrence = summits.occurrence(summit.id, summit.next_at)
-    return blocks_collab.summit_agenda_message(
+    return views.summit_agenda_message(
         summit,
         occurrence.id,
         occurrence.starts_at,
@@ -171,11 +182,53 @@ def _parse_schedule_text(text: str) -> tuple[str, str, str | None]:
     return match.group("when"), (match.group("where") or "").strip(), channel
 
 
-def _decisions_saved(summit: SummitView, starts_at: datetime, text: str) -> dict[str, Any]:
-    local = starts_at.astimezone(ZoneInfo(summit.timezone))
-    return blocks.info_message(
-        f":memo: Decisions of {summit.title} on {local:%a %-d %b} recorded; the next agenda "
-        f"shows them: {escape(text)}"
+_MEMBER_PAGES = 20
+"""conversations.members pages (of 1,000) read before giving up on a huge channel."""
+
+
+class NotInChannel(NotAllowed):
+    """Refused for a channel: `{channel}` in the text stands for a link to it, which the
+    refusal draws as Slack's channel mention (everything else in it is escaped)."""
+
+    def __init__(self, template: str, channel: str) -> None:
+        super().__init__(template.format(channel=f"#{channel}"))
+        self.template = template
+        self.channel = channel
+
+    def message(self) -> dict[str, Any]:
+        before, _, after = self.template.partition("{channel}")
+        text = f"{escape(before)}{channel_link(self.channel)}{escape(after)}"
+        return blocks.message(text, [blocks.section(f":warning: {text}")])
+
+
+def _require_member(client: WebClient, channel: str, user: str) -> None:
+    """Only a member of `channel` may schedule a summit there (its reminders go to everyone in
+    it). Slack only tells the members of a channel named by its id; anything else fails closed."""
+    if channel.startswith("#"):
+        raise NotAllowed(
+            f"Pick the channel from the list Slack offers as you type `#` (not {channel} as "
+            "text), so promisebot can check that you are in it; or run `/summit` in it."
+        )
+    cursor = None
+    for _ in range(_MEMBER_PAGES):
+        try:
+            page = client.conversations_members(channel=channel, limit=1000, cursor=cursor)
+        except SlackApiError as error:
+            log.info("conversations.members %s: %s", channel, error.response.get("error"))
+            break
+        if user in (page.get("members") or []):
+            return
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            raise NotInChannel(
+                "You are not in {channel}, so you cannot schedule its summit: its reminders "
+                "go to everyone there. Join it first, or run `/summit` in a channel you are in.",
+                channel,
+            )
+    raise NotInChannel(
+        "promisebot cannot see who is in {channel} (a private channel, or one it was not "
+        "invited to), so it cannot check that you are in it: run `/summit` in that channel.",
+        channel,
     )
 
 
@@ -201,13 +254,13 @@ def rsvp_clicked(
         return
     message = body.get("message")
     if message:  # a reminder in the channel: everyone sees who is coming
-        respond(replace_original=True, **blocks_collab.with_rsvps(message, answers))
+        respond(replace_original=True, **views.with_rsvps(message, answers))
         return
     said = {"yes": "you'll be there", "maybe": "maybe", "no": "you can't come"}[answer]
     respond(
         response_type="ephemeral",
         replace_original=False,
-        **blocks.info_message(f":white_check_mark: Noted: {said}."),
+        **info_message(f":white_check_mark: Noted: {said}."),
     )
 
 
@@ -217,15 +270,25 @@ def add_point_clicked(
     action: dict[str, Any],
     client: WebClient,
     context: BoltContext,
+    summits: SummitService,
 ) -> None:
-    """Open the form for a point on the agenda of the summit the reminder is about."""
+    """Open the form for a point on the agenda of the summit the button is about.
+
+    The form names the summit, its time and place in full, from the occurrence (a reminder's
+    header may be cut to Slack's 150 characters). One row read by its key: well within the 3 s
+    a trigger_id lasts, so no loading view first."""
     ack()
     release(context)
-    heading = _header(body.get("message")) or "the next summit"
+    occurrence_id = int(action["value"])
     data = json.dumps(
-        {"occurrence": int(action["value"]), "channel": (body.get("channel") or {}).get("id")}
+        {"occurrence": occurrence_id, "channel": (body.get("channel") or {}).get("id")}
     )
-    client.views_open(trigger_id=body["trigger_id"], view=blocks_collab.point_modal(heading, data))
+    try:
+        summit, occurrence = summits.occurrence_of(occurrence_id)
+        view = views.point_modal(heading(summit, occurrence.starts_at), data)
+    except SummitError as error:
+        view = notice_modal("Add an agenda point", str(error))
+    client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def point_submitted(
@@ -238,19 +301,19 @@ def point_submitted(
 ) -> None:
     user = user_id(body)
     data = metadata(view)
-    state = view["state"]["values"].get(blocks_collab.POINT_BLOCK) or {}
-    text = (state.get(blocks_collab.POINT_ACTION) or {}).get("value") or ""
+    state = view["state"]["values"].get(views.POINT_BLOCK) or {}
+    text = (state.get(views.POINT_ACTION) or {}).get("value") or ""
     try:
         point = summits.add_agenda_point(int(data["occurrence"]), user, text)
     except (SummitError, KeyError, ValueError) as error:
-        form_errors(context, ack, {blocks_collab.POINT_BLOCK: str(error)})
+        form_errors(context, ack, {views.POINT_BLOCK: str(error)})
         return
     ack()
     tell(
         client,
         user,
         data.get("channel"),
-        blocks.info_message(f":pushpin: On the agenda: {escape(point.text)}"),
+        info_message(f":pushpin: On the agenda: {escape(point.text)}"),
     )
 
 
@@ -284,11 +347,11 @@ def record_decisions_clicked(
         data = json.dumps(
             {"occurrence": occurrence_id, "channel": (body.get("channel") or {}).get("id")}
         )
-        return blocks_collab.decisions_modal(
+        return views.decisions_modal(
             summit.title, agenda.starts_at, [*agenda.carried_over, *agenda.points], data
         )
 
-    open_modal(client, body["trigger_id"], blocks_collab.loading_modal("Record decisions"), fill)
+    open_modal(client, body["trigger_id"], loading_modal("Record decisions"), fill)
 
 
 def decisions_submitted(
@@ -302,15 +365,14 @@ def decisions_submitted(
     user = user_id(body)
     data = metadata(view)
     values = view["state"]["values"]
-    text = (
-        (values.get(blocks_collab.DECISIONS_BLOCK) or {}).get(blocks_collab.DECISIONS_ACTION) or {}
-    ).get("value") or ""
-    chosen = (
-        (values.get(blocks_collab.DONE_POINTS_BLOCK) or {}).get(blocks_collab.DONE_POINTS_ACTION)
-        or {}
-    ).get("selected_options") or []
+    text = ((values.get(views.DECISIONS_BLOCK) or {}).get(views.DECISIONS_ACTION) or {}).get(
+        "value"
+    ) or ""
+    chosen = ((values.get(views.DONE_POINTS_BLOCK) or {}).get(views.DONE_POINTS_ACTION) or {}).get(
+        "selected_options"
+    ) or []
     if not text.strip():
-        form_errors(context, ack, {blocks_collab.DECISIONS_BLOCK: "Write them down."})
+        form_errors(context, ack, {views.DECISIONS_BLOCK: "Write them down."})
         return
     try:
         summits.record_decisions(
@@ -320,14 +382,14 @@ def decisions_submitted(
             done_points=[int(option["value"]) for option in chosen],
         )
     except (SummitError, KeyError, ValueError) as error:
-        form_errors(context, ack, {blocks_collab.DECISIONS_BLOCK: str(error)})
+        form_errors(context, ack, {views.DECISIONS_BLOCK: str(error)})
         return
     ack()
     tell(
         client,
         user,
         data.get("channel"),
-        blocks.info_message(":memo: Decisions recorded; the next agenda shows them."),
+        info_message(":memo: Decisions recorded; the next agenda shows them."),
     )
 
 
@@ -361,10 +423,3 @@ def _require_organiser(users: UserService, user: str, summit: SummitView, doing:
         raise NotAllowed(
             f"<@{summit.organiser}> organises {summit.title}; only they or a manager can {doing}."
         )
-
-
-def _header(message: dict[str, Any] | None) -> str | None:
-    for block in (message or {}).get("blocks") or []:
-        if block.get("type") == "header":
-            return str((block.get("text") or {}).get("text") or "") or None
-    return None

@@ -124,7 +124,11 @@ def build_app(settings: Settings, services: Services) -> App:
         raise ValueError("SLACK_BOT_TOKEN is not set")
     if not socket_mode and not settings.slack_signing_secret:
         raise ValueError("SLACK_SIGNING_SECRET is not set (needed unless SLACK_APP_TOKEN is)")
-    services.users.seed_admins()
+    services.users.forget_former_admins()
+    bolt_logger = logging.getLogger("promisebot.bolt")
+    if _WITHOUT_REJECTED_BODIES not in bolt_logger.filters:
+        # Bolt's own loggers copy the filters of this one when they are made (in App()).
+        bolt_logger.addFilter(_WITHOUT_REJECTED_BODIES)
     app = App(
         client=web_client(settings),
         signing_secret=settings.slack_signing_secret or "",
@@ -172,6 +176,21 @@ def build_app(settings: Settings, services: Services) -> App:
     for module in LISTENER_MODULES:
         module.register(app)
     return app
+
+
+class _WithoutRejectedBodies(logging.Filter):
+    """Bolt logs a request whose signature fails together with its whole body and signature;
+    keep only the fact. An unsigned body is the sender's, not Slack's: it may be megabytes, hold
+    a newline that forges a log line, or a secret pasted by mistake."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith("Invalid request signature detected"):
+            record.msg = "refused a request whose signature did not verify"
+            record.args = ()
+        return True
+
+
+_WITHOUT_REJECTED_BODIES = _WithoutRejectedBodies()
 
 
 def _tell_duplicate(body: dict[str, Any], context: BoltContext) -> None:

@@ -19,7 +19,7 @@ import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 
-from bot.cli import changes, db, demo, digest, factory, planning, run
+from bot.cli import changes, charts, db, demo, digest, factory, planning, run, simulate
 from bot.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_UNEXPECTED,
@@ -66,13 +66,15 @@ COMMANDS: dict[str, tuple[AddArguments, Run]] = {
     **factory.COMMANDS,
     **{
         name: (add_arguments, _with_service(help_text, run_command))
-        for group in (planning, changes, run, digest)
+        for group in (planning, changes, charts, run, digest)
         for name, (help_text, add_arguments, run_command) in group.COMMANDS.items()
     },
-    # The demo prepares its database itself, so it gets the settings, unchecked.
+    # The demo prepares its database itself, and a simulation may need none (--factory DIR):
+    # both get the settings, unchecked.
     **{
         name: (add_arguments, _with_help(help_text, run_command))
-        for name, (help_text, add_arguments, run_command) in demo.COMMANDS.items()
+        for group in (demo, simulate)
+        for name, (help_text, add_arguments, run_command) in group.COMMANDS.items()
     },
 }
 
@@ -83,7 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--database-url",
         default=argparse.SUPPRESS,
-        help="the database to use (default: $DATABASE_URL, else sqlite:///promisebot.db)",
+        help="the database to use (default: $DATABASE_URL, else sqlite:///promisebot.db; "
+        "the demo uses its own, sqlite:///promisebot-demo.db)",
     )
     parser = argparse.ArgumentParser(
         prog="promisebot",

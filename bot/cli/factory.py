@@ -16,7 +16,7 @@ from bot.factory.files import (
     read_factory_dir,
     write_factory_dir,
 )
-from bot.factory.store import load_factory, save_factory
+from bot.factory.store import ReceiptStaging, each_receipt, load_factory, save_factory
 from bot.platform.clock import Clock, Now
 from bot.platform.db.session import (
     make_engine,
@@ -41,13 +41,16 @@ def add_import_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_import(args: argparse.Namespace, settings: Settings) -> int:
     """Load a folder of factory CSV files into the database, all or nothing."""
-    files = read_factory_dir(args.dir)
     clock = Clock.from_settings(settings)
     engine = make_engine(settings.database_url)
     try:
         require_current_schema(engine)
         with write_transaction(make_session_factory(engine, clock)) as session:
-            summary = save_factory(session, files)
+            # receipts.csv goes to the database chunk by chunk as it is checked (it may hold a
+            # million rows); any problem anywhere rolls it all back.
+            with ReceiptStaging(session) as staging:
+                files = read_factory_dir(args.dir, receipts_to=staging.add)
+                summary = save_factory(session, files, staging)
             extra = book_commitments(session, files, settings, clock)
     finally:
         engine.dispose()
@@ -70,11 +73,13 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
         require_current_schema(engine)
         with make_session_factory(engine)() as session:
             # Public holidays are not stored: they come from PROMISEBOT_HOLIDAYS when planning.
-            factory = load_factory(session)
+            factory = load_factory(session, receipts="none")
             orders, shipments = export_commitments(session)
+            files = FactoryFiles(factory, tuple(orders), tuple(shipments))
+            # Receipts may be millions: written as they are read, in batches.
+            write_factory_dir(files, args.dir, receipts=each_receipt(session))
     finally:
         engine.dispose()
-    write_factory_dir(FactoryFiles(factory, tuple(orders), tuple(shipments)), args.dir)
     print(f"Exported {shown(settings.database_url)} to {args.dir}.")
     return EXIT_OK
 

@@ -16,10 +16,9 @@ Agg canvas (no pyplot, so no global state and safe in threads).
 
 from __future__ import annotations
 
-import io
 import re
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -30,16 +29,34 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.platform.blockkit import escape
+from bot.collaboration.takt import COUNTED_STATUSES, DemandLine, Takt, takt_times
+from bot.collaboration.takt import WINDOW_WEEKS as TAKT_WEEKS
+from bot.platform import charts
+from bot.platform.blockkit import (
+    SECTION_TEXT,
+    and_more,
+    clip,
+    context,
+    escape,
+    header,
+    lines_within,
+    mention,
+    section,
+)
 from bot.platform.db.tables import (
+    AuditLogRow,
+    CalendarExceptionRow,
     CapacityRequestRow,
     CustomerRow,
     ItemRow,
     LeadFollowupRow,
     LeadRow,
     OrderRow,
+    ReservationRow,
+    ReservedHoursRow,
     RoutingOperationRow,
     ShipmentRow,
+    WorkCenterRow,
 )
 from bot.platform.outbox import enqueue, file_upload
 from bot.promising.moves import MoveRecord, moves_between
@@ -53,8 +70,6 @@ PROMISED_STATUSES = ("confirmed", "at_risk", "shipped")
 """Orders that carry a promise to a customer (a hold is not one yet)."""
 TRAILING_WEEKS = 8
 LOAD_WEEKS = 8
-CHART_SIZE_PX = (1200, 600)
-CHART_DPI = 100
 
 
 # --- promises kept or missed ---------------------------------------------------------------------
@@ -69,14 +84,14 @@ def classify_promise(
     qty: int,
     promised_on: date,
     shipments: Sequence[tuple[date, int]],
-    at_risk_reason: str | None,
     today: date,
 ) -> tuple[str, str]:
-    """(`kept` | `missed` | `pending`, cause): kept when all `qty` shipped by `promised_on`.
+    """(`kept` | `missed` | `pending`, how): kept when all `qty` shipped by `promised_on`.
 
     Pending while the promised day has not passed (today included) and not all has shipped.
-    The cause of a miss is the order's at-risk reason when it has one, else `late shipment`
-    (shipped after the date), `short shipment` (part shipped by the date) or `not shipped`.
+    For a miss, how it went: `shipped late`, `shipped short` (part by the date) or `not
+    shipped`; that is what missed means, so the digest names the cause the plan knew
+    (`causes_of_misses`) and says this only when the plan knew none.
     """
     by_date = sum(q for on, q in shipments if on <= promised_on)
     total = sum(q for _, q in shipments)
@@ -84,13 +99,120 @@ def classify_promise(
         return "kept", ""
     if promised_on >= today and total < qty:
         return "pending", ""
-    if at_risk_reason:
-        return "missed", at_risk_reason
     if total == 0:
         return "missed", "not shipped"
     if by_date > 0:
-        return "missed", "short shipment"
-    return "missed", "late shipment"
+        return "missed", "shipped short"
+    return "missed", "shipped late"
+
+
+def causes_of_misses(session: Session, missed: Mapping[int, str]) -> dict[int, str]:
+    """Why each missed promise (order id → how it went, from classify_promise) was missed, in
+    what the plan knew:
+
+    - `taken without a quote`: the order never had a reservation (booked on a date the plan
+      could not keep, e.g. imported at risk);
+    - `late receipt of SHEET`: a re-check found stock the order counted on gone short (a
+      receipt moved later or cut, stock counted lower);
+    - `breakdown at WELD`: hours it counted on were taken away (a re-check found the day
+      over-booked, or a calendar exception left the day fewer hours than it alone held there);
+    - `the order moved`: it was taken off the plan and placed again, or put at risk;
+    - else `ready in the plan, shipped late` (or short, or not shipped): the plan held what it
+      needed; the delay came after it.
+    """
+    ids = list(missed)
+    if not ids:
+        return {}
+    refs: dict[int, str] = {
+        order_id: ref
+        for order_id, ref in session.execute(
+            sa.select(OrderRow.id, OrderRow.ref).where(OrderRow.id.in_(ids))
+        )
+    }
+    reserved = set(
+        session.scalars(
+            sa.select(ReservationRow.order_id).where(ReservationRow.order_id.in_(ids)).distinct()
+        )
+    )
+    replans: dict[str, list[dict[str, Any]]] = {}
+    for ref, detail in session.execute(
+        sa.select(AuditLogRow.entity_id, AuditLogRow.detail)
+        .where(
+            AuditLogRow.entity == "order",
+            AuditLogRow.action.in_(("at_risk", "replan")),
+            AuditLogRow.entity_id.in_(list(refs.values())),
+        )
+        .order_by(AuditLogRow.id)
+    ):
+        replans.setdefault(ref, []).append(dict(detail or {}))
+    held: dict[int, dict[tuple[str, date], float]] = {}
+    for order_id, code, on, hours in session.execute(
+        sa.select(
+            ReservationRow.order_id,
+            ReservedHoursRow.work_center,
+            ReservedHoursRow.on,
+            ReservedHoursRow.hours,
+        )
+        .join(ReservationRow, ReservationRow.id == ReservedHoursRow.reservation_id)
+        .where(ReservationRow.order_id.in_(ids))
+    ):
+        days = held.setdefault(order_id, {})
+        days[(code, on)] = days.get((code, on), 0.0) + hours
+    lost = _lost_hours(session, {day for days in held.values() for day in days})
+    causes: dict[int, str] = {}
+    for order_id, how in missed.items():
+        audits = replans.get(refs.get(order_id, ""), [])
+        short = sorted({sku for a in audits for sku in a.get("short_stock") or []})
+        broke = sorted({code for a in audits for code, _ in a.get("lost_hours") or []})
+        broke += sorted(
+            code
+            for (code, on), hours in held.get(order_id, {}).items()
+            if (code, on) in lost and lost[(code, on)] < hours - 1e-9
+        )
+        if order_id not in reserved:
+            causes[order_id] = "taken without a quote"
+        elif short:
+            causes[order_id] = f"late receipt of {short[0]}"
+        elif broke:
+            causes[order_id] = f"breakdown at {broke[0]}"
+        elif audits:
+            causes[order_id] = "the order moved"
+        else:
+            causes[order_id] = f"ready in the plan, {how}"
+    return causes
+
+
+def _lost_hours(session: Session, days: set[tuple[str, date]]) -> dict[tuple[str, date], float]:
+    """Of these work-center days, those a calendar exception gives fewer hours than a usual day
+    (a breakdown, maintenance, a shift cut), with the hours left; one for the work center beats
+    one for every work center (`*`)."""
+    if not days:
+        return {}
+    usual = {
+        code: machines * shifts * hours * efficiency
+        for code, machines, shifts, hours, efficiency in session.execute(
+            sa.select(
+                WorkCenterRow.code,
+                WorkCenterRow.machines,
+                WorkCenterRow.shifts_per_day,
+                WorkCenterRow.hours_per_shift,
+                WorkCenterRow.efficiency,
+            )
+        )
+    }
+    exceptions: dict[tuple[str, date], float] = {}
+    for code, on, hours in session.execute(
+        sa.select(
+            CalendarExceptionRow.work_center, CalendarExceptionRow.on, CalendarExceptionRow.hours
+        ).where(CalendarExceptionRow.on.in_(sorted({on for _, on in days})))
+    ):
+        exceptions[(code, on)] = hours
+    lost: dict[tuple[str, date], float] = {}
+    for code, on in days:
+        hours = exceptions.get((code, on), exceptions.get(("*", on)))
+        if hours is not None and hours < usual.get(code, 0.0) - 1e-9:
+            lost[(code, on)] = hours
+    return lost
 
 
 def monday(day: date) -> date:
@@ -234,6 +356,8 @@ class Digest:
     followups: Followups
     conversion: list[tuple[str, int, int, int]]
     """(source, leads, won, lost)."""
+    takt: list[Takt] = field(default_factory=list)
+    """Sold items' takt time against the hours they need, those demand outruns first."""
     charts: dict[str, bytes] = field(default_factory=dict, repr=False)
     """File name → PNG bytes: `load.png`, `on_time.png`."""
     moves: list[MoveRecord] = field(default_factory=list)
@@ -305,6 +429,11 @@ class Digest:
                 else ""
             )
         )
+        outrun = [t.sku for t in self.takt if t.outruns]
+        if outrun:
+            more = f" and {len(outrun) - 5} more" if len(outrun) > 5 else ""
+            shown = ", ".join(outrun[:5]) + more
+            lines.append(f"Demand outruns the line (takt time) for: {shown}")
         return lines
 
     def busiest(self) -> tuple[str, date, float] | None:
@@ -316,7 +445,8 @@ class Digest:
         return best
 
     def text(self) -> str:
-        return "\n".join([self.title(), *self.summary_lines()])
+        """The key figures as a message's fallback (mrkdwn: item codes and names escaped)."""
+        return "\n".join([self.title(), *(escape(line) for line in self.summary_lines())])
 
     def to_markdown(self) -> str:
         ot, lt, rq, fu = self.on_time, self.lead_time, self.requests, self.followups
@@ -383,6 +513,22 @@ class Digest:
                 out.append(f"| {code} | " + " | ".join(cells) + " |")
         else:
             out.append("No capacity in the plan.")
+        out += ["", "## Takt time", ""]
+        if self.takt:
+            out += [
+                f"Demand: units promised from {TAKT_WEEKS} weeks ago to {TAKT_WEEKS} weeks ahead; "
+                "takt: the most loaded work center's normal hours a week per unit wanted.",
+                "",
+                "| item | wanted a week | work center | takt h/unit | needs h/unit | |",
+                "| --- | ---: | --- | ---: | ---: | --- |",
+            ]
+            out += [
+                f"| {t.sku} | {t.units_per_week:.1f} | {t.work_center} | {t.takt_hours:.2f} "
+                f"| {t.need_hours:.2f} | {'outruns the line' if t.outruns else 'keeps pace'} |"
+                for t in self.takt
+            ]
+        else:
+            out.append("No demand for sold items in the window.")
         out += ["", "## Pipeline of open leads", ""]
         out += [f"- {p.sentence()} ({p.lead_hours:.1f} h from leads)" for p in self.pipeline] or [
             "No open leads with a product, quantity and month."
@@ -410,83 +556,66 @@ class Digest:
         return "\n".join(out) + "\n"
 
     def blocks(self) -> list[dict[str, Any]]:
-        """A Block Kit message (header, key figures, details); charts are uploaded separately."""
+        """A Block Kit message (header, key figures, details); charts are uploaded separately.
+
+        Each list shows its first lines and says how many more there are (`promisebot digest
+        --out` writes them all)."""
         ot = self.on_time
         blocks: list[dict[str, Any]] = [
-            {"type": "header", "text": {"type": "plain_text", "text": self.title()[:150]}},
-            _section("\n".join(f"• {escape(line)}" for line in self.summary_lines())),
+            header(self.title()),
+            _listed("", [escape(line) for line in self.summary_lines()], len(self.summary_lines())),
         ]
         if ot.missed:
             lines = [
-                f"• {escape(m.ref)} {escape(m.customer)}: {m.qty} {escape(m.sku)} promised "
+                f"{escape(m.ref)} {escape(m.customer)}: {m.qty} {escape(m.sku)} promised "
                 f"{m.promised_on:%a %-d %b} ({escape(m.cause)})"
-                for m in ot.missed[:15]
+                for m in ot.missed
             ]
-            if len(ot.missed) > 15:
-                lines.append(f"… and {len(ot.missed) - 15} more")
-            blocks.append(_section("*Missed this week*\n" + "\n".join(lines)))
+            blocks.append(_listed("*Missed this week*", lines, 15))
         if ot.by_cause:
-            blocks.append(
-                _section(
-                    f"*Why promises were missed, last {len(ot.trailing)} weeks*\n"
-                    + "\n".join(f"• {escape(c)}: {n}" for c, n in ot.by_cause[:10])
-                )
-            )
+            title = f"*Why promises were missed, last {len(ot.trailing)} weeks*"
+            blocks.append(_listed(title, [f"{escape(c)}: {n}" for c, n in ot.by_cause], 10))
         if self.rush:
-            blocks.append(
-                _section("*Rush orders*\n" + "\n".join(f"• {escape(r)}" for r in self.rush[:15]))
-            )
+            blocks.append(_listed("*Rush orders*", [escape(r) for r in self.rush], 15))
         if self.utilisation:
             # A code block keeps the columns aligned in Slack's proportional font.
-            width = max(8, *(len(code) for code in self.utilisation))
-            header = f"{'week of':<{width}} " + " ".join(
+            codes = list(self.utilisation)[:20]
+            width = max(8, *(len(code) for code in codes))
+            head = f"{'week of':<{width}} " + " ".join(
                 f"{w:%-d %b}".rjust(6) for w in self.load_weeks
             )
             rows = [
-                f"{code:<{width}} " + " ".join(f"{_rate(weeks.get(w)):>6}" for w in self.load_weeks)
-                for code, weeks in list(self.utilisation.items())[:20]
+                f"{escape(code):<{width}} "
+                + " ".join(f"{_rate(self.utilisation[code].get(w)):>6}" for w in self.load_weeks)
+                for code in codes
             ]
-            table = "\n".join([header, *rows])
-            blocks.append(_section(f"*Load, next {len(self.load_weeks)} weeks*\n```{table}```"))
+            table = "\n".join([head, *rows])
+            more = len(self.utilisation) - len(codes)
+            rest = f"\n{and_more(more, 'work centers')}" if more > 0 else ""
+            title = f"*Load, next {len(self.load_weeks)} weeks*"
+            blocks.append(section(f"{title}\n```{clip(table, SECTION_TEXT - 200)}```{rest}"))
+        if self.takt:
+            lines = [escape(t.sentence()) for t in self.takt]
+            title = "*Takt time: can the line keep pace?*"
+            blocks.append(_listed(title, lines, 8, note="see the digest's Markdown"))
         if self.pipeline:
-            blocks.append(
-                _section(
-                    "*Pipeline*\n"
-                    + "\n".join(f"• {escape(p.sentence())}" for p in self.pipeline[:10])
-                )
-            )
+            lines = [escape(p.sentence()) for p in self.pipeline]
+            blocks.append(_listed("*Pipeline*", lines, 10))
         if self.followups.overdue_by_owner:
-            blocks.append(
-                _section(
-                    "*Overdue lead follow-ups*\n"
-                    + "\n".join(f"• <@{o}>: {n}" for o, n in self.followups.overdue_by_owner[:15])
-                )
-            )
+            lines = [f"{mention(o)}: {n}" for o, n in self.followups.overdue_by_owner]
+            blocks.append(_listed("*Overdue lead follow-ups*", lines, 15))
         local = self.generated_at.astimezone(ZoneInfo(self.timezone))
         blocks.append(
-            {
-                "type": "context",
-                "elements": [
-                    {
-                        "type": "mrkdwn",
-                        "text": f"Computed {local:%a %-d %b %H:%M} "
-                        f"({self.timezone}). Charts follow.",
-                    }
-                ],
-            }
+            context(f"Computed {local:%a %-d %b %H:%M} ({self.timezone}). Charts follow.")
         )
         return blocks
 
 
-def _text(value: object) -> str | None:
-    """A text cell, or None where pandas holds a missing value (NaN, None)."""
-    return value if isinstance(value, str) and value else None
-
-
-def _section(text: str) -> dict[str, Any]:
-    if len(text) > 3000:
-        text = text[:2990] + "\n…"
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+def _listed(title: str, lines: Sequence[str], most: int, *, note: str = "") -> dict[str, Any]:
+    """A section: its title, then up to `most` bullet lines that fit, then how many more."""
+    room = SECTION_TEXT - len(title) - 1
+    body = lines_within([f"• {line}" for line in lines], room, most=most, note=note)
+    return section(f"{title}\n{body}" if title else body)
 
 
 def _share(kept: int, missed: int) -> float | None:
@@ -535,13 +664,15 @@ def build_digest(
         routings = _routings_frame(session)
         start = datetime.combine(week_start, datetime.min.time(), tzinfo=tz)
         moves = moves_between(session, start, start + timedelta(days=7), tz)
+        on_time = _on_time(
+            orders, week_start, today, lambda missed: causes_of_misses(session, missed)
+        )
     plan = pd.DataFrame(
         order_service.plan(as_of=today)["load"],
         columns=["work_center", "date", "capacity", "reserved"],
     )
     plan["date"] = pd.to_datetime(plan["date"]).dt.date
 
-    on_time = _on_time(orders, week_start, today)
     lead_time = _lead_time(orders, week_start)
     rush = _rush(orders, week_start)
     request_stats = _request_stats(requests, week_start, tz)
@@ -550,6 +681,12 @@ def build_digest(
     pipeline, unmatched = _pipeline(leads, routings, plan, today)
     followup_stats = _followup_stats(followups, week_start, today, tz)
     conversion = _conversion(leads)
+    counted = orders[orders["status"].isin(COUNTED_STATUSES) & orders["promised_on"].notna()]
+    demand = [
+        DemandLine(str(sku), int(qty), on)
+        for sku, qty, on in counted[["sku", "qty", "promised_on"]].itertuples(index=False)
+    ]
+    takt = takt_times(order_service.engine(today), demand, today)
     digest = Digest(
         week_start=week_start,
         generated_at=now,
@@ -565,6 +702,7 @@ def build_digest(
         followups=followup_stats,
         conversion=conversion,
         moves=moves,
+        takt=takt,
     )
     if charts:
         digest.charts.update(render_charts(digest))
@@ -617,7 +755,12 @@ def _orders_frame(session: Session, tz: ZoneInfo) -> pd.DataFrame:
     return orders
 
 
-def _on_time(orders: pd.DataFrame, week_start: date, today: date) -> OnTime:
+def _on_time(
+    orders: pd.DataFrame,
+    week_start: date,
+    today: date,
+    causes: Callable[[Mapping[int, str]], dict[int, str]],
+) -> OnTime:
     first = week_start - timedelta(weeks=TRAILING_WEEKS - 1)
     end = week_start + timedelta(weeks=1)
     promised = orders[
@@ -625,11 +768,18 @@ def _on_time(orders: pd.DataFrame, week_start: date, today: date) -> OnTime:
     ].copy()
     promised = _where(promised, (first <= d < end for d in promised["promised_on"]))
     outcomes = [
-        classify_promise(int(r.qty), r.promised_on, r.shipments, _text(r.at_risk_reason), today)
+        classify_promise(int(r.qty), r.promised_on, r.shipments, today)
         for r in promised.itertuples(index=False)
     ]
+    found = causes(
+        {
+            int(order_id): how
+            for order_id, (outcome, how) in zip(promised["id"], outcomes, strict=True)
+            if outcome == "missed"
+        }
+    )
     promised["outcome"] = [o for o, _ in outcomes]
-    promised["cause"] = [c for _, c in outcomes]
+    promised["cause"] = [found.get(int(i), "") for i in promised["id"]]
     promised["week"] = [monday(d) for d in promised["promised_on"]]
     decided = promised[promised["outcome"] != "pending"]
     counts = (
@@ -931,37 +1081,18 @@ def render_charts(digest: Digest) -> dict[str, bytes]:
     return {"load.png": load_heatmap(digest), "on_time.png": on_time_trend(digest)}
 
 
-def _figure() -> Any:
-    from matplotlib.figure import Figure
-
-    width, height = CHART_SIZE_PX
-    return Figure(
-        figsize=(width / CHART_DPI, height / CHART_DPI), dpi=CHART_DPI, layout="constrained"
-    )
-
-
-def _png(figure: Any) -> bytes:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    FigureCanvasAgg(figure)
-    buffer = io.BytesIO()
-    # No bbox_inches="tight": it would change the size.
-    figure.savefig(buffer, format="png", dpi=CHART_DPI)
-    return buffer.getvalue()
-
-
 def load_heatmap(digest: Digest) -> bytes:
     """Work centers × the next weeks, coloured by load; each cell says its percentage."""
     import numpy as np
 
-    figure = _figure()
+    figure = charts.figure()
     axes = figure.add_subplot()
     codes = list(digest.utilisation)
     weeks = digest.load_weeks
     if not codes:
         axes.text(0.5, 0.5, "No capacity in the plan", ha="center", va="center", fontsize=16)
         axes.set_axis_off()
-        return _png(figure)
+        return charts.png(figure)
     values = np.array(
         [[digest.utilisation[c].get(w, np.nan) for w in weeks] for c in codes], dtype=float
     )
@@ -979,12 +1110,12 @@ def load_heatmap(digest: Digest) -> bytes:
             label = "–" if np.isnan(value) else f"{value:.0%}"
             axes.text(j, i, label, ha="center", va="center", fontsize=10)
     figure.colorbar(image, ax=axes, label="load")
-    return _png(figure)
+    return charts.png(figure)
 
 
 def on_time_trend(digest: Digest) -> bytes:
     """On-time rate per week over the trailing weeks, with the counts behind it."""
-    figure = _figure()
+    figure = charts.figure()
     axes = figure.add_subplot()
     weeks = digest.on_time.trailing
     labels = [f"{w.week:%-d %b}" for w in weeks]
@@ -1005,7 +1136,7 @@ def on_time_trend(digest: Digest) -> bytes:
     axes.set_ylabel("promises kept (%)")
     axes.set_xlabel("week promised")
     axes.set_title("On-time rate of promised orders")
-    return _png(figure)
+    return charts.png(figure)
 
 
 # --- posting -------------------------------------------------------------------------------------

@@ -18,12 +18,22 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from bot.platform.blockkit import button, escape
+from bot.platform.blockkit import (
+    SECTION_TEXT,
+    actions,
+    button,
+    escape,
+    lines_within,
+    message,
+    plain,
+    section,
+)
 from bot.platform.clock import Clock, Now
 from bot.platform.db.session import with_clock, write_transaction
 from bot.platform.db.tables import AuditLogRow, CustomerRow, LeadFollowupRow, LeadRow, UserRow
 from bot.platform.outbox import enqueue, send_once
 from bot.platform.settings import Settings
+from bot.promising.orders import MAX_CUSTOMER_LENGTH
 
 WORKDAY_START = time(9, 0)
 WORKDAY_END = time(18, 0)
@@ -137,6 +147,8 @@ class LeadService:
         customer = customer.strip()
         if not customer:
             raise LeadError("Name the customer the lead is for.")
+        if len(customer) > MAX_CUSTOMER_LENGTH:
+            raise LeadError(f"Keep the customer's name to {MAX_CUSTOMER_LENGTH} characters.")
         if not owner:
             raise LeadError("A lead needs an owner.")
         if expected_qty is not None and expected_qty < 1:
@@ -511,39 +523,49 @@ def _audit(
     )
 
 
-# --- messages (plain Block Kit; the Slack handlers may render their own) -------------------------
+# --- messages ------------------------------------------------------------------------------------
+
+FOLLOWUP_DONE = "lead_followup_done"
+FOLLOWUP_SNOOZE_1 = "lead_followup_snooze_1"
+FOLLOWUP_SNOOZE_3 = "lead_followup_snooze_3"
+FOLLOWUP_SNOOZE_NEXT_WEEK = "lead_followup_snooze_next_week"
+FOLLOWUP_REASSIGN = "lead_reassign"
+FOLLOWUP_QUOTE = "lead_quote"
+FOLLOWUP_BLOCK_PREFIX = "lead_followup_"
+"""The reminder's buttons sit in block `lead_followup_<ID>` (the Reassign select has no value)."""
+OVERDUE_SHOWN = 40
+"""How many overdue follow-ups the morning list names; it says how many more there are."""
 
 
 def reminder_message(followup: FollowupView) -> dict[str, Any]:
-    """chat.postMessage arguments: a DM to the owner with Done, Snooze, Reassign, Quote it."""
+    """chat.postMessage arguments: a DM to the owner with Done, Snooze, Reassign, Quote it.
+
+    The handlers (handlers.leads) answer these buttons by the ids above."""
     what = f"Follow up with *{escape(followup.customer)}*"
     if followup.note:
         what += f": {escape(followup.note)}"
+    text = plain(what)
     value = str(followup.id)
-    return {
-        "channel": followup.owner,
-        "text": f"Follow up with {followup.customer}"
-        + (f": {followup.note}" if followup.note else ""),
-        "blocks": [
-            {"type": "section", "text": {"type": "mrkdwn", "text": what[:3000]}},
-            {
-                "type": "actions",
-                "block_id": f"lead_followup_{followup.id}",
-                "elements": [
-                    button("Done", "lead_followup_done", value, style="primary"),
-                    button("Snooze 1 day", "lead_followup_snooze_1", f"{value}:1"),
-                    button("Snooze 3 days", "lead_followup_snooze_3", f"{value}:3"),
-                    button("Next week", "lead_followup_snooze_next_week", f"{value}:next week"),
-                    {
-                        "type": "users_select",
-                        "action_id": "lead_reassign",
-                        "placeholder": {"type": "plain_text", "text": "Reassign"},
-                    },
-                    button("Quote it", "lead_quote", str(followup.lead_id)),
-                ],
-            },
-        ],
+    reassign = {
+        "type": "users_select",
+        "action_id": FOLLOWUP_REASSIGN,
+        "placeholder": {"type": "plain_text", "text": "Reassign"},
     }
+    blocks = [
+        section(what),
+        actions(
+            [
+                button("Done", FOLLOWUP_DONE, value, style="primary"),
+                button("Snooze 1 day", FOLLOWUP_SNOOZE_1, f"{value}:1"),
+                button("Snooze 3 days", FOLLOWUP_SNOOZE_3, f"{value}:3"),
+                button("Next week", FOLLOWUP_SNOOZE_NEXT_WEEK, f"{value}:next week"),
+                reassign,
+                button("Quote it", FOLLOWUP_QUOTE, str(followup.lead_id)),
+            ],
+            block_id=f"{FOLLOWUP_BLOCK_PREFIX}{followup.id}",
+        ),
+    ]
+    return {"channel": followup.owner, **message(text, blocks)}
 
 
 def overdue_message(owner: str, followups: list[FollowupView]) -> dict[str, Any]:
@@ -551,20 +573,12 @@ def overdue_message(owner: str, followups: list[FollowupView]) -> dict[str, Any]
     lines = [
         f"• *{escape(f.customer)}*, due {f.due_at:%a %-d %b}"
         + (f": {escape(f.note)}" if f.note else "")
-        for f in followups[:40]
+        for f in followups
     ]
-    if len(followups) > 40:
-        lines.append(f"… and {len(followups) - 40} more")
     count = len(followups)
     title = f"{count} overdue lead follow-up{'s' * (count != 1)}"
-    return {
-        "channel": owner,
-        "text": title,
-        "blocks": [
-            {"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*"}},
-            {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)[:3000]}},
-        ],
-    }
+    shown = lines_within(lines, SECTION_TEXT, most=OVERDUE_SHOWN)
+    return {"channel": owner, **message(title, [section(f"*{title}*"), section(shown)])}
 
 
 # --- /lead ---------------------------------------------------------------------------------------
@@ -646,8 +660,10 @@ def parse_lead(text: str, today: date) -> LeadRequest:
     note = parts[1].strip().rstrip(",;").strip() if len(parts) > 1 else ""
     if not customer:
         raise LeadSyntaxError(f"Name the customer before the note. Usage: `{LEAD_USAGE}`")
-    if len(customer) > 200:
-        raise LeadSyntaxError("That customer name is too long (200 characters at most).")
+    if len(customer) > MAX_CUSTOMER_LENGTH:
+        raise LeadSyntaxError(
+            f"That customer name is too long ({MAX_CUSTOMER_LENGTH} characters at most)."
+        )
     return LeadRequest(customer, note, follow_up_on, in_days)
 
 

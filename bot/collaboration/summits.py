@@ -21,7 +21,18 @@ import sqlalchemy as sa
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from bot.platform.blockkit import button, escape
+from bot.platform.blockkit import (
+    SECTION_TEXT,
+    actions,
+    and_more,
+    button,
+    escape,
+    header,
+    lines_within,
+    mention,
+    message,
+    section,
+)
 from bot.platform.clock import Clock, Now
 from bot.platform.db.session import with_clock, write_transaction
 from bot.platform.db.tables import (
@@ -242,6 +253,8 @@ class Agenda:
     until: datetime
     missed: list[Missed] = field(default_factory=list)
     at_risk: list[str] = field(default_factory=list)
+    """The lists below are mrkdwn lines: what people typed in them is escaped, the people they
+    name are mentions."""
     moved: list[str] = field(default_factory=list)
     """Orders a change in the factory moved, how each was answered and how early."""
     rush: list[str] = field(default_factory=list)
@@ -255,21 +268,22 @@ class Agenda:
     points: list[AgendaPoint] = field(default_factory=list)
 
     def sections(self) -> list[tuple[str, list[str]]]:
-        """(heading, lines) in the order the meeting should take them; empty ones left out."""
+        """(heading, mrkdwn lines) in the order the meeting should take them; empty ones left
+        out. Every text somebody typed is escaped (a point saying `<!channel>` pings nobody)."""
         out: list[tuple[str, list[str]]] = []
 
         def add(title: str, lines: list[str]) -> None:
             if lines:
                 shown = lines[:ITEMS_PER_SECTION]
                 if len(lines) > ITEMS_PER_SECTION:
-                    shown.append(f"… and {len(lines) - ITEMS_PER_SECTION} more")
+                    shown.append(and_more(len(lines) - ITEMS_PER_SECTION))
                 out.append((title, shown))
 
         add(
             "Promises missed",
             [
-                f"{m.ref} {m.customer}: {m.qty} {m.sku} "
-                f"promised {m.promised_on:%a %-d %b} ({m.cause})"
+                f"{escape(m.ref)} {escape(m.customer)}: {m.qty} {escape(m.sku)} "
+                f"promised {m.promised_on:%a %-d %b} ({escape(m.cause)})"
                 for m in self.missed
             ],
         )
@@ -280,18 +294,20 @@ class Agenda:
         add("Capacity requests answered slowly or still open", self.slow_requests)
         add(
             f"Most loaded work centers, next {LOAD_WEEKS} weeks",
-            [f"{code}: {load:.0%}" for code, load in self.loaded],
+            [f"{escape(code)}: {load:.0%}" for code, load in self.loaded],
         )
         add("Lead follow-ups that slipped", self.slipped_followups)
-        carried = [p.text for p in self.carried_over]
+        carried = [escape(p.text) for p in self.carried_over]
         if self.previous_decisions:
-            carried = [f"Decided last time: {self.previous_decisions}", *carried]
+            carried = [f"Decided last time: {escape(self.previous_decisions)}", *carried]
         add("Carried over from the last summit", carried)
-        add("Points added for this summit", [f"{p.text} (<@{p.author}>)" for p in self.points])
+        points = [f"{escape(p.text)} ({mention(p.author)})" for p in self.points]
+        add("Points added for this summit", points)
         return out
 
     def text(self) -> str:
-        lines = [f"Agenda for {self.summit}, {self.starts_at:%a %-d %b %Y %H:%M %Z}"]
+        """The agenda as mrkdwn text (a message's fallback)."""
+        lines = [f"Agenda for {escape(self.summit)}, {self.starts_at:%a %-d %b %Y %H:%M %Z}"]
         for title, items in self.sections():
             lines.append(f"\n{title}:")
             lines += [f"- {item}" for item in items]
@@ -401,9 +417,11 @@ class SummitService:
     def queue_reminders(
         self,
         now: datetime,
-        render: Callable[[SummitView, OccurrenceView, Agenda, str], dict[str, Any]] | None = None,
+        render: Callable[[SummitView, OccurrenceView, Agenda, datetime], dict[str, Any]]
+        | None = None,
     ) -> int:
-        """Post each due reminder to its summit's channel, with the agenda, once."""
+        """Post each due reminder to its summit's channel, with the agenda, once; `render`
+        draws it as of `now` (a reminder says how far off the summit is from when it is sent)."""
         render = render or reminder_message
         queued = 0
         for reminder in self.reminders_due(now):
@@ -413,7 +431,7 @@ class SummitService:
                 if not send_once(session, reminder.key):
                     continue
                 summit = self._view(self._summit(session, reminder.summit_id))
-                args = render(summit, occurrence, agenda, reminder.kind)
+                args = render(summit, occurrence, agenda, now)
                 enqueue(session, "summit_reminder", {"method": "chat_postMessage", "args": args})
                 queued += 1
         return queued
@@ -450,6 +468,14 @@ class SummitService:
                             )
                 session.flush()
             return _occurrence_view(row)
+
+    def occurrence_of(self, occurrence_id: int) -> tuple[SummitView, OccurrenceView]:
+        """The summit an occurrence belongs to, and the occurrence (SummitError if none)."""
+        with self.sessions() as session:
+            occurrence = self._occurrence(session, occurrence_id)
+            return self._view(self._summit(session, occurrence.summit_id)), _occurrence_view(
+                occurrence
+            )
 
     def rsvp(self, occurrence_id: int, user: str, answer: str) -> dict[str, list[str]]:
         """Record (or change) `user`'s answer: yes, no or maybe. Returns everyone's answers."""
@@ -676,7 +702,12 @@ def _rsvps(session: Session, occurrence_id: int) -> dict[str, list[str]]:
 
 def _missed(session: Session, since: date, until: date) -> list[Missed]:
     # bot.collaboration.digest brings pandas: import it only when an agenda is drawn.
-    from bot.collaboration.digest import PROMISED_STATUSES, Missed, classify_promise
+    from bot.collaboration.digest import (
+        PROMISED_STATUSES,
+        Missed,
+        causes_of_misses,
+        classify_promise,
+    )
 
     orders = session.scalars(
         sa.select(OrderRow)
@@ -688,23 +719,19 @@ def _missed(session: Session, since: date, until: date) -> list[Missed]:
         .options(selectinload(OrderRow.shipments), selectinload(OrderRow.customer))
         .order_by(OrderRow.promised_on, OrderRow.ref)
     ).all()
-    missed = []
+    how: dict[int, str] = {}
     for order in orders:
         assert order.promised_on is not None
-        outcome, cause = classify_promise(
-            order.qty,
-            order.promised_on,
-            [(s.on, s.qty) for s in order.shipments],
-            order.at_risk_reason,
-            until,
-        )
+        shipped = [(s.on, s.qty) for s in order.shipments]
+        outcome, went = classify_promise(order.qty, order.promised_on, shipped, until)
         if outcome == "missed":
-            missed.append(
-                Missed(
-                    order.ref, order.customer.name, order.sku, order.qty, order.promised_on, cause
-                )
-            )
-    return missed
+            how[order.id] = went
+    causes = causes_of_misses(session, how)
+    return [
+        Missed(o.ref, o.customer.name, o.sku, o.qty, o.promised_on, causes[o.id])
+        for o in orders
+        if o.id in causes and o.promised_on is not None
+    ]
 
 
 def _at_risk(session: Session) -> list[str]:
@@ -715,9 +742,9 @@ def _at_risk(session: Session) -> list[str]:
         .order_by(OrderRow.promised_on, OrderRow.ref)
     ).all()
     return [
-        f"{o.ref} {o.customer.name}: {o.qty} {o.sku}"
+        f"{escape(o.ref)} {escape(o.customer.name)}: {o.qty} {escape(o.sku)}"
         + (f" promised {o.promised_on:%a %-d %b}" if o.promised_on else "")
-        + (f" ({o.at_risk_reason})" if o.at_risk_reason else "")
+        + (f" ({escape(o.at_risk_reason)})" if o.at_risk_reason else "")
         for o in rows
     ]
 
@@ -735,7 +762,7 @@ def _rush(session: Session, since: datetime, until: datetime) -> list[str]:
         .order_by(OrderRow.created_at, OrderRow.ref)
     ).all()
     return [
-        f"{o.ref} {o.customer.name}: {o.qty} {o.sku}"
+        f"{escape(o.ref)} {escape(o.customer.name)}: {o.qty} {escape(o.sku)}"
         + (f" for {o.promised_on:%a %-d %b}" if o.promised_on else "")
         for o in rows
     ]
@@ -743,7 +770,8 @@ def _rush(session: Session, since: datetime, until: datetime) -> list[str]:
 
 def _request_line(request: CapacityRequestRow) -> str:
     order = request.order
-    return f"{order.ref} {order.customer.name}: {order.qty} {order.sku} (<@{request.requested_by}>)"
+    who = f"{escape(order.ref)} {escape(order.customer.name)}: {order.qty} {escape(order.sku)}"
+    return f"{who} ({mention(request.requested_by)})"
 
 
 def _requests(session: Session, *where: Any) -> list[CapacityRequestRow]:
@@ -764,7 +792,9 @@ def _declined(session: Session, since: datetime, until: datetime) -> list[str]:
         CapacityRequestRow.answered_at >= since,
         CapacityRequestRow.answered_at < until,
     )
-    return [_request_line(r) + (f": {r.answer_note}" if r.answer_note else "") for r in rows]
+    return [
+        _request_line(r) + (f": {escape(r.answer_note)}" if r.answer_note else "") for r in rows
+    ]
 
 
 def _slow(session: Session, since: datetime, until: datetime) -> list[str]:
@@ -798,7 +828,8 @@ def _slipped(session: Session, since: datetime, until: datetime, tz: ZoneInfo) -
     lines = []
     for row in rows:
         due_day = row.due_at.astimezone(tz).date()
-        who = f"{row.lead.customer.name} (<@{row.lead.owner_slack_id}>), due {due_day:%a %-d %b}"
+        customer, owner = escape(row.lead.customer.name), mention(row.lead.owner_slack_id)
+        who = f"{customer} ({owner}), due {due_day:%a %-d %b}"
         if row.done_at is not None:
             if row.done_at.astimezone(tz).date() > due_day:
                 lines.append(f"{who}: done {row.done_at.astimezone(tz):%a %-d %b}")
@@ -824,49 +855,61 @@ def _audit(
 
 # --- the reminder message ------------------------------------------------------------------------
 
+RSVP_YES = "summit_rsvp_yes"
+RSVP_MAYBE = "summit_rsvp_maybe"
+RSVP_NO = "summit_rsvp_no"
+ADD_POINT = "summit_add_point"
+"""The ids of a summit message's buttons (handlers.summits answers them)."""
+
+
+def how_far(today: date, day: date) -> str:
+    """`today`, `tomorrow`, `in a week` or `in 3 days`: how far off `day` is from `today`."""
+    days = (day - today).days
+    return {0: "today", 1: "tomorrow", 7: "in a week"}.get(days, f"in {days} days")
+
+
+def heading(summit: SummitView, starts_at: datetime) -> str:
+    """`Sales–operations summit, Tue 1 Dec 10:00 in Plant 2`: which summit, when and where."""
+    local = starts_at.astimezone(_zone(summit.timezone))
+    place = f" in {summit.location}" if summit.location else ""
+    return f"{summit.title}, {local:%a %-d %b %H:%M}{place}"
+
+
+def summit_buttons(occurrence_id: int) -> list[dict[str, Any]]:
+    """RSVP and "Add an agenda point", for the occurrence (every summit message has them)."""
+    value = str(occurrence_id)
+    return [
+        button("I'll be there", RSVP_YES, value, "primary"),
+        button("Maybe", RSVP_MAYBE, value),
+        button("Can't come", RSVP_NO, value),
+        button("Add an agenda point", ADD_POINT, value),
+    ]
+
+
+def agenda_blocks(agenda: Agenda, empty: str) -> list[dict[str, Any]]:
+    """A section per part of the agenda, or `empty` when the data brought nothing."""
+    found = []
+    for title, lines in agenda.sections():
+        head = f"*{escape(title)}*"
+        body = lines_within([f"• {line}" for line in lines], SECTION_TEXT - len(head) - 1)
+        found.append(section(f"{head}\n{body}"))
+    return found or [section(empty)]
+
 
 def reminder_message(
-    summit: SummitView, occurrence: OccurrenceView, agenda: Agenda, kind: str
+    summit: SummitView, occurrence: OccurrenceView, agenda: Agenda, now: datetime
 ) -> dict[str, Any]:
-    """chat.postMessage arguments: the reminder with the agenda, RSVP and add-a-point buttons."""
+    """chat.postMessage arguments: the reminder with the agenda, RSVP and add-a-point buttons,
+    saying how far off the summit is as of `now`, in the summit's time zone."""
     tz = _zone(summit.timezone)
     starts = occurrence.starts_at.astimezone(tz)
-    when = "in a week" if kind == "week" else "tomorrow"
+    when = how_far(now.astimezone(tz).date(), starts.date())
     place = f" in {summit.location}" if summit.location else ""
     title = f"{summit.title} {when}: {starts:%a %-d %b %H:%M}{place}"
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
+    blocks = [
+        header(title),  # plain text: nothing in it is a mention or a link
+        *agenda_blocks(agenda, "Nothing from the data; bring your points."),
+        actions(summit_buttons(occurrence.id), block_id=f"summit_{occurrence.id}"),
     ]
-    for heading, lines in agenda.sections():
-        body = f"*{_escape(heading)}*\n" + "\n".join(f"• {_escape(line)}" for line in lines)
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": body[:3000]}})
-    if len(blocks) == 1:
-        blocks.append(
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": "Nothing from the data; bring your points."},
-            }
-        )
-    value = str(occurrence.id)
-    blocks.append(
-        {
-            "type": "actions",
-            "block_id": f"summit_{occurrence.id}",
-            "elements": [
-                button("I'll be there", "summit_rsvp_yes", value, "primary"),
-                button("Maybe", "summit_rsvp_maybe", value),
-                button("Can't come", "summit_rsvp_no", value),
-                button("Add an agenda point", "summit_add_point", value),
-            ],
-        }
-    )
-    return {"channel": summit.channel, "text": f"{title}\n{agenda.text()}"[:3900], "blocks": blocks}
-
-
-def _escape(text: str) -> str:
-    # Keep <@U123> mentions; escape the rest.
-    parts = re.split(r"(<@[A-Z0-9]+>)", text)
-    return "".join(part if _MENTION.fullmatch(part) else escape(part) for part in parts)
-
-
-_MENTION = re.compile(r"<@[A-Z0-9]+>")
+    text = f"{escape(title)}\n{agenda.text()}"
+    return {"channel": summit.channel, **message(text, blocks)}

@@ -14,14 +14,17 @@ line breaks inside quoted cells.
 from __future__ import annotations
 
 import difflib
+import io
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
+from itertools import islice
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import pandas as pd
 
@@ -43,6 +46,8 @@ __all__ = [
     "OrderRow",
     "Problem",
     "ShipmentRow",
+    "as_read",
+    "as_written",
     "read_factory_dir",
     "write_factory_dir",
 ]
@@ -79,6 +84,9 @@ class FactoryFiles:
     factory: Factory
     orders: tuple[OrderRow, ...] = ()
     shipments: tuple[ShipmentRow, ...] = ()
+    streamed_receipts: int | None = None
+    """How many receipts `read_factory_dir(receipts_to=…)` handed on instead of keeping them in
+    `factory.receipts` (None: they are all in `factory.receipts`)."""
 
 
 @dataclass(frozen=True)
@@ -116,11 +124,12 @@ class _Spec:
     column or an empty optional cell stands for (None: the column is required)."""
     must_exist: bool = True
 
-    @property
+    # Cached: every cell of a million-row file asks.
+    @cached_property
     def columns(self) -> tuple[str, ...]:
         return tuple(name for name, _ in self.layout)
 
-    @property
+    @cached_property
     def required(self) -> tuple[str, ...]:
         return tuple(name for name, default in self.layout if default is None)
 
@@ -175,6 +184,19 @@ SHIPMENTS = _Spec("shipments.csv", _required("ref", "date", "qty"), False)
 
 SPECS = (WORK_CENTERS, CALENDAR, ITEMS, BOM, ROUTINGS, INVENTORY, RECEIPTS, ORDERS, SHIPMENTS)
 """Every file of a factory folder, in the order problems are reported and files are written."""
+
+MAX_FILE_BYTES = 16 * 2**20
+"""The largest factory file an import reads (16 MiB), except the streamed ones below: these
+files are held in memory while they are checked (issue 3's 5,000-item factory is 0.5 MiB)."""
+MAX_STREAMED_FILE_BYTES = 2**30
+"""The largest streamed file an import reads (1 GiB): a 500 MB ERP export of open purchase
+orders fits; memory stays the same whatever the size."""
+STREAMED_FILES = frozenset({RECEIPTS.file})
+"""Files that may be huge (open purchase orders from an ERP): checked and saved in chunks of
+CHUNK_ROWS rows, never held in memory whole."""
+CHUNK_ROWS = 20_000
+MAX_PROBLEMS_PER_FILE = 200
+"""A streamed file reports its first problems only (then how many more there were)."""
 
 _KINDS: dict[str, ItemKind] = {"make": "make", "buy": "buy"}
 _STATUSES: dict[str, OrderStatus] = {"held": "held", "confirmed": "confirmed"}
@@ -293,10 +315,27 @@ class _Table:
 
 
 def _read_table(folder: Path, spec: _Spec, problems: list[Problem]) -> _Table | None:
-    """The file's rows, or None when the file cannot be read at all (missing, not CSV …).
+    """The file's rows, or None when the file cannot be read at all (missing, too large, not
+    CSV …). An absent optional file is an empty table."""
+    if not spec.must_exist and not (folder / spec.file).is_file():
+        return _Table(spec, [])
+    path = _present(folder, spec, problems)
+    if path is None:
+        return None
+    reader = _CsvRows(path, spec, problems)
+    rows = [row for chunk in reader for row in chunk]
+    return None if reader.failed else _Table(spec, rows)
 
-    An absent optional file is an empty table.
-    """
+
+def max_file_bytes(file: str) -> int:
+    """The largest `file` an import reads (MAX_STREAMED_FILE_BYTES for receipts.csv, which is
+    streamed; MAX_FILE_BYTES for the others, which are held in memory while checked)."""
+    return MAX_STREAMED_FILE_BYTES if file in STREAMED_FILES else MAX_FILE_BYTES
+
+
+def _present(folder: Path, spec: _Spec, problems: list[Problem]) -> Path | None:
+    """The file's path when it is there and within its size cap; else None (and a problem,
+    unless it is an optional file that is simply absent). Nothing is read yet."""
     path = folder / spec.file
     if not path.is_file():
         if spec.must_exist:
@@ -308,76 +347,158 @@ def _read_table(folder: Path, spec: _Spec, problems: list[Problem]) -> _Table | 
                     f"missing file; expected it with columns {spec.column_list}",
                 )
             )
-            return None
-        return _Table(spec, [])
-    try:
-        frame = pd.read_csv(
-            path,
-            header=None,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            encoding="utf-8-sig",
-        )
-    except UnicodeDecodeError as error:
-        problems.append(
-            Problem(
-                spec.file,
-                None,
+        return None
+    size, cap = path.stat().st_size, max_file_bytes(spec.file)
+    if size > cap:
+        problems.append(Problem(spec.file, None, None, _too_large(size, cap)))
+        return None
+    return path
+
+
+def _too_large(size: int | None, cap: int) -> str:
+    shown = "it grew while it was read" if size is None else f"{_mib(size)}"
+    return (
+        f"file too large ({shown}); expected at most {_mib(cap)} for this file "
+        "(split it, or leave out what is not needed for planning)"
+    )
+
+
+def _mib(size: int) -> str:
+    return f"{size / 2**20:,.0f} MiB" if size >= 2**20 else f"{size:,} bytes"
+
+
+class _FileTooLarge(Exception):
+    pass
+
+
+class _Capped(io.RawIOBase):
+    """A file read no further than `cap` bytes (then _FileTooLarge), even if it grows meanwhile;
+    `offset` is where the last read began, to place a decoding error in the file."""
+
+    def __init__(self, path: Path, cap: int) -> None:
+        self.file = path.open("rb")
+        self.cap = cap
+        self.total = 0
+        self.offset = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        count = self.file.readinto(buffer)
+        self.offset = self.total
+        self.total += count or 0
+        if self.total > self.cap:
+            raise _FileTooLarge
+        return count or 0
+
+    def close(self) -> None:
+        self.file.close()
+        super().close()
+
+
+class _CsvRows:
+    """One file's data rows, in chunks of `chunk_rows` (the whole file at once when None).
+
+    Cells are text, stripped, with an export's formula guard taken off (`as_read`). A file
+    that cannot be read as CSV records one problem and stops; `failed` says so. Row numbers are
+    line numbers in the file, counting line breaks inside quoted cells, across chunks.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        spec: _Spec,
+        problems: list[Problem],
+        *,
+        chunk_rows: int | None = None,
+    ) -> None:
+        self.path = path
+        self.spec = spec
+        self.problems = problems
+        self.chunk_rows = chunk_rows
+        self.failed = False
+
+    def __iter__(self) -> Iterator[list[_Row]]:
+        spec = self.spec
+        source = _Capped(self.path, max_file_bytes(spec.file))
+        layout: list[tuple[str, int | None, str | None]] | None = None
+        line = 0
+        try:
+            with io.BufferedReader(source) as handle:
+                for frame in self._frames(handle):
+                    # Missing trailing cells come back as NaN: they are empty.
+                    records: list[list[str]] = frame.fillna("").to_numpy().tolist()
+                    if layout is None:
+                        header, records = records[0], records[1:]
+                        names = [cell.strip().lower() for cell in header]
+                        position = _check_header(spec, names, self.problems)
+                        defaults = spec.defaults
+                        layout = [
+                            (column, position.get(column), defaults.get(column))
+                            for column in spec.columns
+                        ]
+                        line = 1 + "".join(header).count("\n")
+                    rows: list[_Row] = []
+                    for record in records:
+                        line += 1
+                        start = line
+                        joined = "".join(record)
+                        if "\n" in joined:
+                            line += joined.count("\n")
+                        if not joined.strip():
+                            continue
+                        cells: dict[str, str | None] = {}
+                        for column, index, default in layout:
+                            if index is None:
+                                cells[column] = default
+                                continue
+                            value = record[index].strip()
+                            if value[:1] == "'":
+                                value = as_read(value)
+                            cells[column] = default if default is not None and not value else value
+                        rows.append(_Row(spec, start, cells, self.problems))
+                    yield rows
+        except _FileTooLarge:
+            self._fail(None, _too_large(None, source.cap))
+        except UnicodeDecodeError as error:
+            at = error.start + (source.offset if len(error.object) <= source.total else 0)
+            self._fail(
                 None,
                 f"not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset "
-                f"{error.start}); expected a CSV file saved as UTF-8",
+                f"{at}); expected a CSV file saved as UTF-8",
             )
-        )
-        return None
-    except pd.errors.EmptyDataError:
-        problems.append(
-            Problem(spec.file, None, None, f"empty file; expected a header row {spec.column_list}")
-        )
-        return None
-    except pd.errors.ParserError as error:
-        found = _LINE_IN_ERROR.search(str(error))
-        if found is None:
-            problems.append(Problem(spec.file, None, None, f"not a CSV file ({error})"))
-        else:
-            expected, line, saw = found.groups()
-            problems.append(
-                Problem(
-                    spec.file,
-                    int(line),
-                    None,
+        except pd.errors.EmptyDataError:
+            self._fail(None, f"empty file; expected a header row {spec.column_list}")
+        except pd.errors.ParserError as error:
+            found = _LINE_IN_ERROR.search(str(error))
+            if found is None:
+                self._fail(None, f"not a CSV file ({error})")
+            else:
+                expected, at_line, saw = found.groups()
+                self._fail(
+                    int(at_line),
                     f"{saw} cells but the header has {expected}; expected one cell per column "
                     f"(put text that contains a comma in double quotes)",
                 )
-            )
-        return None
 
-    records = [
-        [cell if isinstance(cell, str) else "" for cell in record]
-        for record in frame.itertuples(index=False, name=None)
-    ]
-    header, body = records[0], records[1:]
-    names = [cell.strip().lower() for cell in header]
-    position = _check_header(spec, names, problems)
+    def _frames(self, handle: io.BufferedIOBase) -> Iterator[pd.DataFrame]:
+        options: dict[str, Any] = {
+            "header": None,
+            "dtype": str,
+            "keep_default_na": False,
+            "skip_blank_lines": False,
+            "encoding": "utf-8-sig",
+        }
+        if self.chunk_rows is None:
+            yield pd.read_csv(handle, **options)
+            return
+        with pd.read_csv(handle, chunksize=self.chunk_rows, **options) as chunks:
+            yield from chunks
 
-    rows: list[_Row] = []
-    line = 1 + sum(cell.count("\n") for cell in header)
-    defaults = spec.defaults
-    for record in body:
-        line += 1
-        start = line
-        line += sum(cell.count("\n") for cell in record)
-        if all(not cell.strip() for cell in record):
-            continue
-        cells: dict[str, str | None] = {}
-        for column in spec.columns:
-            index = position.get(column)
-            value = record[index].strip() if index is not None else None
-            if column in defaults and not value:
-                value = defaults[column]
-            cells[column] = value
-        rows.append(_Row(spec, start, cells, problems))
-    return _Table(spec, rows)
+    def _fail(self, line: int | None, message: str) -> None:
+        self.failed = True
+        self.problems.append(Problem(self.spec.file, line, None, message))
 
 
 def _check_header(spec: _Spec, names: list[str], problems: list[Problem]) -> dict[str, int]:
@@ -438,11 +559,20 @@ def _unknown(kind: str, value: str, known: Iterable[str], source: str) -> str:
     return f"unknown {kind} {value!r}{_suggest(value, known)}; expected {source}"
 
 
-def read_factory_dir(path: Path | str) -> FactoryFiles:
+def read_factory_dir(
+    path: Path | str, *, receipts_to: Callable[[list[Receipt]], None] | None = None
+) -> FactoryFiles:
     """Read and check a factory folder; raise FactoryFileError listing every problem.
 
     Items missing from inventory.csv have 0 on hand. The factory's tables come back sorted by key
-    (routings by sku and seq); orders and shipments keep their file order.
+    (routings by sku and seq); orders and shipments keep their file order. A file larger than
+    `max_file_bytes` is refused before it is read.
+
+    With `receipts_to`, receipts.csv (STREAMED_FILES) is streamed: it is checked CHUNK_ROWS rows
+    at a time and each chunk of good receipts, in file order, goes to `receipts_to` (an import
+    stages them in its transaction) instead of `factory.receipts`, which stays empty. Memory then
+    stays the same whatever the file's size. Chunks may have been handed on by the time
+    FactoryFileError is raised: the caller rolls back what it did with them.
     """
     folder = Path(path)
     problems: list[Problem] = []
@@ -454,7 +584,11 @@ def read_factory_dir(path: Path | str) -> FactoryFiles:
                 )
             ]
         )
-    tables = {spec.file: _read_table(folder, spec, problems) for spec in SPECS}
+    tables = {
+        spec.file: _read_table(folder, spec, problems)
+        for spec in SPECS
+        if not (receipts_to is not None and spec.file in STREAMED_FILES)
+    }
 
     work_centers = _work_centers(tables[WORK_CENTERS.file])
     known_centers = None if tables[WORK_CENTERS.file] is None else work_centers.codes
@@ -464,7 +598,13 @@ def read_factory_dir(path: Path | str) -> FactoryFiles:
     routings, routed = _routings(tables[ROUTINGS.file], known_centers, known_items)
     bom = _bom(tables[BOM.file], known_items)
     on_hand = _inventory(tables[INVENTORY.file], known_items)
-    receipts = _receipts(tables[RECEIPTS.file], known_items)
+    streamed: int | None = None
+    more: list[Problem] = []
+    if receipts_to is not None:
+        receipts: list[Receipt] = []
+        streamed = _stream_receipts(folder, known_items, problems, more, receipts_to)
+    else:
+        receipts = _receipts(tables[RECEIPTS.file], known_items)
     orders, refs = _orders(tables[ORDERS.file], known_items)
     known_refs = None if tables[ORDERS.file] is None else refs
     shipments = _shipments(tables[SHIPMENTS.file], orders, known_refs)
@@ -481,7 +621,7 @@ def read_factory_dir(path: Path | str) -> FactoryFiles:
     if problems:
         order = {spec.file: index for index, spec in enumerate(SPECS)}
         problems.sort(key=lambda problem: (order.get(problem.file, -1), problem.row or 0))
-        raise FactoryFileError(problems)
+        raise FactoryFileError(problems + more)
 
     factory = Factory(
         work_centers=tuple(sorted(work_centers.values, key=lambda center: center.code)),
@@ -495,7 +635,42 @@ def read_factory_dir(path: Path | str) -> FactoryFiles:
         },
         receipts=tuple(sorted(receipts, key=lambda r: (r.sku, r.on, r.ref, r.qty))),
     )
-    return FactoryFiles(factory, tuple(orders.values()), tuple(shipments))
+    return FactoryFiles(factory, tuple(orders.values()), tuple(shipments), streamed)
+
+
+def _stream_receipts(
+    folder: Path,
+    known_items: Mapping[str, str | None] | None,
+    problems: list[Problem],
+    more: list[Problem],
+    receipts_to: Callable[[list[Receipt]], None],
+) -> int:
+    """Check receipts.csv chunk by chunk, handing each chunk's receipts to `receipts_to` while
+    no problem has been found; returns how many were handed on. The first MAX_PROBLEMS_PER_FILE
+    problems go to `problems`, the count of the others to `more`."""
+    if not RECEIPTS.must_exist and not (folder / RECEIPTS.file).is_file():
+        return 0
+    path = _present(folder, RECEIPTS, problems)
+    if path is None:
+        return 0
+    found: list[Problem] = []
+    reported = extra = count = 0
+    for rows in _CsvRows(path, RECEIPTS, found, chunk_rows=CHUNK_ROWS):
+        receipts = _receipts(_Table(RECEIPTS, rows), known_items)
+        if not found and not problems and known_items is not None:
+            receipts_to(receipts)  # once anything is wrong, nothing is saved: stop staging
+            count += len(receipts)
+        room = MAX_PROBLEMS_PER_FILE - reported
+        problems.extend(found[:room])
+        reported += min(room, len(found))
+        extra += max(0, len(found) - room)
+        found.clear()
+    room = MAX_PROBLEMS_PER_FILE - reported
+    problems.extend(found[:room])  # the file's own problem (not CSV, too large …), if any
+    extra += max(0, len(found) - room)
+    if extra:
+        more.append(Problem(RECEIPTS.file, None, None, f"… and {extra:,} more problems like these"))
+    return count
 
 
 def _rows(table: _Table | None) -> list[_Row]:
@@ -730,7 +905,7 @@ def _inventory(table: _Table | None, items: dict[str, str | None] | None) -> dic
     return result
 
 
-def _receipts(table: _Table | None, items: dict[str, str | None] | None) -> list[Receipt]:
+def _receipts(table: _Table | None, items: Mapping[str, str | None] | None) -> list[Receipt]:
     result: list[Receipt] = []
     for row in _rows(table):
         sku = _known_sku(row, "sku", items)
@@ -797,6 +972,21 @@ def _shipments(
 
 # --- writing --------------------------------------------------------------------------------
 
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+"""A cell a spreadsheet would run as a formula (OWASP's list: = + - @ tab CR), after any
+apostrophes that an earlier export put in front."""
+
+
+def as_written(cell: str) -> str:
+    """The cell as an export writes it: one `'` in front of what a spreadsheet would run as a
+    formula (`=HYPERLINK(…)`), so that it shows as text; `as_read` takes it off again."""
+    return "'" + cell if _FORMULA.match(cell) else cell
+
+
+def as_read(cell: str) -> str:
+    """The cell as an import reads it: the `'` that `as_written` put in front is taken off."""
+    return cell[1:] if cell.startswith("'") and _FORMULA.match(cell) else cell
+
 
 def _format_number(value: float) -> str:
     """Whole numbers without `.0`, other numbers as the shortest text that reads back exactly."""
@@ -814,18 +1004,35 @@ _T = TypeVar("_T")
 
 
 def _write(folder: Path, spec: _Spec, rows: Iterable[_T], cells: Callable[[_T], list[str]]) -> None:
-    frame = pd.DataFrame([cells(row) for row in rows], columns=list(spec.columns), dtype=str)
-    frame.to_csv(folder / spec.file, index=False, lineterminator="\n", encoding="utf-8")
+    """Write the file CHUNK_ROWS rows at a time (just the header when there are none)."""
+    remaining = iter(rows)
+    with (folder / spec.file).open("w", encoding="utf-8", newline="") as out:
+        header = True
+        while True:
+            chunk = [
+                [as_written(cell) for cell in cells(row)] for row in islice(remaining, CHUNK_ROWS)
+            ]
+            if chunk or header:
+                frame = pd.DataFrame(chunk, columns=list(spec.columns), dtype=str)
+                frame.to_csv(out, index=False, header=header, lineterminator="\n")
+            if len(chunk) < CHUNK_ROWS:
+                return
+            header = False
 
 
-def write_factory_dir(files: FactoryFiles, path: Path | str) -> None:
+def write_factory_dir(
+    files: FactoryFiles, path: Path | str, *, receipts: Iterable[Receipt] | None = None
+) -> None:
     """Write all nine files, creating the folder if needed and replacing files already there.
 
+    A text that a spreadsheet would run as a formula (it starts with = + - @, a tab or a
+    carriage return) is written with a `'` in front (`as_written`), which reading takes off.
     Every file is written, even when it has no rows (then just its header), so an export is a
     complete picture and a re-import of it clears what is not there any more. Rows are sorted by
     key (orders and shipments keep their order), every optional column is written, and public
     `holidays` of the factory become `*` days of 0 hours in calendar.csv unless that date already
-    has a `*` day.
+    has a `*` day. `receipts`, when given, are written instead of `factory.receipts`, as they
+    come (already sorted by sku, date, ref and qty): an export streams them from the database.
     """
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
@@ -894,7 +1101,9 @@ def write_factory_dir(files: FactoryFiles, path: Path | str) -> None:
     _write(
         folder,
         RECEIPTS,
-        sorted(factory.receipts, key=lambda r: (r.sku, r.on, r.ref, r.qty)),
+        receipts
+        if receipts is not None
+        else sorted(factory.receipts, key=lambda r: (r.sku, r.on, r.ref, r.qty)),
         lambda r: [r.sku, r.on.isoformat(), n(r.qty), r.ref],
     )
     _write(

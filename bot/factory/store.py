@@ -9,10 +9,10 @@ place (ids stay), new rows inserted and rows absent from the files deleted.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -76,8 +76,12 @@ class ImportSummary:
         return [f"{name:<{width}}  {changes}" for name, changes in self.tables.items()]
 
 
-def save_factory(session: Session, files: FactoryFiles) -> ImportSummary:
+def save_factory(
+    session: Session, files: FactoryFiles, staging: ReceiptStaging | None = None
+) -> ImportSummary:
     """Make the factory tables equal to `files.factory`, in the caller's transaction.
+
+    Receipts that `read_factory_dir` streamed (`files.streamed_receipts`) are in `staging`.
 
     Orders and shipments in `files` are not saved here (booking them needs the engine).
 
@@ -169,15 +173,14 @@ def save_factory(session: Session, files: FactoryFiles) -> ImportSummary:
         rows=({"sku": sku, "on_hand": qty} for sku, qty in factory.on_hand.items()),
         id_column="sku",
     )
-    changes["receipts"] = _sync(
-        session,
-        ReceiptRow,
-        key=("sku", "on", "ref"),
-        rows=(
-            {"sku": r.sku, "on": r.on, "ref": r.ref, "qty": r.qty}
-            for r in sorted(factory.receipts, key=lambda r: (r.sku, r.on, r.ref, r.qty))
-        ),
-    )
+    if files.streamed_receipts is not None:
+        if staging is None:
+            raise ValueError("streamed receipts are saved from the ReceiptStaging they went to")
+        changes["receipts"] = staging.apply()
+    else:
+        with ReceiptStaging(session) as own:
+            own.add(factory.receipts)
+            changes["receipts"] = own.apply()
     changes["items"] = _merge(
         changes["items"],
         _delete_absent(session, ItemRow, "sku", {i.sku for i in factory.items}),
@@ -190,8 +193,18 @@ def save_factory(session: Session, files: FactoryFiles) -> ImportSummary:
     return ImportSummary(changes)
 
 
-def load_factory(session: Session, holidays: Mapping[date, str] | None = None) -> Factory:
-    """The factory as stored, every table sorted by its key; `holidays` are passed through."""
+def load_factory(
+    session: Session,
+    holidays: Mapping[date, str] | None = None,
+    *,
+    receipts: Literal["each", "daily", "none"] = "each",
+) -> Factory:
+    """The factory as stored, every table sorted by its key; `holidays` are passed through.
+
+    `receipts`: "each" receipt; "daily", one per item and day with the day's total (all the
+    engine needs: a million open purchase orders become at most items × days totals); "none"
+    (an export streams them with `each_receipt`).
+    """
 
     def rows(*columns: Any) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in session.execute(sa.select(*columns).order_by(*columns))]
@@ -234,10 +247,19 @@ def load_factory(session: Session, holidays: Mapping[date, str] | None = None) -
         sku: qty for sku, qty in rows(InventoryRow.sku, InventoryRow.on_hand)
     }
     r = ReceiptRow
-    receipts = tuple(
-        Receipt(sku=sku, on=on, qty=qty, ref=ref)
-        for sku, on, ref, qty, _ in rows(r.sku, r.on, r.ref, r.qty, r.id)
-    )
+    if receipts == "each":
+        stored = tuple(
+            Receipt(sku=sku, on=on, qty=qty, ref=ref)
+            for sku, on, ref, qty, _ in rows(r.sku, r.on, r.ref, r.qty, r.id)
+        )
+    elif receipts == "daily":
+        totals = sa.select(r.sku, r.on, sa.func.sum(r.qty)).group_by(r.sku, r.on)
+        stored = tuple(
+            Receipt(sku=sku, on=on, qty=float(qty))
+            for sku, on, qty in session.execute(totals.order_by(r.sku, r.on))
+        )
+    else:
+        stored = ()
     return Factory(
         work_centers=work_centers,
         calendar=calendar,
@@ -245,7 +267,7 @@ def load_factory(session: Session, holidays: Mapping[date, str] | None = None) -
         bom=bom,
         routings=routings,
         on_hand=on_hand,
-        receipts=receipts,
+        receipts=stored,
         holidays=dict(holidays or {}),
     )
 
@@ -294,9 +316,177 @@ def store_change(session: Session, factory: Factory, change: Change) -> dict[str
             receipt.qty = float(change.qty)
     session.flush()
     return {"previous": before_receipt}
+def receipts_of(session: Session, sku: str) -> tuple[Receipt, ...]:
+    """Each stored receipt of one item, by date (what a change to one of its purchase orders
+    needs: the plan itself keeps only each day's total, `load_factory(receipts="daily")`)."""
+    r = ReceiptRow
+    query = sa.select(r.sku, r.on, r.qty, r.ref).where(r.sku == sku).order_by(r.on, r.ref, r.id)
+    rows = session.execute(query)
+    return tuple(Receipt(sku=item, on=on, qty=qty, ref=ref) for item, on, qty, ref in rows)
+
+
+def each_receipt(session: Session, *, batch: int = 10_000) -> Iterator[Receipt]:
+    """Every stored receipt in the order an export writes them (sku, date, ref, qty, as Python
+    compares text), fetched `batch` rows at a time."""
+    r = ReceiptRow
+    text: list[Any] = [r.sku, r.ref]
+    if session.get_bind().dialect.name == "postgresql":
+        text = [column.collate("C") for column in text]  # code point order, as SQLite's
+    query = sa.select(r.sku, r.on, r.qty, r.ref).order_by(text[0], r.on, text[1], r.qty, r.id)
+    result = session.execute(query.execution_options(stream_results=True, yield_per=batch))
+    for sku, on, qty, ref in result:
+        yield Receipt(sku=sku, on=on, qty=qty, ref=ref)
 
 
 # --- how a table is made equal to the files ------------------------------------------------------
+
+
+_STAGING = sa.MetaData()
+_STAGED = sa.Table(
+    "receipts_import",
+    _STAGING,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("sku", sa.String, nullable=False),
+    sa.Column("on", sa.Date, nullable=False),
+    sa.Column("qty", sa.Float, nullable=False),
+    sa.Column("ref", sa.String, nullable=False),
+    prefixes=["TEMPORARY"],
+)
+"""The receipts of the files, staged in the database (never all in memory)."""
+_RANKED = sa.Table(
+    "receipts_import_stored",
+    _STAGING,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("sku", sa.String, nullable=False),
+    sa.Column("on", sa.Date, nullable=False),
+    sa.Column("ref", sa.String, nullable=False),
+    sa.Column("rank", sa.Integer, nullable=False),
+    sa.Index("receipts_import_stored_key", "sku", "on", "ref", "rank"),
+    prefixes=["TEMPORARY"],
+)
+"""The stored receipts with their rank within their key, indexed to be paired quickly."""
+_PAIRED = sa.Table(
+    "receipts_import_paired",
+    _STAGING,
+    sa.Column("old_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("new_seq", sa.Integer, nullable=False, unique=True),
+    sa.Column("qty", sa.Float, nullable=False),
+    prefixes=["TEMPORARY"],
+)
+"""Each stored receipt that a staged one replaces (same key, same rank), with the new qty."""
+_TEMPORARY = (_STAGED, _RANKED, _PAIRED)
+
+
+class ReceiptStaging:
+    """Receipts staged in temporary tables of the caller's transaction, a chunk at a time, for
+    `save_factory` to apply: a million open purchase orders are never in memory at once.
+
+        with write_transaction(sessions) as session, ReceiptStaging(session) as staging:
+            files = read_factory_dir(folder, receipts_to=staging.add)
+            save_factory(session, files, staging)
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.connection = session.connection()
+        self.staged = 0
+
+    def __enter__(self) -> ReceiptStaging:
+        for table in _TEMPORARY:
+            table.drop(self.connection, checkfirst=True)
+            table.create(self.connection)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for table in _TEMPORARY:
+            table.drop(self.connection, checkfirst=True)
+
+    def add(self, receipts: Sequence[Receipt]) -> None:
+        """Stage `receipts` after those staged before (file order is kept)."""
+        if not receipts:
+            return
+        rows = [
+            {"seq": self.staged + n, "sku": r.sku, "on": r.on, "qty": r.qty, "ref": r.ref}
+            for n, r in enumerate(receipts)
+        ]
+        self.connection.execute(_STAGED.insert(), rows)
+        self.staged += len(rows)
+
+    def apply(self) -> TableChanges:
+        """Make `receipts` equal to what was staged, as `_sync` would, in SQL.
+
+        Receipts are keyed by (sku, date, ref), which need not be unique: within a key, stored
+        rows (by id) are paired with staged rows (by qty, then file order), the first with the
+        first. A pair whose qty differs is updated, stored rows left over are deleted, staged rows
+        left over are inserted (in key order).
+        """
+        return _apply_staged(self.connection)
+
+
+def _apply_staged(connection: sa.Connection) -> TableChanges:
+    receipts: sa.Table = ReceiptRow.__table__  # type: ignore[assignment]
+    new, ranked, paired = _STAGED, _RANKED, _PAIRED
+    key = ("sku", "on", "ref")
+    connection.execute(
+        ranked.insert().from_select(
+            ["id", *key, "rank"],
+            sa.select(
+                receipts.c.id,
+                *(receipts.c[name] for name in key),
+                sa.func.row_number().over(
+                    partition_by=[receipts.c[name] for name in key], order_by=receipts.c.id
+                ),
+            ),
+        )
+    )
+    ranked_new = sa.select(
+        new.c.seq,
+        new.c.qty,
+        *(new.c[name] for name in key),
+        sa.func.row_number()
+        .over(partition_by=[new.c[name] for name in key], order_by=[new.c.qty, new.c.seq])
+        .label("rank"),
+    ).subquery()
+    same = sa.and_(
+        *(ranked.c[name] == ranked_new.c[name] for name in key),
+        ranked.c.rank == ranked_new.c.rank,
+    )
+    connection.execute(
+        paired.insert().from_select(
+            ["old_id", "new_seq", "qty"],
+            sa.select(ranked.c.id, ranked_new.c.seq, ranked_new.c.qty).select_from(
+                ranked_new.join(ranked, same)
+            ),
+        )
+    )
+
+    def count(query: sa.Select[Any]) -> int:
+        return int(connection.scalar(query) or 0)
+
+    # Counted, not taken from rowcount, which not every driver gives for INSERT … SELECT.
+    stored = count(sa.select(sa.func.count()).select_from(receipts))
+    staged = count(sa.select(sa.func.count()).select_from(new))
+    pairs = count(sa.select(sa.func.count()).select_from(paired))
+    mine = paired.c.old_id == receipts.c.id
+    updated = count(
+        sa.select(sa.func.count())
+        .select_from(paired.join(receipts, mine))
+        .where(paired.c.qty != receipts.c.qty)
+    )
+    connection.execute(
+        receipts.update()
+        .where(sa.exists().where(mine, paired.c.qty != receipts.c.qty))
+        .values(qty=sa.select(paired.c.qty).where(mine).scalar_subquery())
+    )
+    connection.execute(receipts.delete().where(~sa.exists().where(mine)))
+    connection.execute(
+        receipts.insert().from_select(
+            ["sku", "on", "qty", "ref"],
+            sa.select(new.c.sku, new.c.on, new.c.qty, new.c.ref)
+            .where(~sa.exists().where(paired.c.new_seq == new.c.seq))
+            .order_by(new.c.sku, new.c.on, new.c.ref, new.c.qty, new.c.seq),
+        )
+    )
+    return TableChanges(staged - pairs, updated, stored - pairs, pairs - updated)
 
 
 def _sync(

@@ -252,9 +252,7 @@ def build_scheduler(settings: Settings, *, url: str | None = None) -> Background
     )
 
 
-def register_jobs(
-    scheduler: BaseScheduler, settings: Settings, jobs: Sequence[JobSpec]
-) -> None:
+def register_jobs(scheduler: BaseScheduler, settings: Settings, jobs: Sequence[JobSpec]) -> None:
     """Add `jobs` under their stable ids, replacing what the job store had.
 
     `replace_existing` alone would also replace a stored job's next run time with a future one,

@@ -1,7 +1,8 @@
 """Who may do what: each Slack user's role (sales, operations, manager, admin), kept in `users`.
 
 Users nobody has given a role are salespeople; the Slack ids in PROMISEBOT_ADMINS are admins
-whatever the table says (so that a workspace can never lock itself out). An admin may do
+whatever the table says, for as long as they are in it (the variable is read, never copied). The
+last admin cannot give up the role, so a workspace never locks itself out. An admin may do
 everything; a manager may also cancel anyone's order.
 """
 
@@ -54,21 +55,47 @@ class UserService:
         self.clock = clock or Clock.from_settings(settings)
         self.sessions = with_clock(session_factory, self.clock)
 
-    def seed_admins(self) -> None:
-        """Store the PROMISEBOT_ADMINS users as admins (once; later runs change nothing)."""
-        if not self.settings.admins:
-            return
+    def forget_former_admins(self) -> list[str]:
+        """Take back admin rights that only a former PROMISEBOT_ADMINS gave; returns who lost them.
+
+        PROMISEBOT_ADMINS is read on every check and never copied into `users`, so removing
+        someone from it removes their admin rights. Older promisebots did copy it (the audit
+        entry says `"from": "settings"`): such a stored admin who is no longer in the variable,
+        and whose role nobody changed since, goes back to sales, with an audit entry. An admin
+        made with `/promisebot role` stays one.
+        """
         with write_transaction(self.sessions) as session:
-            for user_id in self.settings.admins:
-                row = session.scalar(sa.select(UserRow).where(UserRow.slack_user_id == user_id))
-                if row is None:
-                    session.add(
-                        UserRow(slack_user_id=user_id, role="admin", created_at=self.clock())
-                    )
-                    _audit(session, "promisebot", user_id, {"role": "admin", "from": "settings"})
-                elif row.role != "admin":
-                    row.role = "admin"
-                    _audit(session, "promisebot", user_id, {"role": "admin", "from": "settings"})
+            admins = session.scalars(sa.select(UserRow).where(UserRow.role == "admin")).all()
+            stored = {row.slack_user_id: row for row in admins}
+            if not set(stored) - set(self.settings.admins):
+                return []
+            last: dict[str, dict[str, Any]] = {}
+            for entry in session.scalars(
+                sa.select(AuditLogRow)
+                .where(
+                    AuditLogRow.entity == "user",
+                    AuditLogRow.action == "role",
+                    AuditLogRow.entity_id.in_(list(stored)),
+                )
+                .order_by(AuditLogRow.id)
+            ):
+                last[entry.entity_id] = entry.detail or {}
+            forgotten = []
+            for user_id, row in sorted(stored.items()):
+                copied = last.get(user_id, {}).get("from") == "settings"
+                if user_id in self.settings.admins or not copied:
+                    continue
+                row.role = DEFAULT_ROLE
+                _audit(
+                    session,
+                    "promisebot",
+                    user_id,
+                    {"role": DEFAULT_ROLE, "was": "admin", "why": "no longer in PROMISEBOT_ADMINS"},
+                )
+                forgotten.append(user_id)
+        for user_id in forgotten:
+            log.warning("%s is no longer in PROMISEBOT_ADMINS: no admin any more", user_id)
+        return forgotten
 
     def learn_time_zone(self, user_id: str, client: Any) -> None:
         """Store the user's Slack time zone (users.info `tz`) the first time it is needed.
@@ -153,8 +180,26 @@ class UserService:
                 f"<@{user_id}> is an admin through PROMISEBOT_ADMINS; change that setting first."
             )
         with write_transaction(self.sessions) as session:
+            # The stored admins, locked (on PostgreSQL), so two admins demoting each other at
+            # once cannot leave nobody who can manage roles.
+            stored_admins = set(
+                session.scalars(
+                    sa.select(UserRow.slack_user_id)
+                    .where(UserRow.role == "admin")
+                    .with_for_update()
+                )
+            )
+            if actor not in self.settings.admins and actor not in stored_admins:
+                raise NotAllowed("Only admins can change roles; you are no longer an admin.")
             row = session.scalar(sa.select(UserRow).where(UserRow.slack_user_id == user_id))
             before = row.role if row is not None else DEFAULT_ROLE
+            remaining = (stored_admins - {user_id}) | set(self.settings.admins)
+            if before == "admin" and role != "admin" and not remaining:
+                mine = "You are" if user_id == actor else f"<@{user_id}> is"
+                raise NotAllowed(
+                    f"{mine} the last admin: without one nobody can give roles any more. "
+                    "Make someone else admin first (`/promisebot role @someone admin`)."
+                )
             if row is None:
                 row = UserRow(slack_user_id=user_id, role=role, created_at=self.clock())
                 session.add(row)

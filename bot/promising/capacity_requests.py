@@ -24,6 +24,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.platform.blockkit import SECTION_TEXT, clip, escape, mention
 from bot.platform.clock import Clock, Now
 from bot.platform.db.session import with_clock, write_transaction
 from bot.platform.db.tables import (
@@ -45,7 +46,7 @@ from bot.promising.orders import (
     record_factory_change,
 )
 from capacity.engine import Engine, format_day
-from capacity.model import NotPromisable, PlanningError, Quote
+from capacity.model import NotPromisable, PlanningError, Quote, WorkCenter
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ class AlreadyAnswered(PlanningError):
     """Someone answered the request already; carries it as it now stands."""
 
     def __init__(self, request: RequestView) -> None:
-        by = f" by <@{request.answered_by}>" if request.answered_by else ""
+        by = f" by {mention(request.answered_by)}" if request.answered_by else ""
         super().__init__(
             f"Request #{request.id} was already answered{by}: it is {request.status}. "
             "Nothing was changed."
@@ -82,6 +83,59 @@ class Overtime:
     work_center: str
     on: date
     hours: float
+
+
+Slot = tuple[date, float]
+"""(day, the most overtime hours that day), in the order overtime is handed out."""
+
+
+@dataclass(frozen=True)
+class OvertimeSuggestion:
+    """What the overtime form suggests: lines that make the order fit, or why none can."""
+
+    lines: tuple[Overtime, ...]
+    why_not: str | None
+
+
+def _made_of(engine: Engine, sku: str, qty: int) -> tuple[list[str], dict[str, float]]:
+    """The work centers making `qty` of `sku` passes through (its own first, then its
+    components' in bill-of-materials order), and how much of each bought part it takes (on hand
+    stock of the parts in between not counted)."""
+    factory = engine.factory
+    bought = {item.sku for item in factory.items if item.kind == "buy"}
+    path: list[str] = []
+    needs: dict[str, float] = {}
+    todo: list[tuple[str, float]] = [(sku, float(qty))]
+    while todo:
+        part, n = todo.pop(0)
+        if part in bought:
+            needs[part] = needs.get(part, 0.0) + n
+            continue
+        ops = sorted((op for op in factory.routings if op.sku == part), key=lambda op: op.seq)
+        path += [op.work_center for op in ops if op.work_center not in path]
+        todo += [
+            (line.component_sku, n * line.qty_per)
+            for line in factory.bom
+            if line.parent_sku == part
+        ]
+    return path, needs
+
+
+def _earliest_first(slots: Sequence[Slot]) -> list[Slot]:
+    """The same slots, each day filled up (its usual half day, then the rest) before the next."""
+    return [slot for _, slot in sorted(enumerate(slots), key=lambda item: (item[1][0], item[0]))]
+
+
+def _and(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _most(slots: Sequence[Slot]) -> dict[date, float]:
+    """Every hour of `slots`, by day."""
+    total: dict[date, float] = {}
+    for on, hours in slots:
+        total[on] = total.get(on, 0.0) + hours
+    return total
 
 
 @dataclass(frozen=True)
@@ -206,7 +260,7 @@ class CapacityRequestService:
                 requested_by=requester,
                 status="open",
                 question=question,
-                engine_view=_engine_view(quote),
+                engine_view=plan_summary(quote),
                 bottleneck=quote.constraint.text or None,
                 created_at=now,
             )
@@ -249,7 +303,7 @@ class CapacityRequestService:
                 requested_by=requester,
                 status="open",
                 question=question,
-                engine_view=_engine_view(quote),
+                engine_view=plan_summary(quote),
                 bottleneck=quote.constraint.text or None,
                 created_at=now,
             )
@@ -299,40 +353,130 @@ class CapacityRequestService:
         """The plan's answer for the request as things stand now."""
         return self.orders.quote(request.sku, request.qty, request.wanted, rush=rush)
 
-    def suggest_overtime(self, request: RequestView) -> list[Overtime]:
-        """The least overtime on the bottleneck that makes the order fit on the wanted day.
+    def suggest_overtime(self, request: RequestView) -> OvertimeSuggestion:
+        """The least overtime that makes the order fit on the wanted day, or why none can.
 
-        The hours go on the days from today to the wanted day on which the bottleneck works,
-        latest first, in half hours: up to half a usual day more on each day, then (if that is
-        not enough) up to a full 24 h. Nothing when the bottleneck is not a work center, the
-        order already fits, or even that much overtime there would not make it fit.
+        It starts on the bottleneck the quote names. When even the most overtime there is not
+        enough, the next work center holding the order back gets overtime too (welding makes
+        the frames in time, then painting and assembly must follow), until it fits; then each
+        is given back the hours the others make unnecessary. On each work center the hours go
+        on its workdays from today to the wanted day in half hours: up to half a usual day more
+        on each day, then (if that is not enough) up to a full 24 h, latest day first (the last
+        operation's hours are best just in time); or each day in full from today on, when that
+        needs fewer hours (a component must be ready before its parent's operations start).
+        When even
+        the most overtime on every work center the order passes through cannot make it (a
+        purchase lead time, stock), `why_not` says so, with what can be made instead.
         """
+        sku, qty, wanted = request.sku, request.qty, request.wanted
         quote = self.quote_for(request)
-        code = quote.constraint.code if quote.constraint.kind == "capacity" else None
-        if not code or (quote.earliest is not None and quote.earliest <= request.wanted):
-            return []
+        if quote.earliest is not None and quote.earliest <= wanted:
+            return OvertimeSuggestion((), None)
         engine = self.orders.engine()
         centers = {wc.code: wc for wc in engine.factory.work_centers}
-        center = centers.get(code)
-        if center is None:
-            return []
+        path, needs = _made_of(engine, quote.sku, qty)
+        slots = {code: self._overtime_slots(engine, centers[code], wanted) for code in path}
+
+        def least(code: str, extra: dict[tuple[str, date], float]) -> dict[date, float] | None:
+            found = [
+                self.orders.overtime_needed(sku, qty, wanted, code, order, given=extra)
+                for order in (slots[code], _earliest_first(slots[code]))
+            ]
+            fits = [days for days in found if days is not None]
+            return min(fits, key=lambda days: sum(days.values())) if fits else None
+
+        most = {(code, on): h for code in path for on, h in _most(slots[code]).items()}
+        best = self.orders.quote(sku, qty, wanted, overtime=most)
+        if best.on_requested < qty:
+            return OvertimeSuggestion((), self._no_overtime(request, quote, best, path, needs))
+
+        granted: dict[str, dict[date, float]] = {}
+
+        def given(*leaving_out: str) -> dict[tuple[str, date], float]:
+            return {
+                (code, on): hours
+                for code, days in granted.items()
+                if code not in leaving_out
+                for on, hours in days.items()
+            }
+
+        while quote.earliest is None or quote.earliest > wanted:
+            named = quote.constraint.code if quote.constraint.kind == "capacity" else None
+            left = [code for code in path if code not in granted]
+            code = named if named in left else left[0] if left else None
+            if code is None:  # cannot happen: with all of them at their most, it fits
+                return OvertimeSuggestion((), self._no_overtime(request, quote, best, path, needs))
+            found = least(code, given())
+            granted[code] = found if found is not None else _most(slots[code])
+            if found is not None:
+                break
+            quote = self.orders.quote(sku, qty, wanted, overtime=given())
+        for code in list(granted)[:-1]:  # the earlier ones may need less now
+            less = least(code, given(code))
+            if less is not None:
+                granted[code] = less
+        lines = tuple(
+            Overtime(code, on, hours)
+            for code, days in granted.items()
+            for on, hours in sorted(days.items())
+            if hours > 0
+        )
+        return OvertimeSuggestion(lines, None)
+
+    def _overtime_slots(self, engine: Engine, center: WorkCenter, wanted: date) -> list[Slot]:
+        """Where overtime may go on `center`, in the order it is handed out (see
+        suggest_overtime); nothing when all its capacity is the rush reserve."""
         keep = 1.0 - center.rush_reserve_pct / 100.0
         if keep <= 0:
             return []
         today = self.orders.today()
         days = [
             today + timedelta(days=n)
-            for n in range((request.wanted - today).days, -1, -1)
-            if engine.capacity(code, today + timedelta(days=n)) > 0
+            for n in range((wanted - today).days, -1, -1)
+            if engine.capacity(center.code, today + timedelta(days=n)) > 0
         ]
         usual = max(0.5, center.standard_hours / 2)
-        slots: list[tuple[date, float]] = [(day, usual) for day in days]
+        slots: list[Slot] = [(day, usual) for day in days]
         for day in days:
-            most = min(24.0, (24.0 * center.machines - engine.capacity(code, day)) * keep)
+            most = min(24.0, (24.0 * center.machines - engine.capacity(center.code, day)) * keep)
             if most > usual:
                 slots.append((day, most - usual))
-        found = self.orders.overtime_needed(request.sku, request.qty, request.wanted, code, slots)
-        return [Overtime(code, day, hours) for day, hours in sorted((found or {}).items())]
+        return slots
+
+    def _no_overtime(
+        self,
+        request: RequestView,
+        quote: Quote,
+        best: Quote,
+        path: Sequence[str],
+        needs: dict[str, float],
+    ) -> str:
+        """Why no overtime helps: what holds the order back on the wanted day, and what the plan
+        can do instead (for a counter-offer)."""
+        today = self.orders.today()
+        wanted = format_day(request.wanted, today)
+        short = [
+            part.constraint.text
+            for part in (
+                self.orders.quote(component, math.ceil(need - 1e-9), request.wanted)
+                for component, need in sorted(needs.items())
+            )
+            if part.on_requested < part.qty and part.constraint.text
+        ]
+        where = f"even with the most overtime on {_and(path)}, " if path else ""
+        made = f"{best.on_requested} of {request.qty}" if best.on_requested else "none"
+        why = f" ({'; '.join(short)})" if short else ""
+        instead = (
+            f"The plan can make all {request.qty} by {format_day(quote.earliest, today)}"
+            if quote.earliest is not None
+            else f"The plan cannot make all {request.qty} within 365 days"
+        )
+        if quote.on_requested:
+            instead += f", or {quote.on_requested} by {wanted} without overtime"
+        return (
+            f"No overtime can make all {request.qty} {request.sku} by {wanted}: {where}"
+            f"{made} can be ready by then{why}. {instead}: offer that with Counter-offer…"
+        )
 
     def open_requests(self, *, requested_by: str | None = None) -> list[RequestView]:
         with self.sessions() as session:
@@ -686,18 +830,25 @@ def send_due_nudges(service: CapacityRequestService, client: WebClient, now: dat
     for request in service.due_nudges(now):
         if not (request.channel_id and request.message_ts):
             continue
-        text = (
-            f":alarm_clock: Request #{request.id} is waiting for an answer: {request.question} "
-            f"<@{request.requested_by}> needs it to answer the customer."
-        )
         try:
             client.chat_postMessage(
-                channel=request.channel_id, thread_ts=request.message_ts, text=text
+                channel=request.channel_id,
+                thread_ts=request.message_ts,
+                text=nudge_message(request),
             )
             sent += 1
         except SlackApiError as error:
             log.warning("could not nudge request #%s: %s", request.id, error.response.get("error"))
     return sent
+
+
+def nudge_message(request: RequestView) -> str:
+    """The reminder (mrkdwn text) in a request's thread when nobody answered it in time."""
+    question = clip(escape(request.question), SECTION_TEXT)
+    return (
+        f":alarm_clock: Request #{request.id} is waiting for an answer: {question} "
+        f"{mention(request.requested_by)} needs it to answer the customer."
+    )
 
 
 def working_hours_between(start: datetime, end: datetime, tz: Any) -> float:
@@ -721,7 +872,9 @@ def working_hours_between(start: datetime, end: datetime, tz: Any) -> float:
 # ---------------------------------------------------------------------- helpers
 
 
-def _engine_view(quote: Quote) -> str:
+def plan_summary(quote: Quote) -> str:
+    """What the plan says about a quote, in one line: `all 40 on Tue 8 Dec; 25 on Wed 25 Nov;
+    split 25 on Wed 25 Nov, 15 on Fri 4 Dec` (kept with the request, shown to operations)."""
     as_of = quote.as_of
     parts = []
     if quote.earliest is not None:

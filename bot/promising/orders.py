@@ -12,7 +12,7 @@ import dataclasses
 import difflib
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -20,7 +20,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.factory.store import load_factory, store_change
+from bot.factory.store import load_factory, receipts_of, store_change
+from bot.platform.blockkit import clip, escape
 from bot.platform.clock import Clock, Now, local_today
 from bot.platform.db.session import with_clock, write_transaction
 from bot.platform.db.tables import (
@@ -59,19 +60,20 @@ from capacity.engine import Engine, format_day
 from capacity.model import (
     BadQuantity,
     CalendarException,
+    Factory,
     HoursUse,
     NotPromisable,
     Placement,
     PlanningError,
     Purchase,
     Quote,
+    Receipt,
     StockUse,
     UnknownSku,
 )
 from capacity.replan import Commitment, Replaced, breakage, pull_back, replan_order, repromise
 
 log = logging.getLogger(__name__)
-
 
 
 class OrderNotFound(PlanningError):
@@ -255,7 +257,7 @@ class OrderService:
         return public_holidays(country, years)
 
     def _build(self, session: Session, as_of: date, version: int, key: tuple[Any, ...]) -> _Cache:
-        factory = load_factory(session, holidays=self._holidays(as_of))
+        factory = load_factory(session, holidays=self._holidays(as_of), receipts="daily")
         engine = Engine(factory, as_of=as_of, horizon_days=self.settings.horizon_days)
         # Book what all active reservations hold as day totals: two grouped queries instead of
         # one object per row (millions at scale). A reservation's own rows are read again only
@@ -294,25 +296,43 @@ class OrderService:
     # ------------------------------------------------------------------ questions
 
     def quote(
-        self, sku: str, qty: int, due: date, *, rush: bool = False, as_of: date | None = None
+        self,
+        sku: str,
+        qty: int,
+        due: date,
+        *,
+        rush: bool = False,
+        as_of: date | None = None,
+        overtime: Mapping[tuple[str, date], float] | None = None,
     ) -> Quote:
-        """What the factory can promise for `qty` of `sku` wanted on `due`."""
+        """What the factory can promise for `qty` of `sku` wanted on `due` (with `overtime`:
+        as if those hours were added, see Engine.overtime; nothing is stored)."""
         _check_qty(qty)
         with self._lock:
             engine = self.engine(as_of)
             assert self._cache is not None
-            return engine.quote(_resolve(self._cache, sku), qty, due, rush=rush)
+            with engine.overtime(overtime or {}):
+                return engine.quote(_resolve(self._cache, sku), qty, due, rush=rush)
 
     def overtime_needed(
-        self, sku: str, qty: int, due: date, work_center: str, slots: Sequence[tuple[date, float]]
+        self,
+        sku: str,
+        qty: int,
+        due: date,
+        work_center: str,
+        slots: Sequence[tuple[date, float]],
+        *,
+        given: Mapping[tuple[str, date], float] | None = None,
     ) -> dict[date, float] | None:
         """The least overtime on `work_center`, filled into `slots` in order, that makes a normal
-        order of `qty` ready by `due` (see Engine.overtime_needed); None if they are not enough."""
+        order of `qty` ready by `due` with the overtime `given` elsewhere (see
+        Engine.overtime_needed); None if they are not enough."""
         _check_qty(qty)
         with self._lock:
             engine = self.engine()
             assert self._cache is not None
-            return engine.overtime_needed(_resolve(self._cache, sku), qty, due, work_center, slots)
+            sku = _resolve(self._cache, sku)
+            return engine.overtime_needed(sku, qty, due, work_center, slots, given=given)
 
     def resolve_sku(self, sku: str) -> str:
         """The item's sku as stored (SKUs are matched without regard to case).
@@ -548,9 +568,7 @@ class OrderService:
                 _tell_owner(
                     session,
                     row,
-                    f":information_source: Your hold on {_described(row)} expired and its "
-                    "capacity and material went back to the plan. `/promise` again for a "
-                    "fresh quote.",
+                    hold_expired_message(row),
                     key=f"hold_expired:{row.ref}:{row.version}",
                 )
                 expired.append(row.ref)
@@ -586,9 +604,7 @@ class OrderService:
                 if _tell_owner(
                     session,
                     row,
-                    f":hourglass_flowing_sand: Your hold on {_described(row)} runs out at "
-                    f"{local:%H:%M} (in {left}). Confirm it from promisebot's Home tab, or its "
-                    "capacity goes back to the plan.",
+                    hold_expiring_message(row, f"{local:%H:%M}", left),
                     key=f"hold_expiring:{row.ref}:{row.expires_at.isoformat()}",
                 ):
                     warned.append(row.ref)
@@ -737,6 +753,10 @@ class OrderService:
                 cache = self._fresh_cache(session, as_of)
                 before = cache.engine.factory
                 change = _resolve_change(cache, change)
+                if isinstance(change, ReceiptChange):
+                    # The plan holds one receipt per item and day; a receipt change names one
+                    # purchase order, so the item's own receipts stand in for its totals.
+                    before = _with_receipts(before, change.sku, receipts_of(session, change.sku))
                 check_change(before, change, as_of=as_of, horizon_days=self.settings.horizon_days)
                 words = describe_change(before, change, as_of=as_of)
                 work = dataclasses.replace(
@@ -908,7 +928,8 @@ class OrderService:
             found = breakage(engine)
         else:
             found = breakage(engine, work_centers=scope[0], skus=scope[1])
-        ids = orders_holding(session, found) if found else set()
+        broken = orders_holding(session, found) if found else {}
+        ids = set(broken)
         rows: dict[int, OrderRow] = {}
         if ids:
             rows = {
@@ -958,8 +979,10 @@ class OrderService:
             old_to = row.moved_to
             row.version += 1
             row.updated_at = now
-            what = f"{row.qty} {row.sku} for {row.customer.name}"
+            what = f"{row.qty} {row.sku} for {clip(row.customer.name, MAX_CUSTOMER_LENGTH)}"
             detail: dict[str, Any] = {"outcome": done.outcome, "change": change}
+            if row.id in broken:  # what the plan lost under it: the digest names misses by it
+                detail |= broken[row.id].detail()
             if done.outcome == "kept":
                 row.moved_from = row.moved_to = row.moved_at = None
                 kept.append(row.ref)
@@ -1582,9 +1605,27 @@ class StaleOrder(PlanningError):
         self.order = order
 
 
+def hold_expired_message(row: OrderRow) -> str:
+    """The DM (mrkdwn text) to the owner of a hold that expired."""
+    return (
+        f":information_source: Your hold on {_described(row)} expired and its capacity and "
+        "material went back to the plan. `/promise` again for a fresh quote."
+    )
+
+
+def hold_expiring_message(row: OrderRow, at: str, left: str) -> str:
+    """The DM (mrkdwn text) to the owner of a hold that runs out at `at`, in `left`."""
+    return (
+        f":hourglass_flowing_sand: Your hold on {_described(row)} runs out at {at} (in "
+        f"{left}). Confirm it from promisebot's Home tab, or its capacity goes back to the plan."
+    )
+
+
 def _described(row: OrderRow) -> str:
+    """An order in a notice's mrkdwn: its customer's name (as typed) escaped."""
     when = format_day(row.promised_on) if row.promised_on else "no date"
-    return f"{row.qty} {row.sku} for {row.customer.name} on {when} ({row.ref})"
+    customer = clip(escape(row.customer.name), MAX_CUSTOMER_LENGTH)  # imports may be longer
+    return f"{row.qty} {escape(row.sku)} for {customer} on {when} ({escape(row.ref)})"
 
 
 def _tell_owner(
@@ -1620,6 +1661,11 @@ def record_factory_change(session: Session, actor: str, detail: dict[str, Any]) 
     session.add(
         AuditLogRow(actor=actor, action="import", entity="factory", entity_id="*", detail=detail)
     )
+
+
+MAX_CUSTOMER_LENGTH = 200
+"""The longest customer name, for orders and leads alike (both name the same customers, so a
+lead's customer must fit the promise form "Quote it" fills in with it)."""
 
 
 def find_or_add_customer(session: Session, name: str) -> CustomerRow:
@@ -1760,6 +1806,13 @@ def _resolve_change(cache: _Cache, change: Change) -> Change:
         return dataclasses.replace(change, work_center=code)
     sku = cache.skus.get(change.sku.strip().upper(), change.sku.strip())
     return dataclasses.replace(change, sku=sku)
+
+
+def _with_receipts(factory: Factory, sku: str, own: tuple[Receipt, ...]) -> Factory:
+    """`factory` with the receipts of `sku` replaced by `own` (each one, not a day's total)."""
+    kept = [r for r in factory.receipts if r.sku != sku]
+    receipts = sorted([*kept, *own], key=lambda r: (r.sku, r.on))
+    return dataclasses.replace(factory, receipts=tuple(receipts))
 
 
 def _scope(change: Change) -> tuple[set[str], set[str]]:

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bot.platform.blockkit import button, escape
+from bot.platform.blockkit import MESSAGE_TEXT, button, clip, escape
 from bot.platform.db.tables import ReservationRow, ReservedHoursRow, StockAllocationRow
 from capacity.engine import format_day
 from capacity.model import Quote
@@ -82,38 +82,57 @@ class Replan:
         return len(self.kept) + len(self.moved) + len(self.at_risk)
 
 
-def orders_holding(session: Session, found: Breakage) -> set[int]:
-    """Ids of the orders whose active reservation `found` breaks: hours on an over-booked
-    work-center day, or stock of a short item on or before its last short day."""
-    hits: set[int] = set()
+@dataclass(frozen=True)
+class Broken:
+    """Why an order's reservation no longer holds: what the plan learned it lost."""
+
+    hours: tuple[tuple[str, date], ...] = ()
+    """Work-center days it held hours on that are now over-booked (a breakdown, a shift cut)."""
+    stock: tuple[str, ...] = ()
+    """Items it held stock of that went short (a receipt late or cut, stock counted lower)."""
+
+    def detail(self) -> dict[str, list[Any]]:
+        """For the audit log (JSON): what the digest later names as a missed promise's cause."""
+        return {
+            "lost_hours": [[code, on.isoformat()] for code, on in self.hours],
+            "short_stock": list(self.stock),
+        }
+
+
+def orders_holding(session: Session, found: Breakage) -> dict[int, Broken]:
+    """The orders whose active reservation `found` breaks, each with what broke: hours on an
+    over-booked work-center day, or stock of a short item on or before its last short day."""
+    lost: dict[int, set[tuple[str, date]]] = {}
+    short: dict[int, set[str]] = {}
     active = ReservationRow.active.is_(True)
     by_code: dict[str, set[date]] = {}
     for code, on in found.hours:
         by_code.setdefault(code, set()).add(on)
     for code, days in by_code.items():
-        hits |= set(
-            session.scalars(
-                sa.select(ReservationRow.order_id)
-                .select_from(ReservedHoursRow)
-                .join(ReservationRow, ReservationRow.id == ReservedHoursRow.reservation_id)
-                .where(
-                    active,
-                    ReservedHoursRow.work_center == code,
-                    ReservedHoursRow.on.in_(sorted(days)),
-                )
-                .distinct()
+        for order, on in session.execute(
+            sa.select(ReservationRow.order_id, ReservedHoursRow.on)
+            .select_from(ReservedHoursRow)
+            .join(ReservationRow, ReservationRow.id == ReservedHoursRow.reservation_id)
+            .where(
+                active,
+                ReservedHoursRow.work_center == code,
+                ReservedHoursRow.on.in_(sorted(days)),
             )
-        )
+            .distinct()
+        ):
+            lost.setdefault(order, set()).add((code, on))
     for sku, last in found.stock.items():
-        hits |= set(
-            session.scalars(
-                sa.select(ReservationRow.order_id)
-                .join(StockAllocationRow, ReservationRow.id == StockAllocationRow.reservation_id)
-                .where(active, StockAllocationRow.sku == sku, StockAllocationRow.on <= last)
-                .distinct()
-            )
-        )
-    return hits
+        for order in session.scalars(
+            sa.select(ReservationRow.order_id)
+            .join(StockAllocationRow, ReservationRow.id == StockAllocationRow.reservation_id)
+            .where(active, StockAllocationRow.sku == sku, StockAllocationRow.on <= last)
+            .distinct()
+        ):
+            short.setdefault(order, set()).add(sku)
+    return {
+        order: Broken(tuple(sorted(lost.get(order, ()))), tuple(sorted(short.get(order, ()))))
+        for order in lost.keys() | short.keys()
+    }
 
 
 # ---------------------------------------------------------------------- the news
@@ -228,28 +247,32 @@ def move_message(
 
 
 def back_text(ref: str, what: str, on: date, as_of: date) -> str:
-    """The owner's news when a moved order could come back to its promised date."""
+    """The owner's news when a moved order could come back to its promised date (mrkdwn: the
+    order's words escaped)."""
     return (
-        f":white_check_mark: Good news: capacity came back and order {ref} ({what}) is booked "
+        f":white_check_mark: Good news: capacity came back and order {escape(ref)} "
+        f"({escape(what)}) is booked "
         f"for its promised date {format_day(on, as_of)} again. Nothing to tell the customer."
     )
 
 
 def at_risk_message(ref: str, what: str, promised: date | None, quote: Quote) -> str:
-    """What the owner of an order the factory can no longer keep is told, with the current quote."""
+    """What the owner of an order the factory can no longer keep is told, with the current quote
+    (a message's mrkdwn text: the order's words, the customer's name and the plan's escaped)."""
     when = format_day(promised) if promised else "its date"
+    why = escape(quote.constraint.text)
     now = (
         f"The plan now says: all {quote.qty} by {format_day(quote.earliest, quote.as_of)}"
         if quote.earliest
-        else f"The plan now says: {quote.constraint.text}"
+        else f"The plan now says: {why}"
     )
     if 0 < quote.on_requested < quote.qty:
         now += f"; {quote.on_requested} on {when}"
-    return (
-        f":warning: Order {ref} ({what} on {when}) is at risk: the factory's capacity or "
-        f"material changed and it cannot be promised within the planning horizon. {now} "
-        f"({quote.constraint.text}). It holds nothing now: talk to the customer early, and "
-        "quote it again."
+    return clip(
+        f":warning: Order {escape(ref)} ({escape(what)} on {when}) is at risk: the factory's "
+        f"capacity or material changed and it cannot be promised within the planning horizon. "
+        f"{now} ({why}). It holds nothing now: talk to the customer early, and quote it again.",
+        MESSAGE_TEXT,
     )
 
 
@@ -280,7 +303,7 @@ def summary_text(result: Replan, as_of: date, *, who: str | None = None) -> str:
                 f"• {r.ref} {r.qty} {escape(r.sku)} for {escape(r.customer)}: "
                 f"{escape(r.reason)}{nobody}"
             )
-    return "\n".join(lines)
+    return clip("\n".join(lines), MESSAGE_TEXT)
 
 
 def summary_lines(result: Replan, as_of: date) -> Iterable[str]:

@@ -22,7 +22,7 @@ import mimetypes
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -207,6 +207,7 @@ class FakeSlack:
         self._messages: dict[tuple[str, str], Message] = {}
         self._users: dict[str, dict[str, Any]] = {}
         self._channels: dict[str, dict[str, Any]] = {}
+        self._members: dict[str, list[str]] = {}
         self._triggers: dict[str, _Trigger] = {}
         self._bindings: dict[str, _Binding] = {}
         self._responses: list[ResponsePost] = []
@@ -289,11 +290,22 @@ class FakeSlack:
             )
 
     def add_channel(
-        self, name: str, channel_id: str | None = None, *, private: bool = False
+        self,
+        name: str,
+        channel_id: str | None = None,
+        *,
+        private: bool = False,
+        members: Iterable[str] | None = None,
     ) -> str:
-        """Declare a channel (`name` without `#`) and return its id."""
+        """Declare a channel (`name` without `#`) and return its id.
+
+        `members` are who `conversations.members` lists; without them every user is a member
+        (a small workspace where everyone is everywhere, as the sandbox's).
+        """
         with self._lock:
             channel_id = channel_id or self._new_id("G" if private else "C")
+            if members is not None:
+                self._members[channel_id] = list(members)
             self._channels[channel_id] = {
                 "id": channel_id,
                 "name": name.lstrip("#"),
@@ -723,6 +735,22 @@ class FakeSlack:
         }
         return {"channel": info}
 
+    def _conversations_members(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Members of a channel, a page at a time (`limit`, `cursor`), as Slack pages them."""
+        channel = str(params.get("channel") or "")
+        if channel not in self._channels or channel.startswith("#"):
+            raise SlackError("channel_not_found")  # an id is needed, as in Slack
+        if channel in self._members:
+            members = self._members[channel]
+        else:
+            members = [u for u, p in self._users.items() if not p.get("is_bot")]
+        limit = max(1, min(int(params.get("limit") or 100), 1000))
+        start = int(params.get("cursor") or 0)
+        page = members[start : start + limit]
+        after = start + limit
+        cursor = str(after) if after < len(members) else ""
+        return {"members": page, "response_metadata": {"next_cursor": cursor}}
+
     def _files_get_upload_url(self, params: dict[str, Any]) -> dict[str, Any]:
         name = params.get("filename")
         length = params.get("length")
@@ -1124,6 +1152,7 @@ _METHODS: dict[str, Callable[[FakeSlack, dict[str, Any]], dict[str, Any]]] = {
     "users.info": FakeSlack._users_info,
     "conversations.open": FakeSlack._conversations_open,
     "conversations.info": FakeSlack._conversations_info,
+    "conversations.members": FakeSlack._conversations_members,
     "reactions.add": FakeSlack._reactions_add,
     "files.getUploadURLExternal": FakeSlack._files_get_upload_url,
     "files.completeUploadExternal": FakeSlack._files_complete_upload,
@@ -1159,7 +1188,18 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
             pass  # keep test output quiet; every call is recorded in fake.calls()
 
+        def _foreign_host(self) -> bool:
+            # As the sandbox page does: a name that only resolves here (DNS rebinding) is refused.
+            host = (self.headers.get("Host") or "").rsplit(":", 1)[0]
+            if host in ("127.0.0.1", "localhost", fake._host):
+                return False
+            self.close_connection = True  # its body, if any, is not read
+            self._send(400, b"Invalid host header", "text/plain")
+            return True
+
         def do_POST(self) -> None:
+            if self._foreign_host():
+                return
             parts = urlsplit(self.path)
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             path = parts.path
@@ -1183,6 +1223,8 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
                 self._json(404, {"ok": False, "error": "unknown_method"})
 
         def do_GET(self) -> None:
+            if self._foreign_host():
+                return
             parts = urlsplit(self.path)
             if parts.path.startswith("/api/"):
                 token = _bearer(self.headers.get("Authorization"))

@@ -14,8 +14,9 @@ disk), so the page opens on a workspace that was already in use.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -23,7 +24,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.demo import DEMO_DIR
+from bot.demo import demo_day, demo_factory, workdays_after
+from bot.platform.clock import Clock
 from bot.platform.db.session import (
     make_engine,
     make_session_factory,
@@ -31,7 +33,7 @@ from bot.platform.db.session import (
     with_clock,
     write_transaction,
 )
-from bot.platform.db.tables import AuditLogRow, CapacityRequestRow, ItemRow
+from bot.platform.db.tables import AuditLogRow, CapacityRequestRow
 from bot.platform.settings import Settings
 from bot.promising.orders import (
     ImportedOrder,
@@ -40,12 +42,11 @@ from bot.promising.orders import (
     record_factory_change,
 )
 from bot.sandbox.fake_slack import FakeSlack
+from capacity.model import CalendarException
 from handlers import blocks
+from handlers.parsing import PromiseSyntaxError, format_day, parse_day
 
 log = logging.getLogger(__name__)
-
-DEMO_AS_OF = date(2026, 11, 23)
-"""The demo factory's planning date (a Monday): its orders start the day after."""
 
 SAM, PAT, MORGAN = "U0SAM", "U0PAT", "U0MORGAN"
 SALES, OPERATIONS, MANAGEMENT = "C0SALES", "C0OPS", "C0MGMT"
@@ -71,9 +72,13 @@ CHANNELS: dict[str, str] = {SALES: "sales", OPERATIONS: "operations", MANAGEMENT
 _SEED_ENTITY = "sandbox"
 
 
-
 class NotTheDemoFactory(Exception):
-    """The database holds another factory (or was seeded for another day); the demo leaves it."""
+    """The database holds something other than the demo (or the demo of another day); the demo
+    leaves it exactly as it was."""
+
+
+class ForeignDatabase(NotTheDemoFactory):
+    """The database holds data the demo did not write: real orders, another factory, anything."""
 
 
 class SettableClock:
@@ -86,8 +91,18 @@ class SettableClock:
         return self.now
 
 
+def demo_today(settings: Settings) -> date:
+    """The day the demo plans as of: today by the settings' clock (the factory-local date, or
+    PROMISEBOT_AS_OF), or the next Monday when that is a weekend (`bot.demo.demo_day`)."""
+    return demo_day(Clock.from_settings(settings).today())
+
+
 def sandbox_settings(settings: Settings, *, as_of: date, slack_api_url: str | None) -> Settings:
-    """`settings` made local: dummy credentials, the fake Web API, the sandbox channels and cast."""
+    """`settings` made local: dummy credentials, the fake Web API, the sandbox channels and cast.
+
+    The demo plant keeps its own holidays (those in `bot/demo/calendar.csv`), so that its story
+    does not depend on PROMISEBOT_HOLIDAYS.
+    """
     return dataclasses.replace(
         settings,
         slack_bot_token="xoxb-sandbox-local",
@@ -95,6 +110,7 @@ def sandbox_settings(settings: Settings, *, as_of: date, slack_api_url: str | No
         slack_app_token=None,
         slack_api_url=slack_api_url,
         as_of=as_of,
+        holidays_country=None,
         ops_channel=OPERATIONS,
         digest_channel=MANAGEMENT,
         admins=(MORGAN,),
@@ -107,38 +123,140 @@ def moment(settings: Settings, day: date, hour: int, minute: int = 0) -> datetim
     return local.astimezone(UTC)
 
 
+# --- the story of the first steps ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Story:
+    """The days the guided first steps are about, counted in the plant's workdays.
+
+    On a Monday these are Tuesday, Wednesday and Thursday (`busy`: last week's bracket orders
+    fill the paint line up to them) and Friday (`wanted`: "/promise 40 BRKT for Acme by Friday").
+    On other days they are the same four workdays ahead, around the plant's holidays.
+    """
+
+    as_of: date
+    busy: tuple[date, ...]
+    wanted: date
+
+    @property
+    def wanted_words(self) -> str:
+        """How Sam types the wanted day: its weekday when that names it, else `Jan 7`."""
+        for words in (f"{self.wanted:%A}", f"{self.wanted:%b} {self.wanted.day}"):
+            try:
+                if parse_day(words, today=self.as_of) == self.wanted:
+                    return words
+            except PromiseSyntaxError:
+                pass
+        return self.wanted.isoformat()
+
+
+def story(as_of: date, calendar: Iterable[CalendarException]) -> Story:
+    """The first steps' days as of `as_of`: the next four days the whole plant works."""
+    *busy, wanted = workdays_after(as_of, calendar, 4)
+    return Story(as_of, tuple(busy), wanted)
+
+
 # --- the database ---------------------------------------------------------------------------------
+
+
+class DemoDatabase(enum.Enum):
+    """What `inspect_database` found."""
+
+    EMPTY = "empty"
+    SEEDED = "seeded"
+    """The demo as of the planning date asked for, ready to reuse."""
+    OTHER_DAY = "other day"
+    UNFINISHED = "unfinished"
+    """The demo's, but its preparation stopped before the history was written."""
+
+
+@dataclass(frozen=True)
+class Inspection:
+    state: DemoDatabase
+    seeded_on: str | None = None
+
+
+_EMPTY_ANYWAY = {"alembic_version", "plan_state"}
+"""Tables a freshly migrated database already fills (the schema's version, the plan's row)."""
+
+
+def inspect_database(url: str, as_of: date) -> Inspection:
+    """Whether the database at `url` may be the demo's, without writing a byte to it.
+
+    Empty (no table holds a row) and the demo's own (the first entry of its audit log is the
+    sandbox's) are; anything else raises ForeignDatabase, saying what is in there.
+    """
+    # A plain engine: make_engine's pragmas would switch a SQLite file to WAL mode.
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            names = sa.inspect(connection).get_table_names()
+            holding = [
+                name
+                for name in sorted(set(names) - _EMPTY_ANYWAY)
+                if connection.execute(
+                    sa.select(sa.text("1")).select_from(sa.table(name)).limit(1)
+                ).first()
+                is not None
+            ]
+            if not holding:
+                return Inspection(DemoDatabase.EMPTY)
+            first = None
+            if AuditLogRow.__tablename__ in names:
+                first = connection.execute(
+                    sa.select(AuditLogRow.actor, AuditLogRow.action, AuditLogRow.entity)
+                    .order_by(AuditLogRow.id)
+                    .limit(1)
+                ).first()
+            if first is None or tuple(first) != ("sandbox", "prepare", _SEED_ENTITY):
+                said_first = ["orders", "items", "work_centers", "users", "leads", "summits"]
+                holding.sort(key=lambda n: said_first.index(n) if n in said_first else 99)
+                shown = ", ".join(holding[:4]) + (", …" if len(holding) > 4 else "")
+                raise ForeignDatabase(
+                    f"it holds data that is not the demo's (rows in {shown}), so the demo "
+                    "leaves it as it is"
+                )
+            seeded = connection.execute(
+                sa.select(AuditLogRow.entity_id).where(
+                    AuditLogRow.entity == _SEED_ENTITY, AuditLogRow.action == "seed"
+                )
+            ).scalar()
+    finally:
+        engine.dispose()
+    if seeded is None:
+        return Inspection(DemoDatabase.UNFINISHED)
+    if seeded != as_of.isoformat():
+        return Inspection(DemoDatabase.OTHER_DAY, seeded)
+    return Inspection(DemoDatabase.SEEDED, seeded)
 
 
 def prepare(settings: Settings) -> list[str]:
     """Make `settings.database_url` ready for the sandbox; returns what was done, for the console.
 
-    Idempotent: a database already seeded for `settings.as_of` is left as it is.
+    Only an empty database is prepared; one already seeded for `settings.as_of` is reused as it
+    is. Anything else (another factory, real orders, the demo of another day) raises
+    NotTheDemoFactory before anything is written.
     """
     assert settings.as_of is not None, "the sandbox runs on a fixed planning date"
+    found = inspect_database(settings.database_url, settings.as_of)
+    if found.state is DemoDatabase.OTHER_DAY:
+        raise NotTheDemoFactory(
+            f"it holds the sandbox as of {found.seeded_on}; pass --as-of "
+            f"{found.seeded_on}, or start from a fresh one (`make demo`, or `promisebot demo` "
+            "without --database-url)"
+        )
+    if found.state is DemoDatabase.UNFINISHED:
+        raise NotTheDemoFactory(
+            "it holds a sandbox whose preparation did not finish; start from a fresh "
+            "one (`make demo`, or `promisebot demo` without --database-url)"
+        )
     upgrade(settings.database_url)
+    if found.state is DemoDatabase.SEEDED:
+        return ["Reusing the sandbox's database (its week of history is there)."]
     engine = make_engine(settings.database_url)
     try:
         sessions = make_session_factory(engine)
-        with sessions() as session:
-            seeded = session.scalar(
-                sa.select(AuditLogRow.entity_id).where(
-                    AuditLogRow.entity == _SEED_ENTITY, AuditLogRow.action == "seed"
-                )
-            )
-            skus = set(session.scalars(sa.select(ItemRow.sku)))
-        if seeded is not None:
-            if seeded != settings.as_of.isoformat():
-                raise NotTheDemoFactory(
-                    f"this database holds the sandbox as of {seeded}; pass --as-of {seeded}, or "
-                    "start from a fresh one (`make demo`, or another --database-url)"
-                )
-            return ["Reusing the sandbox's database (its week of history is there)."]
-        if skus and "BRKT" not in skus:
-            raise NotTheDemoFactory(
-                "this database holds another factory; the demo runs on its own (`make demo`, "
-                "or point --database-url at a new SQLite file)"
-            )
         lines = [import_demo_factory(settings, sessions)]
         lines += seed_history(settings, sessions)
         return lines
@@ -147,24 +265,25 @@ def prepare(settings: Settings) -> list[str]:
 
 
 def import_demo_factory(settings: Settings, sessions: sessionmaker[Session]) -> str:
-    """Load (again) the demo factory and book its orders as of the planning date.
+    """Book the demo factory, its dates moved to the planning date (`bot.demo.demo_factory`).
 
-    Booked again even after `make demo` imported it, because that import planned as of the real
-    today and stamped holds with the real clock; the sandbox lives on its own planning date.
+    The first entry of the audit log marks the database as the demo's, in the same transaction.
     """
-    from bot.factory.files import read_factory_dir
     from bot.factory.store import save_factory
 
     assert settings.as_of is not None
-    files = read_factory_dir(DEMO_DIR)
+    files = demo_factory(settings.as_of, horizon_days=settings.horizon_days)
     clock = SettableClock(moment(settings, settings.as_of, 8))
-    # Give back what an earlier import booked, so that every order is placed again from an
-    # empty plan, in file order, as of the sandbox's day (re-importing over the old bookings
-    # could leave an order that fitted at risk).
-    earlier = OrderService(settings, sessions, clock=clock)
-    for order in earlier.orders(statuses=["held", "confirmed", "at_risk"]):
-        earlier.cancel(order.id, actor="sandbox")
     with write_transaction(with_clock(sessions, clock)) as session:
+        session.add(
+            AuditLogRow(
+                actor="sandbox",
+                action="prepare",
+                entity=_SEED_ENTITY,
+                entity_id=settings.as_of.isoformat(),
+            )
+        )
+        session.flush()
         save_factory(session, files)
         record_factory_change(session, "sandbox", {"orders": len(files.orders)})
         service = OrderService(settings, sessionmaker(bind=session.get_bind()), clock=clock)
@@ -176,8 +295,10 @@ def import_demo_factory(settings: Settings, sessions: sessionmaker[Session]) -> 
             shipments=[ImportedShipment(s.ref, s.on, s.qty) for s in files.shipments],
             session=session,
         )
+    first, last = min(o.on for o in files.orders), max(o.on for o in files.orders)
     return (
-        f"Booked the demo factory as of {settings.as_of}: {len(outcome.booked)} orders, "
+        f"Booked the demo factory as of {format_day(settings.as_of)}: {len(outcome.booked)} "
+        f"orders from {format_day(first, settings.as_of)} to {format_day(last, settings.as_of)}, "
         f"{len(outcome.at_risk)} at risk."
     )
 
@@ -213,13 +334,14 @@ _PAST_ORDERS = (
 """(weekday 0 = Monday of that week.) Two late in the last week, one the week before."""
 
 _THIS_WEEK = (
-    # Booked last week for this week: they fill the paint line, so that 40 more brackets by
-    # Friday need operations (overtime or the rush reserve).
-    ("SO-0981", "Globex", "BRKT", 200, 1, 3),
-    ("SO-0982", "Vandelay Industries", "BRKT", 170, 2, 4),
-    ("SO-0983", "Harbor Logistics", "BRKT", 140, 3, 4),
+    # Booked last week for the next three workdays: they fill the paint line, so that 40 more
+    # brackets by the fourth (Friday, on a Monday) need operations (overtime or the rush reserve).
+    ("SO-0981", "Globex", "BRKT", 200, 3),
+    ("SO-0982", "Vandelay Industries", "BRKT", 170, 4),
+    ("SO-0983", "Harbor Logistics", "BRKT", 140, 4),
 )
-"""(ref, customer, sku, wanted qty, weekday of this week, weekday last week it was booked)"""
+"""(ref, customer, sku, most wanted, weekday last week it was booked), due on `Story.busy`'s
+days; each takes as many as fit, up to the most wanted."""
 
 
 def seed_history(settings: Settings, sessions: sessionmaker[Session]) -> list[str]:
@@ -235,7 +357,6 @@ def seed_history(settings: Settings, sessions: sessionmaker[Session]) -> list[st
     this_monday = today - timedelta(days=today.weekday())
     clock = SettableClock(moment(settings, today, 8))
     users = UserService(settings, sessions, clock=clock)
-    users.seed_admins()
     for person in PEOPLE:
         if person.role not in ("sales", "admin"):
             users.set_role(MORGAN, person.user_id, person.role)
@@ -270,23 +391,31 @@ def seed_history(settings: Settings, sessions: sessionmaker[Session]) -> list[st
         orders.ship(past.ref, on=shipped, actor=PAT)
         kept, missed = kept + (past.late == 0), missed + (past.late > 0)
 
+    orders, _ = services(today)
+    days = story(today, orders.engine().factory.calendar)
     booked = []
-    for ref, customer, sku, qty, weekday, booked_weekday in _THIS_WEEK:
+    for (ref, customer, sku, most, booked_weekday), wanted in zip(
+        _THIS_WEEK, days.busy, strict=True
+    ):
         created = this_monday - timedelta(weeks=1) + timedelta(days=booked_weekday)
-        wanted = this_monday + timedelta(days=weekday)
-        if wanted <= today:
-            continue
         clock.now = moment(settings, created, 11, 40)
-        # Planned as of today: what was made last week is stock by now, and the rest is
-        # this week's work (the past week's plan is not kept).
-        orders, _ = services(today)
-        fits = min(qty, orders.quote(sku, qty, wanted).on_requested)
+        # Planned as of today, though stamped last week: what was made last week is stock by
+        # now, and the rest is this week's work (the past week's plan is not kept).
+        fits = min(most, orders.quote(sku, most, wanted, as_of=today).on_requested)
         if fits < 1:
             continue
         orders.hold(
-            sku, fits, wanted, customer=customer, owner=SAM, ref=ref, confirm=True, actor=SAM
+            sku,
+            fits,
+            wanted,
+            customer=customer,
+            owner=SAM,
+            ref=ref,
+            as_of=today,
+            confirm=True,
+            actor=SAM,
         )
-        booked.append(f"{fits} {sku} for {customer}")
+        booked.append(f"{fits} {sku} for {customer} on {format_day(wanted, today)}")
 
     answered = _seed_requests(settings, this_monday - timedelta(weeks=1), clock, services)
 
@@ -322,7 +451,8 @@ def seed_history(settings: Settings, sessions: sessionmaker[Session]) -> list[st
         location="Meeting room 2 (and the plant floor)",
     )
 
-    with write_transaction(sessions) as session:
+    clock.now = moment(settings, today, 8)
+    with write_transaction(with_clock(sessions, clock)) as session:
         session.add(
             AuditLogRow(
                 actor="sandbox",
@@ -335,7 +465,9 @@ def seed_history(settings: Settings, sessions: sessionmaker[Session]) -> list[st
     return [
         f"Seeded a week of history: {kept + missed} past orders shipped ({missed} late), "
         f"{answered} capacity requests answered, 2 leads, a monthly summit.",
-        "This week is busy on the paint line: " + "; ".join(booked) + ".",
+        f"The paint line is nearly full until {format_day(days.busy[-1], today)}: "
+        + "; ".join(booked)
+        + ".",
     ]
 
 
@@ -375,6 +507,10 @@ def _seed_requests(
                 held = orders.orders(owner=SAM, statuses=["held"])
                 for order in held:
                     if order.sku == sku and order.qty == qty:
+                        if answer_on >= settings.as_of:
+                            # Acme let the hold lapse: only the past is seeded, and a big
+                            # order still due would crowd the first steps' week.
+                            continue
                         clock.now = moment(settings, day + timedelta(days=1), 9, 30)
                         orders.confirm(order.id, actor=SAM)
                         clock.now = moment(settings, answer_on, 15)
@@ -404,7 +540,9 @@ def populate(slack: FakeSlack) -> None:
         slack.add_channel(name, channel_id)
 
 
-def post_history(slack: FakeSlack, settings: Settings, sessions: sessionmaker[Session]) -> None:
+def post_history(
+    slack: FakeSlack, settings: Settings, sessions: sessionmaker[Session], days: Story
+) -> None:
     """Last week as the channels show it: the people's words and promisebot's answers."""
     assert settings.as_of is not None
     today = settings.as_of
@@ -423,13 +561,15 @@ def post_history(slack: FakeSlack, settings: Settings, sessions: sessionmaker[Se
     slack.post_as(
         SAM,
         SALES,
-        "Globex just called: 200 brackets for next Tuesday. promisebot says it fits — booked.",
+        f"Globex just called: 200 brackets for {format_day(days.busy[0], today)}. promisebot "
+        "says it fits — booked.",
         at=at(3, 11, 45),
     )
     slack.post_as(
         PAT,
         OPERATIONS,
-        "Heads-up: the paint line is nearly full next week with bracket orders.",
+        "Heads-up: the paint line is nearly full with bracket orders until "
+        f"{format_day(days.busy[-1], today)}.",
         at=at(4, 16, 10),
     )
     with sessions() as session:

@@ -8,15 +8,19 @@ One process, one port (default http://127.0.0.1:3000), nothing leaves the machin
   send the app: a signed slash command, block action, view submission, options request or
   `app_home_opened` event (`SlackRequester`), with response_urls and trigger_ids issued by the
   fake Web API (`FakeSlack`), which the app calls back and which records everything the page
-  then shows (`GET /sandbox/state`, polled by the page).
+  then shows (`GET /sandbox/state`, polled by the page). It is for the page alone: POSTs must
+  be JSON from the page's own origin (a cross-site form or `text/plain` fetch is refused), and
+  every route answers only to this machine's names in `Host` (no DNS rebinding).
 
     sandbox = Sandbox(Settings.from_env(os.environ)).start()
     print(sandbox.url)
     ...
     sandbox.close()
 
-The sandbox lives on a fixed planning date (`as_of`, default the demo factory's) and a clock that
-starts at 09:00 factory time on that day, so holds, digests and reminders read sensibly.
+The sandbox lives on a fixed planning date (`as_of`, default today, or the next Monday on a
+weekend: `bot.sandbox.seed.demo_today`) and a clock that starts at 09:00 factory time on that day,
+so holds, digests and reminders read sensibly. The demo factory's dates are moved to that day
+(`bot.demo.demo_factory`), so its story plays on any day.
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ from slack_bolt import App
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
@@ -52,15 +58,17 @@ from bot.platform.settings import Settings
 from bot.sandbox.fake_slack import FakeSlack, Message
 from bot.sandbox.seed import (
     CHANNELS,
-    DEMO_AS_OF,
     MANAGEMENT,
     OPERATIONS,
     PEOPLE,
     SALES,
+    Story,
+    demo_today,
     populate,
     post_history,
     prepare,
     sandbox_settings,
+    story,
 )
 from bot.sandbox.signing import SlackReply, SlackRequester, Workspace, dm_channel_id, fill_view
 
@@ -68,31 +76,36 @@ log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
-FIRST_STEPS = (
-    {
-        "title": "Quote a date",
-        "text": "As Sam in #sales. The plan cannot make all 40 by Friday: see what it offers.",
-        "user": PEOPLE[0].user_id,
-        "channel": SALES,
-        "command": "/promise 40 BRKT for Acme by Friday",
-    },
-    {
-        "title": "Ask operations",
-        "text": "Press “Ask operations” on the quote, then, as Pat in #operations, approve with "
-        "overtime. Sam gets the held order by DM and on Home.",
-        "user": PEOPLE[1].user_id,
-        "channel": OPERATIONS,
-        "command": None,
-    },
-    {
-        "title": "Open the digest",
-        "text": "As Morgan in #management: last week's promises kept and missed, requests, "
-        "load and pipeline, with charts.",
-        "user": PEOPLE[2].user_id,
-        "channel": MANAGEMENT,
-        "command": None,
-    },
-)
+
+def first_steps(story: Story) -> list[dict[str, Any]]:
+    """The three guided steps on the page, for the days of `story` (the wanted day by name)."""
+    wanted = story.wanted_words
+    return [
+        {
+            "title": "Quote a date",
+            "text": f"As Sam in #sales. The plan cannot make all 40 by {wanted}: see what it "
+            "offers.",
+            "user": PEOPLE[0].user_id,
+            "channel": SALES,
+            "command": f"/promise 40 BRKT for Acme by {wanted}",
+        },
+        {
+            "title": "Ask operations",
+            "text": "Press “Ask operations” on the quote, then, as Pat in #operations, approve "
+            "with overtime. Sam gets the held order by DM and on Home.",
+            "user": PEOPLE[1].user_id,
+            "channel": OPERATIONS,
+            "command": None,
+        },
+        {
+            "title": "Open the digest",
+            "text": "As Morgan in #management: last week's promises kept and missed, requests, "
+            "load and pipeline, with charts.",
+            "user": PEOPLE[2].user_id,
+            "channel": MANAGEMENT,
+            "command": None,
+        },
+    ]
 
 
 class Sandbox:
@@ -110,13 +123,15 @@ class Sandbox:
         port: int = 3000,
         as_of: date | None = None,
     ) -> None:
-        self.as_of = as_of or DEMO_AS_OF
+        self.as_of = as_of or demo_today(settings)
         self.settings = sandbox_settings(settings, as_of=self.as_of, slack_api_url=None)
         self.host = host
         self.port = port
         # A fixed day: 09:00 factory time on as_of when the sandbox starts, then real time passes.
         self.clock = Clock.from_settings(self.settings)
         self.prepared: list[str] = []
+        self.story: Story | None = None
+        """The first steps' days, known once the database is prepared."""
         self.slack: FakeSlack | None = None
         self.app: App | None = None
         self.services: Services | None = None
@@ -152,7 +167,8 @@ class Sandbox:
         sessions = make_session_factory(self._engine)
         self.services = Services.create(self.settings, sessions, clock=self.clock)
         self.app = build_app(self.settings, self.services)
-        post_history(self.slack, self.settings, sessions)
+        self.story = story(self.as_of, self.services.orders.engine().factory.calendar)
+        post_history(self.slack, self.settings, sessions, self.story)
 
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -239,7 +255,20 @@ class Sandbox:
 
         def api(handler: Callable[[dict[str, Any]], Any]) -> Callable[[Request], Any]:
             async def endpoint(request: Request) -> Response:
-                body = await request.json() if request.method == "POST" else {}
+                if request.method == "POST":
+                    refusal = _cross_site(request, self.origins)
+                    if refusal is not None:
+                        log.warning("refused %s: %s", request.url.path, refusal[1])
+                        return JSONResponse({"ok": False, "error": refusal[1]}, refusal[0])
+                    try:
+                        body = json.loads(await _limited_body(request, API_MAX_BODY_BYTES))
+                    except (ValueError, UnicodeDecodeError):
+                        body = None
+                    if not isinstance(body, dict):
+                        error = "Send one JSON object."
+                        return JSONResponse({"ok": False, "error": error}, status_code=400)
+                else:
+                    body = {}
                 body.update(request.query_params)
                 try:
                     # The handlers block (they wait for the app, which calls the fake Slack),
@@ -274,9 +303,30 @@ class Sandbox:
             Route("/sandbox/digest", api(self.post_digest), methods=["POST"]),
             Route("/sandbox/files/{file_id}/{name}", file, methods=["GET"]),
             Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
-            Mount("", app=asgi_app(self.app)),
+            Mount(
+                "",
+                app=asgi_app(self.app, signing_secret=self.settings.slack_signing_secret or ""),
+            ),
         ]
-        return Starlette(routes=routes)
+        # DNS rebinding: a page on another name that resolves to 127.0.0.1 reaches this port
+        # with its own name in Host; only this machine's names are served (400 otherwise).
+        return Starlette(
+            routes=routes,
+            middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(self.hostnames))],
+        )
+
+    @property
+    def hostnames(self) -> tuple[str, ...]:
+        """The names the page may be reached by: this machine's own."""
+        names = ["127.0.0.1", "localhost"]
+        if self.host not in (*names, "0.0.0.0", "::", ""):
+            names.append(self.host)
+        return tuple(names)
+
+    @property
+    def origins(self) -> frozenset[str]:
+        """The page's own origins: the only ones whose scripts may use the JSON API."""
+        return frozenset(f"http://{name}:{self.port}" for name in self.hostnames)
 
     # --- what people do --------------------------------------------------------------------
 
@@ -445,7 +495,7 @@ class Sandbox:
             "modal": _view_json(modal) if modal else None,
             "modal_depth": len(slack.views(user)),
             "home": _view_json(home) if (home := slack.home(user)) else None,
-            "first_steps": list(FIRST_STEPS),
+            "first_steps": first_steps(self._story),
         }
 
     def _message_json(self, message: Message, user: str) -> dict[str, Any]:
@@ -487,6 +537,12 @@ class Sandbox:
         return self.slack
 
     @property
+    def _story(self) -> Story:
+        if self.story is None:
+            raise SandboxError("The sandbox is not running.")
+        return self.story
+
+    @property
     def _requester(self) -> SlackRequester:
         if self.requester is None:
             raise SandboxError("The sandbox is not running.")
@@ -500,6 +556,41 @@ class Sandbox:
 
     def _response_name(self, kind: str) -> str:
         return f"{kind}-{next(self._names)}"
+
+
+API_MAX_BODY_BYTES = 64 * 1024
+"""The page's requests are a few hundred bytes; a form's values a few KiB."""
+
+
+def _cross_site(request: Request, origins: frozenset[str]) -> tuple[int, str] | None:
+    """Why a POST to the JSON API is not the page's own (status, reason), or None.
+
+    Only JSON is accepted: a cross-site form or `text/plain` fetch cannot send it without a CORS
+    preflight, which this server never allows. A browser's Origin and Sec-Fetch-Site must also
+    say the request comes from the page itself (tools like curl send neither).
+    """
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        return 415, "The sandbox's API takes application/json only."
+    origin = request.headers.get("origin")
+    if origin is not None and origin not in origins:
+        return 403, "Requests from other sites are refused."
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None and fetch_site not in ("same-origin", "none"):
+        return 403, "Requests from other sites are refused."
+    return None
+
+
+async def _limited_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length") or "0"
+    if not declared.isdigit() or int(declared) > limit:
+        raise ValueError("too large")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise ValueError("too large")
+    return body
 
 
 class SandboxError(Exception):

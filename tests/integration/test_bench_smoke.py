@@ -1,5 +1,5 @@
 """The benchmarks still run: bench.quote, bench.slack and bench.replan in their --small mode, on
-SQLite.
+SQLite, and bench.simulate in its --small mode.
 
 Only that each finishes and prints its table; their figures are for people to read (and the
 machines that run tests are too noisy for timing assertions).
@@ -57,3 +57,15 @@ def test_benchmark_prints_its_table(args: tuple[str, ...], rows: tuple[str, ...]
     assert header.split() == ["measure", "target", "sqlite"], out
     for row in rows:
         assert any(line.startswith(row) for line in lines), f"no {row!r} row in:\n{out}"
+
+
+def test_the_simulation_benchmark_prints_its_figures_and_times() -> None:
+    out = _run("bench.simulate", "--small", "--workers", "1")
+    lines = out.splitlines()
+    assert lines[0].startswith("factory: "), out
+    header = next(line for line in lines if line.startswith("measure"))
+    assert header.split() == ["measure", "target", "wall", "cpu"], out
+    for row in ("demo, 30 days, 4 policies", "benchmark factory, 30 days, 10/day, ctp"):
+        assert any(line.startswith(row) for line in lines), f"no {row!r} row in:\n{out}"
+    # ctp +0 and +2 wd on the demo, ctp +0 wd alone on the benchmark factory
+    assert sum(line.startswith("ctp ") for line in lines) == 3, out

@@ -23,12 +23,16 @@ from bot.factory.files import read_factory_dir
 from bot.factory.store import save_factory
 from bot.platform.db.session import write_transaction
 from bot.platform.db.tables import (
+    AuditLogRow,
+    CalendarExceptionRow,
     CapacityRequestRow,
     CustomerRow,
     LeadFollowupRow,
     LeadRow,
     OrderRow,
     OutboxRow,
+    ReservationRow,
+    ReservedHoursRow,
     ShipmentRow,
 )
 from bot.platform.outbox import OutboxWorker
@@ -107,13 +111,44 @@ def history(migrated_db: MigratedDb, worked_dir: Path) -> tuple[MigratedDb, Orde
         b1 = order(
             "B1", "Bolt", 5, "2026-11-19", "2026-11-16", "at_risk", at_risk_reason="SHEET late"
         )
-        order("B2", "Bolt", 5, "2026-11-20", "2026-11-16", "shipped", [("2026-11-23", 5)])
+        b2 = order("B2", "Bolt", 5, "2026-11-20", "2026-11-16", "shipped", [("2026-11-23", 5)])
         c1 = order("C1", "Cord", 3, "2026-11-22", "2026-11-17", "confirmed", [("2026-11-21", 3)])
         order("X1", "Cord", 3, "2026-11-18", "2026-11-12", "cancelled")
         order("H1", "Cord", 3, "2026-11-19", "2026-11-12", "held")
         # The week before: P1 kept, P2 missed (nothing shipped).
         order("P1", "Acme", 4, "2026-11-12", "2026-11-02", "shipped", [("2026-11-12", 4)])
-        order("P2", "Cord", 4, "2026-11-13", "2026-11-06", "confirmed")
+        p2 = order("P2", "Cord", 4, "2026-11-13", "2026-11-06", "confirmed")
+
+        # What the plan knew of the misses. B1 never had a reservation (taken at risk); B2 held
+        # 6 h of CNC on Thu 19 Nov, which a breakdown cut to 2 h; P2 was re-planned when SHEET
+        # went short; A2 was re-planned with nothing named (an audit from before the details).
+        def reserved(row, hours=(), active=False):
+            reservation = ReservationRow(
+                order_id=row.id, sku="BRKT", qty=row.qty, on=row.promised_on, active=active
+            )
+            session.add(reservation)
+            session.flush()
+            for code, on, h in hours:
+                session.add(
+                    ReservedHoursRow(
+                        reservation_id=reservation.id, work_center=code, on=d(on), hours=h
+                    )
+                )
+
+        def replanned(row, action="replan", **detail):
+            session.add(
+                AuditLogRow(actor="promisebot", action=action, entity="order",
+                            entity_id=row.ref, detail=detail)
+            )  # fmt: skip
+
+        reserved(b2, [("CNC", "2026-11-19", 6.0)])
+        session.add(
+            CalendarExceptionRow(work_center="CNC", on=d("2026-11-19"), hours=2, reason="spindle")
+        )
+        reserved(p2, [("CNC", "2026-11-12", 4.0)])
+        replanned(p2, lost_hours=[], short_stock=["SHEET"])
+        reserved(a2, [("CNC", "2026-11-17", 7.0)])
+        replanned(a2)
 
         def request(row, created, answered=None, status="open"):
             session.add(
@@ -176,16 +211,17 @@ def test_on_time_figures_match_the_hand_count(history: tuple[MigratedDb, OrderSe
     assert len(ot.trailing) == 8 and ot.trailing[0].week == d("2026-09-28")
     assert ot.trailing_rate == pytest.approx(3 / 7)
     assert ot.by_customer == [("Bolt", 0, 2), ("Acme", 2, 1), ("Cord", 1, 1)]
+    # The cause of each miss is what the plan knew, not that it shipped late.
     assert ot.by_cause == [
-        ("SHEET late", 1),
-        ("late shipment", 1),
-        ("not shipped", 1),
-        ("short shipment", 1),
+        ("breakdown at CNC", 1),
+        ("late receipt of SHEET", 1),
+        ("taken without a quote", 1),
+        ("the order moved", 1),
     ]
     assert [(m.ref, m.cause) for m in ot.missed] == [
-        ("A2", "short shipment"),
-        ("B1", "SHEET late"),
-        ("B2", "late shipment"),
+        ("A2", "the order moved"),
+        ("B1", "taken without a quote"),
+        ("B2", "breakdown at CNC"),
     ]
 
 
@@ -319,3 +355,31 @@ def test_posting_without_a_digest_channel_is_refused(
     add_arguments(parser)
     assert run(parser.parse_args(["--post"]), service) == 2
     assert "PROMISEBOT_DIGEST_CHANNEL" in capsys.readouterr().err
+
+
+def test_a_promise_missed_after_a_breakdown_the_plan_learned_of_is_put_down_to_it(
+    migrated_db: MigratedDb, worked_dir: Path
+) -> None:
+    db = migrated_db
+    with write_transaction(db.session_factory) as session:
+        save_factory(session, read_factory_dir(worked_dir))
+        record_factory_change(session, "test", {})
+    clock = FakeClock(at("2026-11-16"))
+    settings = Settings(database_url=db.url, timezone=BERLIN)
+    orders = OrderService(settings, db.session_factory, clock=clock)
+    order = orders.hold("BRKT", 20, d("2026-11-20"), customer="Acme", confirm=True)
+    assert order.placement is not None
+    cnc_days = sorted({use.on for use in order.placement.hours if use.work_center == "CNC"})
+
+    # CNC breaks down on the days the order counted on; the re-check moves its hours.
+    with write_transaction(db.session_factory) as session:
+        for on in cnc_days:
+            session.add(CalendarExceptionRow(work_center="CNC", on=on, hours=0, reason="broken"))
+        record_factory_change(session, "test", {"calendar": "CNC down"})
+        orders.recheck_promises(session)
+
+    clock.now = NOW  # a week later it has not shipped
+    digest = build_digest(db.session_factory, orders, WEEK, NOW, charts=False)
+    assert [(m.ref, m.cause) for m in digest.on_time.missed] == [(order.ref, "breakdown at CNC")]
+    assert digest.on_time.by_cause == [("breakdown at CNC", 1)]
+    assert "breakdown at CNC" in str(digest.blocks())

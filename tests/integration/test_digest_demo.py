@@ -27,5 +27,9 @@ def test_digest_of_a_fresh_demo_factory_writes_markdown_and_charts(
     assert "## Capacity requests\n\nNone." in text  # no requests yet: said, not crashed on
     assert "# Weekly digest: Mon 23 Nov – Sun 29 Nov 2026" in text
     assert "SO-1014 Globex: 40 BRKT-HD" in text  # the demo's rush orders
+    # Every sold item with orders gets its takt time; the demo's lines keep pace with its orders.
+    takt = text.split("## Takt time", 1)[1].split("##", 1)[0]
+    assert "| BRKT-HD | 15.0 | WELD |" in takt
+    assert "outruns" not in takt
     for chart in ("load.png", "on_time.png"):
         assert (out / chart).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")

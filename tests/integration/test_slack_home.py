@@ -9,10 +9,10 @@ import sqlalchemy as sa
 
 from bot.platform.db.tables import OrderRow
 from bot.sandbox import dm_channel_id
-from handlers import blocks
-from handlers import blocks_collab as bc
+from handlers import operations_views, orders_views, shipping_views
 from tests.slack_harness import (
     OPS,
+    OPS_CHANNEL,
     SALES,
     SALES_CHANNEL,
     World,
@@ -59,7 +59,7 @@ def click(world: World, view: dict[str, Any], user: str, button: dict[str, Any])
 
 def held(world: World, text: str, *, confirm: bool = False) -> None:
     quote = world.promise(text)
-    world.click(quote, blocks.CONFIRM if confirm else blocks.HOLD)
+    world.click(quote, orders_views.CONFIRM if confirm else orders_views.HOLD)
     done = "Confirmed" if confirm else "Held"
     eventually(
         lambda: (
@@ -83,8 +83,8 @@ def test_operations_ship_what_is_due_from_their_home(world: World) -> None:
     assert "PB-00002" not in text and "PB-00003" not in text
     assert "To ship" not in str(home(world, SALES)["blocks"])  # sales do not ship
 
-    click(world, shown, OPS, buttons(shown, blocks.SHIP, "PB-00001")[0])
-    world.form(OPS, bc.SHIP_MODAL)
+    click(world, shown, OPS, buttons(shown, orders_views.SHIP, "PB-00001")[0])
+    world.form(OPS, shipping_views.SHIP_MODAL)
     world.submit(OPS, {})
     eventually(lambda: statuses(world)[0] == ("PB-00001", "shipped"), what="the shipment")
     again = home(world, OPS, after=shown)
@@ -100,16 +100,18 @@ def test_sales_confirm_and_cancel_their_holds_from_home_and_a_stale_click_is_ref
     held(world, "20 BRKT for Acme by Wed 25 Nov")
     held(world, "2 FLANGE for Bolt Co by Thu 26 Nov")
     shown = home(world, SALES)
-    assert buttons(shown, blocks.CONFIRM, "PB-00001") and buttons(shown, blocks.CANCEL, "PB-00002")
+    assert buttons(shown, orders_views.CONFIRM, "PB-00001") and buttons(
+        shown, orders_views.CANCEL, "PB-00002"
+    )
 
-    click(world, shown, SALES, buttons(shown, blocks.CONFIRM, "PB-00001")[0])
+    click(world, shown, SALES, buttons(shown, orders_views.CONFIRM, "PB-00001")[0])
     eventually(lambda: statuses(world)[0] == ("PB-00001", "confirmed"), what="the confirmation")
     again = home(world, SALES, after=shown)
-    assert not buttons(again, blocks.CONFIRM, "PB-00001")  # it is confirmed now, not a hold
+    assert not buttons(again, orders_views.CONFIRM, "PB-00001")  # it is confirmed now, not a hold
     world.settle()
     before = world.dump()
 
-    click(world, shown, SALES, buttons(shown, blocks.CANCEL, "PB-00001")[0])  # the old tab
+    click(world, shown, SALES, buttons(shown, orders_views.CANCEL, "PB-00001")[0])  # the old tab
     told = eventually(
         lambda: world.slack.messages(dm_channel_id(SALES)) or None, what="the refusal by DM"
     )
@@ -118,7 +120,42 @@ def test_sales_confirm_and_cancel_their_holds_from_home_and_a_stale_click_is_ref
     assert world.dump() == before
 
     latest = eventually(lambda: world.slack.home(SALES), what="the home")
-    click(world, latest, SALES, buttons(latest, blocks.CANCEL, "PB-00002")[0])
+    click(world, latest, SALES, buttons(latest, orders_views.CANCEL, "PB-00002")[0])
     eventually(lambda: statuses(world)[1] == ("PB-00002", "cancelled"), what="the cancel")
+    world.settle()
+    world.assert_blocks_valid()
+
+
+def test_a_request_shows_in_operations_tabs_and_its_answer_in_the_salespersons(
+    world: World,
+) -> None:
+    waiting = home(world, SALES)  # the salesperson looks at their tab once
+    quote = world.promise("14 FLANGE for Acme by Tue 24 Nov")
+    world.click(quote, orders_views.ASK_OPS)
+
+    # Operations never opened their tab; the request is on it all the same.
+    ops_tab = eventually(
+        lambda: (h := world.slack.home(OPS)) and "Can you make 14 FLANGE" in str(h) and h,
+        what="the request on operations' tab",
+    )
+    assert "*Open capacity requests*" in str(ops_tab["blocks"])
+    asked = eventually(
+        lambda: (h := world.slack.home(SALES)) and h != waiting and h, what="the sales tab"
+    )
+    assert "14 FLANGE for Acme" in str(asked["blocks"])  # waiting for operations
+
+    request = eventually(lambda: world.slack.messages(OPS_CHANNEL), what="the question")[0]
+    world.click(request, operations_views.OPS_APPROVE_RUSH, user=OPS)
+
+    # The salesperson sees the hold operations made for them without opening the tab again,
+    # and the request leaves operations' tab.
+    answered = eventually(
+        lambda: (h := world.slack.home(SALES)) and h != asked and h, what="the answered tab"
+    )
+    holds = str(answered["blocks"]).split("*Holds*")[1].split("*Confirmed orders*")[0]
+    assert "14 FLANGE for Acme" in holds
+    eventually(
+        lambda: "No open requests." in str(world.slack.home(OPS)), what="operations' tab again"
+    )
     world.settle()
     world.assert_blocks_valid()

@@ -15,7 +15,7 @@ from bot.platform.db.tables import LeadFollowupRow, LeadRow
 from bot.platform.outbox import OutboxWorker
 from bot.sandbox import Message
 from bot.sandbox.signing import dm_channel_id
-from handlers import blocks_collab as bc
+from handlers import leads_views
 from handlers.parsing import CUSTOMER_ACTION, QTY_ACTION, SKU_ACTION
 from tests.slack_harness import (
     MANAGER,
@@ -27,12 +27,12 @@ from tests.slack_harness import (
 )
 
 REMINDER_BUTTONS = (
-    bc.LEAD_DONE,
-    bc.LEAD_SNOOZE_1,
-    bc.LEAD_SNOOZE_3,
-    bc.LEAD_SNOOZE_NEXT_WEEK,
-    bc.LEAD_REASSIGN,
-    bc.LEAD_QUOTE,
+    leads_views.LEAD_DONE,
+    leads_views.LEAD_SNOOZE_1,
+    leads_views.LEAD_SNOOZE_3,
+    leads_views.LEAD_SNOOZE_NEXT_WEEK,
+    leads_views.LEAD_REASSIGN,
+    leads_views.LEAD_QUOTE,
 )
 
 
@@ -147,22 +147,22 @@ def test_the_lead_form_saves_source_product_quantity_month_and_owner(world: Worl
     reply, _ = world.command("", SALES, name="/lead")
     assert reply.status == 200
     form = eventually(lambda: world.slack.last_view(SALES), what="the lead form")
-    assert form["callback_id"] == bc.LEAD_MODAL
+    assert form["callback_id"] == leads_views.LEAD_MODAL
 
-    refused = world.submit(SALES, {bc.LEAD_CUSTOMER_ACTION: "Bolt GmbH"})
+    refused = world.submit(SALES, {leads_views.LEAD_CUSTOMER_ACTION: "Bolt GmbH"})
     assert refused.body["response_action"] == "errors"
-    assert set(refused.body["errors"]) == {bc.LEAD_SOURCE_BLOCK}
+    assert set(refused.body["errors"]) == {leads_views.LEAD_SOURCE_BLOCK}
 
     world.submit(
         SALES,
         {
-            bc.LEAD_CUSTOMER_ACTION: "Bolt GmbH",
-            bc.LEAD_SOURCE_ACTION: "trade fair",
-            bc.LEAD_PRODUCT_ACTION: "BRKT",
-            bc.LEAD_QTY_ACTION: 300,
-            bc.LEAD_MONTH_ACTION: "2027-01-01",
-            bc.LEAD_OWNER_ACTION: SALES_2,
-            bc.LEAD_NOTE_ACTION: "Met at the fair",
+            leads_views.LEAD_CUSTOMER_ACTION: "Bolt GmbH",
+            leads_views.LEAD_SOURCE_ACTION: "trade fair",
+            leads_views.LEAD_PRODUCT_ACTION: "BRKT",
+            leads_views.LEAD_QTY_ACTION: 300,
+            leads_views.LEAD_MONTH_ACTION: "2027-01-01",
+            leads_views.LEAD_OWNER_ACTION: SALES_2,
+            leads_views.LEAD_NOTE_ACTION: "Met at the fair",
         },
     )
 
@@ -195,14 +195,14 @@ def test_done_marks_the_follow_up_done_in_place_and_acts_once(world: World) -> N
     lead_command(world, "Acme — price for 40 BRKT")
     reminder = remind(world, the_lead(world))
 
-    world.click(reminder, bc.LEAD_DONE)
+    world.click(reminder, leads_views.LEAD_DONE)
     done = edited(world, reminder)
     assert done.text == "Followed up with Acme"
     assert not [b for b in done.blocks if b["type"] == "actions"]
     assert followups_in(world) == [(True, False)]
 
     before = world.dump()
-    _, again = world.click(reminder, bc.LEAD_DONE)  # a double click on the old buttons
+    _, again = world.click(reminder, leads_views.LEAD_DONE)  # a double click on the old buttons
     assert "twice" in world.answer(again).text
     world.settle()
     assert world.dump() == before
@@ -214,12 +214,12 @@ def test_someone_else_is_refused_and_nothing_changes(world: World) -> None:
     reminder = remind(world, the_lead(world))
     before = world.dump()
 
-    for action_id in (bc.LEAD_DONE, bc.LEAD_SNOOZE_1, bc.LEAD_QUOTE):
+    for action_id in (leads_views.LEAD_DONE, leads_views.LEAD_SNOOZE_1, leads_views.LEAD_QUOTE):
         _, response = world.click(reminder, action_id, SALES_2)
         refusal = world.answer(response)
         assert refusal.ephemeral_to == SALES_2
         assert "only its owner or a manager" in refusal.text
-    _, response = world.click(reminder, bc.LEAD_REASSIGN, SALES_2, value=SALES_2)
+    _, response = world.click(reminder, leads_views.LEAD_REASSIGN, SALES_2, value=SALES_2)
     assert "only its owner or a manager" in world.answer(response).text
 
     world.settle()
@@ -233,7 +233,7 @@ def test_snooze_moves_the_follow_up_and_reminds_again_then(world: World) -> None
     lead = the_lead(world)
     reminder = remind(world, lead)
 
-    world.click(reminder, bc.LEAD_SNOOZE_3)
+    world.click(reminder, leads_views.LEAD_SNOOZE_3)
     snoozed = edited(world, reminder)
     assert snoozed.text.startswith("Follow-up with Acme snoozed to ")
     assert followups_in(world) == [(False, True)]
@@ -245,7 +245,7 @@ def test_snooze_moves_the_follow_up_and_reminds_again_then(world: World) -> None
     # A manager may snooze it too, from the new reminder.
     second = remind(world, lead)
     assert second.ts != reminder.ts
-    world.click(second, bc.LEAD_SNOOZE_NEXT_WEEK, MANAGER)
+    world.click(second, leads_views.LEAD_SNOOZE_NEXT_WEEK, MANAGER)
     assert edited(world, second).text.startswith("Follow-up with Acme snoozed to ")
     world.assert_blocks_valid()
 
@@ -254,12 +254,12 @@ def test_reassign_gives_the_lead_to_the_chosen_person_and_tells_them(world: Worl
     lead_command(world, "Acme — wants a quote")
     reminder = remind(world, the_lead(world))
 
-    world.click(reminder, bc.LEAD_REASSIGN, value=SALES_2)
+    world.click(reminder, leads_views.LEAD_REASSIGN, value=SALES_2)
 
     assert "is now <@U0SALES2>'s" in str(edited(world, reminder).blocks)
     assert leads_in(world)[0][0] == SALES_2
     handed = eventually(lambda: world.slack.messages(dm_channel_id(SALES_2)), what="the DM")
-    assert handed[-1].text == f"{SALES} gave you the lead Acme"
+    assert handed[-1].text == f"<@{SALES}> gave you the lead Acme"
     # The new owner gets the reminder from now on.
     lead = the_lead(world)
     assert remind(world, lead).channel == dm_channel_id(SALES_2)
@@ -272,16 +272,16 @@ def test_quote_it_opens_the_promise_form_filled_in_from_the_lead(world: World) -
     world.submit(
         SALES,
         {
-            bc.LEAD_CUSTOMER_ACTION: "Bolt GmbH",
-            bc.LEAD_SOURCE_ACTION: "website",
-            bc.LEAD_PRODUCT_ACTION: "brackets (BRKT)",
-            bc.LEAD_QTY_ACTION: 40,
+            leads_views.LEAD_CUSTOMER_ACTION: "Bolt GmbH",
+            leads_views.LEAD_SOURCE_ACTION: "website",
+            leads_views.LEAD_PRODUCT_ACTION: "brackets (BRKT)",
+            leads_views.LEAD_QTY_ACTION: 40,
         },
     )
     lead = eventually(lambda: leads_in(world) and the_lead(world), what="the lead")
     reminder = remind(world, lead)
 
-    world.click(reminder, bc.LEAD_QUOTE)
+    world.click(reminder, leads_views.LEAD_QUOTE)
 
     form = eventually(
         lambda: (v := world.slack.last_view(SALES)) and v.get("submit") and v,
@@ -301,8 +301,8 @@ def test_the_new_lead_shortcut_opens_the_form_owned_by_whoever_used_it(world: Wo
 
     assert reply.status == 200
     form = eventually(lambda: world.slack.last_view(SALES_2), what="the lead form")
-    assert form["callback_id"] == bc.LEAD_MODAL
-    owner = next(b for b in form["blocks"] if b.get("block_id") == bc.LEAD_OWNER_BLOCK)
+    assert form["callback_id"] == leads_views.LEAD_MODAL
+    owner = next(b for b in form["blocks"] if b.get("block_id") == leads_views.LEAD_OWNER_BLOCK)
     assert owner["element"]["initial_user"] == SALES_2
     world.assert_blocks_valid()
 
@@ -317,3 +317,49 @@ def test_a_follow_up_is_due_at_nine_in_the_owners_own_slack_time_zone(world: Wor
     assert lead.next_followup is not None
     # Sat 28 Nov moves to Monday; 09:00 in Chicago (UTC−6 in November) is 15:00 UTC.
     assert lead.next_followup.due_at == datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+
+
+def test_quote_it_on_a_lead_with_a_long_customer_opens_a_form_that_can_be_sent(
+    world: World,
+) -> None:
+    customer = ("Công ty TNHH Cơ khí Chính xác Sài Gòn · 上海精密机械有限公司 · " * 5)[:200]
+    world.command("", SALES, name="/lead")
+    eventually(lambda: world.slack.last_view(SALES), what="the lead form")
+    world.submit(
+        SALES,
+        {
+            leads_views.LEAD_CUSTOMER_ACTION: customer,
+            leads_views.LEAD_SOURCE_ACTION: "trade fair",
+            leads_views.LEAD_PRODUCT_ACTION: "BRKT",
+            leads_views.LEAD_QTY_ACTION: 20,
+        },
+    )
+    lead = eventually(lambda: leads_in(world) and the_lead(world), what="the lead")
+    assert lead.customer == customer
+
+    world.click(remind(world, lead), leads_views.LEAD_QUOTE)
+    form = eventually(
+        lambda: (v := world.slack.last_view(SALES)) and v.get("submit") and v,
+        what="the promise form",
+    )
+    field = next(b["element"] for b in form["blocks"] if b.get("block_id") == "customer")
+    assert field["initial_value"] == customer  # the whole name, in a field that takes it
+
+    answer = world.submit(SALES, {})  # sent as prefilled
+    assert not (isinstance(answer.body, dict) and answer.body.get("errors")), answer.body
+    quote = eventually(
+        lambda: [m for m in world.slack.messages(dm_channel_id(SALES)) if "BRKT" in m.text],
+        what="the quote",
+    )[-1]
+    assert quote.text.startswith(f"20 BRKT for {customer}: ")
+    world.assert_blocks_valid()
+
+
+def test_a_leads_customer_and_note_ping_nobody_in_its_follow_up(world: World) -> None:
+    lead_command(world, "<!here> Corp — call <@U0VICTIM> about <http://evil.example|the deal>")
+    reminder = remind(world, the_lead(world))
+
+    assert reminder.text.startswith("Follow up with &lt;!here&gt; Corp: call &lt;@U0VICTIM&gt;")
+    world.settle()
+    assert world.live_sequences() == []
+    world.assert_blocks_valid()

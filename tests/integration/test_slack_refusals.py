@@ -8,8 +8,9 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from bot.platform import blockkit
 from bot.platform.db.tables import OrderRow
-from handlers import blocks
+from handlers import orders_views
 from handlers.parsing import LATEST_ACTION, QTY_ACTION, SKU_ACTION, WANTED_ACTION
 from tests.slack_harness import (
     ADMIN,
@@ -35,7 +36,7 @@ def refused(world: World, text: str, user: str = SALES) -> str:
 
 def held_order(world: World) -> tuple[object, object]:
     quote = world.promise("20 BRKT for Acme by Wed 25 Nov")
-    world.click(quote, blocks.HOLD)
+    world.click(quote, orders_views.HOLD)
     held = eventually(lambda: (m := world.slack.message(SALES_CHANNEL, quote.ts)).edited and m)
     return quote, held
 
@@ -63,6 +64,7 @@ def test_a_forged_request_is_rejected_before_anything_runs(world: World) -> None
     form = "application/x-www-form-urlencoded"
     assert world.requester.post(body, form, signature="v0=forged").status == 401
     assert world.requester.post(body, form, timestamp=1_000_000).status == 401
+    world.settle()
     assert world.dump() == before
     assert world.slack.calls("chat.postMessage") == []
 
@@ -71,25 +73,31 @@ def test_holding_without_a_customer_or_a_stale_quote_is_refused(world: World) ->
     quote = world.promise("20 BRKT by Wed 25 Nov")
     # Without a customer nothing that would be refused is offered: only how to name one.
     shown = [e for b in quote.blocks for e in [*(b.get("elements") or []), b.get("accessory")]]
-    assert {e["action_id"] for e in shown if e and "action_id" in e} == {blocks.CANCEL}
-    assert [b["text"]["text"] for b in world.buttons(quote, blocks.CANCEL)] == ["Dismiss"]
+    assert {e["action_id"] for e in shown if e and "action_id" in e} == {orders_views.CANCEL}
+    assert [b["text"]["text"] for b in world.buttons(quote, orders_views.CANCEL)] == ["Dismiss"]
     assert "Name the customer to hold: `/promise 20 BRKT for CUSTOMER`" in str(quote.blocks)
     before = world.dump()
 
-    def hold(value: blocks.ButtonValue, name: str) -> str:
+    def hold(value: blockkit.ButtonValue, name: str) -> str:
         # A Hold button from an older message (or a hand-made click) is still refused.
         url = world.slack.response_url(name, channel=SALES_CHANNEL, user=SALES, message_ts=quote.ts)
         world.requester.block_action(
-            blocks.HOLD, value.encode(), SALES, SALES_CHANNEL, quote.as_slack(), url, ephemeral=True
+            orders_views.HOLD,
+            value.encode(),
+            SALES,
+            SALES_CHANNEL,
+            quote.as_slack(),
+            url,
+            ephemeral=True,
         )
         return world.answer(name).text
 
     wanted = date(2026, 11, 25)
-    plain = blocks.ButtonValue(sku="BRKT", qty=20, on=wanted, wanted=wanted, as_of=AS_OF)
+    plain = blockkit.ButtonValue(sku="BRKT", qty=20, on=wanted, wanted=wanted, as_of=AS_OF)
     assert hold(plain, "no-customer").startswith(
         "Name the customer to hold an order: `/promise 20 BRKT for"
     )
-    old = blocks.ButtonValue(
+    old = blockkit.ButtonValue(
         sku="BRKT", qty=20, on=wanted, customer="Acme", wanted=wanted, as_of=wanted
     )
     told = hold(old, "stale")
@@ -105,17 +113,17 @@ def test_only_the_owner_or_a_manager_cancels_and_a_stale_button_shows_the_state(
     quote, held = held_order(world)
     before = world.dump()
 
-    _, response = world.click(held, blocks.CANCEL, user=SALES_2)
+    _, response = world.click(held, orders_views.CANCEL, user=SALES_2)
     assert world.answer(response).text == (
-        "Order PB-00001 is <@U0SALES>'s; only its owner or a manager can cancel it."
+        "Order PB-00001 is &lt;@U0SALES&gt;'s; only its owner or a manager can cancel it."
     )
     world.settle()
     assert world.dump() == before
 
-    world.click(held, blocks.CANCEL, user=MANAGER)
+    world.click(held, orders_views.CANCEL, user=MANAGER)
     eventually(lambda: statuses(world) == [("cancelled", 20, "BRKT")])
     before = world.dump()
-    _, response = world.click(held, blocks.CONFIRM)  # drawn when the order was held
+    _, response = world.click(held, orders_views.CONFIRM)  # drawn when the order was held
     assert world.answer(response).text == (
         "Order PB-00001 changed since this message was posted: it is now cancelled for Wed 25 Nov."
     )
@@ -133,7 +141,7 @@ def test_a_double_click_holds_once_and_says_so(world: World) -> None:
     quote = world.promise("20 BRKT for Acme by Wed 25 Nov")
     replies = []
     clicks = [
-        threading.Thread(target=lambda: replies.append(world.click(quote, blocks.HOLD)))
+        threading.Thread(target=lambda: replies.append(world.click(quote, orders_views.HOLD)))
         for _ in range(2)
     ]
     for click in clicks:
@@ -148,7 +156,7 @@ def test_a_double_click_holds_once_and_says_so(world: World) -> None:
     ]
 
     before = world.dump()
-    world.click(quote, blocks.HOLD)  # a third click, later, from the same old message
+    world.click(quote, orders_views.HOLD)  # a third click, later, from the same old message
     world.settle()
     assert statuses(world) == [("held", 20, "BRKT")]
     assert world.dump() == before
@@ -218,7 +226,7 @@ def test_the_promise_form_shows_what_is_wrong_inline(world: World) -> None:
     )
     quote = eventually(lambda: [m for m in world.slack.ephemerals(SALES) if "40 BRKT" in m.text])
     assert quote[0].text.startswith("40 BRKT for Acme: earliest for all 40 is Wed 9 Dec")
-    asked = blocks.ButtonValue.decode(world.buttons(quote[0], blocks.ASK_OPS)[0]["value"])
+    asked = blockkit.ButtonValue.decode(world.buttons(quote[0], orders_views.ASK_OPS)[0]["value"])
     assert (asked.least, str(asked.latest)) == (30, "2026-12-11")
     world.assert_blocks_valid()
 
@@ -237,3 +245,23 @@ def test_roles_are_given_by_admins_only(world: World) -> None:
     assert world.answer(response).text == "<@U0SALES2> is now operations (was sales)."
     assert world.services.users.role(SALES_2) == "operations"
     assert world.services.users.role(OPS) == "operations"
+
+
+def test_a_form_that_cannot_be_filled_in_says_so_instead_of_loading_for_ever(
+    world: World,
+) -> None:
+    world.promise("5 BRKT for Acme by Wed 25 Nov")  # the plan is in memory: BRKT still resolves
+    with world.db.engine.begin() as connection:  # but the items cannot be read any more
+        connection.execute(sa.text("ALTER TABLE items RENAME TO items_gone"))
+
+    message = {"ts": "1700000000.000100", "text": "Can we get 40 BRKT by Friday?", "user": OPS}
+    reply = world.requester.message_shortcut("promise_from_message", SALES, SALES_CHANNEL, message)
+
+    assert reply.status == 200
+    shown = eventually(
+        lambda: (view := world.slack.last_view(SALES)) and "Loading" not in str(view) and view,
+        what="the form to stop loading",
+    )
+    assert "Something went wrong on our side while filling in this form" in str(shown["blocks"])
+    assert "submit" not in shown  # nothing to send from a form that could not be drawn
+    world.assert_blocks_valid()

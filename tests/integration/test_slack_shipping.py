@@ -9,8 +9,7 @@ import sqlalchemy as sa
 from bot.platform.db.tables import OrderRow, ShipmentRow
 from bot.sandbox import Message
 from bot.sandbox.signing import dm_channel_id
-from handlers import blocks
-from handlers import blocks_collab as bc
+from handlers import orders_views, shipping_views
 from tests.slack_harness import (
     OPS,
     SALES,
@@ -23,7 +22,7 @@ from tests.slack_harness import (
 
 def confirmed_order(world: World) -> Message:
     quote = world.promise("20 BRKT for Acme by Wed 25 Nov")
-    world.click(quote, blocks.CONFIRM)
+    world.click(quote, orders_views.CONFIRM)
     return eventually(
         lambda: (
             (m := world.slack.message(SALES_CHANNEL, quote.ts)).text.startswith("Confirmed") and m
@@ -44,8 +43,8 @@ def status(world: World) -> str:
 
 
 def ship_form(world: World, message: Message) -> dict[str, object]:
-    world.click(message, bc.SHIP, OPS)
-    return world.form(OPS, bc.SHIP_MODAL)
+    world.click(message, orders_views.SHIP, OPS)
+    return world.form(OPS, shipping_views.SHIP_MODAL)
 
 
 def initial(form: dict[str, object], action_id: str) -> object:
@@ -58,12 +57,12 @@ def initial(form: dict[str, object], action_id: str) -> object:
 
 def test_operations_ship_part_then_the_rest_and_the_message_follows(world: World) -> None:
     confirmed = confirmed_order(world)
-    assert world.buttons(confirmed, bc.SHIP)
+    assert world.buttons(confirmed, orders_views.SHIP)
 
     form = ship_form(world, confirmed)
-    assert initial(form, bc.SHIP_QTY_ACTION) == "20"  # all that is left
-    assert initial(form, bc.SHIP_ON_ACTION) == "2026-11-23"  # today
-    world.submit(OPS, {bc.SHIP_QTY_ACTION: 5})
+    assert initial(form, shipping_views.SHIP_QTY_ACTION) == "20"  # all that is left
+    assert initial(form, shipping_views.SHIP_ON_ACTION) == "2026-11-23"  # today
+    world.submit(OPS, {shipping_views.SHIP_QTY_ACTION: 5})
 
     partly = eventually(
         lambda: (
@@ -78,7 +77,7 @@ def test_operations_ship_part_then_the_rest_and_the_message_follows(world: World
     assert "5 BRKT shipped on Mon 23 Nov; 15 still to ship" in told[-1].text
 
     form = ship_form(world, partly)
-    assert initial(form, bc.SHIP_QTY_ACTION) == "15"
+    assert initial(form, shipping_views.SHIP_QTY_ACTION) == "15"
     world.submit(OPS, {})
     shipped = eventually(
         lambda: (
@@ -96,12 +95,13 @@ def test_the_form_refuses_more_than_is_left_and_a_future_day(world: World) -> No
     confirmed = confirmed_order(world)
     ship_form(world, confirmed)
 
-    too_many = world.submit(OPS, {bc.SHIP_QTY_ACTION: 30})
+    too_many = world.submit(OPS, {shipping_views.SHIP_QTY_ACTION: 30})
     assert too_many.body["response_action"] == "errors"
-    assert "20 left to ship, not 30" in too_many.body["errors"][bc.SHIP_QTY_BLOCK]
-    ahead = world.submit(OPS, {bc.SHIP_ON_ACTION: "2026-12-01"})
-    assert "once it has gone" in ahead.body["errors"][bc.SHIP_ON_BLOCK]
+    assert "20 left to ship, not 30" in too_many.body["errors"][shipping_views.SHIP_QTY_BLOCK]
+    ahead = world.submit(OPS, {shipping_views.SHIP_ON_ACTION: "2026-12-01"})
+    assert "once it has gone" in ahead.body["errors"][shipping_views.SHIP_ON_BLOCK]
 
+    world.settle()
     assert shipments(world) == []
     world.assert_blocks_valid()
 
@@ -110,13 +110,13 @@ def test_sales_are_refused_the_ship_button(world: World) -> None:
     confirmed = confirmed_order(world)
     before = world.dump()
 
-    _, response = world.click(confirmed, bc.SHIP, SALES)
+    _, response = world.click(confirmed, orders_views.SHIP, SALES)
 
     refusal = world.answer(response)
     assert refusal.ephemeral_to == SALES
     assert refusal.text.startswith("Only operations can record shipments")
-    assert world.slack.last_view(SALES) is None
     world.settle()
+    assert world.slack.last_view(SALES) is None
     assert world.dump() == before
     world.assert_blocks_valid()
 
@@ -124,13 +124,13 @@ def test_sales_are_refused_the_ship_button(world: World) -> None:
 def test_the_ship_form_opens_at_once_and_a_shipped_order_says_so(world: World) -> None:
     confirmed = confirmed_order(world)
     ship_form(world, confirmed)
-    opened = world.slack.calls("views.open")[-1].params["view"]
+    opened = world.call("views.open").params["view"]
     assert "Loading" in str(opened)  # within Slack's 3 s, before the order is read
-    assert world.slack.calls("views.update")
+    assert world.call("views.update")
     world.submit(OPS, {})
     eventually(lambda: status(world) == "shipped", what="the shipment")
 
-    world.click(confirmed, bc.SHIP, OPS)  # the old message still has its button
+    world.click(confirmed, orders_views.SHIP, OPS)  # the old message still has its button
     notice = eventually(
         lambda: "nothing to ship" in str(v := world.slack.last_view(OPS)) and v,
         what="the notice",

@@ -13,7 +13,7 @@ from bot.app import web_client
 from bot.platform.db.tables import SummitRsvpRow
 from bot.platform.outbox import OutboxWorker
 from bot.sandbox import Message
-from handlers import blocks_collab as bc
+from handlers import summits_views
 from tests.slack_harness import (
     MANAGER,
     OPS,
@@ -136,7 +136,11 @@ def test_summit_alone_shows_the_next_occurrence_and_its_agenda(world: World) -> 
 
     assert shown.ephemeral_to == SALES_2
     assert shown.text.startswith(f"{TITLE}: Tue 1 Dec 2026 at 10:00\nAgenda for {TITLE}")
-    for action_id in (bc.SUMMIT_RSVP_YES, bc.SUMMIT_RSVP_MAYBE, bc.SUMMIT_RSVP_NO):
+    for action_id in (
+        summits_views.SUMMIT_RSVP_YES,
+        summits_views.SUMMIT_RSVP_MAYBE,
+        summits_views.SUMMIT_RSVP_NO,
+    ):
         assert world.buttons(shown, action_id)
     assert "summit_record_decisions" not in str(shown.blocks)  # only for the organiser
     world.assert_blocks_valid()
@@ -147,9 +151,11 @@ def test_the_reminder_takes_rsvps_in_place_and_agenda_points(world: World) -> No
     reminder = week_reminder(world)
     assert reminder.text.startswith(f"{TITLE} in a week: Tue 1 Dec 10:00 in Plant 2")
 
-    world.click(reminder, bc.SUMMIT_RSVP_YES, SALES)
+    world.click(reminder, summits_views.SUMMIT_RSVP_YES, SALES)
     eventually(lambda: rsvps(world) == [(SALES, "yes")], what="the first answer")
-    world.click(world.slack.message(SALES_CHANNEL, reminder.ts), bc.SUMMIT_RSVP_MAYBE, OPS)
+    world.click(
+        world.slack.message(SALES_CHANNEL, reminder.ts), summits_views.SUMMIT_RSVP_MAYBE, OPS
+    )
     eventually(lambda: len(rsvps(world)) == 2, what="the second answer")
 
     updated = eventually(
@@ -160,12 +166,14 @@ def test_the_reminder_takes_rsvps_in_place_and_agenda_points(world: World) -> No
         what="the tally",
     )
     assert "Coming: <@U0SALES>" in str(updated.blocks)
-    assert world.buttons(updated, bc.SUMMIT_ADD_POINT)  # still there to answer and add to
+    assert world.buttons(
+        updated, summits_views.SUMMIT_ADD_POINT
+    )  # still there to answer and add to
 
-    world.click(updated, bc.SUMMIT_ADD_POINT, OPS)
+    world.click(updated, summits_views.SUMMIT_ADD_POINT, OPS)
     form = eventually(lambda: world.slack.last_view(OPS), what="the agenda point form")
-    assert form["callback_id"] == bc.SUMMIT_POINT_MODAL
-    world.submit(OPS, {bc.POINT_ACTION: "Paint line maintenance in January"})
+    assert form["callback_id"] == summits_views.SUMMIT_POINT_MODAL
+    world.submit(OPS, {summits_views.POINT_ACTION: "Paint line maintenance in January"})
     eventually(
         lambda: any("On the agenda" in t for t in world.ephemeral_texts(OPS)),
         what="the confirmation",
@@ -196,15 +204,15 @@ def test_the_organiser_records_decisions_with_the_button(world: World) -> None:
     summit_command(world, "first Tuesday 10:00")
     overview = summit_command(world, "", MANAGER)  # a manager may record them too
 
-    world.click(overview, bc.SUMMIT_RECORD_DECISIONS, MANAGER)
+    world.click(overview, summits_views.SUMMIT_RECORD_DECISIONS, MANAGER)
     eventually(
         lambda: (
             (v := world.slack.last_view(MANAGER))
-            and v.get("callback_id") == bc.SUMMIT_DECISIONS_MODAL
+            and v.get("callback_id") == summits_views.SUMMIT_DECISIONS_MODAL
         ),
         what="the decisions form",
     )
-    world.submit(MANAGER, {bc.DECISIONS_ACTION: "Quote rush orders only with ops"})
+    world.submit(MANAGER, {summits_views.DECISIONS_ACTION: "Quote rush orders only with ops"})
     eventually(
         lambda: any("Decisions recorded" in t for t in world.ephemeral_texts(MANAGER)),
         what="the confirmation",
@@ -214,6 +222,58 @@ def test_the_organiser_records_decisions_with_the_button(world: World) -> None:
     assert "Decided last time: Quote rush orders only with ops" in agenda.text
 
     # Someone else's click is refused.
-    _, response = world.click(agenda, bc.SUMMIT_RECORD_DECISIONS, SALES_2)
+    _, response = world.click(agenda, summits_views.SUMMIT_RECORD_DECISIONS, SALES_2)
     assert "only they or a manager" in world.answer(response).text
+    world.assert_blocks_valid()
+
+
+def test_a_long_place_is_cut_with_an_ellipsis_and_the_point_form_names_it_in_full(
+    world: World,
+) -> None:
+    place = "Werk 2, Besprechungsraum „Kessel“ — " + "hinter der Lackiererei, " * 8 + "Tor 3"
+    summit_command(world, f"first Tuesday 10:00 at {place}")
+    reminder = week_reminder(world)
+
+    header = reminder.blocks[0]["text"]["text"]
+    assert len(header) == 150 and header.endswith("…")  # Slack's limit, and it says so
+    assert header.startswith(f"{TITLE} in a week: Tue 1 Dec 10:00 in Werk 2")
+
+    world.click(reminder, summits_views.SUMMIT_ADD_POINT, OPS)
+    form = eventually(lambda: world.slack.last_view(OPS), what="the agenda point form")
+    assert f"For *{TITLE}, Tue 1 Dec 10:00 in {place}*" in str(form["blocks"])
+    world.assert_blocks_valid()
+
+
+def test_a_reminder_sent_on_the_day_of_the_summit_says_today(world: World) -> None:
+    summit_command(world, "first Tuesday 10:00")  # next: Tue 1 Dec 10:00 (UTC here)
+    # The day-before reminder could not go out yesterday (the bot was down); it goes at 00:30.
+    morning = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)
+    world.services.summits.clock = FakeClock(morning)
+    assert world.services.summits.queue_reminders(morning) == 1
+    assert OutboxWorker(world.db.session_factory, web_client(world.settings)).deliver_due() == 1
+
+    reminder = world.slack.messages(SALES_CHANNEL)[-1]
+    assert reminder.text.startswith(f"{TITLE} today: Tue 1 Dec 10:00")
+    assert reminder.blocks[0]["text"]["text"] == f"{TITLE} today: Tue 1 Dec 10:00"
+    world.assert_blocks_valid()
+
+
+def test_a_summits_place_and_agenda_points_ping_nobody(world: World) -> None:
+    announced = summit_command(world, "first Tuesday 10:00 at <!channel> room, ask <@U0VICTIM>")
+    assert "in &lt;!channel&gt; room" in announced.text
+    reminder = week_reminder(world)
+    world.click(reminder, summits_views.SUMMIT_ADD_POINT, OPS)
+    eventually(lambda: world.slack.last_view(OPS), what="the agenda point form")
+    world.submit(
+        OPS, {summits_views.POINT_ACTION: "<!here> <@U0VICTIM> owes us <http://evil.example|€>"}
+    )
+    eventually(lambda: any("On the agenda" in t for t in world.ephemeral_texts(OPS)), what="ok")
+
+    assert world.services.summits.queue_reminders(datetime(2026, 11, 30, 10, 1, tzinfo=UTC)) == 1
+    assert OutboxWorker(world.db.session_factory, web_client(world.settings)).deliver_due() == 1
+    tomorrow = world.slack.messages(SALES_CHANNEL)[-1]
+    assert "&lt;!here&gt; &lt;@U0VICTIM&gt; owes us" in tomorrow.text
+    assert f"(<@{OPS}>)" in tomorrow.text  # who added the point is a mention, the point is not
+    world.settle()
+    assert world.live_sequences() == []
     world.assert_blocks_valid()

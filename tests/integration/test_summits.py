@@ -20,12 +20,14 @@ from bot.factory.files import read_factory_dir
 from bot.factory.store import save_factory
 from bot.platform.db.session import write_transaction
 from bot.platform.db.tables import (
+    AuditLogRow,
     CapacityRequestRow,
     CustomerRow,
     LeadFollowupRow,
     LeadRow,
     OrderRow,
     OutboxRow,
+    ReservationRow,
     ShipmentRow,
 )
 from bot.platform.settings import Settings
@@ -152,8 +154,8 @@ def test_each_reminder_is_posted_once_with_rsvp_buttons_and_valid_blocks(
 
     week, day = outbox(migrated_db)
     assert week.payload["args"]["channel"] == "C0SOP"
-    assert week.payload["args"]["text"].startswith("S&OP in a week: Tue 1 Dec 10:00")
-    assert day.payload["args"]["text"].startswith("S&OP tomorrow: Tue 1 Dec 10:00")
+    assert week.payload["args"]["text"].startswith("S&amp;OP in a week: Tue 1 Dec 10:00")
+    assert day.payload["args"]["text"].startswith("S&amp;OP tomorrow: Tue 1 Dec 10:00")
     blocks = day.payload["args"]["blocks"]
     for block in Block.parse_all(blocks):
         block.validate_json()
@@ -226,7 +228,20 @@ def test_the_agenda_is_drawn_from_the_data_since_the_last_summit(
 
         late = order("L1", "2026-11-10", "shipped")
         session.add(ShipmentRow(order_id=late.id, on=date(2026, 11, 12), qty=10))
-        order("R1", "2026-11-20", "at_risk", at_risk_reason="PAINT down")
+        risky = order("R1", "2026-11-20", "at_risk", at_risk_reason="PAINT down")
+        # Both were planned; a re-check found R1's PAINT hours gone (the plan knew why).
+        for row in (late, risky):
+            session.add(
+                ReservationRow(
+                    order_id=row.id, sku="BRKT", qty=10, on=row.promised_on, active=False
+                )
+            )
+        session.add(
+            AuditLogRow(
+                actor="promisebot", action="at_risk", entity="order", entity_id="R1",
+                detail={"lost_hours": [["PAINT", "2026-11-19"]], "short_stock": []},
+            )
+        )  # fmt: skip
         kept = order("K1", "2026-11-11", "shipped")
         session.add(ShipmentRow(order_id=kept.id, on=date(2026, 11, 11), qty=10))
         order("OLD", "2026-10-20", "confirmed")  # before the last summit: not on this agenda
@@ -256,8 +271,8 @@ def test_the_agenda_is_drawn_from_the_data_since_the_last_summit(
 
     assert agenda.since == utc("2026-11-03T09:00")  # the first Tuesday before
     assert [(m.ref, m.cause) for m in agenda.missed] == [
-        ("L1", "late shipment"),
-        ("R1", "PAINT down"),
+        ("L1", "ready in the plan, shipped late"),
+        ("R1", "breakdown at PAINT"),
     ]
     assert agenda.at_risk == ["R1 Bolt: 10 BRKT promised Fri 20 Nov (PAINT down)"]
     assert agenda.rush == ["PB-00002 Acme: 2 BRKT for Thu 10 Dec"]

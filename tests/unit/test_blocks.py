@@ -10,9 +10,10 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from bot.platform import blockkit
+from bot.platform.blockkit import ButtonValue
 from capacity.model import Constraint, Lot, Quote
-from handlers import blocks
-from handlers.blocks import ButtonValue
+from handlers import operations_views, orders_views
 from handlers.parsing import PromiseSyntaxError, parse_promise
 
 AS_OF = date(2026, 11, 23)
@@ -108,7 +109,7 @@ def buttons(message: dict[str, Any]) -> list[tuple[str, str, ButtonValue]]:
 
 
 def test_worked_example_reads_in_planners_words() -> None:
-    message = valid_message(blocks.quote_message(WORKED, customer="Acme"))
+    message = valid_message(orders_views.quote_message(WORKED, customer="Acme"))
     assert texts(message)[:4] == [
         "*40 BRKT for Acme* — wanted Wed 25 Nov",
         "*Earliest for all 40:* Tue 8 Dec",
@@ -125,7 +126,7 @@ def test_worked_example_reads_in_planners_words() -> None:
 
 
 def test_worked_example_offers_the_earliest_day_the_part_that_fits_and_the_split() -> None:
-    message = valid_message(blocks.quote_message(WORKED, customer="Acme"))
+    message = valid_message(orders_views.quote_message(WORKED, customer="Acme"))
     labels = [(label, action_id) for label, action_id, _ in buttons(message)]
     assert labels == [
         ("Hold 25 for Wed 25 Nov", "order_hold"),
@@ -149,17 +150,17 @@ def test_worked_example_offers_the_earliest_day_the_part_that_fits_and_the_split
 
 def test_a_quote_without_a_customer_offers_no_hold_but_says_how_to_name_one() -> None:
     for quote in (WORKED, FITS):
-        message = valid_message(blocks.quote_message(quote, customer=None))
+        message = valid_message(orders_views.quote_message(quote, customer=None))
         assert [b[:2] for b in buttons(message)] == [("Dismiss", "order_cancel")]
         assert f"Name the customer to hold: `/promise {quote.qty} BRKT for CUSTOMER`" in texts(
             message
         )
-    named = valid_message(blocks.quote_message(FITS, customer="Acme"))
+    named = valid_message(orders_views.quote_message(FITS, customer="Acme"))
     assert not any("Name the customer" in line for line in texts(named))
 
 
 def test_a_quote_that_fits_says_so_and_offers_no_escalation() -> None:
-    message = valid_message(blocks.quote_message(FITS, customer="Acme"))
+    message = valid_message(orders_views.quote_message(FITS, customer="Acme"))
     assert texts(message)[1] == ":white_check_mark: Can ship all 5 on Wed 25 Nov"
     assert message["text"] == "5 BRKT for Acme: can ship all 5 on Wed 25 Nov"
     assert [b[:2] for b in buttons(message)] == [
@@ -171,9 +172,11 @@ def test_a_quote_that_fits_says_so_and_offers_no_escalation() -> None:
 
 
 def test_rush_is_offered_only_when_the_reserve_makes_it_sooner() -> None:
-    assert not any("rush" in line for line in texts(blocks.quote_message(WORKED, customer=None)))
+    assert not any(
+        "rush" in line for line in texts(orders_views.quote_message(WORKED, customer=None))
+    )
     rushed = dataclasses.replace(WORKED, rush_earliest=date(2026, 12, 7))
-    message = valid_message(blocks.quote_message(rushed, customer=None))
+    message = valid_message(orders_views.quote_message(rushed, customer=None))
     assert "*With the rush reserve:* all 40 on Mon 7 Dec (ask operations)" in texts(message)
 
 
@@ -186,7 +189,7 @@ def test_a_quote_beyond_the_horizon_is_said_plainly() -> None:
         rush_earliest=None,
         constraint=Constraint("horizon", None, None, "Nothing frees CNC within 365 days"),
     )
-    message = valid_message(blocks.quote_message(hopeless, customer="Acme"))
+    message = valid_message(orders_views.quote_message(hopeless, customer="Acme"))
     assert texts(message)[1:3] == [
         ":x: All 40 cannot be promised within 365 days",
         "*On Wed 25 Nov:* none",
@@ -197,7 +200,9 @@ def test_a_quote_beyond_the_horizon_is_said_plainly() -> None:
 
 def test_an_order_quote_carries_its_id_and_version_for_stale_clicks() -> None:
     message = valid_message(
-        blocks.quote_message(WORKED, customer="Acme", order_id=12, requester="U0SALES", version=3)
+        orders_views.quote_message(
+            WORKED, customer="Acme", order_id=12, requester="U0SALES", version=3
+        )
     )
     assert "Order #12 · asked by <@U0SALES> · planned as of Mon 23 Nov" in texts(message)
     assert {(value.order, value.ver) for _, _, value in buttons(message)} == {(12, 3)}
@@ -208,13 +213,13 @@ def test_an_order_quote_carries_its_id_and_version_for_stale_clicks() -> None:
 def test_a_date_in_another_year_carries_the_year() -> None:
     late = dataclasses.replace(WORKED, earliest=date(2027, 1, 5), split=None)
     assert "*Earliest for all 40:* Tue 5 Jan 2027" in texts(
-        valid_message(blocks.quote_message(late, customer=None))
+        valid_message(orders_views.quote_message(late, customer=None))
     )
 
 
 def test_customer_text_cannot_break_the_markup_or_the_value_limit() -> None:
     customer = "<!channel> & " + "A" * 67
-    message = valid_message(blocks.quote_message(WORKED, customer=customer))
+    message = valid_message(orders_views.quote_message(WORKED, customer=customer))
     assert texts(message)[0].startswith("*40 BRKT for &lt;!channel&gt; &amp; AAA")
     for block in message["blocks"]:
         for element in _elements(block):
@@ -237,25 +242,26 @@ def test_a_button_value_round_trips_and_refuses_foreign_values() -> None:
 def test_usage_shows_the_error_and_how_to_write_the_command() -> None:
     with pytest.raises(PromiseSyntaxError) as caught:
         parse_promise("forty BRKT", today=AS_OF)
-    message = valid_message(blocks.usage_message(caught.value))
+    message = valid_message(orders_views.usage_message(caught.value))
     assert texts(message)[0] == (
         ":warning: 'forty' is not a quantity: write a whole number, "
         "like `/promise 40 BRKT for Acme by Friday`"
     )
     assert texts(message)[1].startswith("Usage: `/promise QTY SKU [for CUSTOMER] [by DATE]`")
-    assert valid_message(blocks.usage_message())["text"].startswith("Here is how")
+    assert valid_message(orders_views.usage_message())["text"].startswith("Here is how")
 
 
 def test_error_message_is_plain_and_escaped() -> None:
-    message = valid_message(blocks.error_message("Only operations can approve <requests>."))
+    message = valid_message(blockkit.error_message("Only operations can approve <requests>."))
     assert texts(message) == [":warning: Only operations can approve &lt;requests&gt;."]
-    assert message["text"] == "Only operations can approve <requests>."
+    # The fallback is mrkdwn too: escaped the same way (Slack shows "<requests>").
+    assert message["text"] == "Only operations can approve &lt;requests&gt;."
 
 
 def test_a_held_order_says_until_when_in_each_readers_time_zone() -> None:
     until = datetime(2026, 11, 24, 14, 30, tzinfo=UTC)
     message = valid_message(
-        blocks.order_status_message(
+        orders_views.order_status_message(
             order_id=12,
             sku="BRKT",
             qty=40,
@@ -294,7 +300,7 @@ def test_a_held_order_says_until_when_in_each_readers_time_zone() -> None:
 )
 def test_every_order_status_reads_plainly(status: Any, first_line: str, actions: int) -> None:
     message = valid_message(
-        blocks.order_status_message(
+        orders_views.order_status_message(
             order_id=12,
             sku="BRKT",
             qty=40,
@@ -314,13 +320,13 @@ def test_every_order_status_reads_plainly(status: Any, first_line: str, actions:
 
 
 def test_the_loading_modal_has_the_same_callback_and_no_submit() -> None:
-    view = valid_view(blocks.promise_modal(loading=True))
+    view = valid_view(orders_views.promise_modal(loading=True))
     assert view["callback_id"] == "promise_modal"
     assert "submit" not in view
 
 
 def test_the_promise_modal_asks_for_the_request_and_the_flexibility() -> None:
-    view = valid_view(blocks.promise_modal())
+    view = valid_view(orders_views.promise_modal())
     assert view["callback_id"] == "promise_modal"
     inputs = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
     assert list(inputs) == ["sku", "qty", "customer", "wanted", "least_qty", "latest"]
@@ -344,7 +350,7 @@ def test_the_promise_modal_asks_for_the_request_and_the_flexibility() -> None:
 
 def test_the_promise_modal_prefills_what_it_is_given() -> None:
     view = valid_view(
-        blocks.promise_modal(
+        orders_views.promise_modal(
             sku="BRKT",
             sku_label="BRKT — Bracket",
             qty=40,
@@ -371,7 +377,7 @@ def test_the_promise_modal_prefills_what_it_is_given() -> None:
 
 def test_a_capacity_request_is_a_question_with_the_customers_expectation() -> None:
     message = valid_message(
-        blocks.capacity_request_message(
+        operations_views.capacity_request_message(
             WORKED,
             request_id=7,
             customer="Acme",
@@ -404,7 +410,7 @@ def test_a_capacity_request_is_a_question_with_the_customers_expectation() -> No
 def test_a_capacity_request_offers_the_rush_reserve_when_it_helps() -> None:
     rushed = dataclasses.replace(WORKED, rush_earliest=date(2026, 12, 7))
     message = valid_message(
-        blocks.capacity_request_message(
+        operations_views.capacity_request_message(
             rushed, request_id=7, customer=None, requester=None, note="Key account"
         )
     )
@@ -449,7 +455,7 @@ def test_an_answered_request_shows_the_question_and_the_answer(
     answer: Any, extra: dict[str, Any], said: str
 ) -> None:
     message = valid_message(
-        blocks.answered_request_message(
+        operations_views.answered_request_message(
             request_id=7,
             sku="BRKT",
             qty=40,

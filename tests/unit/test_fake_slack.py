@@ -272,18 +272,23 @@ def test_a_modal_opens_for_the_user_of_its_trigger_and_updates_in_place(
     assert caught.value.response["error"] == "hash_conflict"
 
 
-def test_a_trigger_is_used_once_and_expires(slack: FakeSlack, client: WebClient) -> None:
-    trigger = slack.trigger_id(SALES)
-    client.views_open(trigger_id=trigger, view=MODAL)
-    with pytest.raises(SlackApiError) as caught:
+def test_a_trigger_is_used_once_and_expires() -> None:
+    now = [1_790_000_000.0]  # the fake's clock, moved by the test
+    with FakeSlack(clock=lambda: now[0]) as slack:
+        client = WebClient(token=TOKEN, base_url=slack.url)
+        trigger = slack.trigger_id(SALES)
         client.views_open(trigger_id=trigger, view=MODAL)
-    assert caught.value.response["error"] == "exchanged_trigger_id"
-    slack.trigger_ttl = 0.0
-    late = slack.trigger_id(SALES)
-    time.sleep(0.01)
-    with pytest.raises(SlackApiError) as caught:
-        client.views_open(trigger_id=late, view=MODAL)
-    assert caught.value.response["error"] == "expired_trigger_id"
+        with pytest.raises(SlackApiError) as caught:
+            client.views_open(trigger_id=trigger, view=MODAL)
+        assert caught.value.response["error"] == "exchanged_trigger_id"
+
+        in_time, late = slack.trigger_id(SALES), slack.trigger_id(SALES)
+        now[0] += slack.trigger_ttl
+        client.views_open(trigger_id=in_time, view=MODAL)  # 3 s is still in time
+        now[0] += 0.001
+        with pytest.raises(SlackApiError) as caught:
+            client.views_open(trigger_id=late, view=MODAL)
+        assert caught.value.response["error"] == "expired_trigger_id"
 
 
 def test_pushed_views_stack_and_a_submission_answer_closes_or_updates(

@@ -159,8 +159,8 @@ def promise_error(text: str, today: date = MONDAY) -> str:
             f"{USAGE_EXAMPLE}",
         ),
         (
-            "40 BRKT for " + "A" * 81,
-            f"The customer name is 81 characters long: keep it to 80, {USAGE_EXAMPLE}",
+            "40 BRKT for " + "A" * 201,  # leads and orders share the limit of 200
+            f"The customer name is 201 characters long: keep it to 200, {USAGE_EXAMPLE}",
         ),
         (
             "40 BRKT by 2026-11-14",

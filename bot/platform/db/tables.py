@@ -46,7 +46,7 @@ class UtcDateTime(sa.types.TypeDecorator[datetime]):
     """A timezone-aware timestamp, stored in UTC, returned aware on every backend.
 
     SQLite has no time zones, so without this a value written aware would come back naive and
-    comparisons with `datetime.now(UTC)` would raise. Naive datetimes are refused on the way in.
+    comparisons with an aware "now" would raise. Naive datetimes are refused on the way in.
     """
 
     impl = sa.DateTime(timezone=True)

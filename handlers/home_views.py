@@ -1,0 +1,182 @@
+"""The App Home tab as drawn: a salesperson's quotes, holds and orders; operations' requests, the
+orders to ship and the load. Pure functions; handlers.home reads the services and publishes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from bot.platform import blockkit as kit
+from handlers.orders_views import (
+    CANCEL,
+    CONFIRM,
+    SHIP,
+    confirm_cancel,
+    confirm_order,
+    order_who,
+)
+
+
+@dataclass(frozen=True)
+class HomeOrder:
+    ref: str
+    qty: int
+    sku: str
+    customer: str
+    status: str
+    on: date | None
+    expires_at: datetime | None = None
+    order_id: int | None = None
+    version: int | None = None
+    shipped: int = 0
+
+
+@dataclass(frozen=True)
+class HomeRequest:
+    request_id: int
+    question: str
+    requested_by: str
+    asked_at: datetime
+
+
+@dataclass(frozen=True)
+class HomeLoad:
+    work_center: str
+    reserved_hours: float
+    capacity_hours: float
+
+
+def home_view(
+    *,
+    role: str,
+    as_of: date,
+    quotes: Sequence[HomeOrder] = (),
+    holds: Sequence[HomeOrder] = (),
+    confirmed: Sequence[HomeOrder] = (),
+    requests: Sequence[HomeRequest] = (),
+    load: Sequence[HomeLoad] | None = None,
+    to_ship: Sequence[HomeOrder] | None = None,
+) -> dict[str, Any]:
+    """The Home tab: a salesperson's quotes, holds (to confirm or cancel) and orders; operations'
+    requests, the orders to ship (with Ship buttons) and the load."""
+    blocks: list[dict[str, Any]] = [
+        kit.header("promisebot"),
+        kit.context(f"You are {role} · planned as of {kit.day(as_of)}"),
+    ]
+    sales_side = role in ("sales", "manager", "admin")
+    ops_side = role in ("operations", "manager", "admin")
+    if sales_side:
+        blocks.append(kit.section("*Waiting for operations*"))
+        blocks += _order_lines(
+            quotes, as_of, "No open questions to operations.", limit=8, what="questions"
+        )
+        blocks.append(kit.section("*Holds* (they expire; confirm to keep them)"))
+        blocks += _hold_lines(holds, as_of, limit=10)
+        blocks.append(kit.section("*Confirmed orders*"))
+        blocks += _order_lines(
+            confirmed, as_of, "No confirmed orders.", limit=10, what="confirmed orders"
+        )
+    if ops_side:
+        blocks.append(kit.divider())
+        blocks.append(kit.section("*Open capacity requests*"))
+        if requests:
+            for request in requests[:10]:
+                blocks.append(
+                    kit.section(
+                        f"#{request.request_id} {kit.escape(request.question)}\n"
+                        f"asked by {kit.mention(request.requested_by)} {kit.when(request.asked_at)}"
+                    )
+                )
+            if len(requests) > 10:
+                left_out = kit.and_more(len(requests) - 10, "requests", "the newest")
+                blocks.append(kit.context(left_out))
+        else:
+            blocks.append(kit.context("No open requests."))
+        if to_ship is not None:
+            blocks.append(kit.section("*To ship* (confirmed orders due within 7 days, or overdue)"))
+            blocks += _ship_lines(to_ship, as_of, limit=15)
+        if load is not None:
+            blocks.append(kit.section("*This week's load by work center*"))
+            lines = []
+            for row in load:
+                share = row.reserved_hours / row.capacity_hours if row.capacity_hours else 0.0
+                bar = "█" * round(min(share, 1.0) * 10) + "░" * (10 - round(min(share, 1.0) * 10))
+                lines.append(
+                    f"`{kit.escape(row.work_center):<8}` {bar} {share:.0%} "
+                    f"({row.reserved_hours:.1f} of {row.capacity_hours:.1f} h)"
+                )
+            shown = kit.lines_within(lines, kit.SECTION_TEXT, what="work centers")
+            blocks.append(kit.section(shown or "No work centers."))
+    return kit.home(blocks)
+
+
+def _order_lines(
+    orders: Sequence[HomeOrder], as_of: date, empty: str, *, limit: int, what: str = ""
+) -> list[dict[str, Any]]:
+    if not orders:
+        return [kit.context(empty)]
+    lines = []
+    for order in orders[:limit]:
+        text = f"*{order.ref}* {order_who(order.qty, order.sku, order.customer)}"
+        if order.on is not None:
+            text += f" · {kit.day(order.on, as_of)}"
+        if order.status == "held" and order.expires_at is not None:
+            text += f" · expires {kit.when(order.expires_at)}"
+        lines.append(text)
+    blocks = [kit.section(kit.lines_within(lines, kit.SECTION_TEXT, what=what))]
+    if len(orders) > limit:
+        blocks.append(kit.context(kit.and_more(len(orders) - limit, what, "the latest days")))
+    return blocks
+
+
+def _hold_lines(holds: Sequence[HomeOrder], as_of: date, *, limit: int) -> list[dict[str, Any]]:
+    """Each hold with Confirm and Cancel (the order's version in the value: a stale click is
+    refused)."""
+    if not holds:
+        return [kit.context("No holds.")]
+    blocks: list[dict[str, Any]] = []
+    for order in holds[:limit]:
+        blocks += _order_lines([order], as_of, "", limit=1)
+        if order.order_id is None:
+            continue
+        value = kit.ButtonValue(order=order.order_id, ver=order.version)
+        confirm = (
+            confirm_order(order.qty, order.sku, order.customer, order.on, as_of)
+            if order.on is not None
+            else None
+        )
+        buttons = [
+            kit.button("Confirm", CONFIRM, value, "primary", confirm=confirm),
+            kit.button("Cancel", CANCEL, value, confirm=confirm_cancel()),
+        ]
+        blocks.append(kit.actions(buttons))
+    if len(holds) > limit:
+        left_out = kit.and_more(len(holds) - limit, "holds", "those expiring last")
+        blocks.append(kit.context(left_out))
+    return blocks
+
+
+def _ship_lines(orders: Sequence[HomeOrder], as_of: date, *, limit: int) -> list[dict[str, Any]]:
+    """Orders to ship, earliest first, each with a Ship button (operations record shipments)."""
+    if not orders:
+        return [kit.context("Nothing due to ship in the next 7 days.")]
+    blocks: list[dict[str, Any]] = []
+    for order in orders[:limit]:
+        text = f"*{kit.escape(order.ref)}* {order_who(order.qty, order.sku, order.customer)}"
+        if order.on is not None:
+            late = " · :warning: overdue" if order.on < as_of else ""
+            text += f" · {kit.day(order.on, as_of)}{late}"
+        if order.shipped:
+            text += f" · {order.shipped} of {order.qty} shipped"
+        if order.status == "at_risk":
+            text += " · at risk"
+        accessory = None
+        if order.order_id is not None:
+            ship = kit.ButtonValue(order=order.order_id, ver=order.version)
+            accessory = kit.button("Ship…", SHIP, ship)
+        blocks.append(kit.section(text, accessory=accessory))
+    if len(orders) > limit:
+        blocks.append(kit.context(kit.and_more(len(orders) - limit, "to ship", "due latest")))
+    return blocks

@@ -1,0 +1,250 @@
+"""What operations read and fill in: a capacity request, its answer, and the answer forms.
+
+Pure functions, like handlers.orders_views; handlers.operations sends them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from bot.platform import blockkit as kit
+from bot.promising.capacity_requests import plan_summary
+from capacity.model import Quote
+from handlers.orders_views import order_who
+
+OPS_APPROVE_RUSH = "ops_approve_rush"
+OPS_APPROVE_OVERTIME = "ops_approve_overtime"
+OPS_COUNTER = "ops_counter"
+OPS_DECLINE = "ops_decline"
+"""A capacity request's buttons; the last three open a form first."""
+OPS_OVERTIME_MODAL = "ops_overtime_modal"
+OPS_COUNTER_MODAL = "ops_counter_modal"
+OPS_DECLINE_MODAL = "ops_decline_modal"
+"""The answer forms (their fields are below, with the forms)."""
+
+OpsAnswer = Literal["rush", "overtime", "counter", "decline"]
+
+
+def capacity_request_message(
+    quote: Quote,
+    *,
+    request_id: int | str,
+    customer: str | None,
+    requester: str | None,
+    least_qty: int | None = None,
+    latest: date | None = None,
+    note: str | None = None,
+    version: int | None = None,
+) -> dict[str, Any]:
+    """A salesperson's question to operations, with everything needed to answer it.
+
+    Phrased as a question ("Can you make …?"), never as an order: what the customer expects and
+    how flexible they are, what the plan says is possible, and the bottleneck. The rush button
+    appears only when the rush reserve would make the date earlier.
+    """
+    as_of = quote.as_of
+    wanted = max(quote.requested, as_of)
+    question = (
+        f"Can you make {order_who(quote.qty, quote.sku, customer)} by {kit.day(wanted, as_of)}?"
+    )
+
+    flexible = []
+    if least_qty is not None and least_qty < quote.qty:
+        flexible.append(f"at least {least_qty} on {kit.day(wanted, as_of)}")
+    if latest is not None and latest > wanted:
+        flexible.append(f"all {quote.qty} as late as {kit.day(latest, as_of)}")
+    plan = plan_summary(quote)
+    rush_on = quote.rush_earliest
+    if rush_on is not None and quote.earliest is not None and rush_on >= quote.earliest:
+        rush_on = None  # the reserve would not make it sooner
+    rush = (
+        f"all {quote.qty} on {kit.day(rush_on, as_of)}" if rush_on else "would not make it sooner"
+    )
+    blocks: list[dict[str, Any]] = [
+        kit.section(f":question: *{question}*"),
+        kit.fields(
+            [
+                f"*Customer expects*\n{quote.qty} on {kit.day(wanted, as_of)}",
+                "*Customer would accept*\n"
+                + (
+                    "; ".join(flexible)
+                    if flexible
+                    else "flexibility not asked (use the form to add it)"
+                ),
+                f"*The plan says*\n{plan}",
+                f"*With the rush reserve*\n{rush}",
+            ]
+        ),
+    ]
+    if quote.constraint.kind != "none" and quote.constraint.text:
+        blocks.append(kit.context(f":factory: Bottleneck: {kit.escape(quote.constraint.text)}"))
+    if note:
+        blocks.append(kit.section("> " + kit.escape(note).replace("\n", "\n> ")))
+    footer = f"Request #{request_id}"
+    if requester:
+        footer += f" · asked by {kit.mention(requester)}"
+    blocks.append(kit.context(footer))
+
+    value = kit.ButtonValue(request=request_id, ver=version)
+    buttons = []
+    if rush_on is not None:
+        label = f"Approve with rush reserve ({kit.day(rush_on, as_of)})"
+        buttons.append(kit.button(label, OPS_APPROVE_RUSH, value, "primary"))
+    buttons += [
+        kit.button("Approve with overtime…", OPS_APPROVE_OVERTIME, value),
+        kit.button("Counter-offer…", OPS_COUNTER, value),
+        kit.button("Decline…", OPS_DECLINE, value, "danger"),
+    ]
+    blocks.append(kit.actions(buttons, block_id="request_actions"))
+    return kit.message(f"{kit.plain(question)} The plan says: {plan}.", blocks)
+
+
+def answered_request_message(
+    *,
+    request_id: int | str,
+    sku: str,
+    qty: int,
+    customer: str | None,
+    wanted: date,
+    as_of: date,
+    answer: OpsAnswer,
+    answered_by: str,
+    promised_qty: int | None = None,
+    promised_on: date | None = None,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """A capacity request once operations answered it: the question and the answer, no buttons."""
+    question = f"Can you make {order_who(qty, sku, customer)} by {kit.day(wanted, as_of)}?"
+    promised = ""
+    if promised_on is not None:
+        promised = (
+            f"{promised_qty if promised_qty is not None else qty} on {kit.day(promised_on, as_of)}"
+        )
+    who = kit.mention(answered_by)
+    if answer == "rush":
+        said = f":white_check_mark: {who} approved with the rush reserve"
+        said += f": {promised}" if promised else ""
+    elif answer == "overtime":
+        said = f":white_check_mark: {who} approved with overtime"
+        said += f": {promised}" if promised else ""
+    elif answer == "counter":
+        said = f":left_right_arrow: {who} offered {promised or 'something else'} instead"
+    elif answer == "decline":
+        said = f":no_entry: {who} declined"
+    else:
+        raise ValueError(f"unknown answer {answer!r}")
+    if reason:
+        said += f": {kit.escape(reason)}" if answer == "decline" else f" — {kit.escape(reason)}"
+    blocks = [
+        kit.section(f"*{question}*"),
+        kit.section(said),
+        kit.context(f"Request #{request_id} · answered"),
+    ]
+    return kit.message(f"{kit.plain(question)} {kit.plain(said)}", blocks)
+
+
+def declined_message(
+    answered_by: str | None, request_id: int, question: str, reason: str | None
+) -> dict[str, Any]:
+    """The salesperson's DM when operations declined: the reason is what they tell the customer."""
+    return kit.info_message(
+        f":no_entry: {kit.mention(answered_by)} declined request #{request_id}: "
+        f"*{kit.escape(question)}*\nReason: {kit.escape(reason or '')}"
+    )
+
+
+# --- the answer forms ---------------------------------------------------------------------------
+
+# The forms' fields (block_id, action_id), read back by handlers.operations.
+OVERTIME_BLOCK, OVERTIME_ACTION = "overtime", "overtime_lines"
+COUNTER_QTY_BLOCK, COUNTER_QTY_ACTION = "counter_qty", "counter_qty_input"
+COUNTER_ON_BLOCK, COUNTER_ON_ACTION = "counter_on", "counter_date"
+NOTE_BLOCK, NOTE_ACTION = "note", "note_input"
+REASON_BLOCK, REASON_ACTION = "reason", "reason_input"
+
+
+def _answer_modal(
+    callback_id: str,
+    title: str,
+    submit: str,
+    question: str,
+    blocks: list[dict[str, Any]],
+    private_metadata: str,
+) -> dict[str, Any]:
+    shown = [kit.section(f"*{kit.escape(question)}*"), *blocks]
+    return kit.form(title, shown, callback_id, submit, private_metadata, close="Back")
+
+
+def overtime_modal(
+    *, question: str, suggestion: str, private_metadata: str, why_not: str | None = None
+) -> dict[str, Any]:
+    """Operations add overtime: one line per work center and day, the extra hours on that day,
+    prefilled with the plan's suggestion; or, when no overtime can help, why not (the field
+    stays, for what operations know and the plan does not)."""
+    element = kit.text_input(
+        OVERTIME_ACTION, multiline=True, initial=suggestion, placeholder="CNC Tue 24 Nov 4"
+    )
+    warning = [kit.section(f":warning: {kit.escape(why_not)}")] if why_not else []
+    return _answer_modal(
+        OPS_OVERTIME_MODAL,
+        "Approve with overtime",
+        "Approve",
+        question,
+        [
+            *warning,
+            kit.input_block(OVERTIME_BLOCK, "Overtime hours", element),
+            kit.context(
+                "One line per work center and day: `WORK_CENTER DAY HOURS`, the hours of extra "
+                "work for this order; the rush reserve is kept (e.g. `CNC 2026-11-24 4`). "
+                "They are stored as calendar exceptions, then the order is quoted again and held."
+            ),
+        ],
+        private_metadata,
+    )
+
+
+def counter_modal(
+    *, question: str, qty: int, on: date | None, private_metadata: str
+) -> dict[str, Any]:
+    """Operations offer another quantity or date; the bot holds it for the salesperson."""
+    qty_element: dict[str, Any] = {
+        "type": "number_input",
+        "action_id": COUNTER_QTY_ACTION,
+        "is_decimal_allowed": False,
+        "min_value": "1",
+        "initial_value": str(qty),
+    }
+    date_element: dict[str, Any] = {"type": "datepicker", "action_id": COUNTER_ON_ACTION}
+    if on is not None:
+        date_element["initial_date"] = on.isoformat()
+    return _answer_modal(
+        OPS_COUNTER_MODAL,
+        "Counter-offer",
+        "Offer",
+        question,
+        [
+            kit.input_block(COUNTER_QTY_BLOCK, "Quantity you can make", qty_element),
+            kit.input_block(COUNTER_ON_BLOCK, "By", date_element),
+            kit.input_block(
+                NOTE_BLOCK,
+                "Note for sales",
+                kit.text_input(NOTE_ACTION, multiline=True),
+                optional=True,
+            ),
+        ],
+        private_metadata,
+    )
+
+
+def decline_modal(*, question: str, private_metadata: str) -> dict[str, Any]:
+    """Operations decline; the reason is required, sales need it to talk to the customer."""
+    element = kit.text_input(REASON_ACTION, multiline=True, min_length=3, max_length=500)
+    return _answer_modal(
+        OPS_DECLINE_MODAL,
+        "Decline",
+        "Decline",
+        question,
+        [kit.input_block(REASON_BLOCK, "Why not? (sales will tell the customer)", element)],
+        private_metadata,
+    )
