@@ -180,6 +180,8 @@ class Engine:
         other._base = self._base.copy()
         other._journal = []
         other._recording = 0
+        if factory.receipts is not old.receipts:
+            other._receipts_by_day = None  # `advance` reads them again from the new factory
         # A change replaces one table of the factory: the others are the very same objects.
         codes = (
             set()
@@ -1010,6 +1012,7 @@ class Engine:
         i = self.index(on)
         if i < self.horizon_days:
             self._base[k, max(i, 0)] += qty
+            self._supply[k, max(i, 0)] += qty
             self._atp_cache.pop(k, None)
 
     def advance(self, days: int = 1) -> None:
@@ -1037,9 +1040,13 @@ class Engine:
             self._cap_rush[w] = self._cap_rush[w][n:] + tail
             self._cap_normal[w] = self._cap_normal[w][n:] + [x * keep for x in tail]
             self._reserved[w] = self._reserved[w][n:] + [0.0] * n
+        self._days = [self.as_of + timedelta(i) for i in range(h)]
         base = np.zeros_like(self._base)
         base[:, : h - n] = self._base[:, n:]
         base[:, 0] += self._base[:, :n].sum(axis=1)
+        supply = np.zeros_like(self._supply)  # the same days of stock, before any allocation
+        supply[:, : h - n] = self._supply[:, n:]
+        supply[:, 0] += self._supply[:, :n].sum(axis=1)
         # Receipts that were never inside the plan: those dated from the old horizon's end on.
         if self._receipts_by_day is None:
             by_day: dict[date, list[tuple[int, float]]] = defaultdict(list)
@@ -1052,7 +1059,9 @@ class Engine:
             on = old_end + timedelta(offset)
             for k, qty in self._receipts_by_day.get(on, ()):
                 base[k, max(self.index(on), 0)] += qty
+                supply[k, max(self.index(on), 0)] += qty
         self._base = base
+        self._supply = supply
         self._atp_cache.clear()
 
 

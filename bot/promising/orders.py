@@ -1025,7 +1025,7 @@ class OrderService:
                     _tell_owner(
                         session,
                         row,
-                        at_risk_message(row.ref, what, row.promised_on, quote),
+                        at_risk_message(row, quote),
                         key=f"at_risk:{row.ref}:{row.version}",
                         kind="at_risk",
                     )

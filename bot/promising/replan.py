@@ -18,8 +18,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bot.platform.blockkit import MESSAGE_TEXT, button, clip, escape
-from bot.platform.db.tables import ReservationRow, ReservedHoursRow, StockAllocationRow
+from bot.platform.blockkit import CONTEXT_TEXT, MESSAGE_TEXT, SECTION_TEXT, button, clip, escape
+from bot.platform.db.tables import (
+    OrderRow,
+    ReservationRow,
+    ReservedHoursRow,
+    StockAllocationRow,
+)
 from capacity.engine import format_day
 from capacity.model import Quote
 from capacity.replan import Breakage
@@ -227,23 +232,20 @@ def move_message(
     if options.split:
         buttons.append(button("Split", "move_split", value))
     buttons.append(button("Cancel", "move_cancel", value, "danger"))
+    # What people typed (the customer's name, a reason) is escaped, each text clipped to
+    # Slack's limits: an imported name may be longer than one typed in Slack.
+    warning = clip(f":warning: {escape(head)}", SECTION_TEXT)
     blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": f":warning: {escape(head)}"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": warning}},
     ]
     if lines:
-        text = "\n".join(f"• {escape(line)}" for line in lines)
+        text = clip("\n".join(f"• {escape(line)}" for line in lines), SECTION_TEXT)
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
     blocks.append({"type": "actions", "block_id": f"move:{moved.ref}", "elements": buttons})
     note = customer_text(moved, options, as_of)
-    blocks.append(
-        {
-            "type": "context",
-            "elements": [
-                {"type": "mrkdwn", "text": f"For the customer (copy and send):\n>{escape(note)}"}
-            ],
-        }
-    )
-    return {"text": head, "blocks": blocks}
+    copy = clip(f"For the customer (copy and send):\n>{escape(note)}", CONTEXT_TEXT)
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": copy}]})
+    return {"text": clip(escape(head), MESSAGE_TEXT), "blocks": blocks}
 
 
 def back_text(ref: str, what: str, on: date, as_of: date) -> str:
@@ -256,10 +258,10 @@ def back_text(ref: str, what: str, on: date, as_of: date) -> str:
     )
 
 
-def at_risk_message(ref: str, what: str, promised: date | None, quote: Quote) -> str:
+def at_risk_message(row: OrderRow, quote: Quote) -> str:
     """What the owner of an order the factory can no longer keep is told, with the current quote
-    (a message's mrkdwn text: the order's words, the customer's name and the plan's escaped)."""
-    when = format_day(promised) if promised else "its date"
+    (a message's mrkdwn text: the customer's name and the plan's words escaped)."""
+    when = format_day(row.promised_on) if row.promised_on else "its date"
     why = escape(quote.constraint.text)
     now = (
         f"The plan now says: all {quote.qty} by {format_day(quote.earliest, quote.as_of)}"
@@ -269,7 +271,8 @@ def at_risk_message(ref: str, what: str, promised: date | None, quote: Quote) ->
     if 0 < quote.on_requested < quote.qty:
         now += f"; {quote.on_requested} on {when}"
     return clip(
-        f":warning: Order {escape(ref)} ({escape(what)} on {when}) is at risk: the factory's "
+        f":warning: Order {escape(row.ref)} ({row.qty} {escape(row.sku)} for "
+        f"{escape(row.customer.name)} on {when}) is at risk: the factory's "
         f"capacity or material changed and it cannot be promised within the planning horizon. "
         f"{now} ({why}). It holds nothing now: talk to the customer early, and quote it again.",
         MESSAGE_TEXT,
