@@ -8,9 +8,10 @@ and rolled back, so a question never changes the state.
 
 from __future__ import annotations
 
+import copy
 import difflib
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -94,6 +95,7 @@ class Engine:
         self.as_of = as_of
         self.horizon_days = horizon_days
         h = horizon_days
+        self._days = [as_of + timedelta(i) for i in range(h)]
         self._wc_index = {wc.code: i for i, wc in enumerate(factory.work_centers)}
         self._wc_codes = [wc.code for wc in factory.work_centers]
         self._cap_rush: list[list[float]] = []
@@ -143,11 +145,145 @@ class Engine:
             offset = (receipt.on - as_of).days
             if k is not None and offset < h:
                 self._base[k, max(offset, 0)] += receipt.qty
+        self._supply = self._base.copy()
+        """On hand and receipts per item and day: `_base` before any allocation."""
         self._atp_cache: dict[int, np.ndarray] = {}
-        self._journal: list[tuple[int, int, int, float]] = []
+        self._journal: list[tuple[int, int, int, float, np.ndarray | None]] = []
+        """Tentative work: (kind, work center or item, day, amount, the item's ATP before)."""
         self._recording = 0
 
     # ------------------------------------------------------------------ days and state
+
+    def with_factory(self, factory: Factory) -> Engine:
+        """A new engine on `factory` (the same plant after a change: other hours, receipts or
+        counts) holding exactly the bookings of this one. This engine is left as it was.
+
+        When only calendars, stock and receipts differ, the new engine shares this one's
+        (unchanging) structure and recomputes only the work centers and items that changed.
+        """
+        old = self.factory
+        same_plant = (
+            factory.work_centers == old.work_centers
+            and factory.items == old.items
+            and factory.bom == old.bom
+            and factory.routings == old.routings
+            and factory.holidays == old.holidays
+        )
+        if not same_plant:
+            return self._rebuilt(factory)
+        other: Engine = copy.copy(self)
+        other.factory = factory
+        other._reserved = [list(row) for row in self._reserved]
+        other._cap_rush = [list(row) for row in self._cap_rush]
+        other._cap_normal = [list(row) for row in self._cap_normal]
+        other._supply = self._supply.copy()
+        other._base = self._base.copy()
+        other._journal = []
+        other._recording = 0
+        if factory.receipts is not old.receipts:
+            other._receipts_by_day = None  # `advance` reads them again from the new factory
+        # A change replaces one table of the factory: the others are the very same objects.
+        codes = (
+            set()
+            if factory.calendar is old.calendar
+            else {e.work_center for e in set(old.calendar) ^ set(factory.calendar)}
+        )
+        centers = range(len(self._wc_codes)) if "*" in codes else [
+            self._wc_index[c] for c in codes if c in self._wc_index
+        ]
+        for w in centers:
+            wc = factory.work_centers[w]
+            hours = daily_capacity(
+                wc, self.as_of, self.horizon_days, factory.calendar, factory.holidays
+            )
+            keep = 1.0 - wc.rush_reserve_pct / 100.0
+            other._cap_rush[w] = hours
+            other._cap_normal[w] = [x * keep for x in hours]
+        skus: set[str] = set()
+        if factory.receipts is not old.receipts:
+            skus |= {r.sku for r in set(old.receipts) ^ set(factory.receipts)}
+        if factory.on_hand is not old.on_hand:
+            skus |= {
+                sku
+                for sku in set(old.on_hand) | set(factory.on_hand)
+                if old.on_hand.get(sku, 0.0) != factory.on_hand.get(sku, 0.0)
+            }
+        changed = [self._sku_index[sku] for sku in skus if sku in self._sku_index]
+        for k in changed:
+            row = np.zeros(self.horizon_days)
+            row[0] += factory.on_hand.get(self._skus[k], 0.0)
+            for receipt in factory.receipts:
+                offset = (receipt.on - self.as_of).days
+                if receipt.sku == self._skus[k] and offset < self.horizon_days:
+                    row[max(offset, 0)] += receipt.qty
+            other._base[k] += row - self._supply[k]
+            other._supply[k] = row
+        other._atp_cache = {k: v for k, v in self._atp_cache.items() if k not in set(changed)}
+        return other
+
+    def _rebuilt(self, factory: Factory) -> Engine:
+        other = Engine(factory, as_of=self.as_of, horizon_days=self.horizon_days)
+        for w, code in enumerate(self._wc_codes):
+            j = other._wc_index.get(code)
+            if j is not None:
+                other._reserved[j] = list(self._reserved[w])
+        allocated = self._supply - self._base
+        for k, sku in enumerate(self._skus):
+            j = other._sku_index.get(sku)
+            if j is not None:
+                other._base[j] -= allocated[k]
+        return other
+
+    def copy(self) -> Engine:
+        """An independent engine with the same factory and bookings."""
+        return self.with_factory(self.factory)
+
+    def overbooked(
+        self, *, over: float = 1e-6, work_centers: Iterable[str] | None = None
+    ) -> list[tuple[str, date]]:
+        """(work center, day) where reserved hours exceed the whole capacity by more than
+        `over`: what a change that took hours away leaves behind (among `work_centers` only,
+        when given)."""
+        found: list[tuple[str, date]] = []
+        wanted = None if work_centers is None else set(work_centers)
+        for w, code in enumerate(self._wc_codes):
+            if wanted is not None and code not in wanted:
+                continue
+            cap, res = self._cap_rush[w], self._reserved[w]
+            found.extend((code, self.day(i)) for i, x in enumerate(res) if x > cap[i] + over)
+        return found
+
+    def short_items(
+        self, *, over: float = 1e-6, skus: Iterable[str] | None = None
+    ) -> dict[str, date]:
+        """Items whose allocations push PAB below zero, or below where it stands without any
+        allocation when that is negative, each with the last day it does (among `skus` only,
+        when given)."""
+        index = (
+            np.arange(len(self._skus))
+            if skus is None
+            else np.array(sorted(self._sku_index[s] for s in skus if s in self._sku_index), int)
+        )
+        if not len(index):
+            return {}
+        safety = np.array(self._safety)[index, None]
+        pab = np.cumsum(self._base[index], axis=1) - safety
+        bare = np.cumsum(self._supply[index], axis=1) - safety
+        short = pab < np.minimum(bare, 0.0) - over
+        rows = np.flatnonzero(short.any(axis=1))
+        last = self.horizon_days - 1 - np.argmax(short[rows, ::-1], axis=1)
+        return {
+            self._skus[int(index[k])]: self.day(int(i)) for k, i in zip(rows, last, strict=True)
+        }
+
+    def earliest(self, sku: str, qty: int, requested: date, *, rush: bool = False) -> date | None:
+        """A quote's `earliest` alone: max(D', R(sku, qty)), None beyond the horizon."""
+        k = self._sku(sku)
+        wanted = max(self.index(requested), 0)
+        if wanted >= self.horizon_days:
+            return None
+        ready = self._readiness_index(k, float(_whole(qty)), rush)
+        return None if ready is None else self.day(max(wanted, ready))
 
     @property
     def horizon_end(self) -> date:
@@ -155,7 +291,8 @@ class Engine:
         return self.as_of + timedelta(self.horizon_days - 1)
 
     def day(self, index: int) -> date:
-        return self.as_of + timedelta(index)
+        days = self._days
+        return days[index] if 0 <= index < len(days) else self.as_of + timedelta(index)
 
     def index(self, on: date) -> int:
         return (on - self.as_of).days
@@ -178,12 +315,22 @@ class Engine:
                 row[i] += sign * use.hours
                 if abs(row[i]) < TOL:
                     row[i] = 0.0
+        rows: list[int] = []
+        cols: list[int] = []
+        amounts: list[float] = []
+        index, as_of = self._sku_index, self.as_of
         for alloc in placement.stock:
-            k = self._sku_index.get(alloc.sku)
-            i = self.index(alloc.on)
+            k = index.get(alloc.sku)
+            i = (alloc.on - as_of).days
             if k is not None and i < h:
-                self._base[k, max(i, 0)] -= sign * alloc.qty
-                self._atp_cache.pop(k, None)
+                rows.append(k)
+                cols.append(i if i > 0 else 0)
+                amounts.append(alloc.qty)
+        if rows:
+            np.subtract.at(self._base, (rows, cols), np.multiply(amounts, sign))
+            cache = self._atp_cache
+            for k in set(rows):
+                cache.pop(k, None)
 
     def capacity(self, work_center: str, on: date, *, rush: bool = True) -> float:
         """Capacity hours on `on`; without the rush reserve when `rush` is False."""
@@ -252,25 +399,27 @@ class Engine:
 
     def _take_hours(self, w: int, i: int, hours: float) -> None:
         self._reserved[w][i] += hours
-        self._journal.append((_HOURS, w, i, hours))
+        self._journal.append((_HOURS, w, i, hours, None))
 
     def _allocate(self, k: int, i: int, qty: float) -> None:
         if qty <= TOL:
             return
         self._base[k, i] -= qty
-        self._atp_cache.pop(k, None)
-        self._journal.append((_ALLOC, k, i, qty))
+        # Kept with the entry: rolling the allocation back restores the ATP it invalidated
+        # instead of recomputing it (readiness tries and undoes many allocations).
+        before = self._atp_cache.pop(k, None)
+        self._journal.append((_ALLOC, k, i, qty, before))
 
     def _buy(self, k: int, i: int, qty: float) -> None:
         # A planned purchase is bought for its order and goes straight to it: it enters PAB and is
         # allocated on the same day: its net effect on PAB is nil and it never becomes free stock.
         if qty > TOL:
-            self._journal.append((_BUY, k, i, qty))
+            self._journal.append((_BUY, k, i, qty, None))
 
     def _rollback(self, mark: int) -> None:
         journal = self._journal
         while len(journal) > mark:
-            kind, a, i, amount = journal.pop()
+            kind, a, i, amount, before = journal.pop()
             if kind == _HOURS:
                 row = self._reserved[a]
                 row[i] -= amount
@@ -278,7 +427,10 @@ class Engine:
                     row[i] = 0.0
             elif kind == _ALLOC:
                 self._base[a, i] += amount
-                self._atp_cache.pop(a, None)
+                if before is None:
+                    self._atp_cache.pop(a, None)
+                else:
+                    self._atp_cache[a] = before
 
     def _placement_since(
         self, mark: int, sku: str, qty: int, on: date, rush: bool, jit: bool
@@ -286,7 +438,7 @@ class Engine:
         hours: dict[tuple[int, int], float] = defaultdict(float)
         stock: dict[tuple[int, int], float] = defaultdict(float)
         bought: dict[tuple[int, int], float] = defaultdict(float)
-        for kind, a, i, amount in self._journal[mark:]:
+        for kind, a, i, amount, _ in self._journal[mark:]:
             target = hours if kind == _HOURS else stock if kind == _ALLOC else bought
             target[(a, i)] += amount
         return Placement(
@@ -590,10 +742,14 @@ class Engine:
             for c, qty_per in self._components[k]
         )
 
-    def place(self, sku: str, qty: int, on: date, *, rush: bool = False) -> Placement:
+    def place(
+        self, sku: str, qty: int, on: date, *, rush: bool = False, ready: date | None = None
+    ) -> Placement:
         """Where a hold of `qty` on `on` goes (DESIGN item 6), without booking it.
 
         Raises NotPromisable, carrying the current quote, when R(sku, qty) is after `on`.
+        `ready` is R(sku, qty) when the caller has just computed it on this very state (a
+        re-plan does): it is then not computed again.
         """
         k = self._sku(sku)
         qty = _whole(qty)
@@ -605,8 +761,11 @@ class Engine:
             )
         mark = len(self._journal)
         try:
-            found = self._ready(k, float(qty), rush)
-            self._rollback(mark)
+            if ready is not None and self.index(ready) <= d:
+                found: tuple[int, _Cause | None] | None = (self.index(ready), None)
+            else:
+                found = self._ready(k, float(qty), rush)
+                self._rollback(mark)
             if found is None or found[0] > d:
                 quote = self.quote(sku, qty, on, rush=rush)
                 raise NotPromisable(quote, _refusal(quote, self.as_of))
@@ -853,6 +1012,7 @@ class Engine:
         i = self.index(on)
         if i < self.horizon_days:
             self._base[k, max(i, 0)] += qty
+            self._supply[k, max(i, 0)] += qty
             self._atp_cache.pop(k, None)
 
     def advance(self, days: int = 1) -> None:
@@ -880,9 +1040,13 @@ class Engine:
             self._cap_rush[w] = self._cap_rush[w][n:] + tail
             self._cap_normal[w] = self._cap_normal[w][n:] + [x * keep for x in tail]
             self._reserved[w] = self._reserved[w][n:] + [0.0] * n
+        self._days = [self.as_of + timedelta(i) for i in range(h)]
         base = np.zeros_like(self._base)
         base[:, : h - n] = self._base[:, n:]
         base[:, 0] += self._base[:, :n].sum(axis=1)
+        supply = np.zeros_like(self._supply)  # the same days of stock, before any allocation
+        supply[:, : h - n] = self._supply[:, n:]
+        supply[:, 0] += self._supply[:, :n].sum(axis=1)
         # Receipts that were never inside the plan: those dated from the old horizon's end on.
         if self._receipts_by_day is None:
             by_day: dict[date, list[tuple[int, float]]] = defaultdict(list)
@@ -895,7 +1059,9 @@ class Engine:
             on = old_end + timedelta(offset)
             for k, qty in self._receipts_by_day.get(on, ()):
                 base[k, max(self.index(on), 0)] += qty
+                supply[k, max(self.index(on), 0)] += qty
         self._base = base
+        self._supply = supply
         self._atp_cache.clear()
 
 

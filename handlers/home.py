@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from bot.platform.users import UserService
 from bot.promising.capacity_requests import CapacityRequestService
 from bot.promising.orders import OrderService, OrderView
+from handlers import changes_views
 from handlers import home_views as views
 from handlers.common import safely
 
@@ -78,6 +79,8 @@ def publish_home(
         load=load,
         to_ship=to_ship,
     )
+    moved = orders.moved_orders(owner=None if role in ("operations", "manager", "admin") else user)
+    view["blocks"] += changes_views.home_blocks(role=role, moved=moved, user=user, as_of=today)
     safely(client.views_publish, user_id=user, view=view)
 
 

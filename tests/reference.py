@@ -54,6 +54,19 @@ READINGS (collected):
     on_requested is 0 or Q.
  R16 `quote(..., rush=True)` computes earliest, on_requested and split with rush free hours;
     rush_earliest always uses rush free hours. `place(..., rush=True)` uses rush free hours.
+
+Keeping promises when the factory changes (DESIGN.md, the section of that name), at the end:
+ R17 A change gives a new planner on the changed factory with the same state (`changed`). Broken:
+    reserved(wc, d) > capacity(wc, d) + 1e-6 (the whole capacity, rush reserve included); an
+    item is short on t when PAB(t) < min(0, PAB without any allocation (t)) − 1e-6; a
+    reservation is broken when it holds hours on an over-booked day or an allocation of a short
+    item dated (counted, R3) on or before its last short day.
+ R18 Re-placing: a promised date before as_of or beyond the horizon is "refused" as a hold
+    would be (R13); P = max(D', R(item, Q)) with D' = max(promised, as_of), at risk when R is
+    None.
+ R19 Pulling back: the earliest day from D' to the booked day that fits is max(D', R) after
+    releasing the order alone; only a day strictly before the booked day moves it. A pass over
+    every still-moved order in re-plan order repeats until a pass moves nothing.
 """
 
 from __future__ import annotations
@@ -455,6 +468,90 @@ class ReferencePlanner:
             constraint=constraint,
             rush=rush,
         )
+
+    # ---- keeping promises when the factory changes (READINGS R17–R19) ------------------
+
+    def changed(self, factory: Factory) -> ReferencePlanner:
+        """The same reservations on the factory after a change."""
+        after = ReferencePlanner(factory, as_of=self.as_of, horizon_days=self.horizon_days)
+        after.state = self.state.copy()
+        return after
+
+    def broken(self, commitments: list) -> list:
+        """The commitments (capacity.replan.Commitment) the state can no longer keep, in re-plan
+        order: confirmed first, then earlier promised date, then smaller id."""
+        over = {
+            key for key, hours in self.state.reserved.items()
+            if hours > self.capacity(*key) + 1e-6
+        }
+        last_short: dict[str, date] = {}
+        for sku in self.items:
+            for t in self.days():
+                if self.pab(sku, t) < min(0.0, self.pab_without_allocations(sku, t)) - 1e-6:
+                    last_short[sku] = t
+        hit = []
+        for c in commitments:
+            if c.placement is None:
+                continue
+            on_hours = any((u.work_center, u.on) in over for u in c.placement.hours)
+            on_stock = any(
+                u.sku in last_short and self._counts_on(u.on) <= last_short[u.sku]
+                for u in c.placement.stock
+            )
+            if on_hours or on_stock:
+                hit.append(c)
+        return sorted(hit, key=lambda c: (not c.confirmed, c.promised_on, c.id))
+
+    def repromise(self, broken: list) -> list[tuple[int, Placement | None]]:
+        """Release all of `broken` (already in re-plan order), then place each again: on its
+        promised date if a hold there is accepted, else on P, else nowhere. Applied here."""
+        for c in broken:
+            self.release(c.placement)
+        out = []
+        for c in broken:
+            try:
+                placement = self.place(c.sku, c.qty, c.promised_on, rush=c.rush)
+            except NotPromisable:
+                placement = None
+            if placement is None:
+                ready = self.readiness(c.sku, c.qty, rush=c.rush)
+                if ready is not None:
+                    on = max(c.promised_on, self.as_of, ready)
+                    placement = self.place(c.sku, c.qty, on, rush=c.rush)
+            if placement is not None:
+                self.apply(placement)
+            out.append((c.id, placement))
+        return out
+
+    def pull_back(self, moved: list) -> dict[int, Placement]:
+        """Each still-moved commitment (sorted in re-plan order) to the earliest day before the
+        one it is booked on that fits, passes repeated until none moves; id → last placement."""
+        current = {c.id: c for c in moved}
+        order = [c.id for c in moved]
+        changed: dict[int, Placement] = {}
+        while True:
+            moved_any = False
+            for cid in order:
+                if cid not in current:
+                    continue
+                c = current[cid]
+                self.release(c.placement)
+                ready = self.readiness(c.sku, c.qty, rush=c.rush)
+                day = None if ready is None else max(c.promised_on, self.as_of, ready)
+                if day is None or day >= c.placement.on:
+                    self.apply(c.placement)
+                    continue
+                placement = self.place(c.sku, c.qty, day, rush=c.rush)
+                self.apply(placement)
+                changed[cid] = placement
+                moved_any = True
+                if day == c.promised_on:
+                    del current[cid]
+                else:
+                    current[cid] = type(c)(**{**c.__dict__, "placement": placement,
+                                              "moved_to": day})
+            if not moved_any:
+                return changed
 
     # ---- invariants --------------------------------------------------------------------------
 

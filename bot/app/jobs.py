@@ -44,6 +44,7 @@ from bot.platform.outbox import OutboxWorker, already_decided, record_missed, se
 from bot.platform.scheduler import JobSpec
 from bot.platform.settings import Settings
 from bot.promising.capacity_requests import CapacityRequestService
+from bot.promising.moves import queue_move_nudges
 from bot.promising.orders import OrderService
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,12 @@ JOBS: tuple[JobSpec, ...] = (
         "bot.app.jobs:send_summit_reminders",
         _every(DUE_CHECK_SECONDS),
         "remind summit channels a week and a day before",
+    ),
+    JobSpec(
+        "moves.nudge",
+        "bot.app.jobs:nudge_moved_orders",
+        _every(DUE_CHECK_SECONDS),
+        "remind owners of moved orders left unanswered for 4 working hours",
     ),
     JobSpec(
         "digest.weekly",
@@ -196,6 +203,15 @@ def warn_expiring_holds() -> int:
         return 0
     context.orders.expire_holds()
     return len(context.orders.warn_expiring_holds())
+
+
+def nudge_moved_orders() -> int:
+    """Remind, once, each owner of a moved order left unanswered for 4 working hours."""
+    context = job_context()
+    if context.orders is None:
+        log.debug("moves: no order service configured; not reminding")
+        return 0
+    return len(queue_move_nudges(context.orders, context.clock()))
 
 
 def post_weekly_digest() -> bool:

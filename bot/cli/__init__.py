@@ -19,7 +19,7 @@ import sys
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 
-from bot.cli import charts, db, demo, digest, factory, planning, run, simulate
+from bot.cli import changes, charts, db, demo, digest, factory, planning, run, simulate
 from bot.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_UNEXPECTED,
@@ -66,7 +66,7 @@ COMMANDS: dict[str, tuple[AddArguments, Run]] = {
     **factory.COMMANDS,
     **{
         name: (add_arguments, _with_service(help_text, run_command))
-        for group in (planning, charts, run, digest)
+        for group in (planning, changes, charts, run, digest)
         for name, (help_text, add_arguments, run_command) in group.COMMANDS.items()
     },
     # The demo prepares its database itself, and a simulation may need none (--factory DIR):

@@ -92,7 +92,7 @@ def book_commitments(
     record_factory_change(session, "import", {"orders": len(files.orders)})
     service = OrderService(settings, sessionmaker(bind=session.get_bind()), clock=clock)
     if not files.orders and not files.shipments:
-        return list(summary_lines(service.recheck_promises(session)))
+        return list(summary_lines(service.recheck_promises(session), service.today()))
     outcome = service.import_orders(
         [
             ImportedOrder(o.ref, o.customer, o.sku, o.qty, o.on, o.status, o.rush)
@@ -103,8 +103,15 @@ def book_commitments(
     )
     lines = [f"orders.csv: {len(outcome.booked)} booked, {len(outcome.at_risk)} at risk"]
     lines += [f"  at risk: {ref}: {reason}" for ref, reason in outcome.at_risk]
+    lines += [
+        f"  moved: {m.ref} from {m.from_on.isoformat()} to {m.to_on.isoformat()} "
+        "(until its owner answers)"
+        for m in outcome.moved
+    ]
     # Orders that are not in orders.csv (taken in Slack) may count on what the import removed.
-    return lines + list(summary_lines(service.recheck_promises(session)))
+    return lines + list(
+        summary_lines(service.recheck_promises(session), service.today())
+    )
 
 
 def export_commitments(session: Session) -> tuple[list[OrderRow], list[ShipmentRow]]:

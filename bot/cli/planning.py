@@ -195,7 +195,9 @@ def add_plan(parser: argparse.ArgumentParser) -> None:
 def run_plan(args: argparse.Namespace, service: OrderService) -> int:
     plan = service.plan(args.as_of)
     if args.json:
-        print(json.dumps(plan))
+        orders = service.orders(statuses=["held", "confirmed", "at_risk"])
+        data = {**plan, "orders": [_plan_order(order) for order in orders]}
+        print(json.dumps(data))
         return EXIT_OK
     by_wc: dict[str, list[tuple[float, float]]] = {}
     for row in plan["load"]:
@@ -207,6 +209,12 @@ def run_plan(args: argparse.Namespace, service: OrderService) -> int:
         load = reserved / capacity if capacity else 0.0
         print(f"{code:<12} {capacity:>11.1f} {reserved:>12.1f} {load:>6.0%}")
     return EXIT_OK
+
+
+def _plan_order(order: OrderView) -> dict[str, Any]:
+    full = order.to_json()
+    keys = ("ref", "customer", "sku", "qty", "date", "status", "moved_from", "moved_to")
+    return {key: full[key] for key in keys}
 
 
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[..., int]]] = {

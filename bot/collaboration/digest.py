@@ -17,6 +17,7 @@ Agg canvas (no pyplot, so no global state and safe in threads).
 from __future__ import annotations
 
 import re
+import statistics
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -58,6 +59,7 @@ from bot.platform.db.tables import (
     WorkCenterRow,
 )
 from bot.platform.outbox import enqueue, file_upload
+from bot.promising.moves import MoveRecord, moves_between
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient
@@ -358,6 +360,8 @@ class Digest:
     """Sold items' takt time against the hours they need, those demand outruns first."""
     charts: dict[str, bytes] = field(default_factory=dict, repr=False)
     """File name → PNG bytes: `load.png`, `on_time.png`."""
+    moves: list[MoveRecord] = field(default_factory=list)
+    """Orders a change in the factory moved this week, and their owners' answers."""
 
     @property
     def week_end(self) -> date:
@@ -395,6 +399,8 @@ class Digest:
         else:
             lines.append("Quoted lead time: no orders promised this week")
         lines.append(f"Rush orders: {len(self.rush)}")
+        if self.moves:
+            lines.append(_moves_line(self.moves))
         rq = self.requests
         if rq.count:
             outcomes = ", ".join(f"{n} {status}" for status, n in rq.by_outcome.items())
@@ -625,6 +631,19 @@ def _rate(value: float | None) -> str:
 # --- building it ---------------------------------------------------------------------------------
 
 
+def _moves_line(moves: Sequence[MoveRecord]) -> str:
+    answered = [m for m in moves if m.answer]
+    told = sorted(m.told_days_before for m in answered if m.told_days_before is not None)
+    text = f"Promises moved by factory changes: {len(moves)} ({len(answered)} answered"
+    if told:
+        middle = statistics.median(told)
+        text += f"; customers told {middle:g} days before the old date (median)"
+    waiting = len(moves) - len(answered)
+    if waiting:
+        text += f"; {waiting} not answered yet"
+    return text + ")"
+
+
 def build_digest(
     session_factory: sessionmaker[Session],
     order_service: OrderService,
@@ -643,6 +662,8 @@ def build_digest(
         followups = _followups_frame(session)
         leads = _leads_frame(session)
         routings = _routings_frame(session)
+        start = datetime.combine(week_start, datetime.min.time(), tzinfo=tz)
+        moves = moves_between(session, start, start + timedelta(days=7), tz)
         on_time = _on_time(
             orders, week_start, today, lambda missed: causes_of_misses(session, missed)
         )
@@ -680,6 +701,7 @@ def build_digest(
         unmatched_leads=unmatched,
         followups=followup_stats,
         conversion=conversion,
+        moves=moves,
         takt=takt,
     )
     if charts:

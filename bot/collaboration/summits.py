@@ -48,6 +48,7 @@ from bot.platform.db.tables import (
 )
 from bot.platform.outbox import already_decided, enqueue, record_missed, send_once
 from bot.platform.settings import Settings
+from bot.promising.moves import moves_between
 
 if TYPE_CHECKING:
     from bot.collaboration.digest import Missed
@@ -254,6 +255,8 @@ class Agenda:
     at_risk: list[str] = field(default_factory=list)
     """The lists below are mrkdwn lines: what people typed in them is escaped, the people they
     name are mentions."""
+    moved: list[str] = field(default_factory=list)
+    """Orders a change in the factory moved, how each was answered and how early."""
     rush: list[str] = field(default_factory=list)
     declined_requests: list[str] = field(default_factory=list)
     slow_requests: list[str] = field(default_factory=list)
@@ -285,6 +288,7 @@ class Agenda:
             ],
         )
         add("Orders at risk", self.at_risk)
+        add("Promises moved by factory changes", self.moved)
         add("Orders that became rush orders", self.rush)
         add("Capacity requests declined", self.declined_requests)
         add("Capacity requests answered slowly or still open", self.slow_requests)
@@ -577,6 +581,7 @@ class SummitService:
             sections: dict[str, Any] = {
                 "missed": _missed(session, since.astimezone(tz).date(), today),
                 "at_risk": _at_risk(session),
+                "moved": [m.line() for m in moves_between(session, since, until, tz)],
                 "rush": _rush(session, since, until),
                 "declined_requests": _declined(session, since, until),
                 "slow_requests": _slow(session, since, until),

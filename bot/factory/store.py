@@ -32,6 +32,7 @@ from bot.platform.db.tables import (
     StockAllocationRow,
     WorkCenterRow,
 )
+from capacity.changes import CapacityChange, Change, CountChange, ReceiptChange, calendar_after
 from capacity.model import (
     BomLine,
     CalendarException,
@@ -269,6 +270,59 @@ def load_factory(
         receipts=stored,
         holidays=dict(holidays or {}),
     )
+
+
+def store_change(session: Session, factory: Factory, change: Change) -> dict[str, Any]:
+    """Write a checked change (capacity.changes) to the factory's tables, in the caller's
+    transaction; `factory` is the factory before it. Returns what it replaced, JSON-ready, for
+    the audit log (a downtime lifted later gives those days back as they were)."""
+    if isinstance(change, CapacityChange):
+        c = CalendarExceptionRow
+        days = change.days
+        hit = session.scalars(
+            sa.select(c).where(c.work_center == change.work_center, c.on.in_(days))
+        ).all()
+        previous = [{"on": r.on.isoformat(), "hours": r.hours, "reason": r.reason} for r in hit]
+        for row in hit:
+            session.delete(row)
+        session.flush()
+        rows = [
+            {"work_center": e.work_center, "on": e.on, "hours": e.hours, "reason": e.reason}
+            for e in calendar_after(factory, change)
+        ]
+        if rows:
+            session.execute(sa.insert(c), rows)
+        return {"previous": previous}
+    if isinstance(change, CountChange):
+        stock = session.get(InventoryRow, change.sku)
+        before = stock.on_hand if stock is not None else 0.0
+        if stock is None:
+            session.add(InventoryRow(sku=change.sku, on_hand=float(change.on_hand)))
+        else:
+            stock.on_hand = float(change.on_hand)
+        session.flush()
+        return {"previous": before}
+    assert isinstance(change, ReceiptChange)
+    receipt = session.scalars(
+        sa.select(ReceiptRow).where(ReceiptRow.sku == change.sku, ReceiptRow.ref == change.ref)
+    ).one()
+    before_receipt = {"on": receipt.on.isoformat(), "qty": receipt.qty}
+    if change.qty is not None and change.qty <= 0:
+        session.delete(receipt)
+    else:
+        if change.on is not None:
+            receipt.on = change.on
+        if change.qty is not None:
+            receipt.qty = float(change.qty)
+    session.flush()
+    return {"previous": before_receipt}
+def receipts_of(session: Session, sku: str) -> tuple[Receipt, ...]:
+    """Each stored receipt of one item, by date (what a change to one of its purchase orders
+    needs: the plan itself keeps only each day's total, `load_factory(receipts="daily")`)."""
+    r = ReceiptRow
+    query = sa.select(r.sku, r.on, r.qty, r.ref).where(r.sku == sku).order_by(r.on, r.ref, r.id)
+    rows = session.execute(query)
+    return tuple(Receipt(sku=item, on=on, qty=qty, ref=ref) for item, on, qty, ref in rows)
 
 
 def each_receipt(session: Session, *, batch: int = 10_000) -> Iterator[Receipt]:

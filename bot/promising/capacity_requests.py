@@ -43,8 +43,10 @@ from bot.platform.outbox import OutboxWorker, enqueue
 from bot.platform.settings import Settings
 from bot.platform.users import UserService
 from bot.promising.orders import (
+    NotMoved,
     OrderService,
     OrderView,
+    StaleOrder,
     find_or_add_customer,
     next_order_ref,
     record_factory_change,
@@ -309,6 +311,75 @@ class CapacityRequestService:
                 )
         return self.request(view.id), quote
 
+    def ask_about_move(
+        self,
+        order_id: int | str,
+        *,
+        requester: str,
+        version: int | None = None,
+        draw: DrawQuestion | None = None,
+    ) -> tuple[RequestView, Quote]:
+        """Ask operations whether a moved order can still ship on its promised date. The
+        request is about the order itself: an answer (rush reserve, overtime, a counter-offer)
+        places it again on that day, a decline leaves it moved. Posted like `ask`: through the
+        outbox, committed with the request, sent at once."""
+        if not self.settings.ops_channel:
+            raise PlanningError(
+                "No operations channel is set (PROMISEBOT_OPS_CHANNEL), so there is nobody to ask."
+            )
+        order = self.orders.order(order_id)
+        if version is not None and version != order.version:
+            raise StaleOrder(order)
+        self.users.require_owner(requester, order.owner, order.ref, "ask operations about")
+        if order.moved_from is None or order.moved_to is None:
+            raise NotMoved(order)
+        today = self.orders.today()
+        wanted = max(order.moved_from, today)
+        quote = self.orders.move_quote(order.id)
+        question = (
+            f"Can you make {order.qty} {order.sku} for {order.customer} by "
+            f"{format_day(wanted, today)}? It was promised for then; a change in the factory "
+            f"moved it to {format_day(order.moved_to, today)} (order {order.ref})."
+        )
+        now = self.clock()
+        with write_transaction(self.sessions) as session:
+            row = CapacityRequestRow(
+                order_id=order.id,
+                requested_by=requester,
+                status="open",
+                question=question,
+                engine_view=plan_summary(quote),
+                bottleneck=quote.constraint.text or None,
+                created_at=now,
+            )
+            asked = session.get(OrderRow, order.id)
+            assert asked is not None
+            row.order = asked
+            session.add(row)
+            session.flush()
+            _audit(session, requester, "ask_about_move", row, {"order": order.ref})
+            view = _view(row)
+            message = dict(draw(view, quote) if draw is not None else {"text": question})
+            queued = enqueue(
+                session,
+                "capacity_request",
+                {
+                    "method": "chat_postMessage",
+                    "args": {**message, "channel": self.settings.ops_channel},
+                },
+                about={"request": row.id},
+            )
+            assert queued is not None
+            outbox_id = queued.id
+        for delivery in self._send_now([outbox_id]):
+            if delivery.parked:
+                self.withdraw(view.id, outbox_id=outbox_id)
+                raise PlanningError(
+                    f"Could not post in the operations channel ({delivery.error}); nothing was "
+                    "asked. Try again in a moment."
+                )
+        return self.request(view.id), quote
+
     def withdraw(self, request_id: int, *, outbox_id: int | None = None) -> None:
         """Undo `ask` when the question could not be posted: nobody saw it."""
         with write_transaction(self.sessions) as session:
@@ -316,19 +387,20 @@ class CapacityRequestService:
                 session.execute(sa.delete(OutboxRow).where(OutboxRow.id == outbox_id))
             row = self._find(session, request_id)
             order = row.order
-            session.execute(
-                sa.delete(AuditLogRow).where(
-                    sa.or_(
-                        sa.and_(
-                            AuditLogRow.entity == "request", AuditLogRow.entity_id == str(row.id)
-                        ),
-                        sa.and_(AuditLogRow.entity == "order", AuditLogRow.entity_id == order.ref),
-                    )
+            # A question about a moved order keeps its order and the order's history; a new
+            # question's order was made for it and goes with it.
+            drop_order = order.status == "quoted"
+            audited = sa.and_(AuditLogRow.entity == "request", AuditLogRow.entity_id == str(row.id))
+            if drop_order:
+                audited = sa.or_(
+                    audited,
+                    sa.and_(AuditLogRow.entity == "order", AuditLogRow.entity_id == order.ref),
                 )
-            )
+            session.execute(sa.delete(AuditLogRow).where(audited))
             session.delete(row)
             session.flush()
-            session.delete(order)
+            if drop_order:
+                session.delete(order)
 
     # ------------------------------------------------------------------ reading
 
@@ -726,6 +798,12 @@ class CapacityRequestService:
         rush: bool = False,
         qty: int | None = None,
     ) -> OrderView:
+        asked_about = self.orders.order(request.order_id)
+        if asked_about.status in ("held", "confirmed"):
+            # A question about a moved order: the answer places that order again.
+            return self.orders.move_order_to(
+                asked_about.id, on, qty=qty, rush=rush or asked_about.rush, actor=actor
+            )
         return self.orders.hold(
             request.sku,
             qty or request.qty,
@@ -932,7 +1010,8 @@ def _view(row: CapacityRequestRow) -> RequestView:
         sku=order.sku,
         qty=order.qty,
         customer=order.customer.name,
-        wanted=order.requested_on,
+        # A question about a moved order is about the date it was promised for.
+        wanted=order.moved_from or order.requested_on,
         least_qty=order.least_qty,
         latest_on=order.latest_on,
         requested_by=row.requested_by,

@@ -8,6 +8,7 @@ transaction, after taking the plan lock, so two people can never hold the same l
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import logging
 import threading
@@ -19,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.factory.store import load_factory
+from bot.factory.store import load_factory, receipts_of, store_change
 from bot.platform import metrics
 from bot.platform.blockkit import clip, escape
 from bot.platform.clock import Clock, Now, local_today
@@ -35,23 +36,43 @@ from bot.platform.db.tables import (
     ReservedHoursRow,
     ShipmentRow,
     StockAllocationRow,
+    WorkCenterRow,
 )
 from bot.platform.outbox import OutboxWorker, already_decided, enqueue, record_missed
 from bot.platform.settings import Settings
-from bot.promising.replan import AtRisk, Recheck, at_risk_message, broken_orders
+from bot.promising.replan import (
+    AtRisk,
+    Moved,
+    MoveOptions,
+    Replan,
+    at_risk_message,
+    back_text,
+    move_message,
+    options_from,
+    orders_holding,
+    summary_text,
+)
 from capacity.calendar import public_holidays
+from capacity.changes import BadChange, CapacityChange, Change, CountChange, ReceiptChange
+from capacity.changes import applied as apply_to
+from capacity.changes import check as check_change
+from capacity.changes import describe as describe_change
 from capacity.engine import Engine, format_day
 from capacity.model import (
     BadQuantity,
+    CalendarException,
+    Factory,
     HoursUse,
     NotPromisable,
     Placement,
     PlanningError,
     Purchase,
     Quote,
+    Receipt,
     StockUse,
     UnknownSku,
 )
+from capacity.replan import Commitment, Replaced, breakage, pull_back, replan_order, repromise
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +81,26 @@ class OrderNotFound(PlanningError):
     def __init__(self, ref: str) -> None:
         super().__init__(f"There is no order {ref!r}.")
         self.ref = ref
+
+
+class NotMoved(PlanningError):
+    """A move was answered on an order that is not (or no longer) moved."""
+
+    def __init__(self, order: OrderView) -> None:
+        when = f" for {format_day(order.promised_on)}" if order.promised_on else ""
+        super().__init__(
+            f"Order {order.ref} is not waiting for an answer about a new date: it is "
+            f"{order.status}{when}."
+        )
+        self.order = order
+
+
+class _DryRun(Exception):  # noqa: N818 - not an error: it carries the result out of the rollback
+    """Raised inside a change's transaction to roll it back, carrying what it would have done."""
+
+    def __init__(self, result: Replan) -> None:
+        super().__init__("dry run")
+        self.result = result
 
 
 class InvalidTransition(PlanningError):
@@ -89,6 +130,13 @@ class OrderView:
     at_risk_reason: str | None = None
     shipped_qty: int = 0
     placement: Placement | None = None
+    moved_from: date | None = None
+    """While a re-plan has moved the order and its owner has not answered: the promised date
+    (the same as `promised_on` until the new date is accepted)."""
+    moved_to: date | None = None
+    """While moved: the day the order is booked on."""
+    moved_at: datetime | None = None
+    latest_on: date | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -105,6 +153,8 @@ class OrderView:
             "expires_at": self.expires_at.isoformat() if self.expires_at else None,
             "shipped_qty": self.shipped_qty,
             "at_risk_reason": self.at_risk_reason,
+            "moved_from": _iso(self.moved_from),
+            "moved_to": _iso(self.moved_to),
         }
         data["reservation"] = placement_json(self.placement) if self.placement else None
         return data
@@ -133,6 +183,9 @@ class ImportOutcome:
     booked: tuple[str, ...]
     at_risk: tuple[tuple[str, str], ...]
     """(ref, reason) of rows that did not fit and were stored at risk with no reservation."""
+    moved: tuple[Moved, ...] = ()
+    """Orders already known that no longer fit their date: booked on their new earliest date,
+    as a re-plan would (a new row that does not fit is at risk instead)."""
 
 
 @dataclass
@@ -444,6 +497,7 @@ class OrderService:
             self._release(session, row)
             row.status = "cancelled"
             row.expires_at = None
+            row.moved_from = row.moved_to = row.moved_at = None
             row.updated_at = self.clock()
             row.version += 1
             _audit(session, actor, "cancel", row, {})
@@ -481,6 +535,7 @@ class OrderService:
                 self._release(session, row)
                 row.status = "shipped"
                 row.expires_at = None
+                row.moved_from = row.moved_to = row.moved_at = None
             row.updated_at = self.clock()
             row.version += 1
             _audit(session, actor, "ship", row, {"qty": qty, "on": on or self.today()})
@@ -520,6 +575,7 @@ class OrderService:
             for row in rows:
                 self._release(session, row)
                 row.status = "expired"
+                row.moved_from = row.moved_to = row.moved_at = None
                 row.updated_at = now
                 row.version += 1
                 _audit(session, "promisebot", "expire", row, {})
@@ -595,6 +651,8 @@ class OrderService:
         engine = cache.engine
         booked: list[str] = []
         at_risk: list[tuple[str, str]] = []
+        moved: list[Moved] = []
+        told: list[tuple[OrderRow, Moved, Placement]] = []
         for order in orders:
             existing = session.scalar(sa.select(OrderRow).where(OrderRow.ref == order.ref))
             if existing is not None:
@@ -619,15 +677,38 @@ class OrderService:
             row.at_risk_reason = None
             held = order.status == "held"
             row.expires_at = now + timedelta(hours=self.settings.hold_hours) if held else None
+            was_moved_to = row.moved_to if row.moved_from == order.on else None
+            row.moved_from = row.moved_to = None
             session.add(row)
             try:
                 placement = engine.place(order.sku, order.qty, order.on, rush=order.rush)
             except NotPromisable as refused:
-                row.status = "at_risk"
-                row.at_risk_reason = str(refused)
-                at_risk.append((order.ref, str(refused)))
-                session.flush()
-                continue
+                # A promise already made keeps a place as a re-plan would give it (DESIGN.md,
+                # "Keeping promises when the factory changes"); a new row is at risk.
+                later = (
+                    engine.earliest(order.sku, order.qty, order.on, rush=order.rush)
+                    if existing is not None
+                    else None
+                )
+                if later is None:
+                    row.status = "at_risk"
+                    row.at_risk_reason = str(refused)
+                    row.moved_at = None
+                    at_risk.append((order.ref, str(refused)))
+                    session.flush()
+                    continue
+                placement = engine.place(order.sku, order.qty, later, rush=order.rush)
+                row.moved_from, row.moved_to = order.on, later
+                row.moved_at = row.moved_at or now
+                entry = Moved(
+                    row.ref, order.on, later, customer_row.name, row.sku, row.qty,
+                    row.owner_slack_id,
+                )
+                moved.append(entry)
+                if row.owner_slack_id and was_moved_to != later:
+                    told.append((row, entry, placement))
+            else:
+                row.moved_at = None
             row.status = order.status
             session.flush()
             rid = self._reserve(session, row, placement)
@@ -646,70 +727,626 @@ class OrderService:
                 self._forget(session, cache, held_ids)
                 shipped.status = "shipped"
                 shipped.expires_at = None
+        for row, entry, placement in told:
+            change = "The factory data was imported again (promisebot import)"
+            self._tell_moved(session, engine, row, entry, placement, change, as_of)
         _audit_bulk(session, "import", len(booked), len(at_risk))
         cache.version = (
             session.scalar(sa.select(PlanStateRow.version).where(PlanStateRow.id == 1)) or 0
         )
         self._cache = None  # the transaction may still roll back; rebuild on next use
-        return ImportOutcome(tuple(booked), tuple(at_risk))
+        return ImportOutcome(tuple(booked), tuple(at_risk), tuple(moved))
 
     # ------------------------------------------------------------------ plan overview
 
     # ------------------------------------------------------------------ re-planning
 
-    def recheck_promises(self, session: Session, *, as_of: date | None = None) -> Recheck:
-        """Re-check every promise against the factory as it now is, in the caller's transaction.
+    def apply_change(
+        self,
+        change: Change,
+        *,
+        dry_run: bool = False,
+        actor: str = "cli",
+        who: str | None = None,
+        as_of: date | None = None,
+    ) -> Replan:
+        """Apply a change to the factory and re-plan the promises it breaks, in one transaction
+        under the plan lock (DESIGN.md, "Keeping promises when the factory changes").
 
-        Orders whose reservation counts on what is gone are released and placed again, confirmed
-        before held, older first: those that fit keep their date, the rest are marked at risk
-        and their owner (or operations) is told with the current quote (bot.promising.replan).
+        Only orders whose reservation the change breaks are released; each keeps its date when
+        it still fits, else is booked at its new earliest date and marked moved (its owner is
+        told, with buttons to answer), else is at risk. Operations get one summary. Giving
+        capacity back moves nothing by itself: `replan` brings moved orders back.
+
+        Raises BadChange, with nothing changed, when the change names a work center, item or
+        receipt the factory does not have, a day outside the horizon or a negative amount.
+        With `dry_run` nothing is stored or sent; the result says what would happen. `who` is
+        the Slack user who reported it (named in operations' summary).
         """
+        self.expire_holds()
+        as_of = as_of or self.today()
+        try:
+            with self._lock, write_transaction(self.sessions) as session:
+                self._lock_plan(session)
+                cache = self._fresh_cache(session, as_of)
+                before = cache.engine.factory
+                change = _resolve_change(cache, change)
+                if isinstance(change, ReceiptChange):
+                    # The plan holds one receipt per item and day; a receipt change names one
+                    # purchase order, so the item's own receipts stand in for its totals.
+                    before = _with_receipts(before, change.sku, receipts_of(session, change.sku))
+                check_change(before, change, as_of=as_of, horizon_days=self.settings.horizon_days)
+                words = describe_change(before, change, as_of=as_of)
+                work = dataclasses.replace(
+                    cache,
+                    engine=cache.engine.with_factory(apply_to(before, change)),
+                    active=set(cache.active),
+                )
+                previous = store_change(session, before, change)
+                audit = AuditLogRow(
+                    actor=actor,
+                    action=_change_kind(change),
+                    entity="factory",
+                    entity_id=_change_subject(change),
+                    detail={
+                    "change": _change_json(change),
+                    "text": words,
+                    **previous,
+                    **({"lifts": change.lifts} if isinstance(change, CapacityChange) else {}),
+                },
+                )
+                session.add(audit)
+                session.flush()
+                result = self._replan_in(
+                    session,
+                    work,
+                    as_of=as_of,
+                    actor=actor,
+                    change=words,
+                    pull=False,
+                    notify=not dry_run,
+                    summary_key=f"change:{audit.id}",
+                    always_summarise=True,
+                    who=who,
+                    scope=_scope(change),
+                )
+                audit.detail = {**audit.detail, **result.to_json()}
+                if dry_run:
+                    raise _DryRun(result)
+                self._settle(session, work)
+        except _DryRun as rolled_back:
+            return dataclasses.replace(rolled_back.result, dry_run=True)
+        self._cache = work
+        return result
+
+    def replan(
+        self, *, as_of: date | None = None, dry_run: bool = False, actor: str = "cli"
+    ) -> Replan:
+        """Re-check every promise, for data changed outside the bot, and bring moved orders back
+        toward their promised date where capacity or material came back (DESIGN item 4).
+
+        Broken reservations are re-placed as after a change; then every order still moved (not
+        yet answered) is released alone, in re-plan order, and placed on the earliest day from
+        its promised date to the day it is booked on that fits, else keeps its reservation;
+        this repeats until nothing moves. The result lists every order it released: `moved`
+        includes the still-moved orders with unchanged dates. Run twice, the second run moves
+        nothing; with nothing changed it touches nothing.
+        """
+        self.expire_holds()
+        as_of = as_of or self.today()
+        try:
+            with self._lock, write_transaction(self.sessions) as session:
+                self._lock_plan(session)
+                cache = self._fresh_cache(session, as_of)
+                work = dataclasses.replace(
+                    cache, engine=cache.engine.copy(), active=set(cache.active)
+                )
+                version = cache.version
+                result = self._replan_in(
+                    session,
+                    work,
+                    as_of=as_of,
+                    actor=actor,
+                    change=None,
+                    pull=True,
+                    notify=not dry_run,
+                    summary_key=f"replan:{version}",
+                    always_summarise=False,
+                )
+                if dry_run:
+                    raise _DryRun(result)
+                self._settle(session, work)
+        except _DryRun as rolled_back:
+            return dataclasses.replace(rolled_back.result, dry_run=True)
+        self._cache = work
+        return result
+
+    def recheck_promises(self, session: Session, *, as_of: date | None = None) -> Replan:
+        """Re-plan every promise the factory as just imported breaks, in the caller's (import)
+        transaction: the rules of `apply_change`, the re-import being the change."""
         as_of = as_of or self.today()
         self._lock_plan(session)
         version = session.scalar(sa.select(PlanStateRow.version).where(PlanStateRow.id == 1)) or 0
-        cache = self._build(session, as_of, version, self._factory_key(session))
-        engine = cache.engine
-        broken = broken_orders(session, engine, as_of)
-        if not broken:
-            return Recheck((), ())
-        rows = session.scalars(sa.select(OrderRow).where(OrderRow.id.in_(broken))).all()
-        # Take them all off the plan first, then put them back in order of commitment.
+        work = self._build(session, as_of, version, self._factory_key(session))
+        result = self._replan_in(
+            session,
+            work,
+            as_of=as_of,
+            actor="import",
+            change="The factory data was imported again (promisebot import)",
+            pull=False,
+            notify=True,
+            summary_key=f"import:{version}:{self._factory_key(session)[0]}",
+            always_summarise=False,
+        )
+        self._cache = None  # the caller's transaction may still roll back: rebuild on next use
+        return result
+
+    def _settle(self, session: Session, work: _Cache) -> None:
+        """Bring the working cache's version and factory key to the transaction's, so that it
+        can serve as the cache once the transaction commits."""
+        work.version = session.scalar(
+            sa.select(PlanStateRow.version).where(PlanStateRow.id == 1)
+        ) or 0
+        work.factory_key = self._factory_key(session)
+
+    def _commitments(
+        self, session: Session, rows: Iterable[OrderRow]
+    ) -> dict[int, tuple[Commitment, list[int]]]:
+        """Each order as the re-plan sees it, with the ids of its active reservations."""
+        rows = list(rows)
+        if not rows:
+            return {}
+        held: dict[int, list[int]] = {row.id: [] for row in rows}
+        for rid, order_id in session.execute(
+            sa.select(ReservationRow.id, ReservationRow.order_id).where(
+                ReservationRow.active.is_(True), ReservationRow.order_id.in_(list(held))
+            )
+        ):
+            held[order_id].append(rid)
+        placements = _load_placements(session, ids=[r for rids in held.values() for r in rids])
+        out: dict[int, tuple[Commitment, list[int]]] = {}
         for row in rows:
-            held = _active_reservation_ids(session, row)
-            self._release(session, row)
-            self._forget(session, cache, held)
-        replanned: list[str] = []
-        at_risk: list[AtRisk] = []
-        for row in sorted(rows, key=lambda r: (r.status != "confirmed", r.id)):
+            parts = [placements[rid] for rid in held[row.id] if rid in placements]
             assert row.promised_on is not None
-            try:
-                placement = engine.place(row.sku, row.qty, row.promised_on, rush=row.rush)
-            except NotPromisable as refused:
-                reason = f"the factory changed: {refused}"
+            out[row.id] = (
+                Commitment(
+                    id=row.id,
+                    sku=row.sku,
+                    qty=row.qty,
+                    promised_on=row.promised_on,
+                    confirmed=row.status == "confirmed",
+                    rush=row.rush,
+                    placement=_merged(parts),
+                    moved_to=row.moved_to if row.moved_from is not None else None,
+                ),
+                held[row.id],
+            )
+        return out
+
+    def _replan_in(
+        self,
+        session: Session,
+        work: _Cache,
+        *,
+        as_of: date,
+        actor: str,
+        change: str | None,
+        pull: bool,
+        notify: bool,
+        summary_key: str,
+        always_summarise: bool,
+        who: str | None = None,
+        scope: tuple[set[str], set[str]] | None = None,
+    ) -> Replan:
+        """The re-plan on `work` (an engine not shared with anyone yet), stored in `session`.
+        `scope` is (work centers, skus) a change touched: only they can be broken by it."""
+        engine = work.engine
+        if scope is None:
+            found = breakage(engine)
+        else:
+            found = breakage(engine, work_centers=scope[0], skus=scope[1])
+        broken = orders_holding(session, found) if found else {}
+        ids = set(broken)
+        rows: dict[int, OrderRow] = {}
+        if ids:
+            rows = {
+                row.id: row
+                for row in session.scalars(sa.select(OrderRow).where(OrderRow.id.in_(ids)))
+            }
+        held = self._commitments(session, rows.values())
+        final: dict[int, Replaced] = {
+            done.commitment.id: done
+            for done in repromise(engine, [c for c, _ in held.values()])
+        }
+        if pull:
+            still = session.scalars(
+                sa.select(OrderRow).where(
+                    OrderRow.moved_from.is_not(None), OrderRow.status.in_(("held", "confirmed"))
+                )
+            ).all()
+            extra = [row for row in still if row.id not in rows]
+            held |= self._commitments(session, extra)
+            rows |= {row.id: row for row in extra}
+            moved = [
+                final[oid].after if oid in final else held[oid][0]
+                for oid in rows
+                if (final[oid].after if oid in final else held[oid][0]).moved_to is not None
+            ]
+            for done in pull_back(engine, sorted(moved, key=replan_order)):
+                oid = done.commitment.id
+                final[oid] = Replaced(held[oid][0], done.placement)
+
+        now = self.clock()
+        kept: list[str] = []
+        moved_out: list[Moved] = []
+        at_risk: list[AtRisk] = []
+        # All at once, under one plan version: release what the orders held, store what they
+        # hold now (a few statements for hundreds of orders, not a few per order).
+        ordered = sorted(final.values(), key=lambda d: replan_order(d.commitment))
+        if ordered:
+            seq = self._bump(session)
+            self._release_many(session, [d.commitment.id for d in ordered], seq)
+            for d in ordered:
+                work.active.difference_update(held[d.commitment.id][1])
+            placed = [(rows[d.commitment.id], d.placement) for d in ordered if d.placement]
+            work.active.update(self._reserve_many(session, placed, seq))
+        for done in ordered:
+            row = rows[done.commitment.id]
+            was_moved = row.moved_from is not None
+            old_to = row.moved_to
+            row.version += 1
+            row.updated_at = now
+            what = f"{row.qty} {row.sku} for {clip(row.customer.name, MAX_CUSTOMER_LENGTH)}"
+            detail: dict[str, Any] = {"outcome": done.outcome, "change": change}
+            if row.id in broken:  # what the plan lost under it: the digest names misses by it
+                detail |= broken[row.id].detail()
+            if done.outcome == "kept":
+                row.moved_from = row.moved_to = row.moved_at = None
+                kept.append(row.ref)
+                if notify and was_moved:
+                    _tell_owner(
+                        session,
+                        row,
+                        back_text(row.ref, what, row.promised_on or as_of, as_of),
+                        key=f"move_back:{row.ref}:{row.version}",
+                        kind="move_back",
+                    )
+            elif done.outcome == "moved":
+                assert done.placement is not None and done.on is not None
+                assert row.promised_on is not None
+                if row.moved_from is None:
+                    row.moved_from = row.promised_on
+                    row.moved_at = now
+                row.moved_to = done.on
+                entry = Moved(
+                    row.ref, row.promised_on, done.on, row.customer.name, row.sku, row.qty,
+                    row.owner_slack_id,
+                )
+                moved_out.append(entry)
+                detail |= {"from": row.promised_on, "to": done.on}
+                if notify and row.owner_slack_id and old_to != done.on:
+                    self._tell_moved(session, engine, row, entry, done.placement, change, as_of)
+            else:
+                reason = f"the factory changed: {done.commitment.qty} {row.sku} cannot be " \
+                    f"promised within the {engine.horizon_days}-day horizon"
                 row.status = "at_risk"
                 row.at_risk_reason = reason
-                row.version += 1
-                at_risk.append(AtRisk(row.ref, reason))
-                _tell_owner(
-                    session,
-                    row,
-                    at_risk_message(row, refused.quote),
-                    key=f"at_risk:{row.ref}:{row.version}",
-                    kind="at_risk",
-                    fallback=self.settings.ops_channel,
+                row.moved_from = row.moved_to = row.moved_at = None
+                at_risk.append(
+                    AtRisk(row.ref, reason, row.customer.name, row.sku, row.qty,
+                           row.owner_slack_id)
                 )
-                detail = {"reason": reason, **broken[row.id].detail()}
-                _audit(session, "promisebot", "at_risk", row, detail)
-                continue
-            rid = self._reserve(session, row, placement)
+                detail["reason"] = reason
+                if notify:
+                    quote = engine.quote(row.sku, row.qty, row.promised_on or as_of, rush=row.rush)
+                    _tell_owner(
+                        session,
+                        row,
+                        at_risk_message(row, quote),
+                        key=f"at_risk:{row.ref}:{row.version}",
+                        kind="at_risk",
+                    )
+            _audit(session, actor, "replan", row, detail)
+        if pull:
+            # Still-moved orders are listed again, with unchanged dates, all in re-plan order.
+            for oid, row in rows.items():
+                if oid in final or row.moved_from is None or row.moved_to is None:
+                    continue
+                assert row.promised_on is not None
+                moved_out.append(
+                    Moved(
+                        row.ref, row.promised_on, row.moved_to, row.customer.name, row.sku,
+                        row.qty, row.owner_slack_id,
+                    )
+                )
+            rank = {rows[oid].ref: replan_order(c) for oid, (c, _) in held.items()}
+            moved_out.sort(key=lambda m: rank[m.ref])
+        result = Replan(tuple(kept), tuple(moved_out), tuple(at_risk), change)
+        channel = self.settings.ops_channel
+        if notify and channel and (final or always_summarise):
+            enqueue(
+                session,
+                "change_summary",
+                {
+                    "method": "chat_postMessage",
+                    "args": {"channel": channel, "text": summary_text(result, as_of, who=who)},
+                },
+                key=summary_key,
+            )
+        return result
+
+    def _tell_moved(
+        self,
+        session: Session,
+        engine: Engine,
+        row: OrderRow,
+        moved: Moved,
+        placement: Placement,
+        change: str | None,
+        as_of: date,
+    ) -> None:
+        """The owner's DM (and a note in the order's thread) about a move, with the options
+        the plan allows for the promised date, its own new reservation set aside."""
+        engine.release(placement)
+        try:
+            quote = engine.quote(row.sku, row.qty, moved.from_on, rush=row.rush)
+        finally:
             engine.apply(placement)
-            cache.active.add(rid)
+        options = options_from(quote, row.latest_on)
+        message = move_message(
+            moved,
+            order_id=row.id,
+            version=row.version,
+            change=change,
+            options=options,
+            as_of=as_of,
+        )
+        key = f"moved:{row.ref}:{row.version}"
+        args = {"channel": row.owner_slack_id, **message}
+        enqueue(session, "order_moved", {"method": "chat_postMessage", "args": args}, key=key)
+        if row.channel_id and row.message_ts:
+            thread = {
+                "channel": row.channel_id,
+                "thread_ts": row.message_ts,
+                "text": message["text"],
+            }
+            enqueue(
+                session,
+                "order_moved",
+                {"method": "chat_postMessage", "args": thread},
+                key=f"{key}:thread",
+            )
+
+    # ------------------------------------------------------------------ answering a move
+
+    def accept_move(
+        self, ref_or_id: str | int, *, actor: str = "cli", version: int | None = None
+    ) -> OrderView:
+        """The owner accepts a moved order's new date: it becomes the promised date."""
+        with self._lock, write_transaction(self.sessions) as session:
+            row = self._find(session, ref_or_id, for_update=True)
+            view = self._view(session, row, with_placement=False)
+            _check_version(view, version)
+            if row.moved_from is None or row.moved_to is None:
+                raise NotMoved(view)
+            old = row.moved_from
+            row.promised_on = row.moved_to
+            row.moved_from = row.moved_to = row.moved_at = None
             row.version += 1
-            replanned.append(row.ref)
-            kept = {"reason": "kept its date with a new reservation", **broken[row.id].detail()}
-            _audit(session, "promisebot", "replan", row, kept)
-        self._cache = None  # the caller's transaction may still roll back: rebuild on next use
-        return Recheck(tuple(replanned), tuple(at_risk))
+            row.updated_at = self.clock()
+            told = (old - self.today()).days
+            _audit(
+                session,
+                actor,
+                "accept_move",
+                row,
+                {"from": old, "to": row.promised_on, "days_before": told},
+            )
+            return self._view(session, row)
+
+    def split_move(
+        self, ref_or_id: str | int, *, actor: str = "cli", version: int | None = None
+    ) -> tuple[OrderView, OrderView]:
+        """Split a moved order as a quote for its promised date would: the part that fits by
+        then keeps the date (this order, no longer moved), the rest becomes a new order on its
+        own date. Raises PlanningError when no split is possible any more."""
+        self.expire_holds()
+        as_of = self.today()
+        with self._lock, write_transaction(self.sessions) as session:
+            row = self._find(session, ref_or_id, for_update=True)
+            view = self._view(session, row, with_placement=False)
+            _check_version(view, version)
+            if row.moved_from is None:
+                raise NotMoved(view)
+            self._lock_plan(session)
+            cache = self._fresh_cache(session, as_of)
+            work = dataclasses.replace(cache, engine=cache.engine.copy(), active=set(cache.active))
+            engine = work.engine
+            commitment, rids = self._commitments(session, [row])[row.id]
+            if commitment.placement is not None:
+                engine.release(commitment.placement)
+            quote = engine.quote(row.sku, row.qty, row.moved_from, rush=row.rush)
+            if not quote.split:
+                raise PlanningError(
+                    f"Order {row.ref} cannot be split any more: "
+                    f"{quote.on_requested} of {row.qty} {row.sku} can ship "
+                    f"{format_day(max(row.moved_from, as_of))}. Accept the new date, ask "
+                    "operations, or cancel."
+                )
+            first, rest = quote.split
+            lot1 = engine.place(row.sku, first.qty, first.on, rush=row.rush)
+            engine.apply(lot1)
+            lot2 = engine.place(row.sku, rest.qty, rest.on, rush=row.rush)
+            engine.apply(lot2)
+            now = self.clock()
+            self._release(session, row)
+            work.active.difference_update(rids)
+            row.qty = first.qty
+            row.promised_on = first.on
+            row.moved_from = row.moved_to = row.moved_at = None
+            row.version += 1
+            row.updated_at = now
+            work.active.add(self._reserve(session, row, lot1))
+            other = OrderRow(
+                ref=_split_ref(session, row.ref),
+                customer_id=row.customer_id,
+                owner_slack_id=row.owner_slack_id,
+                sku=row.sku,
+                qty=rest.qty,
+                requested_on=row.requested_on,
+                promised_on=rest.on,
+                rush=row.rush,
+                status=row.status,
+                least_qty=None,
+                latest_on=row.latest_on,
+                expires_at=row.expires_at,
+                created_at=now,
+                updated_at=now,
+                version=1,
+            )
+            other.customer = row.customer
+            session.add(other)
+            session.flush()
+            work.active.add(self._reserve(session, other, lot2))
+            _audit(session, actor, "split_move", row, {"qty": first.qty, "rest": other.ref})
+            _audit(session, actor, "split_from", other, {"from": row.ref, "qty": rest.qty})
+            views = (self._view(session, row), self._view(session, other))
+            self._settle(session, work)
+        self._cache = work
+        return views
+
+    def move_order_to(
+        self,
+        ref_or_id: str | int,
+        on: date,
+        *,
+        qty: int | None = None,
+        rush: bool | None = None,
+        actor: str = "cli",
+    ) -> OrderView:
+        """Place a held or confirmed order again on `on` (operations' answer to a moved order's
+        question: the rush reserve, overtime, a counter-offer). Its promised date becomes `on`
+        and it is no longer moved. Raises NotPromisable, with nothing changed, when it does not
+        fit there."""
+        self.expire_holds()
+        as_of = self.today()
+        with self._lock, write_transaction(self.sessions) as session:
+            row = self._find(session, ref_or_id, for_update=True)
+            if row.status not in ("held", "confirmed"):
+                raise InvalidTransition(self._view(session, row), "placed again")
+            self._lock_plan(session)
+            cache = self._fresh_cache(session, as_of)
+            work = dataclasses.replace(cache, engine=cache.engine.copy(), active=set(cache.active))
+            engine = work.engine
+            commitment, rids = self._commitments(session, [row])[row.id]
+            if commitment.placement is not None:
+                engine.release(commitment.placement)
+            rush = row.rush if rush is None else rush
+            qty = qty or row.qty
+            placement = engine.place(row.sku, qty, on, rush=rush)
+            engine.apply(placement)
+            self._release(session, row)
+            work.active.difference_update(rids)
+            work.active.add(self._reserve(session, row, placement))
+            old = row.moved_from or row.promised_on
+            row.qty, row.rush, row.promised_on = qty, rush, on
+            row.moved_from = row.moved_to = row.moved_at = None
+            row.version += 1
+            row.updated_at = self.clock()
+            _audit(session, actor, "placed_again", row, {"from": old, "to": on, "qty": qty})
+            view = self._view(session, row, placement=placement)
+            self._settle(session, work)
+        self._cache = work
+        return view
+
+    def lift_downtime(self, work_center: str, *, as_of: date | None = None) -> CapacityChange:
+        """The change that lifts the latest downtime still ahead on `work_center` (`/capacity
+        CNC back`): its days from today on, given back as they were before it. BadChange when
+        there is none."""
+        as_of = as_of or self.today()
+        with self.sessions() as session:
+            codes = {c.upper(): c for c in session.scalars(sa.select(WorkCenterRow.code))}
+            code = codes.get(work_center.strip().upper())
+            if code is None:
+                raise BadChange(
+                    f"there is no work center {work_center.strip()!r}; "
+                    f"the work centers are {', '.join(sorted(codes.values())) or 'none'}"
+                )
+            rows = session.scalars(
+                sa.select(AuditLogRow)
+                .where(
+                    AuditLogRow.entity == "factory",
+                    AuditLogRow.action == "capacity",
+                    AuditLogRow.entity_id == code,
+                )
+                .order_by(AuditLogRow.id.desc())
+            ).all()
+        lifted = {row.detail.get("lifts") for row in rows}
+        for row in rows:
+            change = row.detail.get("change") or {}
+            last = date.fromisoformat(change.get("to", "0001-01-01"))
+            if row.id in lifted or change.get("hours") != 0 or last < as_of:
+                continue
+            first = max(date.fromisoformat(change["from"]), as_of)
+            restore = tuple(
+                CalendarException(code, date.fromisoformat(p["on"]), p["hours"], p["reason"])
+                for p in row.detail.get("previous") or []
+                if first <= date.fromisoformat(p["on"]) <= last
+            )
+            why = change.get("reason") or "downtime"
+            return CapacityChange(code, first, last, None, f"{why} is over", restore, lifts=row.id)
+        raise BadChange(f"{code} has no downtime from {format_day(as_of)} on to lift")
+
+    def move_quote(self, ref_or_id: str | int) -> Quote:
+        """The quote for an order's promised date (the old date of a moved order) with its own
+        reservation set aside: what the plan could do for it there."""
+        with self._lock:
+            engine = self.engine()
+            with self.sessions() as session:
+                row = self._find(session, ref_or_id)
+                commitment, _ = self._commitments(session, [row])[row.id]
+                wanted = row.moved_from or row.promised_on or row.requested_on
+            if commitment.placement is not None:
+                engine.release(commitment.placement)
+            try:
+                return engine.quote(row.sku, row.qty, wanted, rush=row.rush)
+            finally:
+                if commitment.placement is not None:
+                    engine.apply(commitment.placement)
+
+    def move_options(self, ref_or_id: str | int) -> MoveOptions:
+        """What the plan allows a moved order besides its new date: the split and the rush
+        reserve for its promised date, and the customer's latest acceptable date."""
+        order = self.order(ref_or_id)
+        return options_from(self.move_quote(order.id), order.latest_on)
+
+    def work_centers(self) -> list[tuple[str, str]]:
+        """(code, name) of every work center, by code."""
+        with self.sessions() as session:
+            return [
+                (code, name)
+                for code, name in session.execute(
+                    sa.select(WorkCenterRow.code, WorkCenterRow.name).order_by(WorkCenterRow.code)
+                )
+            ]
+
+    def moved_orders(self, *, owner: str | None = None) -> list[OrderView]:
+        """Open orders moved by a re-plan whose owner has not answered yet, earliest first."""
+        self.expire_holds()
+        with self.sessions() as session:
+            query = (
+                sa.select(OrderRow)
+                .where(
+                    OrderRow.moved_from.is_not(None), OrderRow.status.in_(("held", "confirmed"))
+                )
+                .order_by(OrderRow.moved_from, OrderRow.id)
+            )
+            if owner is not None:
+                query = query.where(OrderRow.owner_slack_id == owner)
+            return [
+                self._view(session, row, with_placement=False) for row in session.scalars(query)
+            ]
 
     def plan(self, as_of: date | None = None) -> dict[str, list[dict[str, Any]]]:
         """Load per work center and day, and PAB per item on each day its stock moves."""
@@ -813,6 +1450,74 @@ class OrderService:
             )
         return rid
 
+    def _reserve_many(
+        self, session: Session, placed: Sequence[tuple[OrderRow, Placement]], seq: int
+    ) -> list[int]:
+        """Store many reservations, all changed at plan version `seq`; returns their ids."""
+        if not placed:
+            return []
+        now = self.clock()
+        heads = [
+            {
+                "order_id": order.id,
+                "sku": p.sku,
+                "qty": p.qty,
+                "on": p.on,
+                "rush": p.rush,
+                "just_in_time": p.just_in_time,
+                "active": True,
+                "created_at": now,
+                "changed_seq": seq,
+            }
+            for order, p in placed
+        ]
+        ids = list(
+            session.scalars(
+                sa.insert(ReservationRow).returning(
+                    ReservationRow.id, sort_by_parameter_order=True
+                ),
+                heads,
+            )
+        )
+        pairs = list(zip(ids, (p for _, p in placed), strict=True))
+        hours = [
+            {"reservation_id": rid, "work_center": u.work_center, "on": u.on, "hours": u.hours}
+            for rid, p in pairs
+            for u in p.hours
+        ]
+        stock = [
+            {"reservation_id": rid, "sku": u.sku, "on": u.on, "qty": u.qty}
+            for rid, p in pairs
+            for u in p.stock
+        ]
+        bought = [
+            {"reservation_id": rid, "sku": u.sku, "on": u.on, "qty": u.qty}
+            for rid, p in pairs
+            for u in p.purchases
+        ]
+        for table, rows in (
+            (ReservedHoursRow, hours),
+            (StockAllocationRow, stock),
+            (PlannedPurchaseRow, bought),
+        ):
+            if rows:
+                session.execute(sa.insert(table), rows)
+        return ids
+
+    def _release_many(self, session: Session, order_ids: Sequence[int], seq: int) -> None:
+        """Release every active reservation of these orders, at plan version `seq`."""
+        now = self.clock()
+        for start in range(0, len(order_ids), 500):  # SQLite's limit on bound parameters
+            session.execute(
+                sa.update(ReservationRow)
+                .where(
+                    ReservationRow.order_id.in_(list(order_ids[start : start + 500])),
+                    ReservationRow.active.is_(True),
+                )
+                .values(active=False, released_at=now, changed_seq=seq)
+                .execution_options(synchronize_session=False)
+            )
+
     def _release(self, session: Session, order: OrderRow) -> None:
         active = session.scalars(
             sa.select(ReservationRow).where(
@@ -886,6 +1591,10 @@ class OrderService:
             at_risk_reason=row.at_risk_reason,
             shipped_qty=sum(s.qty for s in row.shipments),
             placement=placement,
+            moved_from=row.moved_from,
+            moved_to=row.moved_to,
+            moved_at=row.moved_at,
+            latest_on=row.latest_on,
         )
 
 
@@ -1086,6 +1795,88 @@ def _load_placements(
             just_in_time=head.just_in_time,
         )
         for rid, head in heads.items()
+    }
+
+
+def _merged(parts: Sequence[Placement]) -> Placement | None:
+    """One placement holding what all of an order's active reservations hold (normally one)."""
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    return dataclasses.replace(
+        first,
+        hours=tuple(u for p in parts for u in p.hours),
+        stock=tuple(u for p in parts for u in p.stock),
+        purchases=tuple(u for p in parts for u in p.purchases),
+    )
+
+
+def _split_ref(session: Session, ref: str) -> str:
+    """`PB-00012-2`: the ref of the rest of a split order, not yet used."""
+    n = 2
+    while session.scalar(sa.select(OrderRow.id).where(OrderRow.ref == f"{ref}-{n}")) is not None:
+        n += 1
+    return f"{ref}-{n}"
+
+
+def _resolve_change(cache: _Cache, change: Change) -> Change:
+    """The change with its work center and sku spelled as stored (codes ignore case)."""
+    if isinstance(change, CapacityChange):
+        codes = {wc.code.upper(): wc.code for wc in cache.engine.factory.work_centers}
+        code = codes.get(change.work_center.strip().upper(), change.work_center.strip())
+        return dataclasses.replace(change, work_center=code)
+    sku = cache.skus.get(change.sku.strip().upper(), change.sku.strip())
+    return dataclasses.replace(change, sku=sku)
+
+
+def _with_receipts(factory: Factory, sku: str, own: tuple[Receipt, ...]) -> Factory:
+    """`factory` with the receipts of `sku` replaced by `own` (each one, not a day's total)."""
+    kept = [r for r in factory.receipts if r.sku != sku]
+    receipts = sorted([*kept, *own], key=lambda r: (r.sku, r.on))
+    return dataclasses.replace(factory, receipts=tuple(receipts))
+
+
+def _scope(change: Change) -> tuple[set[str], set[str]]:
+    """The work centers and items a change can break (the plan was whole before it)."""
+    if isinstance(change, CapacityChange):
+        return {change.work_center}, set()
+    return set(), {change.sku}
+
+
+def _change_kind(change: Change) -> str:
+    if isinstance(change, CapacityChange):
+        return "capacity"
+    return "receipt" if isinstance(change, ReceiptChange) else "count"
+
+
+def _change_subject(change: Change) -> str:
+    if isinstance(change, CapacityChange):
+        return change.work_center
+    return f"{change.sku}:{change.ref}" if isinstance(change, ReceiptChange) else change.sku
+
+
+def _change_json(change: Change) -> dict[str, Any]:
+    """The change as the audit log keeps it."""
+    if isinstance(change, CapacityChange):
+        return {
+            "kind": "capacity",
+            "work_center": change.work_center,
+            "from": change.first.isoformat(),
+            "to": change.last.isoformat(),
+            "hours": change.hours,
+            "reason": change.reason,
+            "extra": change.extra,
+        }
+    if isinstance(change, CountChange):
+        return {"kind": "count", "sku": change.sku, "on_hand": change.on_hand}
+    return {
+        "kind": "receipt",
+        "sku": change.sku,
+        "ref": change.ref,
+        "date": _iso(change.on),
+        "qty": change.qty,
     }
 
 

@@ -1,5 +1,5 @@
-"""The benchmarks still run: bench.quote and bench.slack in their --small mode, on SQLite, and
-bench.simulate in its --small mode.
+"""The benchmarks still run: bench.quote, bench.slack and bench.replan in their --small mode, on
+SQLite, and bench.simulate in its --small mode.
 
 Only that each finishes and prints its table; their figures are for people to read (and the
 machines that run tests are too noisy for timing assertions).
@@ -41,6 +41,11 @@ def _run(*args: str) -> str:
             ("bench.slack", "--requests", "10", "--concurrency", "2"),
             ("ack p99", "quote posted p99", "quote posted p99, 2 at once"),
             id="slack",
+        ),
+        pytest.param(
+            ("bench.replan",),
+            ("orders released by the change", "engine re-plan (total)", "whole change committed"),
+            id="replan",
         ),
     ],
 )

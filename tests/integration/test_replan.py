@@ -1,10 +1,11 @@
-"""When an import takes capacity or material away, promises that no longer fit are found,
-re-planned when they still can keep their date, and otherwise marked at risk with a message."""
+"""When an import takes capacity or material away, the promises it breaks are found and placed
+again: on their date when they still fit, else moved to their new earliest date (the owner is
+told), else at risk when nothing fits in the horizon."""
 
 from __future__ import annotations
 
 import shutil
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -46,7 +47,7 @@ def run_import(db: MigratedDb, folder: str, capsys: pytest.CaptureFixture[str]) 
     return capsys.readouterr().out
 
 
-def test_a_promise_that_no_longer_fits_is_marked_at_risk_and_its_owner_told(
+def test_a_promise_that_no_longer_fits_its_date_is_moved_and_its_owner_told(
     promised: OrderService,
     migrated_db: MigratedDb,
     worked_dir: Path,
@@ -60,13 +61,41 @@ def test_a_promise_that_no_longer_fits_is_marked_at_risk_and_its_owner_told(
     )
 
     order = promised.order("PB-00001")
+    assert (order.status, order.promised_on) == ("confirmed", date(2026, 11, 25))
+    assert (order.moved_from, order.moved_to) == (date(2026, 11, 25), date(2026, 11, 26))
+    assert order.placement is not None
+    assert "moved: PB-00001 from Wed 25 Nov to Thu 26 Nov (until its owner answers)" in out
+    with migrated_db.session_factory() as session:
+        sent = [row.payload["args"] for row in session.scalars(sa.select(OutboxRow))]
+    assert len(sent) == 1
+    assert sent[0]["channel"] == OWNER
+    assert sent[0]["text"].startswith(
+        "The factory data was imported again (promisebot import). Your order 25 BRKT for Acme "
+        "(PB-00001) cannot ship Wed 25 Nov any more: it is now booked for Thu 26 Nov"
+    )
+
+
+def test_a_promise_with_no_date_left_in_the_horizon_is_at_risk_and_its_owner_told(
+    promised: OrderService,
+    migrated_db: MigratedDb,
+    worked_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    capsys.readouterr()
+    days = [AS_OF + timedelta(n) for n in range(365)]
+    closed = "work_center,date,hours,reason\n" + "".join(f"PAINT,{d},0,sold\n" for d in days)
+    out = run_import(
+        migrated_db, reimport(migrated_db, worked_dir, tmp_path, calendar=closed), capsys
+    )
+
+    order = promised.order("PB-00001")
     assert order.status == "at_risk"
     assert order.placement is None
     assert "at risk now: PB-00001" in out
     with migrated_db.session_factory() as session:
         sent = [row.payload["args"] for row in session.scalars(sa.select(OutboxRow))]
-    assert len(sent) == 1
-    assert sent[0]["channel"] == OWNER
+    assert [m["channel"] for m in sent] == [OWNER]
     assert sent[0]["text"].startswith(
         ":warning: Order PB-00001 (25 BRKT for Acme on Wed 25 Nov) is at risk"
     )
@@ -102,7 +131,7 @@ def test_a_promise_that_can_still_keep_its_date_is_re_planned_quietly(
     assert told == 0
 
 
-def test_stock_counted_lower_puts_the_promise_that_counted_on_it_at_risk(
+def test_stock_counted_lower_moves_the_promise_that_counted_on_it(
     promised: OrderService,
     migrated_db: MigratedDb,
     worked_dir: Path,
@@ -114,9 +143,9 @@ def test_stock_counted_lower_puts_the_promise_that_counted_on_it_at_risk(
     run_import(migrated_db, reimport(migrated_db, worked_dir, tmp_path, inventory=fewer), capsys)
 
     order = promised.order("PB-00001")
-    assert order.status == "at_risk"
-    assert "earliest" in (order.at_risk_reason or "")
-    assert promised.engine().atp("SHEET", AS_OF) == 10.0  # nothing is counted twice any more
+    # 10 sheets in hand and 10 bought: a purchase arrives Thu 3 Dec at the earliest.
+    assert (order.status, order.moved_to) == ("confirmed", date(2026, 12, 4))
+    assert promised.engine().atp("SHEET", AS_OF) == 0.0  # nothing is counted twice
 
 
 def test_an_import_that_changes_nothing_leaves_every_promise_alone(

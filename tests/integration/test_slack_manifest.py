@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from bot.cli import run as cli_run
-from handlers import admin, leads, orders, summits
+from handlers import admin, changes, leads, orders, summits
 
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 
@@ -18,11 +18,14 @@ def test_the_manifest_declares_every_command_shortcut_and_the_home_tab() -> None
         admin.COMMAND,
         leads.LEAD_COMMAND,
         summits.SUMMIT_COMMAND,
+        changes.CAPACITY_COMMAND,
+        changes.SUPPLY_COMMAND,
     }
     assert set(re.findall(r"callback_id: (\S+)", text)) == {
         orders.PROMISE_SHORTCUT,
         orders.PROMISE_FROM_MESSAGE,
         leads.LEAD_SHORTCUT,
+        changes.REPORT_SHORTCUT,
     }
     assert "home_tab_enabled: true" in text
     assert "- app_home_opened" in text

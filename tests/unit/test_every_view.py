@@ -369,6 +369,20 @@ CASES: dict[str, Callable[[str], Payloads]] = {
         {"text": digest(t, many=0).text(), "blocks": digest(t, many=0).blocks()},
     ],
     "replan.at_risk_message": lambda t: [{"text": replan.at_risk_message(order_row(t), quote(t))}],
+    "replan.move_message": lambda t: [
+        replan.move_message(
+            replan.Moved("PB-00001", AS_OF, AS_OF + timedelta(days=3), t, "BRKT", 40, SALES),
+            order_id=1,
+            version=2,
+            change=t,
+            options=replan.MoveOptions(
+                ((AS_OF, 25), (AS_OF + timedelta(days=3), 15)),
+                AS_OF + timedelta(days=1),
+                AS_OF + timedelta(days=5),
+            ),
+            as_of=AS_OF,
+        )
+    ],
     "orders.hold_expired_message": lambda t: [{"text": orders.hold_expired_message(order_row(t))}],
     "orders.hold_expiring_message": lambda t: [
         {"text": orders.hold_expiring_message(order_row(t), "14:30", "1 h 20 min")}

@@ -223,6 +223,13 @@ class OrderRow(Base):
     message_ts: Mapped[str | None]
     version: Mapped[int] = mapped_column(default=0)
     """Bumped on every change, so that a button on an old message can tell it is stale."""
+    moved_from: Mapped[date | None]
+    """Set while a re-plan has moved the order and its owner has not answered: the date promised
+    to the customer (still `promised_on` until the owner accepts the new one)."""
+    moved_to: Mapped[date | None]
+    """While moved: the day the order is booked on now."""
+    moved_at: Mapped[datetime | None]
+    """When it was first moved (the owner's reminder counts from then)."""
 
     customer: Mapped[CustomerRow] = relationship()
     shipments: Mapped[list[ShipmentRow]] = relationship(

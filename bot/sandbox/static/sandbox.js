@@ -10,6 +10,8 @@ const COMMANDS = [
   ["/promisebot", "help · whoami · roles · role @user ROLE"],
   ["/lead", "log a lead and its follow-up"],
   ["/summit", "the sales–operations summit"],
+  ["/capacity", "WC down Thu..Fri \"reason\" · WC 4h DAY · WC overtime Sat 8h · WC back (operations)"],
+  ["/supply", "SKU REF moves to 12-10 · SKU REF qty 40 · SKU count 12 (operations)"],
 ];
 const EMOJI = {
   white_check_mark: "✅", x: "❌", warning: "⚠️", factory: "🏭", lock: "🔒", package: "📦",
@@ -17,7 +19,7 @@ const EMOJI = {
   speech_balloon: "💬", question: "❓", left_right_arrow: "↔️", calendar: "📅", date: "📅",
   bar_chart: "📊", chart_with_upwards_trend: "📈", chart_with_downwards_trend: "📉",
   bell: "🔔", memo: "📝", wave: "👋", tada: "🎉", rocket: "🚀", eyes: "👀", star: "⭐",
-  heavy_check_mark: "✔️", information_source: "ℹ️", rotating_light: "🚨", fire: "🔥",
+  heavy_check_mark: "✔️", scissors: "✂️", information_source: "ℹ️", rotating_light: "🚨", fire: "🔥",
   handshake: "🤝", telephone_receiver: "📞", email: "📧", alarm_clock: "⏰", pushpin: "📌",
   thumbsup: "👍", "+1": "👍", point_right: "👉", truck: "🚚", hammer_and_wrench: "🛠️",
   spiral_calendar_pad: "🗓️", busts_in_silhouette: "👥", clipboard: "📋", zzz: "💤",
