@@ -33,6 +33,7 @@ from bot.platform.users import UserService
 from bot.promising.capacity_requests import DELIVERED_HOOKS, CapacityRequestService
 from bot.promising.orders import OrderService, record_factory_change
 from bot.sandbox.fake_slack import FakeSlack
+from capacity.changes import CapacityChange
 from tests.conftest import MigratedDb
 
 BERLIN = "Europe/Berlin"
@@ -291,6 +292,18 @@ def two_hold_warnings(plant: Plant) -> None:
     plant.clock.now = berlin("2026-11-30T08:30")
 
 
+def two_move_nudges(plant: Plant) -> None:
+    orders = plant.context.orders
+    assert orders is not None
+    plant.clock.now = berlin("2026-11-26T10:00")  # Thursday
+    for owner, qty in ((OWNER, 12), (OTHER, 13)):
+        orders.hold("BRKT", qty, date(2026, 12, 1), customer="Acme", owner=owner)
+    down = CapacityChange("CNC", date(2026, 11, 26), date(2026, 12, 1), 0, "spindle repair")
+    assert len(orders.apply_change(down).moved) == 2
+    plant.deliver()  # each owner is told at once; the nudge is the reminder after that
+    plant.clock.now = berlin("2026-11-26T15:00")  # 5 working hours later, unanswered
+
+
 SETUPS: dict[str, tuple[Callable[[Plant], None], int]] = {
     "leads.remind": (two_lead_reminders, 2),
     "leads.overdue": (two_overdue_lists, 2),
@@ -298,6 +311,7 @@ SETUPS: dict[str, tuple[Callable[[Plant], None], int]] = {
     "digest.weekly": (a_digest_with_its_charts, 2),
     "requests.nudge": (two_nudges, 2),
     "holds.warn": (two_hold_warnings, 2),
+    "moves.nudge": (two_move_nudges, 2),
 }
 
 
