@@ -390,8 +390,13 @@ class Engine:
     def _atp(self, k: int) -> np.ndarray:
         cached = self._atp_cache.get(k)
         if cached is None:
-            pab = np.cumsum(self._base[k]) - self._safety[k]
-            cached = np.maximum(np.minimum.accumulate(pab[::-1])[::-1], 0.0)
+            # In place where it can be: called a million times in a big import, the
+            # temporary arrays cost as much as the sums.
+            pab = self._base[k].cumsum()
+            pab -= self._safety[k]
+            low = np.minimum.accumulate(pab[::-1])
+            np.maximum(low, 0.0, out=low)
+            cached = low[::-1]
             self._atp_cache[k] = cached
         return cached
 

@@ -24,7 +24,7 @@ from bot.factory.store import load_factory, receipts_of, store_change
 from bot.platform import metrics
 from bot.platform.blockkit import clip, escape
 from bot.platform.clock import Clock, Now, local_today
-from bot.platform.db.session import with_clock, write_transaction
+from bot.platform.db.session import insert_rows, with_clock, write_transaction
 from bot.platform.db.tables import (
     AuditLogRow,
     CustomerRow,
@@ -1525,28 +1525,24 @@ class OrderService:
             )
         )
         pairs = list(zip(ids, (p for _, p in placed), strict=True))
-        hours = [
-            {"reservation_id": rid, "work_center": u.work_center, "on": u.on, "hours": u.hours}
-            for rid, p in pairs
-            for u in p.hours
-        ]
-        stock = [
-            {"reservation_id": rid, "sku": u.sku, "on": u.on, "qty": u.qty}
-            for rid, p in pairs
-            for u in p.stock
-        ]
-        bought = [
-            {"reservation_id": rid, "sku": u.sku, "on": u.on, "qty": u.qty}
-            for rid, p in pairs
-            for u in p.purchases
-        ]
-        for table, rows in (
-            (ReservedHoursRow, hours),
-            (StockAllocationRow, stock),
-            (PlannedPurchaseRow, bought),
-        ):
-            if rows:  # Core inserts: executemany, without the ORM's bookkeeping per row
-                session.execute(sa.insert(table.__table__), rows)  # type: ignore[arg-type]
+        insert_rows(
+            session,
+            ReservedHoursRow.__tablename__,
+            ("reservation_id", "work_center", "on", "hours"),
+            [(rid, u.work_center, u.on, u.hours) for rid, p in pairs for u in p.hours],
+        )
+        insert_rows(
+            session,
+            StockAllocationRow.__tablename__,
+            ("reservation_id", "sku", "on", "qty"),
+            [(rid, u.sku, u.on, u.qty) for rid, p in pairs for u in p.stock],
+        )
+        insert_rows(
+            session,
+            PlannedPurchaseRow.__tablename__,
+            ("reservation_id", "sku", "on", "qty"),
+            [(rid, u.sku, u.on, u.qty) for rid, p in pairs for u in p.purchases],
+        )
         return ids
 
     def _release_many(self, session: Session, order_ids: Sequence[int], seq: int) -> None:
