@@ -1,5 +1,5 @@
-"""The benchmarks still run: bench.quote, bench.slack and bench.replan in their --small mode, on
-SQLite, and bench.simulate in its --small mode.
+"""The benchmarks still run: bench.quote, bench.slack, bench.replan and bench.import_orders in their
+--small mode, on SQLite, and bench.simulate in its --small mode.
 
 Only that each finishes and prints its table; their figures are for people to read (and the
 machines that run tests are too noisy for timing assertions).
@@ -69,3 +69,12 @@ def test_the_simulation_benchmark_prints_its_figures_and_times() -> None:
         assert any(line.startswith(row) for line in lines), f"no {row!r} row in:\n{out}"
     # ctp +0 and +2 wd on the demo, ctp +0 wd alone on the benchmark factory
     assert sum(line.startswith("ctp ") for line in lines) == 3, out
+
+
+def test_the_import_benchmark_books_every_order_of_its_folder() -> None:
+    out = _run("bench.import_orders", "--small", "--database", "sqlite")
+    header, row = out.splitlines()
+    assert header.split()[:5] == ["database", "orders", "wall", "s", "CPU"], out
+    cells = row.split()
+    assert cells[:2] == ["sqlite", "2,000"], out
+    assert float(cells[4]) > 0  # peak resident memory, MB
