@@ -1,4 +1,5 @@
-"""`/promisebot`: roles (`/promisebot role @user ROLE`, admins only) and help."""
+"""`/promisebot`: roles (`/promisebot role @user ROLE`, admins only), an order's plan
+(`/promisebot order PB-00012`, handlers.planner) and help."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ import re
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
 
 from bot.platform.blockkit import info_message
 from bot.platform.users import ROLES, UserService
+from bot.promising.orders import OrderNotFound, OrderService
 from capacity.model import PlanningError
+from handlers import planner
 from handlers.admin_views import roles_message
 from handlers.common import refuse
 
@@ -31,7 +35,9 @@ def promisebot_command(
     ack: Ack,
     command: dict[str, Any],
     respond: Respond,
+    client: WebClient,
     context: BoltContext,
+    orders: OrderService,
     users: UserService,
 ) -> None:
     ack()
@@ -52,12 +58,36 @@ def promisebot_command(
         elif verb == "roles":
             users.require(actor, "manager", doing="list roles")
             respond(response_type="ephemeral", **roles_message(users.roles()))
+        elif verb == "order":
+            if len(words) != 2:
+                raise PlanningError("Name one order by its ref, like `/promisebot order PB-00012`.")
+            _order_plan(words[1], actor, respond, client, orders, users)
         elif verb == "whoami":
             respond(response_type="ephemeral", **info_message(f"You are {users.role(actor)}."))
         else:
             respond(response_type="ephemeral", **info_message(USAGE))
     except PlanningError as error:
         refuse(context, respond, error)
+
+
+def _order_plan(
+    ref: str,
+    actor: str,
+    respond: Respond,
+    client: WebClient,
+    orders: OrderService,
+    users: UserService,
+) -> None:
+    def reply(message: dict[str, Any]) -> None:
+        respond(response_type="ephemeral", **message)
+
+    try:
+        planner.show_order_plan(ref, actor, reply, client, orders, users)
+    except OrderNotFound as error:
+        raise PlanningError(
+            f"There is no order {error.ref!r}. Give its ref as the order's message shows it, "
+            "like `/promisebot order PB-00012`."
+        ) from None
 
 
 def _user(word: str) -> str:

@@ -27,7 +27,7 @@ from bot.promising.capacity_requests import CapacityRequestService, RequestView
 from bot.promising.orders import NotMoved, OrderService, StaleOrder
 from capacity.changes import Change
 from capacity.model import PlanningError, Quote
-from handlers import changes_views, operations_views
+from handlers import changes_views, operations_views, planner
 from handlers.changes_parsing import (
     FIRST_BLOCK,
     WC_ACTION,
@@ -35,6 +35,8 @@ from handlers.changes_parsing import (
     ChangeSyntaxError,
     FormError,
     LiftDowntime,
+    ShowLoad,
+    ShowSequence,
     parse_capacity,
     parse_change_form,
     parse_supply,
@@ -91,24 +93,54 @@ def capacity_command(
     orders: OrderService,
     users: UserService,
 ) -> None:
-    """`/capacity WC down|Nh|overtime|back …`: a preview to apply; alone, the form."""
+    """`/capacity WC down|Nh|overtime|back …`: a preview to apply; alone, the form.
+    `/capacity WC [Nw]` and `/capacity sequence WC WC …` show the planner's view instead
+    (handlers.planner): the work center's load chart, or Johnson's order for a week."""
     ack()
     user = command["user_id"]
+    text = (command.get("text") or "").strip()
+    problem: ChangeSyntaxError | None = None
+    parsed: Change | LiftDowntime | ShowLoad | ShowSequence | None = None
+    try:
+        parsed = parse_capacity(text, today=orders.today()) if text else None
+    except ChangeSyntaxError as error:
+        problem = error
+    if isinstance(parsed, ShowLoad | ShowSequence):
+        _show(parsed, user, respond, client, context, orders, users)
+        return
     try:
         users.require(user, "operations", doing=_DOING)
     except PlanningError as error:
         refuse(context, respond, error)
         return
-    text = (command.get("text") or "").strip()
-    if not text:
+    if problem is not None:
+        refuse(context, respond, f"{problem}")
+        return
+    if parsed is None:
         _open_form(client, command["trigger_id"])
         return
+    _preview(parsed, respond, context, orders)
+
+
+def _show(
+    request: ShowLoad | ShowSequence,
+    user: str,
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+    orders: OrderService,
+    users: UserService,
+) -> None:
+    def reply(message: dict[str, Any]) -> None:
+        respond(response_type="ephemeral", replace_original=False, **message)
+
     try:
-        change: Change | LiftDowntime = parse_capacity(text, today=orders.today())
-    except ChangeSyntaxError as error:
-        refuse(context, respond, f"{error}")
-        return
-    _preview(change, respond, context, orders)
+        if isinstance(request, ShowLoad):
+            planner.show_load(request, user, reply, client, orders, users)
+        else:
+            planner.show_sequence(request, user, reply, client, orders, users)
+    except PlanningError as error:
+        refuse(context, respond, error)
 
 
 def supply_command(

@@ -4,6 +4,8 @@
 - `/capacity CNC 4h 2026-12-09` (or `4h Wed..Fri`): the day's whole capacity;
 - `/capacity PAINT overtime Sat 8h`: 8 hours more than the day has;
 - `/capacity CNC back`: lifts the latest downtime still ahead;
+- `/capacity CNC` (or `/capacity CNC 8w`): no change, the work center's load chart (4 weeks);
+- `/capacity sequence LASER BEND [PAINT] [DAY]`: Johnson's order for the week of DAY;
 - `/supply SHEET PO-778 moves to 12-10`: the receipt arrives that day (`to Dec 10`, `on Friday`);
 - `/supply SHEET PO-778 qty 40` (`cancelled` for 0); `/supply SHEET count 12`: a stock count.
 
@@ -56,6 +58,29 @@ class ChangeSyntaxError(ValueError):
     """The text cannot be read as a change; `str(error)` says why and how to write it."""
 
 
+LOAD_USAGE = "`/capacity CNC` or `/capacity CNC 8w` (1 to 26 weeks)"
+SEQUENCE_USAGE = "`/capacity sequence LASER BEND` or `/capacity sequence LASER BEND PAINT Dec 7`"
+MAX_WEEKS = 26
+_WEEKS = re.compile(r"^(\d+)\s*(?:w|wk|wks|weeks?)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ShowLoad:
+    """`/capacity WC [Nw]`: show the load chart of `work_center` for `weeks` weeks; no change."""
+
+    work_center: str
+    weeks: int = 4
+
+
+@dataclass(frozen=True)
+class ShowSequence:
+    """`/capacity sequence WC WC [WC] [DAY]`: Johnson's order for the week of `week` (None: the
+    planning date's week); no change."""
+
+    line: tuple[str, ...]
+    week: date | None = None
+
+
 @dataclass(frozen=True)
 class LiftDowntime:
     """`/capacity WC back`: lift the latest downtime still ahead on `work_center`."""
@@ -63,10 +88,18 @@ class LiftDowntime:
     work_center: str
 
 
-def parse_capacity(text: str, *, today: date) -> CapacityChange | LiftDowntime:
+def parse_capacity(
+    text: str, *, today: date
+) -> CapacityChange | LiftDowntime | ShowLoad | ShowSequence:
     """Read the text after `/capacity` (see the module docstring)."""
     reason, rest = _reason(text)
     words = rest.split()
+    if words and words[0].lower() == "sequence" and not reason:
+        return _sequence(words[1:], today)
+    if len(words) == 1 and not reason:
+        return ShowLoad(words[0])
+    if len(words) in (2, 3) and not reason and _WEEKS.match(" ".join(words[1:])):
+        return ShowLoad(words[0], _weeks(" ".join(words[1:])))
     if len(words) < 2:
         raise ChangeSyntaxError(f"Say which work center and what changes: {CAPACITY_USAGE}.")
     code, kind, *more = words
@@ -103,6 +136,40 @@ def parse_capacity(text: str, *, today: date) -> CapacityChange | LiftDowntime:
     (first, last), leftover = _days(days, today)
     assert hours is not None
     return CapacityChange(code, first, last, hours, reason or leftover, extra=extra)
+
+
+def _weeks(word: str) -> int:
+    match = _WEEKS.match(word)
+    assert match is not None
+    weeks = int(match.group(1))
+    if not 1 <= weeks <= MAX_WEEKS:
+        raise ChangeSyntaxError(
+            f"A load chart shows 1 to {MAX_WEEKS} weeks, not {weeks}: {LOAD_USAGE}."
+        )
+    return weeks
+
+
+def _sequence(words: list[str], today: date) -> ShowSequence:
+    """Two or three work center codes, then maybe a day of the week to sequence."""
+    if len(words) < 2:
+        raise ChangeSyntaxError(
+            f"Name the two work centers of the line (or three): {SEQUENCE_USAGE}."
+        )
+    problem = ""
+    for count in (2, 3):
+        line, rest = words[:count], words[count:]
+        if len(line) < count:
+            break
+        if not rest:
+            return ShowSequence(tuple(line))
+        try:
+            return ShowSequence(tuple(line), _day(" ".join(rest), today))
+        except ChangeSyntaxError as error:
+            problem = str(error)
+    raise ChangeSyntaxError(
+        f"I could not read the week to sequence ({problem}); give a day of that week: "
+        f"{SEQUENCE_USAGE}."
+    )
 
 
 def parse_supply(text: str, *, today: date) -> Change:

@@ -17,6 +17,7 @@ from handlers.orders_views import (
     confirm_order,
     order_who,
 )
+from handlers.planner_views import load_buttons
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ def home_view(
                 )
             shown = kit.lines_within(lines, kit.SECTION_TEXT, what="work centers")
             blocks.append(kit.section(shown or "No work centers."))
+            blocks += load_buttons([row.work_center for row in load])
     return kit.home(blocks)
 
 

@@ -31,6 +31,7 @@ from handlers.parsing import (
     WANTED_ACTION,
     WANTED_BLOCK,
 )
+from handlers.planner_views import ORDER_PLAN
 
 # --- ids the listeners match on ---------------------------------------------------------------
 
@@ -249,6 +250,7 @@ def order_status_message(
                 confirm=confirm_order(qty, sku, customer, on, as_of),
             ),
             kit.button("Cancel", CANCEL, value, confirm=confirm_cancel()),
+            kit.button("Plan", ORDER_PLAN, kit.ButtonValue(order=order_id)),
         ]
         fallback = f"Held: {kit.plain(who)} on {shown}"
     elif status == "confirmed":
@@ -256,6 +258,7 @@ def order_status_message(
         buttons = [
             kit.button("Ship", SHIP, kit.ButtonValue(order=order_id, ver=version)),
             kit.button("Cancel order", CANCEL, value, "danger", confirm=confirm_cancel()),
+            kit.button("Plan", ORDER_PLAN, kit.ButtonValue(order=order_id)),
         ]
         fallback = f"Confirmed: {kit.plain(who)}, ships {shown}"
     elif status == "cancelled":

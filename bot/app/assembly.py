@@ -35,12 +35,22 @@ from bot.platform.settings import Settings
 from bot.platform.users import UserService
 from bot.promising.capacity_requests import DELIVERED_HOOKS, CapacityRequestService
 from bot.promising.orders import OrderService
-from handlers import admin, changes, home, leads, operations, orders, shipping, summits
+from handlers import (
+    admin,
+    changes,
+    home,
+    leads,
+    operations,
+    orders,
+    planner,
+    shipping,
+    summits,
+)
 from handlers.common import DELIVERY_KEY, release, safely
 
 log = logging.getLogger(__name__)
 
-LISTENER_MODULES = (orders, operations, home, admin, leads, summits, shipping, changes)
+LISTENER_MODULES = (orders, operations, home, admin, leads, summits, shipping, changes, planner)
 ONCE_ACTIONS = (
     orders.ONCE_ACTIONS
     | operations.ONCE_ACTIONS

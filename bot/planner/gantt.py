@@ -27,6 +27,8 @@ class Bar:
     operations: str
     """What runs there, e.g. "op 10 BRKT, op 10 HOUSING"."""
     hours: tuple[tuple[date, float], ...]
+    name: str = ""
+    """The work center's name ("Paint line"), as the plant calls it."""
 
     @property
     def first(self) -> date:
@@ -56,6 +58,23 @@ class OrderPlan:
     as_of: date
     bars: tuple[Bar, ...]
     materials: tuple[Material, ...]
+    item_name: str = ""
+
+    def said(self) -> str:
+        """Why the order ships when it does, in one sentence a salesperson can pass on: where
+        its last step runs and when ("… are on the Paint line Mon 7 – Tue 8 Dec")."""
+        order = self.order
+        item = self.item_name or order.sku
+        if not self.bars and not self.materials:
+            return f"{order.ref} holds no capacity or material in the plan (it is {order.status})."
+        promised = format_day(order.promised_on, self.as_of) if order.promised_on else "no date"
+        if not self.bars:
+            return f"The {order.qty} {item} of {order.ref} come from stock, ready for {promised}."
+        last = max(self.bars, key=lambda bar: (bar.last, bar.first))
+        return (
+            f"The {order.qty} {item} of {order.ref} are on the {last.name or last.work_center} "
+            f"{_span(last.first, last.last, self.as_of)}, ready for {promised}."
+        )
 
     def lines(self) -> list[str]:
         """The plan in words, one line per work center and per material."""
@@ -133,8 +152,14 @@ def order_plan(orders: OrderService, ref: str) -> OrderPlan:
     for use in order.placement.hours:
         if use.hours > 1e-9:
             per_wc[use.work_center][use.on] += use.hours
+    names = {wc.code: wc.name for wc in engine.factory.work_centers}
     bars = [
-        Bar(code, ", ".join(operations.get(code, [])) or "work", tuple(sorted(days.items())))
+        Bar(
+            code,
+            ", ".join(operations.get(code, [])) or "work",
+            tuple(sorted(days.items())),
+            names.get(code, ""),
+        )
         for code, days in per_wc.items()
     ]
     bars.sort(key=lambda bar: (bar.first, bar.work_center))
@@ -143,7 +168,8 @@ def order_plan(orders: OrderService, ref: str) -> OrderPlan:
         Material(u.sku, u.on, u.qty, "purchase") for u in order.placement.purchases if u.qty
     ]
     materials.sort(key=lambda m: (m.on, m.sku, m.kind))
-    return OrderPlan(order, engine.as_of, tuple(bars), tuple(materials))
+    items = {item.sku: item.name for item in engine.factory.items}
+    return OrderPlan(order, engine.as_of, tuple(bars), tuple(materials), items.get(order.sku, ""))
 
 
 def render_order_png(plan: OrderPlan) -> bytes:

@@ -281,13 +281,14 @@ def test_a_held_order_says_until_when_in_each_readers_time_zone() -> None:
     assert [(b[0], b[1], b[2].order, b[2].ver) for b in buttons(message)] == [
         ("Confirm 40 for Tue 8 Dec", "order_confirm", 12, 4),
         ("Cancel", "order_cancel", 12, 4),
+        ("Plan", "planner_order_plan", 12, None),  # shows; changes nothing, so never stale
     ]
 
 
 @pytest.mark.parametrize(
     ("status", "first_line", "actions"),
     [
-        ("confirmed", ":white_check_mark: *Confirmed:* 40 BRKT for Acme, ships Tue 8 Dec", 2),
+        ("confirmed", ":white_check_mark: *Confirmed:* 40 BRKT for Acme, ships Tue 8 Dec", 3),
         ("cancelled", ":no_entry_sign: *Cancelled:* 40 BRKT for Acme (was Tue 8 Dec)", 0),
         (
             "expired",

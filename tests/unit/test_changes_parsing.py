@@ -10,6 +10,8 @@ from capacity.changes import CapacityChange, CountChange, ReceiptChange
 from handlers.changes_parsing import (
     ChangeSyntaxError,
     LiftDowntime,
+    ShowLoad,
+    ShowSequence,
     parse_capacity,
     parse_supply,
 )
@@ -45,9 +47,28 @@ def test_capacity_changes_are_read_as_planners_write_them(text: str, change: obj
 
 
 @pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("CNC", ShowLoad("CNC")),
+        ("cnc 8w", ShowLoad("cnc", 8)),
+        ("PAINT 12 weeks", ShowLoad("PAINT", 12)),
+        ("sequence LASER BEND", ShowSequence(("LASER", "BEND"))),
+        ("sequence LASER BEND PAINT", ShowSequence(("LASER", "BEND", "PAINT"))),
+        ("sequence LASER BEND 2026-12-07", ShowSequence(("LASER", "BEND"), date(2026, 12, 7))),
+    ],
+)
+def test_a_work_center_alone_or_sequence_asks_for_the_planners_view(
+    text: str, shown: object
+) -> None:
+    assert parse_capacity(text, today=TODAY) == shown
+
+
+@pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ("CNC", "Say which work center and what changes"),
+        ("CNC sideways", "'sideways' is not a change I know"),
+        ("CNC 40w", "1 to 26 weeks, not 40"),
+        ("sequence CNC", "Name the two work centers"),
         ("CNC sideways Thu", "'sideways' is not a change I know"),
         ("PAINT overtime Sat", "Say how many hours of overtime"),
         ("CNC down", "Say which days"),

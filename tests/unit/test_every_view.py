@@ -24,17 +24,22 @@ from bot.collaboration.digest import Digest, Missed
 from bot.collaboration.leads import FollowupView, LeadView
 from bot.collaboration.summits import Agenda, AgendaPoint, OccurrenceView, Schedule, SummitView
 from bot.collaboration.takt import Takt
+from bot.planner.gantt import Bar, Material, OrderPlan
+from bot.planner.load import DayLoad, LoadChart, OrderHours
+from bot.planner.sequence import Sequence
 from bot.platform import blockkit
 from bot.promising import capacity_requests, orders, replan
 from bot.promising.capacity_requests import RequestView
 from bot.promising.orders import MAX_CUSTOMER_LENGTH, OrderView
 from capacity.model import Quote
+from capacity.sequencing import Job
 from handlers import (
     admin_views,
     home_views,
     leads_views,
     operations_views,
     orders_views,
+    planner_views,
     shipping_views,
     summits_views,
 )
@@ -393,7 +398,59 @@ CASES: dict[str, Callable[[str], Payloads]] = {
     "summits_views.summit_cancelled_message": lambda t: [
         summits_views.summit_cancelled_message(summit(t))
     ],
+    # the planner's view
+    "planner_views.load_message": lambda t: [
+        planner_views.load_message(load_chart(t), dm="D0OPS"),
+        planner_views.load_message(load_chart(t, 1), dm=None),
+    ],
+    "planner_views.order_plan_message": lambda t: [
+        planner_views.order_plan_message(order_plan(t), dm="D0SALES"),
+        planner_views.order_plan_message(OrderPlan(order(t), AS_OF, (), (), t), dm=None),
+    ],
+    "planner_views.load_buttons": lambda t: [
+        {
+            "type": "home",
+            "blocks": planner_views.load_buttons([t[:10], *(f"WC{n}" for n in range(40))]),
+        }
+    ],
+    "planner_views.sequence_message": lambda t: [
+        planner_views.sequence_message(sequence(t), dm="D0OPS"),
+        planner_views.sequence_message(sequence(t, jobs=0), dm=None),
+    ],
 }
+
+
+def load_chart(text: str, weeks: int = 26) -> LoadChart:
+    """A work center named `text`, fully booked by 30 orders of customer `text` each day."""
+    days = tuple(
+        DayLoad(
+            AS_OF + timedelta(days=n),
+            10.0,
+            8.0,
+            8.0,
+            tuple(OrderHours(f"PB-{k:05d}", text, "confirmed", k % 5 == 0, 0.3) for k in range(30)),
+            note=text if n % 7 == 3 else "",
+        )
+        for n in range(7 * weeks)
+    )
+    return LoadChart(text[:40], text, AS_OF, days)
+
+
+def order_plan(text: str) -> OrderPlan:
+    bars = tuple(
+        Bar(f"WC{n}", text, tuple((AS_OF + timedelta(days=d), 2.0) for d in range(20)), text)
+        for n in range(40)
+    )
+    materials = tuple(Material(text[:40], AS_OF, 3.0, "purchase") for _ in range(40))
+    return OrderPlan(order(text), AS_OF, bars, materials, text)
+
+
+def sequence(text: str, *, jobs: int = 60) -> Sequence:
+    line = (text[:30], "BEND")
+    listed = tuple(Job(f"PB-{n:05d}", (1.0 + n % 3, 2.0)) for n in range(jobs))
+    promised = {job.ref: AS_OF for job in listed}
+    late = tuple(job.ref for job in listed[::2])
+    return Sequence(line, AS_OF, listed, listed[::-1], promised, late, ())
 
 
 def occurrence() -> OccurrenceView:
@@ -420,6 +477,7 @@ def builders() -> set[str]:
         "leads_views": leads_views,
         "summits_views": summits_views,
         "admin_views": admin_views,
+        "planner_views": planner_views,
     }
     for prefix, module in views.items():
         for name, function in inspect.getmembers(module, inspect.isfunction):
@@ -474,7 +532,7 @@ def test_lists_too_long_for_slack_say_how_many_they_leave_out() -> None:
     assert "and 20 more points, not listed here, carry over" in str(form["blocks"])
 
 
-OURS = re.compile(r"@U0(SALES|OPS|USER\d+|OWNER\d+)|#C0(SALES|OPS)|!date\^\d+\^[^|<>]*\|[^<>]*")
+OURS = re.compile(r"@U0(SALES|OPS|USER\d+|OWNER\d+)|#[CD]0(SALES|OPS)|!date\^\d+\^[^|<>]*\|[^<>]*")
 """The control sequences the app writes itself: its users, its channels, a moment in the reader's
 own time zone. Anything else between < and > in mrkdwn came from what somebody typed."""
 
