@@ -517,14 +517,16 @@ class Digest:
         if self.takt:
             out += [
                 f"Demand: units promised from {TAKT_WEEKS} weeks ago to {TAKT_WEEKS} weeks ahead; "
-                "takt: the most loaded work center's normal hours a week per unit wanted.",
+                "takt: the most loaded work center's normal hours a week per unit wanted; "
+                "`PREFIX-*` is a family of items sharing their SKU prefix, counted together.",
                 "",
                 "| item | wanted a week | work center | takt h/unit | needs h/unit | |",
                 "| --- | ---: | --- | ---: | ---: | --- |",
             ]
             out += [
-                f"| {t.sku} | {t.units_per_week:.1f} | {t.work_center} | {t.takt_hours:.2f} "
-                f"| {t.need_hours:.2f} | {'outruns the line' if t.outruns else 'keeps pace'} |"
+                f"| {_takt_item(t)} | {t.units_per_week:.1f} | {t.work_center} "
+                f"| {t.takt_hours:.2f} | {t.need_hours:.2f} "
+                f"| {'outruns the line' if t.outruns else 'keeps pace'} |"
                 for t in self.takt
             ]
         else:
@@ -1189,3 +1191,8 @@ def enqueue_digest(session: Session, channel: str, digest: Digest) -> None:
 
 def _chart_title(name: str) -> str:
     return {"load.png": "Load by work center", "on_time.png": "On-time trend"}.get(name, name)
+
+
+def _takt_item(takt: Takt) -> str:
+    """An item, or a family with its items: `ENCL-* (ENCL-L, ENCL-S)`."""
+    return f"{takt.sku} ({', '.join(takt.members)})" if takt.members else takt.sku

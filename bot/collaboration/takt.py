@@ -8,6 +8,12 @@ that work center's normal hours a week ÷ units wanted a week, against the hours
 unit there (run hours, the components' included, plus setup spread over the item's average order).
 The items whose need outruns their takt come first: demand is arriving faster than that work
 center can make them, even if it did nothing else.
+
+Items of one family (the same SKU prefix before the first `-`: BRKT and BRKT-HD, ENCL-L and
+ENCL-S) share their lines, so each family with two or more items in demand is counted as one
+too (`ENCL-*`): its units a week summed, on the family's most loaded work center, against the
+hours a unit needs there on average over the units wanted. A family can outrun its line when
+none of its items does alone.
 """
 
 from __future__ import annotations
@@ -40,6 +46,8 @@ class Takt:
     """Normal capacity of the work center, a week on average over the next weeks."""
     need_hours: float
     """Hours the work center needs per unit of the item."""
+    members: tuple[str, ...] = ()
+    """For a family (`sku` is then `PREFIX-*`): its items with demand; empty for one item."""
 
     @property
     def takt_hours(self) -> float:
@@ -55,6 +63,11 @@ class Takt:
         takt = f"takt {_hours(self.takt_hours)} per unit on {self.work_center}"
         need = f"it needs {_hours(self.need_hours)}"
         verdict = "demand outruns the line" if self.outruns else "the line keeps pace"
+        if self.members:
+            return (
+                f"{self.sku} ({', '.join(self.members)}): {pace}; {takt}, {need} on average: "
+                f"{verdict}"
+            )
         return f"{self.sku}: {pace}; {takt}, {need}: {verdict}"
 
 
@@ -103,6 +116,7 @@ def takt_times(engine: Engine, demand: Iterable[DemandLine], today: date) -> lis
         for code, hours in normal.items()
     }
     result = []
+    needs: dict[str, dict[str, float]] = {}
     for sku in sold_items(engine.factory):
         quantities = wanted.get(sku)
         if not quantities:
@@ -111,6 +125,7 @@ def takt_times(engine: Engine, demand: Iterable[DemandLine], today: date) -> lis
         need = _per_unit(engine.factory, sku, 1.0, batch)
         if not need:
             continue  # bought and sold as it is: no line to pace
+        needs[sku] = need
         code = max(need, key=lambda c: (booked.get(c, 0.0), need[c], c))
         result.append(
             Takt(
@@ -121,5 +136,46 @@ def takt_times(engine: Engine, demand: Iterable[DemandLine], today: date) -> lis
                 need[code],
             )
         )
+    result += _families(needs, wanted, normal, booked)
     result.sort(key=lambda t: (not t.outruns, -(t.need_hours / t.takt_hours), t.sku))
     return result
+
+
+def family_of(sku: str) -> str:
+    """The family of a SKU: its prefix before the first `-` (BRKT-HD → BRKT)."""
+    return sku.split("-", 1)[0]
+
+
+def _families(
+    needs: dict[str, dict[str, float]],
+    wanted: dict[str, list[int]],
+    normal: dict[str, float],
+    booked: dict[str, float],
+) -> list[Takt]:
+    """One Takt per family of two or more items with demand (see the module docstring)."""
+    members: dict[str, list[str]] = {}
+    for sku in needs:
+        members.setdefault(family_of(sku), []).append(sku)
+    out = []
+    for family, skus in sorted(members.items()):
+        if len(skus) < 2:
+            continue
+        units = {sku: float(sum(wanted[sku])) for sku in skus}
+        total = sum(units.values())
+        used = {code for sku in skus for code in needs[sku]}
+        hours = {
+            code: sum(units[sku] * needs[sku].get(code, 0.0) for sku in skus) / total
+            for code in used
+        }
+        code = max(hours, key=lambda c: (booked.get(c, 0.0), hours[c], c))
+        out.append(
+            Takt(
+                f"{family}-*",
+                total / (2 * WINDOW_WEEKS),
+                code,
+                normal.get(code, 0.0) / WINDOW_WEEKS,
+                hours[code],
+                tuple(sorted(skus)),
+            )
+        )
+    return out

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import bot
 from bot.collaboration.takt import DemandLine, takt_times
 from bot.factory.files import read_factory_dir
 from capacity.engine import Engine
@@ -52,3 +53,31 @@ def test_demand_faster_than_the_line_is_named_and_outside_the_window_is_not_coun
     assert takt.need_hours == pytest.approx(0.5 + 2 / 400)
     assert takt.outruns
     assert takt.sentence().endswith("demand outruns the line")
+
+
+def test_a_family_sharing_a_line_can_outrun_it_when_none_of_its_items_does_alone() -> None:
+    # The demo's two enclosures (ENCL-L, ENCL-S) are assembled on ASSY. 100 small and 50 large a
+    # week each fit ASSY's week on their own; together they need more hours than it has.
+    demo = Engine(read_factory_dir(Path(next(iter(bot.__path__))) / "demo").factory, as_of=AS_OF)
+    demand = [
+        DemandLine("ENCL-S", 800, AS_OF + timedelta(days=7)),
+        DemandLine("ENCL-L", 400, AS_OF + timedelta(days=8)),
+    ]
+    found = {t.sku: t for t in takt_times(demo, demand, AS_OF)}
+    family, small, large = found["ENCL-*"], found["ENCL-S"], found["ENCL-L"]
+    assert family.members == ("ENCL-L", "ENCL-S")
+    assert family.units_per_week == small.units_per_week + large.units_per_week == 150
+    assert family.work_center == small.work_center == large.work_center == "ASSY"
+    assert family.need_hours == pytest.approx(
+        (100 * small.need_hours + 50 * large.need_hours) / 150
+    )
+    assert not small.outruns and not large.outruns
+    assert family.outruns
+    assert next(iter(found)) == "ENCL-*"  # what outruns the line is named first
+    assert family.sentence().startswith("ENCL-* (ENCL-L, ENCL-S): 150.0 a week wanted; ")
+    assert family.sentence().endswith("on average: demand outruns the line")
+
+
+def test_an_item_alone_in_its_family_is_not_counted_twice(worked_dir: Path) -> None:
+    demand = [DemandLine("BRKT", 80, AS_OF + timedelta(days=10))]
+    assert [t.sku for t in takt_times(engine(worked_dir), demand, AS_OF)] == ["BRKT"]
