@@ -79,7 +79,7 @@ def show_sequence(
     users.require(user, *PLANNERS, doing="sequence the orders of work centers")
     result = sequence_week(orders, list(request.line), week=request.week)
     dm = None
-    if result.johnson:
+    if result.johnson and result.not_applicable is None:  # no chart of a rule that does not apply
         lines = result.lines()
         dm = _upload(
             client,

@@ -89,7 +89,7 @@ def sequence_message(result: Sequence, *, dm: str | None) -> dict[str, Any]:
     """Johnson's order against the promised-date order, late orders flagged, in words."""
     lines = [kit.escape(line) for line in result.lines()]
     blocks = [kit.section(kit.lines_within(lines, kit.SECTION_TEXT, what="lines"))]
-    if result.johnson:
+    if result.johnson and result.not_applicable is None:
         blocks.append(kit.context(_where(dm)))
     return kit.message(lines[0], blocks)
 
