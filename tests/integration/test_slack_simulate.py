@@ -5,7 +5,14 @@ the database's factory is done; others and bad arguments are refused; the databa
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
+
+from bot.demo import demo_day
+from bot.platform.settings import Settings
 from bot.sandbox.fake_slack import Message
+from bot.sandbox.seed import MANAGEMENT, MORGAN
+from bot.sandbox.server import Sandbox
 from tests.slack_harness import (
     MANAGER,
     OPS_CHANNEL,
@@ -84,3 +91,28 @@ def test_salespeople_and_bad_arguments_are_refused_and_nothing_runs(world: World
     assert world.slack.messages(OPS_CHANNEL) == []
     assert world.slack.files() == []
     world.assert_blocks_valid()
+
+
+def test_morgan_asks_in_the_sandboxs_management_channel_and_gets_the_result_there(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'demo.db'}")
+    with Sandbox(settings, port=0, as_of=demo_day(date(2027, 3, 1))) as sandbox:
+        assert sandbox.slack is not None
+        slack = sandbox.slack
+        text = "/promisebot simulate 14d seeds 1"
+        assert sandbox.command({"user": MORGAN, "channel": MANAGEMENT, "text": text}) == {
+            "status": 200
+        }
+
+        def result() -> list[Message]:
+            return [m for m in slack.messages(MANAGEMENT) if "Promise reliability" in str(m.blocks)]
+
+        eventually(result, timeout=120, what="the result in #management")
+        eventually(
+            lambda: [m for m in slack.messages(MANAGEMENT) if m.files],
+            timeout=30,
+            what="the chart in #management",
+        )
+        running = [m.text for m in slack.ephemerals(MORGAN, MANAGEMENT)]
+        assert any("Running the simulation of 14 days" in t for t in running), running
