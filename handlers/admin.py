@@ -42,7 +42,7 @@ SIMULATE_USAGE = (
     "{most_days}) and the seeds (like `seeds 1,2`, at most {most_seeds} whole numbers)."
 )
 DEFAULT_DAYS = 180
-DEFAULT_SEEDS = (1, 2, 3)
+DEFAULT_SEEDS: tuple[int, ...] = (1, 2, 3)
 MOST_DAYS = 365
 MOST_SEEDS = 5
 _DAYS = re.compile(r"^(\d+)d$")
