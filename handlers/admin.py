@@ -1,29 +1,57 @@
-"""`/promisebot`: roles (`/promisebot role @user ROLE`, admins only), an order's plan
-(`/promisebot order PB-00012`, handlers.planner) and help."""
+"""`/promisebot`: roles (`/promisebot role @user ROLE`, admins only), help, an order's plan
+(`/promisebot order PB-00012`, handlers.planner), and `/promisebot simulate [DAYSd] [seeds 1,2]`
+(managers and admins): the promise-reliability simulation of the database's factory, posted to
+the channel it was asked in."""
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
+from collections.abc import Sequence
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.platform.blockkit import info_message
+from bot.platform.blockkit import error_message, info_message
+from bot.platform.clock import Now, local_today
+from bot.platform.settings import Settings
 from bot.platform.users import ROLES, UserService
 from bot.promising.orders import OrderNotFound, OrderService
+from bot.simulation import report
+from bot.simulation.database import simulate_database
 from capacity.model import PlanningError
 from handlers import planner
-from handlers.admin_views import roles_message
-from handlers.common import refuse
+from handlers.admin_views import (
+    roles_message,
+    simulation_result_message,
+    simulation_running_message,
+)
+from handlers.common import refuse, safely
+
+log = logging.getLogger(__name__)
 
 COMMAND = "/promisebot"
 USAGE = (
     "`/promisebot role @user ROLE` gives someone a role (admins only; ROLE is "
     + ", ".join(ROLES)
     + "). `/promisebot roles` lists them. `/promisebot whoami` tells you yours. "
-    "Quotes: `/promise QTY SKU [for CUSTOMER] [by DATE]`."
+    "`/promisebot order PB-00012` shows an order's plan (its owner, operations, managers). "
+    "`/promisebot simulate [90d] [seeds 1,2]` compares ways of promising on months of simulated "
+    "orders (managers and admins). Quotes: `/promise QTY SKU [for CUSTOMER] [by DATE]`."
 )
+SIMULATE_USAGE = (
+    "Write `/promisebot simulate`, optionally with the days of orders (like `90d`, from 1 to "
+    "{most_days}) and the seeds (like `seeds 1,2`, at most {most_seeds} whole numbers)."
+)
+DEFAULT_DAYS = 180
+DEFAULT_SEEDS: tuple[int, ...] = (1, 2, 3)
+MOST_DAYS = 365
+MOST_SEEDS = 5
+_DAYS = re.compile(r"^(\d+)d$")
+_RUNNING = threading.Lock()
+"""Held while a simulation runs: one at a time, the machine has few cores."""
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
 
 
@@ -39,6 +67,8 @@ def promisebot_command(
     context: BoltContext,
     orders: OrderService,
     users: UserService,
+    settings: Settings,
+    clock: Now,
 ) -> None:
     ack()
     words = (command.get("text") or "").split()
@@ -62,6 +92,10 @@ def promisebot_command(
             if len(words) != 2:
                 raise PlanningError("Name one order by its ref, like `/promisebot order PB-00012`.")
             _order_plan(words[1], actor, respond, client, orders, users)
+        elif verb == "simulate":
+            users.require(actor, "manager", "admin", doing="run the simulation")
+            days, seeds = parse_simulate(words[1:])
+            _simulate(respond, client, settings, clock, str(command["channel_id"]), days, seeds)
         elif verb == "whoami":
             respond(response_type="ephemeral", **info_message(f"You are {users.role(actor)}."))
         else:
@@ -95,3 +129,92 @@ def _user(word: str) -> str:
     if match is None:
         raise PlanningError(f"{word!r} is not a person; mention them, like `@sam`.")
     return match.group(1) or match.group(2)
+
+
+def parse_simulate(words: Sequence[str]) -> tuple[int, tuple[int, ...]]:
+    """`[DAYSd] [seeds 1,2]` as (days, seeds); PlanningError naming what is wrong."""
+    usage = SIMULATE_USAGE.format(most_days=MOST_DAYS, most_seeds=MOST_SEEDS)
+    days, seeds = DEFAULT_DAYS, DEFAULT_SEEDS
+    rest = list(words)
+    while rest:
+        word = rest.pop(0)
+        found = _DAYS.match(word.lower())
+        if found is not None:
+            days = int(found.group(1))
+            if not 1 <= days <= MOST_DAYS:
+                raise PlanningError(f"{word!r} is not between 1 and {MOST_DAYS} days. {usage}")
+        elif word.lower() == "seeds":
+            if not rest:
+                raise PlanningError(f"`seeds` needs a list like `1,2`. {usage}")
+            seeds = _seeds(rest.pop(0), usage)
+        else:
+            raise PlanningError(f"{word!r} is not something the simulation takes. {usage}")
+    return days, seeds
+
+
+def _seeds(text: str, usage: str) -> tuple[int, ...]:
+    seeds: list[int] = []
+    for part in text.split(","):
+        if not part.strip().isdigit():
+            raise PlanningError(f"{part.strip()!r} is not a whole number ≥ 0. {usage}")
+        if int(part) not in seeds:
+            seeds.append(int(part))
+    if len(seeds) > MOST_SEEDS:
+        raise PlanningError(f"{len(seeds)} seeds is more than {MOST_SEEDS}. {usage}")
+    return tuple(seeds)
+
+
+def _simulate(
+    respond: Respond,
+    client: WebClient,
+    settings: Settings,
+    clock: Now,
+    channel: str,
+    days: int,
+    seeds: tuple[int, ...],
+) -> None:
+    """Answer at once, simulate (this listener runs after its ack), then post the result."""
+    if not _RUNNING.acquire(blocking=False):
+        raise PlanningError(
+            "A simulation is already running; its result will be posted where it was asked. "
+            "Try again when it is done."
+        )
+    try:
+        respond(response_type="ephemeral", **simulation_running_message(days, seeds))
+        start = local_today(clock, settings.tzinfo)
+        try:
+            done = simulate_database(settings, start=start, days=days, seeds=seeds)
+        except PlanningError:
+            raise
+        except Exception:
+            log.exception("the simulation failed")
+            respond(
+                response_type="ephemeral",
+                **error_message(
+                    "The simulation failed on our side, so there is no result. Try again in a "
+                    "moment; if it keeps happening, tell an admin."
+                ),
+            )
+            return
+        shown = simulation_result_message(
+            days, seeds, report.headline(done.figures), report.table_lines(done.figures), done.about
+        )
+        posted = safely(client.chat_postMessage, channel=channel, **shown)
+        if posted is None:
+            respond(response_type="ephemeral", **shown)
+            return
+        chart = report.CHART_FILES[0]
+        safely(
+            client.files_upload_v2,
+            channel=channel,
+            initial_comment="On-time rate against quoted lead time, for every way of promising.",
+            file_uploads=[
+                {
+                    "filename": chart,
+                    "content": report.charts(done.figures)[chart],
+                    "title": "On-time rate against quoted lead time",
+                }
+            ],
+        )
+    finally:
+        _RUNNING.release()

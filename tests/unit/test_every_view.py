@@ -364,6 +364,15 @@ CASES: dict[str, Callable[[str], Payloads]] = {
     "admin_views.roles_message": lambda t: [
         admin_views.roles_message([(f"U0USER{n}", "sales") for n in range(400)])
     ],
+    "admin_views.simulation_running_message": lambda t: [
+        admin_views.simulation_running_message(365, [1, 2, 3, 4, 5])
+    ],
+    "admin_views.simulation_result_message": lambda t: [
+        admin_views.simulation_result_message(
+            180, [1, 2, 3], t, [f"{t} {n} " + "9" * 140 for n in range(60)], [t, t]
+        ),
+        admin_views.simulation_result_message(30, [1], "", ["policy  setting", "ctp  +0 wd"], [t]),
+    ],
     "blockkit.error_message": lambda t: [blockkit.error_message(t)],
     "blockkit.info_message": lambda t: [blockkit.info_message(blockkit.escape(t))],
     "blockkit.loading_modal": lambda t: [blockkit.loading_modal(t)],

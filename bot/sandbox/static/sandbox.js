@@ -7,7 +7,7 @@ const POLL_MS = 600;
 const COMMANDS = [
   ["/promise", "QTY SKU [for CUSTOMER] [by DATE] — quote a delivery date"],
   ["/promise", "(alone) open the promise form"],
-  ["/promisebot", "help · whoami · roles · role @user ROLE"],
+  ["/promisebot", "help · whoami · roles · role @user ROLE · simulate [90d] [seeds 1,2] (managers)"],
   ["/lead", "log a lead and its follow-up"],
   ["/summit", "the sales–operations summit"],
   ["/capacity", "WC down Thu..Fri \"reason\" · WC 4h DAY · WC overtime Sat 8h · WC back (operations)"],
