@@ -290,25 +290,8 @@ class CapacityRequestService:
             _audit(session, requester, "ask", row, {"order": order.ref, "qty": qty})
             _audit_order(session, requester, "quote", order)
             view = _view(row)
-            message = dict(draw(view, quote) if draw is not None else {"text": question})
-            queued = enqueue(
-                session,
-                "capacity_request",
-                {
-                    "method": "chat_postMessage",
-                    "args": {**message, "channel": self.settings.ops_channel},
-                },
-                about={"request": row.id},
-            )
-            assert queued is not None
-            outbox_id = queued.id
-        for delivery in self._send_now([outbox_id]):
-            if delivery.parked:
-                self.withdraw(view.id, outbox_id=outbox_id)
-                raise PlanningError(
-                    f"Could not post in the operations channel ({delivery.error}); nothing was "
-                    "asked. Try again in a moment."
-                )
+            outbox_id = self._queue_question(session, row, view, quote, question, draw)
+        self._post_question(view, outbox_id)
         return self.request(view.id), quote
 
     def ask_about_move(
@@ -359,18 +342,37 @@ class CapacityRequestService:
             session.flush()
             _audit(session, requester, "ask_about_move", row, {"order": order.ref})
             view = _view(row)
-            message = dict(draw(view, quote) if draw is not None else {"text": question})
-            queued = enqueue(
-                session,
-                "capacity_request",
-                {
-                    "method": "chat_postMessage",
-                    "args": {**message, "channel": self.settings.ops_channel},
-                },
-                about={"request": row.id},
-            )
-            assert queued is not None
-            outbox_id = queued.id
+            outbox_id = self._queue_question(session, row, view, quote, question, draw)
+        self._post_question(view, outbox_id)
+        return self.request(view.id), quote
+
+    def _queue_question(
+        self,
+        session: Session,
+        row: CapacityRequestRow,
+        view: RequestView,
+        quote: Quote,
+        question: str,
+        draw: DrawQuestion | None,
+    ) -> int:
+        """Put the question to operations in the outbox, in the request's transaction; the
+        outbox row's id."""
+        message = dict(draw(view, quote) if draw is not None else {"text": question})
+        queued = enqueue(
+            session,
+            "capacity_request",
+            {
+                "method": "chat_postMessage",
+                "args": {**message, "channel": self.settings.ops_channel},
+            },
+            about={"request": row.id},
+        )
+        assert queued is not None
+        return queued.id
+
+    def _post_question(self, view: RequestView, outbox_id: int) -> None:
+        """Send the queued question at once; when Slack refuses it for good, nothing was asked:
+        the request is withdrawn and PlanningError says so."""
         for delivery in self._send_now([outbox_id]):
             if delivery.parked:
                 self.withdraw(view.id, outbox_id=outbox_id)
@@ -378,7 +380,6 @@ class CapacityRequestService:
                     f"Could not post in the operations channel ({delivery.error}); nothing was "
                     "asked. Try again in a moment."
                 )
-        return self.request(view.id), quote
 
     def withdraw(self, request_id: int, *, outbox_id: int | None = None) -> None:
         """Undo `ask` when the question could not be posted: nobody saw it."""
