@@ -10,7 +10,7 @@ LOCKED := $(VENV)/.locked
 STAMP := $(VENV)/.installed
 DEMO_DB := promisebot-demo.db
 
-.PHONY: demo test test-moved-clock lock
+.PHONY: demo test test-moved-clock lock messages
 
 ## demo: the demo on a fresh SQLite promisebot-demo.db of its own (never DATABASE_URL's), which
 ## `promisebot demo` migrates and fills with the demo factory, moved to today, and its past week
@@ -43,6 +43,18 @@ lock: $(LOCKED)
 	| $(BIN)/uv pip compile pyproject.toml - --extra dev --upgrade --generate-hashes \
 		--universal --fork-strategy fewest --python-version 3.11 \
 		--custom-compile-command 'make lock' --quiet --output-file $(LOCK)
+
+## messages: bot/locale/promisebot.pot anew from the code (Babel's extractor, babel.cfg), then
+## every language's .po brought up to date with it: new messages come in untranslated (or fuzzy,
+## a guess from a similar one), messages the code no longer has go. tests/unit/test_catalogs.py
+## fails until each is translated and checked.
+POT := bot/locale/promisebot.pot
+messages: $(STAMP)
+	$(BIN)/pybabel extract --mapping-file=babel.cfg --output-file=$(POT) --add-comments=TRANSLATORS: \
+		--sort-by-file --project=promisebot --copyright-holder='promisebot developers' \
+		--msgid-bugs-address='' --no-wrap . >/dev/null
+	$(BIN)/pybabel update --input-file=$(POT) --output-dir=bot/locale --domain=promisebot \
+		--ignore-obsolete --no-wrap >/dev/null
 
 # .venv/.locked is a copy of the lock .venv was made from. A lock whose text changed makes a new
 # .venv, so that a package the lock dropped goes too; a lock only touched (a checkout, `make lock`

@@ -16,6 +16,7 @@ from bot.platform.blockkit import (
     plain,
     section,
 )
+from bot.platform.i18n import ngettext
 
 
 def roles_message(roles: Sequence[tuple[str, str]]) -> dict[str, Any]:
@@ -45,7 +46,7 @@ def simulation_result_message(
     title = f"Promise reliability over {days} days (seeds {seed_list})"
     fence = "```"
     shown = lines_within(
-        [escape(line) for line in table], SECTION_TEXT - 2 * len(fence) - 20, what="rows"
+        [escape(line) for line in table], SECTION_TEXT - 2 * len(fence) - 20, more=_more_rows
     )
     blocks = [header(title)]  # the numbers and dates in it are ours: nothing to escape
     if headline:
@@ -58,3 +59,7 @@ def simulation_result_message(
         )
     )
     return message(plain(escape(headline or title)), blocks)
+
+
+def _more_rows(n: int) -> str:
+    return ngettext("and {n} more row", "and {n} more rows", n, n=n)

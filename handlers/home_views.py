@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.platform import blockkit as kit
+from bot.platform.i18n import ngettext
 from handlers.orders_views import (
     CANCEL,
     CONFIRM,
@@ -71,13 +72,13 @@ def home_view(
     if sales_side:
         blocks.append(kit.section("*Waiting for operations*"))
         blocks += _order_lines(
-            quotes, as_of, "No open questions to operations.", limit=8, what="questions"
+            quotes, as_of, "No open questions to operations.", limit=8, more=_more_questions
         )
         blocks.append(kit.section("*Holds* (they expire; confirm to keep them)"))
         blocks += _hold_lines(holds, as_of, limit=10)
         blocks.append(kit.section("*Confirmed orders*"))
         blocks += _order_lines(
-            confirmed, as_of, "No confirmed orders.", limit=10, what="confirmed orders"
+            confirmed, as_of, "No confirmed orders.", limit=10, more=_more_confirmed
         )
     if ops_side:
         blocks.append(kit.divider())
@@ -91,7 +92,7 @@ def home_view(
                     )
                 )
             if len(requests) > 10:
-                left_out = kit.and_more(len(requests) - 10, "requests", "the newest")
+                left_out = kit.and_more(len(requests) - 10, _more_requests)
                 blocks.append(kit.context(left_out))
         else:
             blocks.append(kit.context("No open requests."))
@@ -108,14 +109,19 @@ def home_view(
                     f"`{kit.escape(row.work_center):<8}` {bar} {share:.0%} "
                     f"({row.reserved_hours:.1f} of {row.capacity_hours:.1f} h)"
                 )
-            shown = kit.lines_within(lines, kit.SECTION_TEXT, what="work centers")
+            shown = kit.lines_within(lines, kit.SECTION_TEXT, more=_more_work_centers)
             blocks.append(kit.section(shown or "No work centers."))
             blocks += load_buttons([row.work_center for row in load])
     return kit.home(blocks)
 
 
 def _order_lines(
-    orders: Sequence[HomeOrder], as_of: date, empty: str, *, limit: int, what: str = ""
+    orders: Sequence[HomeOrder],
+    as_of: date,
+    empty: str,
+    *,
+    limit: int,
+    more: kit.More | None = None,
 ) -> list[dict[str, Any]]:
     if not orders:
         return [kit.context(empty)]
@@ -127,9 +133,9 @@ def _order_lines(
         if order.status == "held" and order.expires_at is not None:
             text += f" · expires {kit.when(order.expires_at)}"
         lines.append(text)
-    blocks = [kit.section(kit.lines_within(lines, kit.SECTION_TEXT, what=what))]
+    blocks = [kit.section(kit.lines_within(lines, kit.SECTION_TEXT, more=more))]
     if len(orders) > limit:
-        blocks.append(kit.context(kit.and_more(len(orders) - limit, what, "the latest days")))
+        blocks.append(kit.context(kit.and_more(len(orders) - limit, more)))
     return blocks
 
 
@@ -155,7 +161,7 @@ def _hold_lines(holds: Sequence[HomeOrder], as_of: date, *, limit: int) -> list[
         ]
         blocks.append(kit.actions(buttons))
     if len(holds) > limit:
-        left_out = kit.and_more(len(holds) - limit, "holds", "those expiring last")
+        left_out = kit.and_more(len(holds) - limit, _more_holds)
         blocks.append(kit.context(left_out))
     return blocks
 
@@ -180,5 +186,40 @@ def _ship_lines(orders: Sequence[HomeOrder], as_of: date, *, limit: int) -> list
             accessory = kit.button("Ship…", SHIP, ship)
         blocks.append(kit.section(text, accessory=accessory))
     if len(orders) > limit:
-        blocks.append(kit.context(kit.and_more(len(orders) - limit, "to ship", "due latest")))
+        blocks.append(kit.context(kit.and_more(len(orders) - limit, _more_to_ship)))
     return blocks
+
+
+def _more_requests(n: int) -> str:
+    return ngettext(
+        "and {n} more request: the newest", "and {n} more requests: the newest", n, n=n
+    )
+
+
+def _more_work_centers(n: int) -> str:
+    return ngettext("and {n} more work center", "and {n} more work centers", n, n=n)
+
+
+def _more_holds(n: int) -> str:
+    return ngettext(
+        "and {n} more hold: those expiring last", "and {n} more holds: those expiring last", n, n=n
+    )
+
+
+def _more_to_ship(n: int) -> str:
+    return ngettext("and {n} more to ship: due latest", "and {n} more to ship: due latest", n, n=n)
+
+
+def _more_questions(n: int) -> str:
+    return ngettext(
+        "and {n} more question: the latest days", "and {n} more questions: the latest days", n, n=n
+    )
+
+
+def _more_confirmed(n: int) -> str:
+    return ngettext(
+        "and {n} more confirmed order: the latest days",
+        "and {n} more confirmed orders: the latest days",
+        n,
+        n=n,
+    )

@@ -16,6 +16,7 @@ from bot.planner.gantt import OrderPlan
 from bot.planner.load import LoadChart
 from bot.planner.sequence import Sequence
 from bot.platform import blockkit as kit
+from bot.platform.i18n import ngettext
 
 LOAD_CHART = "planner_load_chart"
 """A work center's button on the operations Home tab: its load chart (value: the code; the
@@ -61,12 +62,12 @@ def load_message(chart: LoadChart, *, dm: str | None) -> dict[str, Any]:
     ]
     blocks = [
         kit.section(f":bar_chart: *{summary}*"),
-        kit.section(kit.lines_within(week_lines, kit.SECTION_TEXT, what="weeks")),
+        kit.section(kit.lines_within(week_lines, kit.SECTION_TEXT, more=_more_weeks)),
     ]
     if order_lines:
         text = "*Largest orders:*\n" + "\n".join(order_lines)
         if len(largest) > LARGEST_ORDERS:
-            text += "\n" + kit.and_more(len(largest) - LARGEST_ORDERS, "orders")
+            text += "\n" + kit.and_more(len(largest) - LARGEST_ORDERS, _more_orders)
         blocks.append(kit.section(kit.clip(text, kit.SECTION_TEXT)))
     blocks.append(kit.context(_where(dm)))
     return kit.message(summary, blocks)
@@ -78,7 +79,7 @@ def order_plan_message(plan: OrderPlan, *, dm: str | None) -> dict[str, Any]:
     lines = [kit.escape(line) for line in plan.lines()]
     blocks = [
         kit.section(f":calendar: *{said}*"),
-        kit.section(kit.lines_within(lines, kit.SECTION_TEXT, what="lines of the plan")),
+        kit.section(kit.lines_within(lines, kit.SECTION_TEXT, more=_more_plan_lines)),
     ]
     if plan.bars or plan.materials:
         blocks.append(kit.context(_where(dm)))
@@ -88,7 +89,7 @@ def order_plan_message(plan: OrderPlan, *, dm: str | None) -> dict[str, Any]:
 def sequence_message(result: Sequence, *, dm: str | None) -> dict[str, Any]:
     """Johnson's order against the promised-date order, late orders flagged, in words."""
     lines = [kit.escape(line) for line in result.lines()]
-    blocks = [kit.section(kit.lines_within(lines, kit.SECTION_TEXT, what="lines"))]
+    blocks = [kit.section(kit.lines_within(lines, kit.SECTION_TEXT, more=_more_lines))]
     if result.johnson and result.not_applicable is None:
         blocks.append(kit.context(_where(dm)))
     return kit.message(lines[0], blocks)
@@ -116,3 +117,19 @@ def load_buttons(codes: list[str]) -> list[dict[str, Any]]:
             kit.context(f"{left_out} more work centers are not shown: type `/capacity CODE`.")
         )
     return blocks
+
+
+def _more_weeks(n: int) -> str:
+    return ngettext("and {n} more week", "and {n} more weeks", n, n=n)
+
+
+def _more_orders(n: int) -> str:
+    return ngettext("and {n} more order", "and {n} more orders", n, n=n)
+
+
+def _more_plan_lines(n: int) -> str:
+    return ngettext("and {n} more line of the plan", "and {n} more lines of the plan", n, n=n)
+
+
+def _more_lines(n: int) -> str:
+    return ngettext("and {n} more line", "and {n} more lines", n, n=n)

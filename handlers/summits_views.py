@@ -25,6 +25,7 @@ from bot.collaboration.summits import (
     summit_buttons,
 )
 from bot.platform import blockkit as kit
+from bot.platform.i18n import ngettext
 
 SUMMIT_RSVP_YES = RSVP_YES
 SUMMIT_RSVP_MAYBE = RSVP_MAYBE
@@ -168,7 +169,7 @@ def decisions_modal(
         )
     if len(undone) > len(open_points):
         left_out = len(undone) - len(open_points)
-        blocks.append(kit.context(kit.and_more(left_out, "points, not listed here, carry over")))
+        blocks.append(kit.context(kit.and_more(left_out, _more_points)))
     return kit.form("Record decisions", blocks, SUMMIT_DECISIONS_MODAL, "Save", metadata)
 
 
@@ -192,4 +193,13 @@ def summit_usage_message(error: Exception | str | None = None) -> dict[str, Any]
     return kit.message(
         f"{problem} {SUMMIT_USAGE}",
         [kit.section(f":warning: {problem}"), kit.context(SUMMIT_USAGE)],
+    )
+
+
+def _more_points(n: int) -> str:
+    return ngettext(
+        "and {n} more point, not listed here, carries over",
+        "and {n} more points, not listed here, carry over",
+        n,
+        n=n,
     )

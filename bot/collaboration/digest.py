@@ -34,6 +34,7 @@ from bot.collaboration.takt import WINDOW_WEEKS as TAKT_WEEKS
 from bot.platform import charts
 from bot.platform.blockkit import (
     SECTION_TEXT,
+    More,
     and_more,
     clip,
     context,
@@ -58,6 +59,7 @@ from bot.platform.db.tables import (
     ShipmentRow,
     WorkCenterRow,
 )
+from bot.platform.i18n import ngettext
 from bot.platform.outbox import enqueue, file_upload
 from bot.promising.moves import MoveRecord, moves_between
 
@@ -593,13 +595,13 @@ class Digest:
             ]
             table = "\n".join([head, *rows])
             more = len(self.utilisation) - len(codes)
-            rest = f"\n{and_more(more, 'work centers')}" if more > 0 else ""
+            rest = f"\n{and_more(more, _more_work_centers)}" if more > 0 else ""
             title = f"*Load, next {len(self.load_weeks)} weeks*"
             blocks.append(section(f"{title}\n```{clip(table, SECTION_TEXT - 200)}```{rest}"))
         if self.takt:
             lines = [escape(t.sentence()) for t in self.takt]
             title = "*Takt time: can the line keep pace?*"
-            blocks.append(_listed(title, lines, 8, note="see the digest's Markdown"))
+            blocks.append(_listed(title, lines, 8, more=_more_in_markdown))
         if self.pipeline:
             lines = [escape(p.sentence()) for p in self.pipeline]
             blocks.append(_listed("*Pipeline*", lines, 10))
@@ -613,10 +615,22 @@ class Digest:
         return blocks
 
 
-def _listed(title: str, lines: Sequence[str], most: int, *, note: str = "") -> dict[str, Any]:
+def _more_work_centers(n: int) -> str:
+    return ngettext("and {n} more work center", "and {n} more work centers", n, n=n)
+
+
+def _more_in_markdown(n: int) -> str:
+    return ngettext(
+        "and {n} more: see the digest's Markdown", "and {n} more: see the digest's Markdown", n, n=n
+    )
+
+
+def _listed(
+    title: str, lines: Sequence[str], most: int, *, more: More | None = None
+) -> dict[str, Any]:
     """A section: its title, then up to `most` bullet lines that fit, then how many more."""
     room = SECTION_TEXT - len(title) - 1
-    body = lines_within([f"• {line}" for line in lines], room, most=most, note=note)
+    body = lines_within([f"• {line}" for line in lines], room, most=most, more=more)
     return section(f"{title}\n{body}" if title else body)
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -41,7 +41,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from capacity.engine import format_day
+from bot.platform import i18n
+from bot.platform.i18n import _, ngettext
 from capacity.model import Lot
 
 # Slack's documented limits (https://docs.slack.dev/reference/block-kit/blocks and …/views).
@@ -119,13 +120,14 @@ def plain(mrkdwn: str) -> str:
 
 
 def day(on: date, as_of: date | None = None) -> str:
-    """`Wed 25 Nov`, with the year when it is not as_of's year."""
-    return format_day(on, as_of)
+    """`Wed 25 Nov` in the reader's language (`Thứ Tư, 25 thg 11`, `11月25日 周三`), with the
+    year when it is not as_of's year."""
+    return i18n.day(on, as_of)
 
 
 def fallback_when(moment: datetime) -> str:
     """A moment in words, in its own time zone: `Tue 24 Nov 14:30`."""
-    return f"{day(moment.date())} {moment:%H:%M}"
+    return i18n.day_and_time(moment)
 
 
 def when(moment: datetime, fallback: str | None = None) -> str:
@@ -134,17 +136,25 @@ def when(moment: datetime, fallback: str | None = None) -> str:
     shown = fallback or fallback_when(moment)
     if moment.tzinfo is None:
         return shown
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{shown}>"
+    # Slack writes the date token in the reader's own Slack language; "at" is ours.
+    pretty = _("{date} at {time}", date="{date_short_pretty}", time="{time}")
+    return f"<!date^{int(moment.timestamp())}^{pretty}|{shown}>"
 
 
-def and_more(left_out: int, what: str = "", note: str = "") -> str:
-    """What a cut list says about the rest: `and 26 more`, `and 50 more holds: those expiring
-    last`, `and 26 more: see Home`."""
-    return f"and {left_out} more" + (f" {what}" if what else "") + (f": {note}" if note else "")
+More = Callable[[int], str]
+"""What a cut list says about the `n` left out, as one whole sentence of the reader's language:
+`lambda n: ngettext("and {n} more hold", "and {n} more holds", n, n=n)`."""
+
+
+def and_more(left_out: int, more: More | None = None) -> str:
+    """What a cut list says about the rest: `and 26 more`, or the sentence `more` makes."""
+    if more is not None:
+        return more(left_out)
+    return ngettext("and {n} more", "and {n} more", left_out, n=left_out)
 
 
 def lines_within(
-    lines: Sequence[str], limit: int, *, most: int | None = None, what: str = "", note: str = ""
+    lines: Sequence[str], limit: int, *, most: int | None = None, more: More | None = None
 ) -> str:
     """Up to `most` whole lines that fit in `limit` characters, then a line saying how many were
     left out (a list cut in the middle of a line would hide how much is missing)."""
@@ -153,11 +163,11 @@ def lines_within(
     for keep in range(min(len(lines), most or len(lines)), 0, -1):
         shown = [*lines[:keep]]
         if keep < len(lines):
-            shown.append(and_more(len(lines) - keep, what, note))
+            shown.append(and_more(len(lines) - keep, more))
         text = "\n".join(shown)
         if len(text) <= limit:
             return text
-    rest = and_more(len(lines) - 1, what, note) if len(lines) > 1 else ""
+    rest = and_more(len(lines) - 1, more) if len(lines) > 1 else ""
     if not rest:
         return clip(lines[0], limit)
     return f"{clip(lines[0], limit - len(rest) - 1)}\n{rest}"
@@ -296,7 +306,10 @@ def message(text: str, blocks: Sequence[dict[str, Any]]) -> dict[str, Any]:
     shown = list(blocks)
     if len(shown) > MESSAGE_BLOCKS:
         left_out = len(shown) - (MESSAGE_BLOCKS - 1)
-        shown = [*shown[: MESSAGE_BLOCKS - 1], context(and_more(left_out, "blocks not shown"))]
+        more = ngettext(
+            "and {n} more block not shown", "and {n} more blocks not shown", left_out, n=left_out
+        )
+        shown = [*shown[: MESSAGE_BLOCKS - 1], context(more)]
     return {"text": clip(text.strip() or "promisebot", MESSAGE_TEXT), "blocks": shown}
 
 
@@ -349,7 +362,7 @@ def form(
     submit: str,
     private_metadata: str | None = None,
     *,
-    close: str = "Cancel",
+    close: str | None = None,
 ) -> dict[str, Any]:
     """A modal to fill in and submit; its listener is found by `callback_id`."""
     return modal(
@@ -357,19 +370,19 @@ def form(
         blocks,
         callback_id=callback_id,
         submit=submit,
-        close=close,
+        close=close or _("Cancel"),
         private_metadata=private_metadata,
     )
 
 
 def loading_modal(title: str, **view: Any) -> dict[str, Any]:
     """A modal to open at once (a trigger_id expires in 3 s) and fill in with views_update."""
-    return modal(title, [section(":hourglass_flowing_sand: Loading…")], **view)
+    return modal(title, [section(":hourglass_flowing_sand: " + _("Loading…"))], **view)
 
 
 def notice_modal(title: str, text: str) -> dict[str, Any]:
     """A modal that only says something (e.g. why a form cannot be filled in); no submit."""
-    return modal(title, [section(f":warning: {escape(text)}")], close="Close")
+    return modal(title, [section(f":warning: {escape(text)}")], close=_("Close"))
 
 
 # --- button values ------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ from datetime import date, datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.platform import i18n
+
 DEFAULT_DATABASE_URL = "sqlite:///promisebot.db"
 
 T = TypeVar("T")
@@ -39,6 +41,9 @@ class Settings:
     admins: tuple[str, ...] = ()
     """Slack user ids that are admins from the start."""
     port: int = 3000
+    language: str = "en"
+    """The workspace's language (PROMISEBOT_LANGUAGE): for people who chose none and whose Slack
+    locale promisebot does not speak, and for channels an admin gave no language."""
 
     @property
     def tzinfo(self) -> ZoneInfo:
@@ -95,6 +100,9 @@ class Settings:
         admins = tuple(
             admin.strip() for admin in (text("PROMISEBOT_ADMINS") or "").split(",") if admin.strip()
         )
+        language = parsed(
+            "PROMISEBOT_LANGUAGE", i18n.parse_language, "en", f"one of {', '.join(i18n.LANGUAGES)}"
+        )
         return cls(
             database_url=text("DATABASE_URL") or DEFAULT_DATABASE_URL,
             slack_bot_token=text("SLACK_BOT_TOKEN"),
@@ -111,6 +119,7 @@ class Settings:
             digest_channel=text("PROMISEBOT_DIGEST_CHANNEL"),
             admins=admins,
             port=port,
+            language=language,
         )
 
 
