@@ -44,6 +44,7 @@ from handlers import (
     admin,
     changes,
     home,
+    language,
     leads,
     operations,
     orders,
@@ -55,7 +56,18 @@ from handlers.common import DELIVERY_KEY, release, safely
 
 log = logging.getLogger(__name__)
 
-LISTENER_MODULES = (orders, operations, home, admin, leads, summits, shipping, changes, planner)
+LISTENER_MODULES = (
+    orders,
+    operations,
+    home,
+    admin,
+    leads,
+    summits,
+    shipping,
+    changes,
+    planner,
+    language,
+)
 ONCE_ACTIONS = (
     orders.ONCE_ACTIONS
     | operations.ONCE_ACTIONS

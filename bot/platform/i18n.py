@@ -13,7 +13,8 @@ someone else (a DM to an order's owner, a post in a shared channel) is drawn ins
 which, the workspace's PROMISEBOT_LANGUAGE when nobody chose). Outside any `using` it is English:
 the CLI, the logs.
 
-Writing messages:
+Writing messages (`from bot.platform.i18n import gettext as _, ngettext, N_`: `_` is what
+Babel's extractor and every translator look for):
 
 - `_("Can ship all {qty} on {day}", qty=..., day=...)`: the whole sentence is one message, its
   parts are named fields (translators may move them), and the fields are filled after
@@ -184,7 +185,7 @@ def N_(message: str) -> str:  # noqa: N802 - gettext's name for "translate later
     return message
 
 
-def _(message: str, /, **fields: Any) -> str:
+def gettext(message: str, /, **fields: Any) -> str:
     """`message` in the active language, with `fields` filled in ({name} in the text)."""
     text = catalog(active()).translations.gettext(message)
     return text.format(**fields) if fields else text
