@@ -119,6 +119,18 @@ def active() -> str:
     return _active.get() or _DEFAULT
 
 
+def activate(language: str | None) -> str:
+    """Speak `language` from here on in this context (None or one we do not speak: English).
+
+    For a Slack request, whose middleware cannot wrap its listener in `using` (Bolt's `next()`
+    returns before the listener runs): the app activates the language at the start of every
+    request, and the listener runs in a copy of the request's context.
+    """
+    chosen = language if language in LANGUAGES else _DEFAULT
+    _active.set(chosen)
+    return chosen
+
+
 @contextmanager
 def using(language: str | None) -> Iterator[str]:
     """Speak `language` inside the block (None or one we do not speak: English)."""
