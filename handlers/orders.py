@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 
 from bot.platform import i18n
 from bot.platform.blockkit import ButtonValue, option
-from bot.platform.i18n import _  # noqa: PLC2701 - gettext's name
+from bot.platform.i18n import gettext as _
 from bot.platform.users import UserService
 from bot.promising.capacity_requests import CapacityRequestService, RequestView
 from bot.promising.orders import CustomerMissing, OrderService, OrderView, StaleOrder

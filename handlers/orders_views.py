@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any, Literal, get_args
 
 from bot.platform import blockkit as kit
-from bot.platform.i18n import _  # noqa: PLC2701 - gettext's name
+from bot.platform.i18n import gettext as _
 from bot.promising.constraints import constraint_text
 from bot.promising.orders import OrderView
 from capacity.model import BadQuantity, Lot, NotPromisable, Quote, UnknownSku

@@ -39,7 +39,8 @@ from typing import Any
 from babel.dates import format_date
 
 from bot.platform import i18n
-from bot.platform.i18n import N_, _  # noqa: PLC2701 - gettext's name
+from bot.platform.i18n import N_
+from bot.platform.i18n import gettext as _
 from bot.promising.orders import MAX_CUSTOMER_LENGTH
 
 __all__ = [
@@ -122,7 +123,7 @@ class PromiseSyntaxError(ValueError):
                 "{problem}: {hint}, like `{example}`",
                 problem=problem,
                 hint=hint,
-                example=i18n._(example),
+                example=i18n.gettext(example),
             )
         else:
             # TRANSLATORS: {problem} says what is wrong, {hint} how to write it instead.
@@ -294,7 +295,7 @@ def _options(
     due = None
     if date_tokens is not None:
         if not date_tokens:
-            raise PromiseSyntaxError(_("Missing the date after `by`"), i18n._(_DATE_HINT))
+            raise PromiseSyntaxError(_("Missing the date after `by`"), i18n.gettext(_DATE_HINT))
         due = parse_day(" ".join(date_tokens), today=today, language=language)
     return customer, due
 
@@ -307,7 +308,7 @@ def _day(text: str, today: date, language: str = "en") -> date:
     words = re.sub(r"[,，]", " ", original.lower()).split()
     phrase = " ".join(words)
     if not phrase:
-        raise PromiseSyntaxError(_("Missing the date"), i18n._(_DATE_HINT))
+        raise PromiseSyntaxError(_("Missing the date"), i18n.gettext(_DATE_HINT))
 
     if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", phrase, re.ASCII):
         year, month, day = (int(part) for part in phrase.split("-"))
@@ -529,7 +530,7 @@ def _month_day(original: str, words: list[str], today: date) -> date:
     month = _month(match["m1"] or match["m2"]) if match else None
     if match is None or month is None:
         raise PromiseSyntaxError(
-            _("{text} is not a date", text=repr(original)), i18n._(_DATE_HINT), example=None
+            _("{text} is not a date", text=repr(original)), i18n.gettext(_DATE_HINT), example=None
         )
     day_of_month = int(match["d1"] or match["d2"])
     if match["year"]:

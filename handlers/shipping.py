@@ -18,7 +18,8 @@ from slack_bolt.context.respond import Respond as ResponseUrl
 from slack_sdk import WebClient
 
 from bot.platform.blockkit import ButtonValue, loading_modal, notice_modal
-from bot.platform.i18n import N_, _  # noqa: PLC2701 - gettext's name
+from bot.platform.i18n import N_
+from bot.platform.i18n import gettext as _
 from bot.platform.settings import Settings
 from bot.platform.slack_urls import is_slack_response_url
 from bot.platform.users import UserService

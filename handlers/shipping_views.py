@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from bot.platform import blockkit as kit
-from bot.platform.i18n import _  # noqa: PLC2701 - gettext's name
+from bot.platform.i18n import gettext as _
 from bot.promising.orders import OrderView
 from handlers.orders_views import order_message, order_who
 

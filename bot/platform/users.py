@@ -19,7 +19,8 @@ from bot.platform.clock import Clock, Now
 from bot.platform.db.session import with_clock, write_transaction
 from bot.platform.db.tables import ROLES as ROLES  # the roles, for those who may not see tables
 from bot.platform.db.tables import AuditLogRow, UserRow
-from bot.platform.i18n import N_, _
+from bot.platform.i18n import N_
+from bot.platform.i18n import gettext as _
 from bot.platform.settings import Settings
 from capacity.model import PlanningError
 
@@ -178,8 +179,8 @@ class UserService:
         role = self.role(user_id)
         if role == "admin" or role in roles:
             return role
-        wanted = _either([i18n._(_PLURAL[r]) if r in _PLURAL else r for r in roles])
-        what = i18n._(doing or _DOING.get(roles[0], N_("do this")))
+        wanted = _either([i18n.gettext(_PLURAL[r]) if r in _PLURAL else r for r in roles])
+        what = i18n.gettext(doing or _DOING.get(roles[0], N_("do this")))
         # TRANSLATORS: {roles} are who may (managers or admins), {doing} what they may do (a verb
         # phrase: record shipments), {role} the user's role.
         raise NotAllowed(
@@ -188,7 +189,7 @@ class UserService:
                 "An admin can change roles with `/promisebot role @you ROLE`.",
                 roles=wanted,
                 doing=what,
-                role=i18n._(_ROLE[role]) if role in _ROLE else role,
+                role=i18n.gettext(_ROLE[role]) if role in _ROLE else role,
             )
         )
 
@@ -199,7 +200,7 @@ class UserService:
         role = self.role(user_id)
         if role in ("manager", "admin"):
             return
-        what = i18n._(doing)
+        what = i18n.gettext(doing)
         # TRANSLATORS: {doing} is what was refused: confirm, cancel.
         if owner:
             raise NotAllowed(

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from bot.platform import blockkit as kit
-from bot.platform.i18n import _
+from bot.platform.i18n import gettext as _
 from capacity.engine import format_hours, format_qty
 from capacity.model import Constraint
 

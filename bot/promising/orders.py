@@ -39,7 +39,8 @@ from bot.platform.db.tables import (
     StockAllocationRow,
     WorkCenterRow,
 )
-from bot.platform.i18n import N_, _
+from bot.platform.i18n import N_
+from bot.platform.i18n import gettext as _
 from bot.platform.outbox import OutboxWorker, already_decided, enqueue, record_missed
 from bot.platform.settings import Settings
 from bot.promising.replan import (
@@ -103,7 +104,7 @@ _ACTIONS = {
 
 def status_word(status: str) -> str:
     """An order's status in the active language, as a sentence names it."""
-    return i18n._(_STATUSES[status]) if status in _STATUSES else status
+    return i18n.gettext(_STATUSES[status]) if status in _STATUSES else status
 
 
 IMPORTED_AGAIN = "The factory data was imported again (promisebot import)"
@@ -166,7 +167,7 @@ class InvalidTransition(PlanningError):
                 "Order {ref} is {status}; it cannot be {action}.",
                 ref=order.ref,
                 status=status_word(order.status),
-                action=i18n._(_ACTIONS[action]) if action in _ACTIONS else action,
+                action=i18n.gettext(_ACTIONS[action]) if action in _ACTIONS else action,
             )
         )
         self.order = order
