@@ -70,15 +70,20 @@ def format_day(day: date, as_of: date | None = None) -> str:
     return text
 
 
-def _fmt_qty(qty: float) -> str:
+def format_qty(qty: float) -> str:
+    """`40`, `2.5`: a quantity as the constraint texts write it."""
     return str(int(round(qty))) if abs(qty - round(qty)) < 1e-6 else f"{qty:g}"
 
 
-def _fmt_hours(hours: float) -> str:
+def format_hours(hours: float) -> str:
     """`19.5 h`, `8.8 h`, `550 h`: as precise as a planner would say it."""
     if hours >= 100:
         return f"{hours:.0f} h"
     return f"{hours:.1f}".rstrip("0").rstrip(".") + " h"
+
+
+_fmt_qty = format_qty
+_fmt_hours = format_hours
 
 
 class Engine:
@@ -188,9 +193,11 @@ class Engine:
             if factory.calendar is old.calendar
             else {e.work_center for e in set(old.calendar) ^ set(factory.calendar)}
         )
-        centers = range(len(self._wc_codes)) if "*" in codes else [
-            self._wc_index[c] for c in codes if c in self._wc_index
-        ]
+        centers = (
+            range(len(self._wc_codes))
+            if "*" in codes
+            else [self._wc_index[c] for c in codes if c in self._wc_index]
+        )
         for w in centers:
             wc = factory.work_centers[w]
             hours = daily_capacity(
@@ -876,6 +883,8 @@ class Engine:
                 sku,
                 None,
                 f"{qty} {sku} cannot be promised within {self.horizon_days} days",
+                "horizon_cannot",
+                (("qty", qty), ("sku", sku), ("days", self.horizon_days)),
             )
         if wanted >= self.horizon_days:
             return Constraint(
@@ -883,10 +892,17 @@ class Engine:
                 sku,
                 None,
                 f"the requested day is beyond the {self.horizon_days}-day planning horizon",
+                "horizon_beyond",
+                (("days", self.horizon_days),),
             )
         if ready <= wanted:
             return Constraint(
-                "none", None, None, f"all {qty} {sku} can be ready by the requested day"
+                "none",
+                None,
+                None,
+                f"all {qty} {sku} can be ready by the requested day",
+                "none",
+                (("qty", qty), ("sku", sku)),
             )
         if cause is None:
             return self._run_time(k, qty, ready)
@@ -894,38 +910,50 @@ class Engine:
         when = format_day(until, self.as_of)
         code = cause.code
         kind: ConstraintKind = "capacity"
+        facts: tuple[tuple[str, object], ...] = (("code", code), ("until", until))
         if cause.kind in ("booked", "busy"):
             reserve = " (all but its rush reserve)" if cause.reserve_only else ""
+            reason = cause.kind + ("_reserve" if cause.reserve_only else "")
             if cause.kind == "booked":
                 text = f"{code} is fully booked{reserve} until {when}"
             else:
+                other = cause.item != self._skus[k]
                 text = (
                     f"{code} is heavily booked{reserve}: the {_fmt_hours(cause.hours)} "
-                    f"{'for ' + cause.item + ' ' if cause.item != self._skus[k] else ''}"
+                    f"{'for ' + cause.item + ' ' if other else ''}"
                     f"fit in between other orders only by {when}"
                 )
+                facts += (("hours", cause.hours), ("item", cause.item if other else None))
         elif cause.kind == "run":
-            ready_on = format_day(self.day(ready), self.as_of)
+            ready_day = self.day(ready)
+            ready_on = format_day(ready_day, self.as_of)
+            facts += (("hours", cause.hours), ("item", cause.item), ("made", cause.made))
+            facts += (("ready", ready_day), ("qty", qty), ("sku", self._skus[k]))
             if cause.item == self._skus[k]:
+                reason = "run_same"
                 text = (
                     f"making {_fmt_qty(cause.made)} {cause.item} takes "
                     f"{_fmt_hours(cause.hours)} on {code}; the last step finishes {ready_on}"
                 )
             else:
+                reason = "run_other"
                 text = (
                     f"the longest step is {_fmt_hours(cause.hours)} on {code} for "
                     f"{_fmt_qty(cause.made)} {cause.item}, done {when}; all {qty} "
                     f"{self._skus[k]} are ready {ready_on}"
                 )
-            until = self.day(ready)
+            until = ready_day
         elif cause.kind == "lead_time":
             lead = self._lead[self._sku_index[code]]
             text = f"{code}: purchase lead time {lead} days, earliest arrival {when}"
             kind = "lead_time"
+            reason = "lead_time"
+            facts += (("lead", lead),)
         else:
             text = f"{code}: not enough stock free before {when}"
             kind = "stock"
-        return Constraint(kind, code, until, text)
+            reason = "stock"
+        return Constraint(kind, code, until, text, reason, facts)
 
     def _run_time(self, k: int, qty: int, ready: int) -> Constraint:
         """Nothing blocked the order: the work itself takes this long. Name the longest step."""
@@ -935,19 +963,30 @@ class Engine:
         for w, setup, run, _lag in self._ops[k]:
             longest = max(longest, (setup + run * to_make, self._wc_codes[w]))
         hours, code = longest
+        ready_day = self.day(ready)
         if not code:
             return Constraint(
                 "stock",
                 sku,
-                self.day(ready),
-                f"{sku}: stock arrives {format_day(self.day(ready), self.as_of)}",
+                ready_day,
+                f"{sku}: stock arrives {format_day(ready_day, self.as_of)}",
+                "stock_arrives",
+                (("code", sku), ("until", ready_day)),
             )
         return Constraint(
             "capacity",
             code,
-            self.day(ready),
+            ready_day,
             f"making {_fmt_qty(to_make)} {sku} takes {_fmt_hours(hours)} on {code}; "
-            f"the last step finishes {format_day(self.day(ready), self.as_of)}",
+            f"the last step finishes {format_day(ready_day, self.as_of)}",
+            "run_time",
+            (
+                ("code", code),
+                ("hours", hours),
+                ("item", sku),
+                ("made", to_make),
+                ("ready", ready_day),
+            ),
         )
 
     # ------------------------------------------------------------------ a plant that runs on

@@ -190,12 +190,26 @@ ConstraintKind = Literal["none", "stock", "capacity", "lead_time", "horizon"]
 
 @dataclass(frozen=True)
 class Constraint:
-    """What set the earliest date, in words a salesperson understands."""
+    """What set the earliest date, in words a salesperson understands.
+
+    `text` is the English sentence (the CLI shows it, its JSON carries it); `reason` names which
+    sentence it is and `facts` hold its parts (`code`, `until`, `hours`, `qty`, `item`…), so that a
+    reader in another language gets the same sentence written in theirs (bot.promising.constraints).
+    An empty `reason` (a constraint built by hand) has only its `text`.
+    """
 
     kind: ConstraintKind
     code: str | None
     until: date | None
     text: str
+    reason: str = ""
+    """One of "horizon_cannot", "horizon_beyond", "none", "booked", "booked_reserve", "busy",
+    "busy_reserve", "run_same", "run_other", "lead_time", "stock", "stock_arrives", "run_time"."""
+    facts: tuple[tuple[str, object], ...] = ()
+    """The sentence's parts by name: days as dates, hours and quantities as numbers."""
+
+    def fact(self, name: str, default: object = None) -> object:
+        return dict(self.facts).get(name, default)
 
 
 @dataclass(frozen=True)

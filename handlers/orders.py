@@ -17,11 +17,12 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.platform import i18n
 from bot.platform.blockkit import ButtonValue, option
+from bot.platform.i18n import gettext as _
 from bot.platform.users import UserService
 from bot.promising.capacity_requests import CapacityRequestService, RequestView
-from bot.promising.orders import OrderService, OrderView, StaleOrder
-from capacity.engine import format_day
+from bot.promising.orders import CustomerMissing, OrderService, OrderView, StaleOrder
 from capacity.model import BadQuantity, NotPromisable, PlanningError, Quote, UnknownSku
 from handlers import operations_views
 from handlers import orders_views as views
@@ -93,7 +94,7 @@ def promise_command(
         refuse(context, respond, error, message=views.usage_message(error))
         return
     except PlanningError as error:
-        refuse(context, respond, error)
+        refuse(context, respond, views.error_text(error))
         return
     respond(**views.quote_message(quote, customer=request.customer, requester=user))
 
@@ -174,10 +175,10 @@ def promise_submitted(
         form_errors(context, ack, error.errors)
         return
     except UnknownSku as error:
-        form_errors(context, ack, {SKU_BLOCK: str(error)})
+        form_errors(context, ack, {SKU_BLOCK: views.error_text(error)})
         return
     except BadQuantity as error:
-        form_errors(context, ack, {QTY_BLOCK: str(error)})
+        form_errors(context, ack, {QTY_BLOCK: views.error_text(error)})
         return
     ack()
     message = views.quote_message(
@@ -242,7 +243,7 @@ def confirm_clicked(
         refuse(context, respond, error, message=_refused_with_quote(error, value, user))
         return
     except PlanningError as error:
-        refuse(context, respond, error)
+        refuse(context, respond, views.error_text(error))
         return
     respond(replace_original=True, **_status(order, orders, by=user))
 
@@ -277,7 +278,7 @@ def cancel_clicked(
         _stale(context, respond, error, orders)
         return
     except PlanningError as error:
-        refuse(context, respond, error)
+        refuse(context, respond, views.error_text(error))
         return
     respond(replace_original=True, **_status(order, orders, by=user))
 
@@ -302,12 +303,12 @@ def _home_click(
     order: OrderView | None = None
     try:
         if value.order is None:
-            raise PlanningError("That button names no order.")
+            raise PlanningError(_("That button names no order."))
         order = orders.order(value.order)
         users.require_owner(user, order.owner, order.ref, verb)
         act(order.id, actor=user, version=value.ver)
     except PlanningError as error:
-        refuse(context, None, error, client=client, user=user)
+        refuse(context, None, views.error_text(error), client=client, user=user)
     # A manager acting on someone's hold changes the owner's tab too.
     owner = order.owner if order is not None else None
     refresh(client, [user, owner], orders=orders, requests=requests, users=users)
@@ -356,7 +357,7 @@ def ask_ops_clicked(
             draw=draw,
         )
     except PlanningError as error:
-        refuse(context, respond, error)
+        refuse(context, respond, views.error_text(error))
         return
     where = request.channel_id or requests.settings.ops_channel
     assert where is not None  # requests.ask refuses without one
@@ -407,12 +408,16 @@ def _book(
         refuse(context, respond, error, message=_refused_with_quote(error, value, user))
         return
     except PlanningError as error:
-        if not value.customer and "customer" in str(error):
+        if not value.customer and isinstance(error, CustomerMissing):
             error = PlanningError(
-                f"Name the customer to hold an order: `/promise {value.qty} {value.sku} for "
-                "CUSTOMER`."
+                # TRANSLATORS: keep the command; translate only the word CUSTOMER in it.
+                _(
+                    "Name the customer to hold an order: `/promise {qty} {sku} for CUSTOMER`.",
+                    qty=value.qty,
+                    sku=value.sku,
+                )
             )
-        refuse(context, respond, error)
+        refuse(context, respond, views.error_text(error))
         return
     messages = [_status(order, orders, by=user) for order in held]
     respond(replace_original=True, **views.orders_message(messages))
@@ -456,9 +461,10 @@ def _stale_quote(
     if value.as_of is None or value.as_of == today:
         return False
     assert value.sku is not None and value.qty is not None
-    text = (
-        f"This quote was planned as of {format_day(value.as_of, today)}; the plan has moved on "
-        "since. Here is today's quote; nothing was held."
+    text = _(
+        "This quote was planned as of {day}; the plan has moved on since. Here is today's quote; "
+        "nothing was held.",
+        day=i18n.day(value.as_of, today),
     )
     try:
         quote = orders.quote(value.sku, value.qty, max(value.wanted or today, today))
@@ -484,7 +490,13 @@ def _refused_with_quote(error: NotPromisable, value: ButtonValue, user: str) -> 
         least_qty=value.least,
         latest=value.latest,
     )
-    return views.prefixed(f"{error} Nothing was held; here is the quote as it stands now.", fresh)
+    return views.prefixed(
+        _(
+            "{why} Nothing was held; here is the quote as it stands now.",
+            why=views.error_text(error),
+        ),
+        fresh,
+    )
 
 
 def _stale(context: BoltContext, respond: Respond, error: StaleOrder, orders: OrderService) -> None:

@@ -9,13 +9,16 @@ order's version.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, Literal, get_args
 
 from bot.platform import blockkit as kit
+from bot.platform.i18n import gettext as _
+from bot.promising.constraints import constraint_text
 from bot.promising.orders import OrderView
-from capacity.model import Lot, Quote
+from capacity.model import BadQuantity, Lot, NotPromisable, Quote, UnknownSku
 from handlers.parsing import (
     CUSTOMER_ACTION,
     CUSTOMER_BLOCK,
@@ -75,9 +78,10 @@ def quote_message(
     as_of = quote.as_of
     wanted = max(quote.requested, as_of)
     who = order_who(quote.qty, quote.sku, customer)
-    headline = f"*{who}* — wanted {kit.day(quote.requested, as_of)}"
     if quote.rush:
-        headline += " (rush)"
+        headline = _("*{who}* — wanted {day} (rush)", who=who, day=kit.day(quote.requested, as_of))
+    else:
+        headline = _("*{who}* — wanted {day}", who=who, day=kit.day(quote.requested, as_of))
     fits = quote.earliest is not None and quote.earliest <= wanted
     # Holding (and asking operations) needs a customer: without one, offer no button that
     # would only be refused, and say how to name one.
@@ -100,50 +104,77 @@ def quote_message(
     buttons: list[dict[str, Any]] = []
     if fits:
         answer.append(
-            kit.section(f":white_check_mark: Can ship all {quote.qty} on {kit.day(wanted, as_of)}")
+            kit.section(
+                ":white_check_mark: "
+                + _("Can ship all {qty} on {day}", qty=quote.qty, day=kit.day(wanted, as_of))
+            )
         )
-        fallback = f"{kit.plain(who)}: can ship all {quote.qty} on {kit.day(wanted, as_of)}"
+        fallback = _(
+            "{who}: can ship all {qty} on {day}",
+            who=kit.plain(who),
+            qty=quote.qty,
+            day=kit.day(wanted, as_of),
+        )
         if named:
             buttons += _hold_and_confirm(quote.qty, quote.sku, customer, wanted, as_of, base)
     else:
         if quote.earliest is not None:
-            answer.append(
-                kit.section(f"*Earliest for all {quote.qty}:* {kit.day(quote.earliest, as_of)}")
-            )
             earliest = kit.day(quote.earliest, as_of)
-            fallback = f"{kit.plain(who)}: earliest for all {quote.qty} is {earliest}"
+            answer.append(
+                kit.section(_("*Earliest for all {qty}:* {day}", qty=quote.qty, day=earliest))
+            )
+            fallback = _(
+                "{who}: earliest for all {qty} is {day}",
+                who=kit.plain(who),
+                qty=quote.qty,
+                day=earliest,
+            )
         else:
-            answer.append(kit.section(f":x: All {quote.qty} cannot be promised within 365 days"))
-            fallback = f"{kit.plain(who)}: cannot be promised within 365 days"
-        if quote.on_requested > 0:
-            partial = dataclasses.replace(base, qty=quote.on_requested, on=wanted)
-            label = f"Hold {quote.on_requested} for {kit.day(wanted, as_of)}"
             answer.append(
                 kit.section(
-                    f"*On {kit.day(wanted, as_of)}:* {quote.on_requested} of {quote.qty} "
-                    "(what stock and capacity allow)",
+                    ":x: " + _("All {qty} cannot be promised within 365 days", qty=quote.qty)
+                )
+            )
+            fallback = _("{who}: cannot be promised within 365 days", who=kit.plain(who))
+        parts = [fallback]
+        if quote.on_requested > 0:
+            partial = dataclasses.replace(base, qty=quote.on_requested, on=wanted)
+            label = _("Hold {qty} for {day}", qty=quote.on_requested, day=kit.day(wanted, as_of))
+            answer.append(
+                kit.section(
+                    _(
+                        "*On {day}:* {part} of {qty} (what stock and capacity allow)",
+                        day=kit.day(wanted, as_of),
+                        part=quote.on_requested,
+                        qty=quote.qty,
+                    ),
                     accessory=kit.button(label, HOLD, partial) if named else None,
                 )
             )
-            fallback += f"; {quote.on_requested} on {kit.day(wanted, as_of)}"
+            parts.append(_("{qty} on {day}", qty=quote.on_requested, day=kit.day(wanted, as_of)))
         else:
-            answer.append(kit.section(f"*On {kit.day(wanted, as_of)}:* none"))
+            answer.append(kit.section(_("*On {day}:* none", day=kit.day(wanted, as_of))))
         if quote.split:
             split = dataclasses.replace(base, on=quote.split[-1].on, split=tuple(quote.split))
             answer.append(
                 kit.section(
-                    f"*Split:* {lots(quote.split, as_of)}",
-                    accessory=kit.button("Hold the split", HOLD, split) if named else None,
+                    _("*Split:* {lots}", lots=lots(quote.split, as_of)),
+                    accessory=kit.button(_("Hold the split"), HOLD, split) if named else None,
                 )
             )
-            fallback += f"; split {lots(quote.split, as_of)}"
+            parts.append(_("split {lots}", lots=lots(quote.split, as_of)))
+        # TRANSLATORS: joins the parts of a quote's one-line summary (a notification's text).
+        fallback = _("; ").join(parts)
         if quote.rush_earliest is not None and (
             quote.earliest is None or quote.rush_earliest < quote.earliest
         ):
             answer.append(
                 kit.section(
-                    f"*With the rush reserve:* all {quote.qty} on "
-                    f"{kit.day(quote.rush_earliest, as_of)} (ask operations)"
+                    _(
+                        "*With the rush reserve:* all {qty} on {day} (ask operations)",
+                        qty=quote.qty,
+                        day=kit.day(quote.rush_earliest, as_of),
+                    )
                 )
             )
         if quote.earliest is not None and named:
@@ -152,20 +183,25 @@ def quote_message(
             )
         if named:
             ask = dataclasses.replace(base, on=wanted)
-            buttons.append(kit.button("Ask operations", ASK_OPS, ask))
+            buttons.append(kit.button(_("Ask operations"), ASK_OPS, ask))
     if order_id:
-        buttons.append(kit.button("Cancel", CANCEL, base, confirm=confirm_cancel()))
+        buttons.append(kit.button(_("Cancel"), CANCEL, base, confirm=confirm_cancel()))
     else:  # nothing is booked: it only goes away
-        buttons.append(kit.button("Dismiss", CANCEL, base))
+        buttons.append(kit.button(_("Dismiss"), CANCEL, base))
 
     blocks: list[dict[str, Any]] = [kit.section(headline), *answer]
     if not fits and quote.constraint.kind != "none" and quote.constraint.text:
-        blocks.append(kit.context(f":factory: {kit.escape(quote.constraint.text)}"))
+        why = constraint_text(quote.constraint, as_of)
+        blocks.append(kit.context(f":factory: {kit.escape(why)}"))
     if not named:
         blocks.append(
             kit.context(
-                "Name the customer to hold: "
-                f"`/promise {quote.qty} {kit.escape(quote.sku)} for CUSTOMER`"
+                # TRANSLATORS: keep the command; translate only the word CUSTOMER in it.
+                _(
+                    "Name the customer to hold: `/promise {qty} {sku} for CUSTOMER`",
+                    qty=quote.qty,
+                    sku=kit.escape(quote.sku),
+                )
             )
         )
     footer = _footer(order_id=order_id, requester=requester, as_of=as_of)
@@ -180,9 +216,11 @@ def _hold_and_confirm(
 ) -> list[dict[str, Any]]:
     value = dataclasses.replace(base, on=on)
     return [
-        kit.button(f"Hold {qty} for {kit.day(on, as_of)}", HOLD, value, "primary"),
         kit.button(
-            f"Confirm {qty} for {kit.day(on, as_of)}",
+            _("Hold {qty} for {day}", qty=qty, day=kit.day(on, as_of)), HOLD, value, "primary"
+        ),
+        kit.button(
+            _("Confirm {qty} for {day}", qty=qty, day=kit.day(on, as_of)),
             CONFIRM,
             value,
             confirm=confirm_order(qty, sku, customer, on, as_of),
@@ -192,8 +230,11 @@ def _hold_and_confirm(
 
 def usage_message(error: Exception | str | None = None) -> dict[str, Any]:
     """What went wrong with a `/promise` command, and how to write one."""
-    problem = str(error) if error else "Here is how to ask for a date."
-    usage = (
+    problem = error_text(error) if isinstance(error, Exception) else error
+    problem = problem or _("Here is how to ask for a date.")
+    # TRANSLATORS: the command's words in your language (handlers.parsing reads them): vi
+    # `cho`/`trước`, dates `thứ Sáu`, `3/12`; zh `给`/`前`, dates `周五`, `12月3日`.
+    usage = _(
         "Usage: `/promise QTY SKU [for CUSTOMER] [by DATE]` — dates like `2026-12-15`, "
         "`Dec 15`, `Friday`, `next Friday`, `next week`, `in 3 days`. "
         "`/promise` alone opens a form."
@@ -238,41 +279,50 @@ def order_status_message(
     value = kit.ButtonValue(sku=sku, qty=qty, on=on, order=order_id, ver=version)
     buttons: list[dict[str, Any]] = []
     if status == "held":
-        lines = [f":lock: *Held:* {who} on {shown}"]
+        lines = [":lock: " + _("*Held:* {who} on {day}", who=who, day=shown)]
         if held_until is not None:
-            lines.append(f"The hold expires {kit.when(held_until)}; confirm to keep it.")
+            lines.append(
+                _("The hold expires {when}; confirm to keep it.", when=kit.when(held_until))
+            )
         buttons = [
             kit.button(
-                f"Confirm {qty} for {shown}",
+                _("Confirm {qty} for {day}", qty=qty, day=shown),
                 CONFIRM,
                 value,
                 "primary",
                 confirm=confirm_order(qty, sku, customer, on, as_of),
             ),
-            kit.button("Cancel", CANCEL, value, confirm=confirm_cancel()),
-            kit.button("Plan", ORDER_PLAN, kit.ButtonValue(order=order_id)),
+            kit.button(_("Cancel"), CANCEL, value, confirm=confirm_cancel()),
+            kit.button(_("Plan"), ORDER_PLAN, kit.ButtonValue(order=order_id)),
         ]
-        fallback = f"Held: {kit.plain(who)} on {shown}"
+        fallback = _("Held: {who} on {day}", who=kit.plain(who), day=shown)
     elif status == "confirmed":
-        lines = [f":white_check_mark: *Confirmed:* {who}, ships {shown}"]
+        lines = [":white_check_mark: " + _("*Confirmed:* {who}, ships {day}", who=who, day=shown)]
         buttons = [
-            kit.button("Ship", SHIP, kit.ButtonValue(order=order_id, ver=version)),
-            kit.button("Cancel order", CANCEL, value, "danger", confirm=confirm_cancel()),
-            kit.button("Plan", ORDER_PLAN, kit.ButtonValue(order=order_id)),
+            kit.button(_("Ship"), SHIP, kit.ButtonValue(order=order_id, ver=version)),
+            kit.button(_("Cancel order"), CANCEL, value, "danger", confirm=confirm_cancel()),
+            kit.button(_("Plan"), ORDER_PLAN, kit.ButtonValue(order=order_id)),
         ]
-        fallback = f"Confirmed: {kit.plain(who)}, ships {shown}"
+        fallback = _("Confirmed: {who}, ships {day}", who=kit.plain(who), day=shown)
     elif status == "cancelled":
-        lines = [f":no_entry_sign: *Cancelled:* {who} (was {shown})"]
-        fallback = f"Cancelled: {kit.plain(who)} (was {shown})"
+        lines = [":no_entry_sign: " + _("*Cancelled:* {who} (was {day})", who=who, day=shown)]
+        fallback = _("Cancelled: {who} (was {day})", who=kit.plain(who), day=shown)
     elif status == "expired":
-        lines = [f":hourglass: *Hold expired:* {who} on {shown}; its capacity is free again"]
-        fallback = f"Hold expired: {kit.plain(who)} on {shown}"
+        lines = [
+            ":hourglass: "
+            + _(
+                "*Hold expired:* {who} on {day}; its capacity is free again",
+                who=who,
+                day=shown,
+            )
+        ]
+        fallback = _("Hold expired: {who} on {day}", who=kit.plain(who), day=shown)
     elif status == "shipped":
-        lines = [f":package: *Shipped:* {who} (promised {shown})"]
-        fallback = f"Shipped: {kit.plain(who)}"
+        lines = [":package: " + _("*Shipped:* {who} (promised {day})", who=who, day=shown)]
+        fallback = _("Shipped: {who}", who=kit.plain(who))
     elif status == "at_risk":
-        lines = [f":warning: *At risk:* {who} promised for {shown}"]
-        fallback = f"At risk: {kit.plain(who)} promised for {shown}"
+        lines = [":warning: " + _("*At risk:* {who} promised for {day}", who=who, day=shown)]
+        fallback = _("At risk: {who} promised for {day}", who=kit.plain(who), day=shown)
     else:
         raise ValueError(f"unknown order status {status!r}")
     if reason:
@@ -322,12 +372,25 @@ def asked_message(
 ) -> dict[str, Any]:
     """What the salesperson's quote becomes once operations were asked (not `posted` yet: the
     outbox has the question and Slack has not taken it yet)."""
-    later = "" if posted else " Slack is slow to take it; it will be there shortly."
-    return kit.info_message(
-        f":speech_balloon: Asked operations in {kit.channel_link(channel)}: "
-        f"*{kit.escape(question)}* (request #{request_id}, order {kit.escape(order_ref)}). "
-        f"Their answer comes here by DM.{later}"
-    )
+    fields = {
+        "channel": kit.channel_link(channel),
+        "question": kit.escape(question),
+        "id": request_id,
+        "ref": kit.escape(order_ref),
+    }
+    if posted:
+        text = _(
+            "Asked operations in {channel}: *{question}* (request #{id}, order {ref}). "
+            "Their answer comes here by DM.",
+            **fields,
+        )
+    else:
+        text = _(
+            "Asked operations in {channel}: *{question}* (request #{id}, order {ref}). "
+            "Their answer comes here by DM. Slack is slow to take it; it will be there shortly.",
+            **fields,
+        )
+    return kit.info_message(f":speech_balloon: {text}")
 
 
 # --- the promise form ---------------------------------------------------------------------------
@@ -353,52 +416,52 @@ def promise_modal(
     """
     frame: dict[str, Any] = {
         "callback_id": PROMISE_MODAL,
-        "close": "Cancel",
+        "close": _("Cancel"),
         "private_metadata": private_metadata,
     }
     if loading:
         return kit.modal(
-            "Promise a date",
-            [kit.section(":hourglass_flowing_sand: Loading the factory's items…")],
+            _("Promise a date"),
+            [kit.section(":hourglass_flowing_sand: " + _("Loading the factory's items…"))],
             **frame,
         )
 
     sku_element: dict[str, Any] = {
         "type": "external_select",
         "action_id": SKU_ACTION,
-        "placeholder": {"type": "plain_text", "text": "Type a SKU or name", "emoji": True},
+        "placeholder": {"type": "plain_text", "text": _("Type a SKU or name"), "emoji": True},
         "min_query_length": 1,
     }
     if sku:
         sku_element["initial_option"] = kit.option(sku_label or sku, sku)
     qty_element = _number(QTY_ACTION, qty)
-    qty_element["placeholder"] = {"type": "plain_text", "text": "How many", "emoji": True}
+    qty_element["placeholder"] = {"type": "plain_text", "text": _("How many"), "emoji": True}
     customer_element = kit.text_input(
         CUSTOMER_ACTION,
         max_length=MAX_CUSTOMER_LENGTH,
         initial=customer,
-        placeholder="Who it is for",
+        placeholder=_("Who it is for"),
     )
     blocks = [
-        kit.input_block(SKU_BLOCK, "Item", sku_element),
-        kit.input_block(QTY_BLOCK, "Quantity", qty_element),
-        kit.input_block(CUSTOMER_BLOCK, "Customer", customer_element, optional=True),
-        kit.input_block(WANTED_BLOCK, "Wanted on", _datepicker(WANTED_ACTION, wanted)),
-        kit.context("How flexible is the customer? This helps operations if you ask them."),
+        kit.input_block(SKU_BLOCK, _("Item"), sku_element),
+        kit.input_block(QTY_BLOCK, _("Quantity"), qty_element),
+        kit.input_block(CUSTOMER_BLOCK, _("Customer"), customer_element, optional=True),
+        kit.input_block(WANTED_BLOCK, _("Wanted on"), _datepicker(WANTED_ACTION, wanted)),
+        kit.context(_("How flexible is the customer? This helps operations if you ask them.")),
         kit.input_block(
             LEAST_QTY_BLOCK,
-            "Least quantity they would accept on that day",
+            _("Least quantity they would accept on that day"),
             _number(LEAST_QTY_ACTION, least_qty),
             optional=True,
         ),
         kit.input_block(
             LATEST_BLOCK,
-            "Latest day they would accept",
+            _("Latest day they would accept"),
             _datepicker(LATEST_ACTION, latest),
             optional=True,
         ),
     ]
-    return kit.modal("Promise a date", blocks, submit="Get a quote", **frame)
+    return kit.modal(_("Promise a date"), blocks, submit=_("Get a quote"), **frame)
 
 
 def _number(action_id: str, initial: int | None) -> dict[str, Any]:
@@ -425,13 +488,23 @@ def _datepicker(action_id: str, initial: date | None) -> dict[str, Any]:
 
 def order_who(qty: int, sku: str, customer: str | None) -> str:
     """`40 BRKT for Acme`, escaped for mrkdwn."""
-    text = f"{qty} {kit.escape(sku)}"
-    return f"{text} for {kit.escape(customer)}" if customer else text
+    if customer:
+        # TRANSLATORS: an order: its quantity, its SKU and its customer ("40 BRKT for Acme").
+        return _(
+            "{qty} {sku} for {customer}",
+            qty=qty,
+            sku=kit.escape(sku),
+            customer=kit.escape(customer),
+        )
+    return f"{qty} {kit.escape(sku)}"
 
 
 def lots(split: Sequence[Lot], as_of: date) -> str:
     """`25 on Wed 25 Nov, 15 on Fri 4 Dec`."""
-    return ", ".join(f"{lot.qty} on {kit.day(lot.on, as_of)}" for lot in split)
+    # TRANSLATORS: joins the lots of a split ("25 on Wed 25 Nov, 15 on Fri 4 Dec").
+    return _(", ").join(
+        _("{qty} on {day}", qty=lot.qty, day=kit.day(lot.on, as_of)) for lot in split
+    )
 
 
 def confirm_order(
@@ -439,20 +512,24 @@ def confirm_order(
 ) -> dict[str, Any]:
     """The question a Confirm button asks first: confirming books the factory."""
     return kit.confirm_dialog(
-        "Confirm the order?",
-        f"Promise {order_who(qty, sku, customer)} on {kit.day(on, as_of)}. The factory books it.",
-        "Confirm",
-        "Not yet",
+        _("Confirm the order?"),
+        _(
+            "Promise {who} on {day}. The factory books it.",
+            who=order_who(qty, sku, customer),
+            day=kit.day(on, as_of),
+        ),
+        _("Confirm"),
+        _("Not yet"),
     )
 
 
 def confirm_cancel() -> dict[str, Any]:
     """The question a Cancel button asks first."""
     return kit.confirm_dialog(
-        "Cancel the order?",
-        "Its capacity and material are released for other orders.",
-        "Cancel it",
-        "Keep it",
+        _("Cancel the order?"),
+        _("Its capacity and material are released for other orders."),
+        _("Cancel it"),
+        _("Keep it"),
         danger=True,
     )
 
@@ -466,11 +543,67 @@ def _footer(
 ) -> str:
     parts = []
     if order_id is not None:
-        parts.append(f"Order #{order_id}")
+        parts.append(_("Order #{id}", id=order_id))
     if requester:
-        parts.append(f"asked by {kit.mention(requester)}")
+        parts.append(_("asked by {person}", person=kit.mention(requester)))
     if by:
-        parts.append(f"by {kit.mention(by)}")
+        parts.append(_("by {person}", person=kit.mention(by)))
     if as_of is not None:
-        parts.append(f"planned as of {kit.day(as_of)}")
+        parts.append(_("planned as of {day}", day=kit.day(as_of)))
     return " · ".join(parts)
+
+
+# --- the engine's refusals, in the reader's words ----------------------------------------------
+
+
+def error_text(error: Exception | str) -> str:
+    """What went wrong, for the person acting, in their language.
+
+    capacity/ writes its refusals (UnknownSku, BadQuantity, NotPromisable) in English for the CLI;
+    here they are written again from what they carry. Other errors say `str(error)`: the ones
+    raised in bot/ and handlers/ are built translated.
+    """
+    if isinstance(error, str):
+        return error
+    if isinstance(error, UnknownSku):
+        if error.suggestions:
+            return _(
+                "There is no item {sku}. Did you mean {suggestions}?",
+                sku=repr(error.sku),
+                suggestions=", ".join(error.suggestions),
+            )
+        return _("There is no item {sku}.", sku=repr(error.sku))
+    if isinstance(error, BadQuantity):
+        return _(
+            "The quantity must be a whole number of at least 1, not {qty}.", qty=repr(error.qty)
+        )
+    if isinstance(error, NotPromisable):
+        return _refusal_text(error)
+    return str(error)
+
+
+def _refusal_text(error: NotPromisable) -> str:
+    quote, said = error.quote, str(error)
+    as_of = quote.as_of
+    requested = kit.day(quote.requested, as_of)
+    if said.endswith(" is in the past."):
+        return _("{day} is in the past.", day=requested)
+    beyond = re.search(r" is beyond the (\d+)-day horizon\.$", said)
+    if beyond:
+        return _("{day} is beyond the {days}-day horizon.", day=requested, days=int(beyond[1]))
+    if said == f"{quote.qty} {quote.sku} cannot be promised within the planning horizon.":
+        return _(
+            "{qty} {sku} cannot be promised within the planning horizon.",
+            qty=quote.qty,
+            sku=quote.sku,
+        )
+    if quote.earliest is not None and said.startswith(f"{quote.qty} {quote.sku} cannot be ready"):
+        return _(
+            "{qty} {sku} cannot be ready by {day}; the earliest is {earliest} ({why}).",
+            qty=quote.qty,
+            sku=quote.sku,
+            day=requested,
+            earliest=kit.day(quote.earliest, as_of),
+            why=constraint_text(quote.constraint, as_of),
+        )
+    return said

@@ -18,11 +18,13 @@ from slack_bolt.context.respond import Respond as ResponseUrl
 from slack_sdk import WebClient
 
 from bot.platform.blockkit import ButtonValue, loading_modal, notice_modal
+from bot.platform.i18n import N_
+from bot.platform.i18n import gettext as _
 from bot.platform.settings import Settings
 from bot.platform.slack_urls import is_slack_response_url
 from bot.platform.users import UserService
 from bot.promising.capacity_requests import CapacityRequestService
-from bot.promising.orders import OrderService, OrderView
+from bot.promising.orders import OrderService, OrderView, status_word
 from capacity.model import BadQuantity, PlanningError
 from handlers import shipping_views as views
 from handlers.common import (
@@ -35,7 +37,7 @@ from handlers.common import (
     user_id,
 )
 from handlers.home import from_home, refresh
-from handlers.orders_views import SHIP
+from handlers.orders_views import SHIP, error_text
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +68,10 @@ def ship_clicked(
     release(context)
     user = user_id(body)
     try:
-        users.require(user, "operations", doing="record shipments")
+        users.require(user, "operations", doing=N_("record shipments"))
         value = ButtonValue.decode(action["value"])
         if value.order is None:
-            raise PlanningError("That button names no order.")
+            raise PlanningError(_("That button names no order."))
     except (PlanningError, ValueError) as error:
         refuse(context, respond, error, client=client, user=user)  # from Home: by DM
         return
@@ -82,15 +84,20 @@ def ship_clicked(
         try:
             order = orders.order(order_id)
         except PlanningError as error:
-            return notice_modal("Record a shipment", str(error))
+            return notice_modal(_("Record a shipment"), str(error))
         if order.status not in ("held", "confirmed", "at_risk"):
             return notice_modal(
-                "Record a shipment",
-                f"Order {order.ref} is {order.status}; there is nothing to ship.",
+                _("Record a shipment"),
+                # TRANSLATORS: {status} is the order's status (cancelled, shipped…).
+                _(
+                    "Order {ref} is {status}; there is nothing to ship.",
+                    ref=order.ref,
+                    status=status_word(order.status),
+                ),
             )
         return views.ship_modal(order, orders.today(), data)
 
-    open_modal(client, body["trigger_id"], loading_modal("Record a shipment"), fill)
+    open_modal(client, body["trigger_id"], loading_modal(_("Record a shipment")), fill)
 
 
 def ship_submitted(
@@ -115,17 +122,17 @@ def ship_submitted(
     try:
         qty = int(str(qty_text.get("value")))
     except ValueError:
-        errors[views.SHIP_QTY_BLOCK] = "A whole number of at least 1."
+        errors[views.SHIP_QTY_BLOCK] = _("A whole number of at least 1.")
     on = date.fromisoformat(on_text["selected_date"]) if on_text.get("selected_date") else None
     if on is None:
-        errors[views.SHIP_ON_BLOCK] = "Pick the day it shipped."
+        errors[views.SHIP_ON_BLOCK] = _("Pick the day it shipped.")
     elif on > orders.today():
-        errors[views.SHIP_ON_BLOCK] = "Record a shipment once it has gone, not before."
+        errors[views.SHIP_ON_BLOCK] = _("Record a shipment once it has gone, not before.")
     if errors:
         form_errors(context, ack, errors)
         return
     try:
-        users.require(user, "operations", doing="record shipments")
+        users.require(user, "operations", doing=N_("record shipments"))
         order = orders.ship(
             int(data["order"]),
             on=on,
@@ -134,10 +141,10 @@ def ship_submitted(
             tell=_telling_owner(user, qty, on, orders.today()),
         )
     except BadQuantity as error:
-        form_errors(context, ack, {views.SHIP_QTY_BLOCK: str(error)})
+        form_errors(context, ack, {views.SHIP_QTY_BLOCK: error_text(error)})
         return
     except (PlanningError, KeyError, ValueError) as error:
-        form_errors(context, ack, {views.SHIP_QTY_BLOCK: str(error)})
+        form_errors(context, ack, {views.SHIP_QTY_BLOCK: error_text(error)})
         return
     ack()
     assert on is not None

@@ -14,10 +14,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.platform import i18n
 from bot.platform.clock import Clock, Now
 from bot.platform.db.session import with_clock, write_transaction
 from bot.platform.db.tables import ROLES as ROLES  # the roles, for those who may not see tables
 from bot.platform.db.tables import AuditLogRow, UserRow
+from bot.platform.i18n import N_
+from bot.platform.i18n import gettext as _
 from bot.platform.settings import Settings
 from capacity.model import PlanningError
 
@@ -25,15 +28,40 @@ log = logging.getLogger(__name__)
 
 DEFAULT_ROLE = "sales"
 
+# What a refusal says only some roles can do (`doing=` of `require`: a verb phrase, translated
+# where the refusal is written; callers mark theirs with N_).
 _DOING = {
-    "operations": "answer capacity requests",
-    "manager": "do this",
-    "admin": "manage roles",
-    "sales": "do this",
+    "operations": N_("answer capacity requests"),
+    "manager": N_("do this"),
+    "admin": N_("manage roles"),
+    "sales": N_("do this"),
+}
+
+# The roles as a refusal names them: who can (plural) and what the user is (singular).
+_PLURAL = {
+    "sales": N_("sales"),
+    "operations": N_("operations"),
+    "manager": N_("managers"),
+    "admin": N_("admins"),
+}
+_ROLE = {
+    "sales": N_("sales"),
+    "operations": N_("operations"),
+    "manager": N_("manager"),
+    "admin": N_("admin"),
 }
 
 
-_PLURAL = {"manager": "managers", "admin": "admins"}
+def _either(names: list[str]) -> str:
+    """`managers or admins`: each a translated noun."""
+    text = names[0]
+    for name in names[1:]:
+        text = _("{first} or {second}", first=text, second=name)
+    return text
+
+
+# What `require_owner` refuses on someone else's order (its `doing`).
+_DOING_ORDER = (N_("confirm"), N_("cancel"), N_("ask operations about"), N_("answer for"))
 
 
 class NotAllowed(PlanningError):
@@ -151,11 +179,18 @@ class UserService:
         role = self.role(user_id)
         if role == "admin" or role in roles:
             return role
-        wanted = " or ".join(_PLURAL.get(r, r) for r in roles)
-        what = doing or _DOING.get(roles[0], "do this")
+        wanted = _either([i18n.gettext(_PLURAL[r]) if r in _PLURAL else r for r in roles])
+        what = i18n.gettext(doing or _DOING.get(roles[0], N_("do this")))
+        # TRANSLATORS: {roles} are who may (managers or admins), {doing} what they may do (a verb
+        # phrase: record shipments), {role} the user's role.
         raise NotAllowed(
-            f"Only {wanted} can {what}; your role is {role}. "
-            "An admin can change roles with `/promisebot role @you ROLE`."
+            _(
+                "Only {roles} can {doing}; your role is {role}. "
+                "An admin can change roles with `/promisebot role @you ROLE`.",
+                roles=wanted,
+                doing=what,
+                role=i18n.gettext(_ROLE[role]) if role in _ROLE else role,
+            )
         )
 
     def require_owner(self, user_id: str, owner: str | None, ref: str, doing: str) -> None:
@@ -165,18 +200,44 @@ class UserService:
         role = self.role(user_id)
         if role in ("manager", "admin"):
             return
-        whose = f"<@{owner}>'s" if owner else "someone else's"
-        raise NotAllowed(f"Order {ref} is {whose}; only its owner or a manager can {doing} it.")
+        what = i18n.gettext(doing)
+        # TRANSLATORS: {doing} is what was refused: confirm, cancel.
+        if owner:
+            raise NotAllowed(
+                _(
+                    "Order {ref} is <@{owner}>'s; only its owner or a manager can {doing} it.",
+                    ref=ref,
+                    owner=owner,
+                    doing=what,
+                )
+            )
+        raise NotAllowed(
+            _(
+                "Order {ref} is someone else's; only its owner or a manager can {doing} it.",
+                ref=ref,
+                doing=what,
+            )
+        )
 
     def set_role(self, actor: str, user_id: str, role: str) -> str:
         """Give `user_id` the role `role` (admins only); returns the role they had."""
-        self.require(actor, "admin", doing="change roles")
+        self.require(actor, "admin", doing=N_("change roles"))
         role = role.strip().lower()
         if role not in ROLES:
-            raise PlanningError(f"{role!r} is not a role; use one of {', '.join(ROLES)}.")
+            # TRANSLATORS: the roles stay in English: they are what the command takes.
+            raise PlanningError(
+                _(
+                    "{role} is not a role; use one of {roles}.",
+                    role=repr(role),
+                    roles=", ".join(ROLES),
+                )
+            )
         if user_id in self.settings.admins and role != "admin":
             raise NotAllowed(
-                f"<@{user_id}> is an admin through PROMISEBOT_ADMINS; change that setting first."
+                _(
+                    "<@{user}> is an admin through PROMISEBOT_ADMINS; change that setting first.",
+                    user=user_id,
+                )
             )
         with write_transaction(self.sessions) as session:
             # The stored admins, locked (on PostgreSQL), so two admins demoting each other at
@@ -189,16 +250,23 @@ class UserService:
                 )
             )
             if actor not in self.settings.admins and actor not in stored_admins:
-                raise NotAllowed("Only admins can change roles; you are no longer an admin.")
+                raise NotAllowed(_("Only admins can change roles; you are no longer an admin."))
             row = session.scalar(sa.select(UserRow).where(UserRow.slack_user_id == user_id))
             before = row.role if row is not None else DEFAULT_ROLE
             remaining = (stored_admins - {user_id}) | set(self.settings.admins)
             if before == "admin" and role != "admin" and not remaining:
-                mine = "You are" if user_id == actor else f"<@{user_id}> is"
-                raise NotAllowed(
-                    f"{mine} the last admin: without one nobody can give roles any more. "
-                    "Make someone else admin first (`/promisebot role @someone admin`)."
-                )
+                if user_id == actor:
+                    text = _(
+                        "You are the last admin: without one nobody can give roles any more. "
+                        "Make someone else admin first (`/promisebot role @someone admin`)."
+                    )
+                else:
+                    text = _(
+                        "<@{user}> is the last admin: without one nobody can give roles any "
+                        "more. Make someone else admin first (`/promisebot role @someone admin`).",
+                        user=user_id,
+                    )
+                raise NotAllowed(text)
             if row is None:
                 row = UserRow(slack_user_id=user_id, role=role, created_at=self.clock())
                 session.add(row)

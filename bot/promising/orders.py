@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -21,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.factory.store import load_factory, receipts_of, store_change
-from bot.platform import metrics
+from bot.platform import i18n, languages, metrics
 from bot.platform.blockkit import clip, escape
 from bot.platform.clock import Clock, Now, local_today
 from bot.platform.db.session import insert_rows, with_clock, write_transaction
@@ -38,6 +39,8 @@ from bot.platform.db.tables import (
     StockAllocationRow,
     WorkCenterRow,
 )
+from bot.platform.i18n import N_
+from bot.platform.i18n import gettext as _
 from bot.platform.outbox import OutboxWorker, already_decided, enqueue, record_missed
 from bot.platform.settings import Settings
 from bot.promising.replan import (
@@ -57,7 +60,7 @@ from capacity.changes import BadChange, CapacityChange, Change, CountChange, Rec
 from capacity.changes import applied as apply_to
 from capacity.changes import check as check_change
 from capacity.changes import describe as describe_change
-from capacity.engine import Engine, format_day
+from capacity.engine import Engine
 from capacity.model import (
     BadQuantity,
     CalendarException,
@@ -77,21 +80,71 @@ from capacity.replan import Commitment, Replaced, breakage, pull_back, replan_or
 log = logging.getLogger(__name__)
 
 
+_STATUSES = {
+    "quoted": N_("quoted"),
+    "held": N_("held"),
+    "confirmed": N_("confirmed"),
+    "cancelled": N_("cancelled"),
+    "expired": N_("expired"),
+    "shipped": N_("shipped"),
+    "at_risk": N_("at_risk"),
+}
+"""An order's status as a refusal names it (`at_risk` as the code says it)."""
+
+_ACTIONS = {
+    "confirmed": N_("confirmed"),
+    "cancelled": N_("cancelled"),
+    "shipped": N_("shipped"),
+    "moved": N_("moved"),
+    "held": N_("held"),
+    "placed again": N_("placed again"),
+}
+"""What a refusal says could not be done to an order."""
+
+
+def status_word(status: str) -> str:
+    """An order's status in the active language, as a sentence names it."""
+    return i18n.gettext(_STATUSES[status]) if status in _STATUSES else status
+
+
+IMPORTED_AGAIN = "The factory data was imported again (promisebot import)"
+"""The change a re-import is, as audits and messages name it (kept in English: it is stored)."""
+
+
 class OrderNotFound(PlanningError):
     def __init__(self, ref: str) -> None:
-        super().__init__(f"There is no order {ref!r}.")
+        super().__init__(_("There is no order {ref}.", ref=repr(ref)))
         self.ref = ref
+
+
+class CustomerMissing(PlanningError):
+    """A hold or confirmation names no customer."""
+
+    def __init__(self) -> None:
+        super().__init__(_("Name the customer the order is for."))
 
 
 class NotMoved(PlanningError):
     """A move was answered on an order that is not (or no longer) moved."""
 
     def __init__(self, order: OrderView) -> None:
-        when = f" for {format_day(order.promised_on)}" if order.promised_on else ""
-        super().__init__(
-            f"Order {order.ref} is not waiting for an answer about a new date: it is "
-            f"{order.status}{when}."
-        )
+        status = status_word(order.status)
+        if order.promised_on:
+            # TRANSLATORS: {status} is an order's status (held, confirmed…), {day} a date.
+            text = _(
+                "Order {ref} is not waiting for an answer about a new date: it is {status} for "
+                "{day}.",
+                ref=order.ref,
+                status=status,
+                day=i18n.day(order.promised_on),
+            )
+        else:
+            text = _(
+                "Order {ref} is not waiting for an answer about a new date: it is {status}.",
+                ref=order.ref,
+                status=status,
+            )
+        super().__init__(text)
         self.order = order
 
 
@@ -107,7 +160,16 @@ class InvalidTransition(PlanningError):
     """The order is not in a state that allows this (e.g. confirming a cancelled order)."""
 
     def __init__(self, order: OrderView, action: str) -> None:
-        super().__init__(f"Order {order.ref} is {order.status}; it cannot be {action}.")
+        # TRANSLATORS: {status} is the order's status, {action} what was refused (confirmed,
+        # cancelled, shipped…).
+        super().__init__(
+            _(
+                "Order {ref} is {status}; it cannot be {action}.",
+                ref=order.ref,
+                status=status_word(order.status),
+                action=i18n.gettext(_ACTIONS[action]) if action in _ACTIONS else action,
+            )
+        )
         self.order = order
 
 
@@ -413,7 +475,7 @@ class OrderService:
         """
         _check_qty(qty)
         if not customer.strip():
-            raise PlanningError("Name the customer the order is for.")
+            raise CustomerMissing()
         self.expire_holds()
         now = self.clock()
         timer = metrics.HOLD_SECONDS.time()
@@ -528,7 +590,14 @@ class OrderService:
                 raise (
                     BadQuantity(qty)
                     if qty < 1
-                    else PlanningError(f"Order {row.ref} has {left} left to ship, not {qty}.")
+                    else PlanningError(
+                        _(
+                            "Order {ref} has {left} left to ship, not {qty}.",
+                            ref=row.ref,
+                            left=left,
+                            qty=qty,
+                        )
+                    )
                 )
             row.shipments.append(ShipmentRow(on=on or self.today(), qty=qty))
             if shipped + qty == row.qty:
@@ -541,7 +610,10 @@ class OrderService:
             _audit(session, actor, "ship", row, {"qty": qty, "on": on or self.today()})
             session.flush()
             view = self._view(session, row)
-            for payload in tell(view) if tell is not None else ():
+            # What `tell` draws is for the order's owner: in their language.
+            with i18n.using(languages.of_user(session, self.settings, view.owner)):
+                payloads = list(tell(view)) if tell is not None else []
+            for payload in payloads:
                 queued_row = enqueue(session, "order_notice", payload)
                 if queued_row is not None:
                     queued.append(queued_row.id)
@@ -586,8 +658,9 @@ class OrderService:
                 _tell_owner(
                     session,
                     row,
-                    hold_expired_message(row),
+                    functools.partial(hold_expired_message, row),
                     key=f"hold_expired:{row.ref}:{row.version}",
+                    settings=self.settings,
                 )
                 expired.append(row.ref)
         if expired:
@@ -611,19 +684,22 @@ class OrderService:
             ).all()
             for row in rows:
                 assert row.expires_at is not None
-                local = row.expires_at.astimezone(self.settings.tzinfo)
+                at = f"{row.expires_at.astimezone(self.settings.tzinfo):%H:%M}"
                 minutes = max(1, round((row.expires_at - now).total_seconds() / 60))
                 hours, rest = divmod(minutes, 60)
-                left = " ".join(
-                    part
-                    for part in (f"{hours} h" * bool(hours), f"{rest} min" * bool(rest))
-                    if part
-                )
+
+                def draw(
+                    row: OrderRow = row, hours: int = hours, rest: int = rest, at: str = at
+                ) -> str:
+                    left = " ".join(
+                        part
+                        for part in (f"{hours} h" * bool(hours), _("{n} min", n=rest) * bool(rest))
+                        if part
+                    )
+                    return hold_expiring_message(row, at, left)
+
                 if _tell_owner(
-                    session,
-                    row,
-                    hold_expiring_message(row, f"{local:%H:%M}", left),
-                    key=_expiry_warning_key(row),
+                    session, row, draw, key=_expiry_warning_key(row), settings=self.settings
                 ):
                     warned.append(row.ref)
         return warned
@@ -765,7 +841,7 @@ class OrderService:
                 shipped.status = "shipped"
                 shipped.expires_at = None
         for row, entry, placement in told:
-            change = "The factory data was imported again (promisebot import)"
+            change = IMPORTED_AGAIN
             self._tell_moved(session, engine, row, entry, placement, change, as_of)
         _audit_bulk(session, "import", len(booked), len(at_risk))
         cache.version = (
@@ -910,7 +986,7 @@ class OrderService:
             work,
             as_of=as_of,
             actor="import",
-            change="The factory data was imported again (promisebot import)",
+            change=IMPORTED_AGAIN,
             pull=False,
             notify=True,
             summary_key=f"import:{version}:{self._factory_key(session)[0]}",
@@ -1044,9 +1120,12 @@ class OrderService:
                     _tell_owner(
                         session,
                         row,
-                        back_text(row.ref, what, row.promised_on or as_of, as_of),
+                        functools.partial(
+                            back_text, row.ref, what, row.promised_on or as_of, as_of
+                        ),
                         key=f"move_back:{row.ref}:{row.version}",
                         kind="move_back",
+                        settings=self.settings,
                     )
             elif done.outcome == "moved":
                 assert done.placement is not None and done.on is not None
@@ -1085,9 +1164,10 @@ class OrderService:
                     _tell_owner(
                         session,
                         row,
-                        at_risk_message(row, quote),
+                        functools.partial(at_risk_message, row, quote),
                         key=f"at_risk:{row.ref}:{row.version}",
                         kind="at_risk",
+                        settings=self.settings,
                     )
             _audit(session, actor, "replan", row, detail)
         if pull:
@@ -1112,13 +1192,13 @@ class OrderService:
         result = Replan(tuple(kept), tuple(moved_out), tuple(at_risk), change)
         channel = self.settings.ops_channel
         if notify and channel and (final or always_summarise):
+            # Operations' channel reads its own language.
+            with i18n.using(languages.of_channel(session, self.settings, channel)):
+                summary = summary_text(result, as_of, who=who)
             enqueue(
                 session,
                 "change_summary",
-                {
-                    "method": "chat_postMessage",
-                    "args": {"channel": channel, "text": summary_text(result, as_of, who=who)},
-                },
+                {"method": "chat_postMessage", "args": {"channel": channel, "text": summary}},
                 key=summary_key,
             )
         return result
@@ -1141,22 +1221,30 @@ class OrderService:
         finally:
             engine.apply(placement)
         options = options_from(quote, row.latest_on)
-        message = move_message(
-            moved,
-            order_id=row.id,
-            version=row.version,
-            change=change,
-            options=options,
-            as_of=as_of,
-        )
+
+        def draw() -> dict[str, Any]:
+            return move_message(
+                moved,
+                order_id=row.id,
+                version=row.version,
+                change=change,
+                options=options,
+                as_of=as_of,
+            )
+
+        # The owner reads the DM in their language, the order's thread in its channel's.
+        with i18n.using(languages.of_user(session, self.settings, row.owner_slack_id)):
+            message = draw()
         key = f"moved:{row.ref}:{row.version}"
         args = {"channel": row.owner_slack_id, **message}
         enqueue(session, "order_moved", {"method": "chat_postMessage", "args": args}, key=key)
         if row.channel_id and row.message_ts:
+            with i18n.using(languages.of_channel(session, self.settings, row.channel_id)):
+                in_thread = draw()
             thread = {
                 "channel": row.channel_id,
                 "thread_ts": row.message_ts,
-                "text": message["text"],
+                "text": in_thread["text"],
             }
             enqueue(
                 session,
@@ -1216,10 +1304,15 @@ class OrderService:
             quote = engine.quote(row.sku, row.qty, row.moved_from, rush=row.rush)
             if not quote.split:
                 raise PlanningError(
-                    f"Order {row.ref} cannot be split any more: "
-                    f"{quote.on_requested} of {row.qty} {row.sku} can ship "
-                    f"{format_day(max(row.moved_from, as_of))}. Accept the new date, ask "
-                    "operations, or cancel."
+                    _(
+                        "Order {ref} cannot be split any more: {part} of {qty} {sku} can ship "
+                        "{day}. Accept the new date, ask operations, or cancel.",
+                        ref=row.ref,
+                        part=quote.on_requested,
+                        qty=row.qty,
+                        sku=row.sku,
+                        day=i18n.day(max(row.moved_from, as_of)),
+                    )
                 )
             first, rest = quote.split
             lot1 = engine.place(row.sku, first.qty, first.on, rush=row.rush)
@@ -1316,9 +1409,19 @@ class OrderService:
             codes = {c.upper(): c for c in session.scalars(sa.select(WorkCenterRow.code))}
             code = codes.get(work_center.strip().upper())
             if code is None:
+                if codes:
+                    raise BadChange(
+                        _(
+                            "there is no work center {code}; the work centers are {codes}",
+                            code=repr(work_center.strip()),
+                            codes=", ".join(sorted(codes.values())),
+                        )
+                    )
                 raise BadChange(
-                    f"there is no work center {work_center.strip()!r}; "
-                    f"the work centers are {', '.join(sorted(codes.values())) or 'none'}"
+                    _(
+                        "there is no work center {code}; the work centers are none",
+                        code=repr(work_center.strip()),
+                    )
                 )
             rows = session.scalars(
                 sa.select(AuditLogRow)
@@ -1343,7 +1446,9 @@ class OrderService:
             )
             why = change.get("reason") or "downtime"
             return CapacityChange(code, first, last, None, f"{why} is over", restore, lifts=row.id)
-        raise BadChange(f"{code} has no downtime from {format_day(as_of)} on to lift")
+        raise BadChange(
+            _("{code} has no downtime from {day} on to lift", code=code, day=i18n.day(as_of))
+        )
 
     def move_quote(self, ref_or_id: str | int) -> Quote:
         """The quote for an order's promised date (the old date of a moved order) with its own
@@ -1656,51 +1761,79 @@ class StaleOrder(PlanningError):
     """A button was pressed on a message older than the order's current state."""
 
     def __init__(self, order: OrderView) -> None:
-        super().__init__(
-            f"Order {order.ref} changed since this message was posted: it is now {order.status}"
-            + (f" for {format_day(order.promised_on)}" if order.promised_on else "")
-            + "."
-        )
+        status = status_word(order.status)
+        if order.promised_on:
+            text = _(
+                "Order {ref} changed since this message was posted: it is now {status} for {day}.",
+                ref=order.ref,
+                status=status,
+                day=i18n.day(order.promised_on),
+            )
+        else:
+            text = _(
+                "Order {ref} changed since this message was posted: it is now {status}.",
+                ref=order.ref,
+                status=status,
+            )
+        super().__init__(text)
         self.order = order
 
 
 def hold_expired_message(row: OrderRow) -> str:
     """The DM (mrkdwn text) to the owner of a hold that expired."""
-    return (
-        f":information_source: Your hold on {_described(row)} expired and its capacity and "
-        "material went back to the plan. `/promise` again for a fresh quote."
+    return ":information_source: " + _(
+        "Your hold on {order} expired and its capacity and material went back to the plan. "
+        "`/promise` again for a fresh quote.",
+        order=_described(row),
     )
 
 
 def hold_expiring_message(row: OrderRow, at: str, left: str) -> str:
     """The DM (mrkdwn text) to the owner of a hold that runs out at `at`, in `left`."""
-    return (
-        f":hourglass_flowing_sand: Your hold on {_described(row)} runs out at {at} (in "
-        f"{left}). Confirm it from promisebot's Home tab, or its capacity goes back to the plan."
+    # TRANSLATORS: {at} is a time of day (14:30), {left} how long until then (1 h 30 min).
+    return ":hourglass_flowing_sand: " + _(
+        "Your hold on {order} runs out at {at} (in {left}). Confirm it from promisebot's Home "
+        "tab, or its capacity goes back to the plan.",
+        order=_described(row),
+        at=at,
+        left=left,
     )
 
 
 def _described(row: OrderRow) -> str:
     """An order in a notice's mrkdwn: its customer's name (as typed) escaped."""
-    when = format_day(row.promised_on) if row.promised_on else "no date"
     customer = clip(escape(row.customer.name), MAX_CUSTOMER_LENGTH)  # imports may be longer
-    return f"{row.qty} {escape(row.sku)} for {customer} on {when} ({escape(row.ref)})"
+    fields = {"qty": row.qty, "sku": escape(row.sku), "customer": customer, "ref": escape(row.ref)}
+    if row.promised_on:
+        # TRANSLATORS: an order in a notice: "40 BRKT for Acme on Thu 3 Dec (PB-00012)".
+        return _(
+            "{qty} {sku} for {customer} on {day} ({ref})", day=i18n.day(row.promised_on), **fields
+        )
+    return _("{qty} {sku} for {customer} on no date ({ref})", **fields)
 
 
 def _tell_owner(
     session: Session,
     row: OrderRow,
-    text: str,
+    text: str | Callable[[], str],
     *,
     key: str,
     kind: str = "order_notice",
     fallback: str | None = None,
+    settings: Settings | None = None,
 ) -> bool:
     """Queue a DM to the order's owner (else to `fallback`, a channel) in this transaction;
-    once per key. False if there is nobody to tell or it was sent already."""
+    once per key. False if there is nobody to tell or it was sent already.
+
+    `text` may be a function that draws it: it is then drawn in the reader's language (the
+    owner's, or the channel's), which `settings` give."""
     channel = row.owner_slack_id or fallback
     if not channel:
         return False
+    if callable(text):
+        language = languages.of_channel(session, settings, channel) if settings else None
+        with i18n.using(language):
+            text = text()
     payload = {"method": "chat_postMessage", "args": {"channel": channel, "text": text}}
     return enqueue(session, kind, payload, key=key) is not None
 

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from bot.platform import i18n
 from handlers.parsing import (
     CUSTOMER_ACTION,
     CUSTOMER_BLOCK,
@@ -283,3 +284,150 @@ def test_the_modal_asks_for_missing_required_fields() -> None:
         QTY_BLOCK: "Enter how many.",
         WANTED_BLOCK: "Pick the day the customer wants it.",
     }
+
+
+# --- Vietnamese and Chinese -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "40 BRKT for Acme by Friday"),
+        ("vi", "40 BRKT cho Acme trước thứ Sáu"),
+        ("vi", "40 BRKT cho Acme truoc thu sau"),
+        ("vi", "40 BRKT cho Acme trước T6"),
+        ("vi", "40 BRKT trước thứ 6 cho Acme"),
+        ("vi", "40 BRKT for Acme by Friday"),
+        ("zh_Hans", "40 BRKT 给 Acme 周五前"),
+        ("zh_Hans", "40 BRKT 给 Acme 星期五之前"),
+        ("zh_Hans", "40 BRKT 给Acme 礼拜五前"),
+        ("zh_Hans", "40 BRKT 给 Acme 截止 周五"),
+        ("zh_Hans", "40 BRKT 给 Acme 周五 前"),
+        ("zh_Hans", "40 BRKT for Acme by Friday"),
+    ],
+)
+def test_vietnamese_and_chinese_commands_read_as_the_english_one(language: str, text: str) -> None:
+    with i18n.using(language):
+        assert parse_promise(text, today=MONDAY) == PromiseRequest(40, "BRKT", "Acme", FRIDAY)
+
+
+def test_the_language_may_be_given_rather_than_taken_from_the_active_one() -> None:
+    english = parse_promise("40 BRKT for Acme by Friday", today=MONDAY)
+    assert parse_promise("40 BRKT cho Acme trước thứ Sáu", today=MONDAY, language="vi") == english
+    assert parse_promise("40 BRKT 给 Acme 周五前", today=MONDAY, language="zh_Hans") == english
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("thứ Hai", date(2026, 11, 30)),
+        ("thứ Ba", date(2026, 11, 24)),
+        ("thứ Tư", date(2026, 11, 25)),
+        ("thu tu", date(2026, 11, 25)),
+        ("thứ Năm", date(2026, 11, 26)),
+        ("Thứ Sáu", FRIDAY),
+        ("thứ Bảy", date(2026, 11, 28)),
+        ("Chủ nhật", date(2026, 11, 29)),
+        ("chu nhat", date(2026, 11, 29)),
+        ("CN", date(2026, 11, 29)),
+        ("T2", date(2026, 11, 30)),
+        ("t7", date(2026, 11, 28)),
+        ("thứ 6", FRIDAY),
+        ("thứ Sáu này", FRIDAY),
+        ("thứ Sáu tuần sau", date(2026, 12, 4)),
+        ("tuần sau", date(2026, 11, 30)),
+        ("hôm nay", MONDAY),
+        ("hom nay", MONDAY),
+        ("ngày mai", date(2026, 11, 24)),
+        ("3 ngày nữa", date(2026, 11, 26)),
+        ("2 tuần nữa", date(2026, 12, 7)),
+        ("3/12", date(2026, 12, 3)),
+        ("ngày 3/12", date(2026, 12, 3)),
+        ("15.12", date(2026, 12, 15)),
+        ("3/1/2027", date(2027, 1, 3)),
+        ("ngày 3 tháng 12", date(2026, 12, 3)),
+        ("thứ Năm 3/12", date(2026, 12, 3)),
+        ("2026-12-15", date(2026, 12, 15)),
+        ("Dec 15", date(2026, 12, 15)),
+    ],
+)
+def test_vietnamese_days(text: str, expected: date) -> None:
+    with i18n.using("vi"):
+        assert parse_day(text, today=MONDAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("周一", date(2026, 11, 30)),
+        ("周二", date(2026, 11, 24)),
+        ("星期三", date(2026, 11, 25)),
+        ("礼拜四", date(2026, 11, 26)),
+        ("周五", FRIDAY),
+        ("星期六", date(2026, 11, 28)),
+        ("周日", date(2026, 11, 29)),
+        ("星期天", date(2026, 11, 29)),
+        ("本周五", FRIDAY),
+        ("下周五", date(2026, 12, 4)),
+        ("下星期一", date(2026, 11, 30)),
+        ("下周", date(2026, 11, 30)),
+        ("今天", MONDAY),
+        ("明天", date(2026, 11, 24)),
+        ("3天后", date(2026, 11, 26)),
+        ("12月3日", date(2026, 12, 3)),
+        ("12月3号", date(2026, 12, 3)),
+        ("2027年1月5日", date(2027, 1, 5)),
+        ("12/3", date(2026, 12, 3)),
+        ("2026/12/3", date(2026, 12, 3)),
+        ("Dec 15", date(2026, 12, 15)),
+    ],
+)
+def test_chinese_days(text: str, expected: date) -> None:
+    with i18n.using("zh_Hans"):
+        assert parse_day(text, today=MONDAY) == expected
+
+
+def test_3_12_is_3_december_in_vietnamese_and_ambiguous_in_english() -> None:
+    with i18n.using("vi"):
+        assert parse_promise("40 BRKT trước 3/12", today=MONDAY).due == date(2026, 12, 3)
+    with i18n.using("zh_Hans"):
+        assert parse_promise("40 BRKT 3/12前", today=MONDAY).due == date(2027, 3, 12)
+    assert "is ambiguous" in promise_error("40 BRKT by 3/12")
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("vi", "bốn mươi BRKT"),
+        ("vi", "40 BRKT Acme"),
+        ("vi", "40 BRKT cho"),
+        ("vi", "40 BRKT cho Acme trước"),
+        ("vi", "40 BRKT cho Acme trước thứ Mười"),
+        ("vi", "40 BRKT trước 31/2"),
+        ("vi", "40 BRKT trước 32/13/2026"),
+        ("vi", "40 BRKT trước thứ Sáu 3/12"),
+        ("vi", "40 BRKT trước 99999999 ngày nữa"),
+        ("vi", "40 BRKT trước 1/11/2026"),
+        ("zh_Hans", "四十 BRKT"),
+        ("zh_Hans", "40 BRKT 给"),
+        ("zh_Hans", "40 BRKT 给 Acme 周八前"),
+        ("zh_Hans", "40 BRKT 给 Acme 前"),
+        ("zh_Hans", "40 BRKT 13月40日前"),
+        ("zh_Hans", "40 BRKT ２月３０日前"),
+        ("zh_Hans", "40 BRKT 12月3日（周一）前"),
+        ("zh_Hans", "40 BRKT 99999999天后前"),
+        ("zh_Hans", "40 B@RKT"),
+    ],
+)
+def test_malformed_vietnamese_and_chinese_get_a_translated_refusal(
+    language: str, text: str
+) -> None:
+    with i18n.using(language):
+        with pytest.raises(PromiseSyntaxError) as caught:
+            parse_promise(text, today=MONDAY)
+        translated = str(caught.value)
+    with i18n.using("en"), pytest.raises(PromiseSyntaxError) as english:
+        parse_promise(text, today=MONDAY, language=language)
+    assert translated and str(english.value)
+    if not i18n.incomplete(language):
+        assert translated != str(english.value)
