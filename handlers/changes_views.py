@@ -165,11 +165,11 @@ def bad_change_text(error: BadChange) -> str:
     if kind == "last_before_first":
         return _("the last day {last} is before the first day {first}", **f)
     if kind == "negative_hours":
-        return _("hours must be 0 or more, not {hours}", hours=f"{error.facts['hours']:g}")
+        return _("hours must be 0 or more, not {hours}", hours=format(error.facts["hours"], "g"))
     if kind == "no_item":
         return _("there is no item {sku}", sku=repr(f["sku"]))
     if kind == "negative_count":
-        return _("a count must be 0 or more, not {n}", n=f"{error.facts['on_hand']:g}")
+        return _("a count must be 0 or more, not {n}", n=format(error.facts["on_hand"], "g"))
     if kind == "no_receipt":
         refs = error.facts["refs"]
         if refs:
@@ -194,7 +194,7 @@ def bad_change_text(error: BadChange) -> str:
     if kind == "negative_receipt_qty":
         return _(
             "a receipt's quantity must be 0 (cancelled) or more, not {qty}",
-            qty=f"{error.facts['qty']:g}",
+            qty=format(error.facts["qty"], "g"),
         )
     return str(error)
 
@@ -377,7 +377,7 @@ def change_form(
         _initial(blocks, FIRST_BLOCK, "initial_date", change.first.isoformat())
         _initial(blocks, LAST_BLOCK, "initial_date", change.last.isoformat())
         if change.hours:
-            _initial(blocks, HOURS_BLOCK, "initial_value", f"{change.hours:g}")
+            _initial(blocks, HOURS_BLOCK, "initial_value", format(change.hours, "g"))
         if change.reason:
             _initial(blocks, REASON_BLOCK, "initial_value", change.reason)
     submit = _("Preview")

@@ -197,7 +197,7 @@ def change_words(change: str | None) -> str | None:
             text = _(
                 "{code} works {hours} h overtime {span}",
                 code=code,
-                hours=f"{f['hours']:g}",
+                hours=format(f["hours"], "g"),
                 span=span,
             )
         elif kind == "back":
@@ -208,13 +208,13 @@ def change_words(change: str | None) -> str | None:
             text = _(
                 "{code} works {extra} h overtime {span} ({hours} h a day)",
                 code=code,
-                extra=f"{f['extra']:g}",
+                extra=format(f["extra"], "g"),
                 span=span,
-                hours=f"{f['hours']:g}",
+                hours=format(f["hours"], "g"),
             )
         else:
             each = f["first"] != f["last"]
-            hours = f"{f['hours']:g}"
+            hours = format(f["hours"], "g")
             if f["was"] is None and each:
                 text = _("{code} has {hours} h a day {span}", code=code, hours=hours, span=span)
             elif f["was"] is None:
@@ -225,7 +225,7 @@ def change_words(change: str | None) -> str | None:
                     code=code,
                     hours=hours,
                     span=span,
-                    was=f"{f['was']:g}",
+                    was=format(f["was"], "g"),
                 )
             else:
                 text = _(
@@ -233,7 +233,7 @@ def change_words(change: str | None) -> str | None:
                     code=code,
                     hours=hours,
                     span=span,
-                    was=f"{f['was']:g}",
+                    was=format(f["was"], "g"),
                 )
         if f["reason"]:
             # TRANSLATORS: {change} is a change to the factory, {reason} what its reporter typed.
@@ -243,8 +243,8 @@ def change_words(change: str | None) -> str | None:
         return _(
             "{sku} was counted: {on_hand} on hand, not {counted}",
             sku=f["sku"],
-            on_hand=f"{f['on_hand']:g}",
-            counted=f"{f['counted']:g}",
+            on_hand=format(f["on_hand"], "g"),
+            counted=format(f["counted"], "g"),
         )
     if kind in ("receipt_late", "receipt_early", "receipt_cancelled", "receipt_qty"):
         sku, ref, as_of = f["sku"], f["ref"], f["as_of"]
@@ -269,15 +269,15 @@ def change_words(change: str | None) -> str | None:
                 "{sku} receipt {ref} ({qty} due {on}) is cancelled",
                 sku=sku,
                 ref=ref,
-                qty=f"{f['qty']:g}",
+                qty=format(f["qty"], "g"),
                 on=day(f["on"], as_of),
             )
         return _(
             "{sku} receipt {ref} brings {qty} instead of {was}",
             sku=sku,
             ref=ref,
-            qty=f"{f['qty']:g}",
-            was=f"{f['was']:g}",
+            qty=format(f["qty"], "g"),
+            was=format(f["was"], "g"),
         )
     return str(change)
 
