@@ -193,6 +193,13 @@ def build_app(settings: Settings, services: Services) -> App:
     context_values = services.as_context(settings)
 
     @app.middleware
+    def start_in_the_workspace_language(next: Callable[[], None]) -> None:
+        # First of all, so that nothing of an earlier request's language is left in this thread
+        # (a refusal below is in the workspace's language).
+        i18n.activate(settings.language)
+        next()
+
+    @app.middleware
     def only_this_workspace(
         body: dict[str, Any], context: BoltContext, next: Callable[[], None]
     ) -> BoltResponse | None:
@@ -218,9 +225,8 @@ def build_app(settings: Settings, services: Services) -> App:
         # Everything drawn for the person acting (replies, forms, Home, refusals) is in their
         # language; the listener runs in a copy of this context (InContextExecutor).
         language = services.languages.for_person(context.user_id, client)
-        context["language"] = language
-        with i18n.using(language):
-            next()
+        context["language"] = i18n.activate(language)
+        next()
 
     @app.middleware
     def act_once(

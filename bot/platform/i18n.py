@@ -119,6 +119,18 @@ def active() -> str:
     return _active.get() or _DEFAULT
 
 
+def activate(language: str | None) -> str:
+    """Speak `language` from here on in this context (None or one we do not speak: English).
+
+    For a Slack request, whose middleware cannot wrap its listener in `using` (Bolt's `next()`
+    returns before the listener runs): the app activates the language at the start of every
+    request, and the listener runs in a copy of the request's context.
+    """
+    chosen = language if language in LANGUAGES else _DEFAULT
+    _active.set(chosen)
+    return chosen
+
+
 @contextmanager
 def using(language: str | None) -> Iterator[str]:
     """Speak `language` inside the block (None or one we do not speak: English)."""
@@ -189,6 +201,11 @@ def gettext(message: str, /, **fields: Any) -> str:
     """`message` in the active language, with `fields` filled in ({name} in the text)."""
     text = catalog(active()).translations.gettext(message)
     return text.format(**fields) if fields else text
+
+
+_ = gettext
+"""The same, under gettext's short name (import it as `gettext as _`: ruff keeps modules from
+importing each other's underscored names)."""
 
 
 def ngettext(singular: str, plural: str, n: int, /, **fields: Any) -> str:
