@@ -21,6 +21,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.platform import i18n
 from bot.platform.blockkit import escape
 from bot.platform.i18n import N_
 from bot.platform.i18n import gettext as _
@@ -111,7 +112,7 @@ def capacity_command(
         _show(parsed, user, respond, client, context, orders, users)
         return
     try:
-        users.require(user, "operations", doing=_(_DOING))
+        users.require(user, "operations", doing=i18n.gettext(_DOING))
     except PlanningError as error:
         refuse(context, respond, error)
         return
@@ -157,7 +158,7 @@ def supply_command(
     ack()
     user = command["user_id"]
     try:
-        users.require(user, "operations", doing=_(_DOING))
+        users.require(user, "operations", doing=i18n.gettext(_DOING))
         change = parse_supply((command.get("text") or "").strip(), today=orders.today())
     except ChangeSyntaxError as error:
         refuse(context, respond, f"{error}")
@@ -203,7 +204,7 @@ def apply_clicked(
     ack()
     user = user_id(body)
     try:
-        users.require(user, "operations", doing=_(_DOING))
+        users.require(user, "operations", doing=i18n.gettext(_DOING))
         change = _concrete(changes_views.decode(action["value"]), orders)
         result = orders.apply_change(change, actor=user, who=user)
     except PlanningError as error:
@@ -231,7 +232,7 @@ def report_shortcut(
     ack()
     user = user_id(shortcut)
     try:
-        users.require(user, "operations", doing=_(_DOING))
+        users.require(user, "operations", doing=i18n.gettext(_DOING))
     except PlanningError as error:
         refuse(context, None, error, client=client, user=user)
         return
@@ -249,7 +250,7 @@ def open_form_clicked(
     ack()
     user = user_id(body)
     try:
-        users.require(user, "operations", doing=_(_DOING))
+        users.require(user, "operations", doing=i18n.gettext(_DOING))
     except PlanningError as error:
         refuse(context, None, error, client=client, user=user)
         return
@@ -278,7 +279,7 @@ def form_submitted(
     applied; a changed one is previewed again."""
     user = user_id(body)
     try:
-        users.require(user, "operations", doing=_(_DOING))
+        users.require(user, "operations", doing=i18n.gettext(_DOING))
         change = parse_change_form(view["state"]["values"], today=orders.today())
     except FormError as error:
         form_errors(context, ack, error.errors)

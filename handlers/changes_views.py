@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from bot.platform import i18n
 from bot.platform.blockkit import button, day, escape
 from bot.platform.i18n import N_, ngettext
 from bot.platform.i18n import gettext as _
@@ -311,7 +312,8 @@ def change_form(
     """ "Report a change": work center (typeahead), days, hours or closed, reason. Submitted once
     it shows what would move; submitted again (unchanged) it applies."""
     options = [
-        {"text": {"type": "plain_text", "text": _(text)}, "value": value} for value, text in KINDS
+        {"text": {"type": "plain_text", "text": i18n.gettext(text)}, "value": value}
+        for value, text in KINDS
     ]
     kind = 0
     if change is not None:
@@ -509,7 +511,7 @@ _STATUS = {
 
 
 def _status(status: str) -> str:
-    return _(_STATUS[status]) if status in _STATUS else status
+    return i18n.gettext(_STATUS[status]) if status in _STATUS else status
 
 
 def current_state(order: OrderView, as_of: date) -> str:

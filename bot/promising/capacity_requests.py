@@ -75,7 +75,11 @@ class AlreadyAnswered(PlanningError):
 
     def __init__(self, request: RequestView) -> None:
         # TRANSLATORS: {status} is the request's state: approved, countered, declined.
-        status = _(_STATUSES[request.status]) if request.status in _STATUSES else request.status
+        status = (
+            i18n.gettext(_STATUSES[request.status])
+            if request.status in _STATUSES
+            else request.status
+        )
         if request.answered_by:
             text = _(
                 "Request #{id} was already answered by {who}: it is {status}. Nothing was changed.",

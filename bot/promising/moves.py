@@ -121,7 +121,7 @@ class MoveRecord:
         if self.answer is None:
             return _("{move} (not answered yet)", move=text)
         # TRANSLATORS: {answer} is how the owner answered: accepted, split, cancelled …
-        answer = _(_ANSWER_WORDS.get(self.answer, self.answer))
+        answer = i18n.gettext(_ANSWER_WORDS.get(self.answer, self.answer))
         told = self.told_days_before
         if told is not None and told >= 0:
             return ngettext(
