@@ -21,11 +21,14 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.platform import i18n
 from bot.platform.blockkit import escape
+from bot.platform.i18n import N_
+from bot.platform.i18n import gettext as _
 from bot.platform.users import UserService
 from bot.promising.capacity_requests import CapacityRequestService, RequestView
 from bot.promising.orders import NotMoved, OrderService, StaleOrder
-from capacity.changes import Change
+from capacity.changes import BadChange, Change
 from capacity.model import PlanningError, Quote
 from handlers import changes_views, operations_views, planner
 from handlers.changes_parsing import (
@@ -60,7 +63,7 @@ ONCE_ACTIONS = frozenset(
 )
 """Buttons whose second click must not act again."""
 
-_DOING = "report changes to the factory"
+_DOING = N_("report changes to the factory")
 
 
 def register(app: App) -> None:
@@ -109,7 +112,7 @@ def capacity_command(
         _show(parsed, user, respond, client, context, orders, users)
         return
     try:
-        users.require(user, "operations", doing=_DOING)
+        users.require(user, "operations", doing=i18n.gettext(_DOING))
     except PlanningError as error:
         refuse(context, respond, error)
         return
@@ -155,7 +158,7 @@ def supply_command(
     ack()
     user = command["user_id"]
     try:
-        users.require(user, "operations", doing=_DOING)
+        users.require(user, "operations", doing=i18n.gettext(_DOING))
         change = parse_supply((command.get("text") or "").strip(), today=orders.today())
     except ChangeSyntaxError as error:
         refuse(context, respond, f"{error}")
@@ -178,7 +181,7 @@ def _preview(
     try:
         result = orders.apply_change(_concrete(change, orders), dry_run=True)
     except PlanningError as error:
-        refuse(context, respond, f"{_capital(str(error))}; nothing was changed.")
+        refuse(context, respond, _nothing_changed(error))
         return
     release(context)  # a preview changes nothing
     respond(
@@ -201,11 +204,11 @@ def apply_clicked(
     ack()
     user = user_id(body)
     try:
-        users.require(user, "operations", doing=_DOING)
+        users.require(user, "operations", doing=i18n.gettext(_DOING))
         change = _concrete(changes_views.decode(action["value"]), orders)
         result = orders.apply_change(change, actor=user, who=user)
     except PlanningError as error:
-        refuse(context, respond, f"{_capital(str(error))}; nothing was changed.")
+        refuse(context, respond, _nothing_changed(error))
         return
     respond(replace_original=True, **changes_views.applied_message(result, orders.today()))
 
@@ -229,7 +232,7 @@ def report_shortcut(
     ack()
     user = user_id(shortcut)
     try:
-        users.require(user, "operations", doing=_DOING)
+        users.require(user, "operations", doing=i18n.gettext(_DOING))
     except PlanningError as error:
         refuse(context, None, error, client=client, user=user)
         return
@@ -247,7 +250,7 @@ def open_form_clicked(
     ack()
     user = user_id(body)
     try:
-        users.require(user, "operations", doing=_DOING)
+        users.require(user, "operations", doing=i18n.gettext(_DOING))
     except PlanningError as error:
         refuse(context, None, error, client=client, user=user)
         return
@@ -276,7 +279,7 @@ def form_submitted(
     applied; a changed one is previewed again."""
     user = user_id(body)
     try:
-        users.require(user, "operations", doing=_DOING)
+        users.require(user, "operations", doing=i18n.gettext(_DOING))
         change = parse_change_form(view["state"]["values"], today=orders.today())
     except FormError as error:
         form_errors(context, ack, error.errors)
@@ -289,7 +292,7 @@ def form_submitted(
     try:
         result = orders.apply_change(change, dry_run=previewed != value, actor=user, who=user)
     except PlanningError as error:
-        form_errors(context, ack, {FIRST_BLOCK: _capital(str(error))})
+        form_errors(context, ack, {FIRST_BLOCK: _capital(_problem(error))})
         return
     if result.dry_run:
         release(context)  # a preview changes nothing
@@ -406,3 +409,15 @@ def _on_message(body: dict[str, Any]) -> bool:
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def _problem(error: PlanningError) -> str:
+    """What is wrong, in the reader's language (a BadChange worded from its facts)."""
+    if isinstance(error, BadChange):
+        return changes_views.bad_change_text(error)
+    return str(error)
+
+
+def _nothing_changed(error: PlanningError) -> str:
+    # TRANSLATORS: {problem} is a whole sentence saying what is wrong with the change.
+    return _("{problem}; nothing was changed.", problem=_capital(_problem(error)))

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.platform.i18n import N_
+from bot.platform.i18n import gettext as _
 from capacity.changes import CapacityChange, Change, CountChange, ReceiptChange
 from handlers.parsing import MONTH_NAMES, PromiseSyntaxError, parse_day
 
@@ -34,9 +36,9 @@ KIND_BLOCK, KIND_ACTION = "change_kind", "change_kind_select"
 HOURS_BLOCK, HOURS_ACTION = "change_hours", "change_hours_input"
 REASON_BLOCK, REASON_ACTION = "change_reason", "change_reason_input"
 KINDS = (
-    ("closed", "Closed (down)"),
-    ("hours", "These hours each day (the whole capacity)"),
-    ("overtime", "These hours more than usual (overtime)"),
+    ("closed", N_("Closed (down)")),
+    ("hours", N_("These hours each day (the whole capacity)")),
+    ("overtime", N_("These hours more than usual (overtime)")),
 )
 
 CAPACITY_USAGE = (
@@ -101,12 +103,16 @@ def parse_capacity(
     if len(words) in (2, 3) and not reason and _WEEKS.match(" ".join(words[1:])):
         return ShowLoad(words[0], _weeks(" ".join(words[1:])))
     if len(words) < 2:
-        raise ChangeSyntaxError(f"Say which work center and what changes: {CAPACITY_USAGE}.")
+        raise ChangeSyntaxError(
+            _("Say which work center and what changes: {usage}.", usage=CAPACITY_USAGE)
+        )
     code, kind, *more = words
     kind = kind.lower()
     if kind == "back":
         if more:
-            raise ChangeSyntaxError(f"`back` takes nothing after it: `/capacity {code} back`.")
+            raise ChangeSyntaxError(
+                _("`back` takes nothing after it: `/capacity {code} back`.", code=code)
+            )
         return LiftDowntime(code)
     hours: float | None = None
     extra = False
@@ -118,21 +124,30 @@ def parse_capacity(
         hours = _hours(kind)
     else:
         raise ChangeSyntaxError(
-            f"{kind!r} is not a change I know: say `down`, `overtime`, `back` or hours like "
-            f"`4h`: {CAPACITY_USAGE}."
+            _(
+                "{kind} is not a change I know: say `down`, `overtime`, `back` or hours like "
+                "`4h`: {usage}.",
+                kind=repr(kind),
+                usage=CAPACITY_USAGE,
+            )
         )
     found = [w for w in more if _HOURS.match(w)]
     if extra:
         if len(found) != 1:
             raise ChangeSyntaxError(
-                f"Say how many hours of overtime, like `/capacity {code} overtime Sat 8h`."
+                _(
+                    "Say how many hours of overtime, like `/capacity {code} overtime Sat 8h`.",
+                    code=code,
+                )
             )
         hours = _hours(found[0])
     elif found:
-        raise ChangeSyntaxError(f"Give the hours once: {CAPACITY_USAGE}.")
+        raise ChangeSyntaxError(_("Give the hours once: {usage}.", usage=CAPACITY_USAGE))
     days = [w for w in more if not _HOURS.match(w)]
     if not days:
-        raise ChangeSyntaxError(f"Say which days, like `{kind} Thu..Fri`: {CAPACITY_USAGE}.")
+        raise ChangeSyntaxError(
+            _("Say which days, like `{kind} Thu..Fri`: {usage}.", kind=kind, usage=CAPACITY_USAGE)
+        )
     (first, last), leftover = _days(days, today)
     assert hours is not None
     return CapacityChange(code, first, last, hours, reason or leftover, extra=extra)
@@ -144,7 +159,12 @@ def _weeks(word: str) -> int:
     weeks = int(match.group(1))
     if not 1 <= weeks <= MAX_WEEKS:
         raise ChangeSyntaxError(
-            f"A load chart shows 1 to {MAX_WEEKS} weeks, not {weeks}: {LOAD_USAGE}."
+            _(
+                "A load chart shows 1 to {most} weeks, not {weeks}: {usage}.",
+                most=MAX_WEEKS,
+                weeks=weeks,
+                usage=LOAD_USAGE,
+            )
         )
     return weeks
 
@@ -153,7 +173,7 @@ def _sequence(words: list[str], today: date) -> ShowSequence:
     """Two or three work center codes, then maybe a day of the week to sequence."""
     if len(words) < 2:
         raise ChangeSyntaxError(
-            f"Name the two work centers of the line (or three): {SEQUENCE_USAGE}."
+            _("Name the two work centers of the line (or three): {usage}.", usage=SEQUENCE_USAGE)
         )
     problem = ""
     for count in (2, 3):
@@ -167,8 +187,12 @@ def _sequence(words: list[str], today: date) -> ShowSequence:
         except ChangeSyntaxError as error:
             problem = str(error)
     raise ChangeSyntaxError(
-        f"I could not read the week to sequence ({problem}); give a day of that week: "
-        f"{SEQUENCE_USAGE}."
+        # TRANSLATORS: {problem} is a whole sentence saying what was wrong with the day.
+        _(
+            "I could not read the week to sequence ({problem}); give a day of that week: {usage}.",
+            problem=problem,
+            usage=SEQUENCE_USAGE,
+        )
     )
 
 
@@ -176,22 +200,22 @@ def parse_supply(text: str, *, today: date) -> Change:
     """Read the text after `/supply` (see the module docstring)."""
     words = text.split()
     if len(words) < 3:
-        raise ChangeSyntaxError(f"Say the item and what changed: {SUPPLY_USAGE}.")
+        raise ChangeSyntaxError(_("Say the item and what changed: {usage}.", usage=SUPPLY_USAGE))
     sku = words[0]
     if words[1].lower() == "count":
-        return CountChange(sku, _quantity(words[2:], "a count"))
+        return CountChange(sku, _quantity(words[2:], count=True))
     ref, what = words[1], [w.lower() for w in words[2:]]
     if what[0] in ("qty", "quantity", "brings"):
-        return ReceiptChange(sku, ref, qty=_quantity(words[3:], "a quantity"))
+        return ReceiptChange(sku, ref, qty=_quantity(words[3:], count=False))
     if what[0] in ("cancelled", "canceled", "cancel"):
         return ReceiptChange(sku, ref, qty=0.0)
     while what and what[0] in ("moves", "moved", "arrives", "to", "on", "now"):
         what = what[1:]
     if not what:
-        raise ChangeSyntaxError(f"Say the day it now arrives: {SUPPLY_USAGE}.")
+        raise ChangeSyntaxError(_("Say the day it now arrives: {usage}.", usage=SUPPLY_USAGE))
     (first, last), leftover = _days(words[len(words) - len(what) :], today)
     if first != last or leftover:
-        raise ChangeSyntaxError(f"A receipt arrives on one day: {SUPPLY_USAGE}.")
+        raise ChangeSyntaxError(_("A receipt arrives on one day: {usage}.", usage=SUPPLY_USAGE))
     return ReceiptChange(sku, ref, on=first)
 
 
@@ -212,17 +236,17 @@ def parse_change_form(values: Mapping[str, Any], *, today: date) -> CapacityChan
     errors: dict[str, str] = {}
     code = (value(WC_BLOCK, WC_ACTION).get("selected_option") or {}).get("value")
     if not code:
-        errors[WC_BLOCK] = "Pick a work center."
+        errors[WC_BLOCK] = _("Pick a work center.")
     first_text = value(FIRST_BLOCK, FIRST_ACTION).get("selected_date")
     last_text = value(LAST_BLOCK, LAST_ACTION).get("selected_date")
     first = date.fromisoformat(first_text) if first_text else None
     last = date.fromisoformat(last_text) if last_text else first
     if first is None:
-        errors[FIRST_BLOCK] = "Pick the first day."
+        errors[FIRST_BLOCK] = _("Pick the first day.")
     elif first < today:
-        errors[FIRST_BLOCK] = "Pick today or a later day."
+        errors[FIRST_BLOCK] = _("Pick today or a later day.")
     elif last is not None and last < first:
-        errors[LAST_BLOCK] = "The last day cannot be before the first."
+        errors[LAST_BLOCK] = _("The last day cannot be before the first.")
     kind = (value(KIND_BLOCK, KIND_ACTION).get("selected_option") or {}).get("value") or "closed"
     raw = value(HOURS_BLOCK, HOURS_ACTION).get("value")
     hours: float | None = 0.0
@@ -232,7 +256,9 @@ def parse_change_form(values: Mapping[str, Any], *, today: date) -> CapacityChan
         except (TypeError, ValueError):
             hours = None
         if hours is None or hours < 0 or (kind == "overtime" and hours == 0):
-            errors[HOURS_BLOCK] = "Give the hours as a number, 0 or more (overtime: more than 0)."
+            errors[HOURS_BLOCK] = _(
+                "Give the hours as a number, 0 or more (overtime: more than 0)."
+            )
     if errors:
         raise FormError(errors)
     assert code and first and last and hours is not None
@@ -253,9 +279,11 @@ def _hours(word: str) -> float:
     return float(match.group(1).replace(",", "."))
 
 
-def _quantity(words: list[str], what: str) -> float:
+def _quantity(words: list[str], *, count: bool) -> float:
     if len(words) != 1 or not _NUMBER.match(words[0]):
-        raise ChangeSyntaxError(f"Give {what} as one number: {SUPPLY_USAGE}.")
+        if count:
+            raise ChangeSyntaxError(_("Give a count as one number: {usage}.", usage=SUPPLY_USAGE))
+        raise ChangeSyntaxError(_("Give a quantity as one number: {usage}.", usage=SUPPLY_USAGE))
     return float(words[0].replace(",", "."))
 
 
@@ -267,13 +295,15 @@ def _days(words: list[str], today: date) -> tuple[tuple[date, date], str]:
             return _span(" ".join(words[:n]), today), " ".join(words[n:])
         except ChangeSyntaxError as error:
             problem = problem or str(error)
-    raise ChangeSyntaxError(problem or "Say which days")
+    raise ChangeSyntaxError(problem or _("Say which days"))
 
 
 def _span(text: str, today: date) -> tuple[date, date]:
     parts = re.split(r"\s*(?:\.\.|–|—|\bto\b|\buntil\b)\s*", text.strip())
     if len(parts) > 2 or not all(parts):
-        raise ChangeSyntaxError(f"{text!r} is not a day or a span of days like Thu..Fri")
+        raise ChangeSyntaxError(
+            _("{text} is not a day or a span of days like Thu..Fri", text=repr(text))
+        )
     first = _day(parts[0], today)
     if len(parts) == 1:
         return first, first
@@ -282,7 +312,7 @@ def _span(text: str, today: date) -> tuple[date, date]:
     except ChangeSyntaxError:
         last = _day(parts[-1], today)
     if last < first:
-        raise ChangeSyntaxError(f"{text!r} ends before it starts")
+        raise ChangeSyntaxError(_("{text} ends before it starts", text=repr(text)))
     return first, last
 
 
@@ -291,7 +321,9 @@ def _day(text: str, today: date) -> date:
     if match:
         month, day = int(match.group(1)), int(match.group(2))
         if not 1 <= month <= 12:
-            raise ChangeSyntaxError(f"{text!r}: write the month first, like 12-10 for Dec 10")
+            raise ChangeSyntaxError(
+                _("{text}: write the month first, like 12-10 for Dec 10", text=repr(text))
+            )
         text = f"{MONTH_NAMES[month - 1]} {day}"
     try:
         return parse_day(text, today=today)

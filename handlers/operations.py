@@ -18,7 +18,9 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.platform.blockkit import ButtonValue, clip, error_message, loading_modal
+from bot.platform import i18n
+from bot.platform.blockkit import ButtonValue, clip, day, error_message, loading_modal
+from bot.platform.i18n import gettext as _
 from bot.platform.users import UserService
 from bot.promising.capacity_requests import (
     AlreadyAnswered,
@@ -26,10 +28,10 @@ from bot.promising.capacity_requests import (
     BadOvertime,
     CapacityRequestService,
     Overtime,
+    Readers,
     RequestView,
 )
 from bot.promising.orders import OrderService
-from capacity.engine import format_day
 from capacity.model import NotPromisable, PlanningError
 from handlers import operations_views as views
 from handlers.common import form_errors, open_modal, refuse, release, safely, tell, user_id
@@ -132,7 +134,7 @@ def open_answer_form(
             private_metadata=metadata,
         )
 
-    title = "Approve with overtime" if kind == views.OPS_APPROVE_OVERTIME else "Counter-offer"
+    title = _("Approve with overtime") if kind == views.OPS_APPROVE_OVERTIME else _("Counter-offer")
     open_modal(client, body["trigger_id"], loading_modal(title), fill)
 
 
@@ -175,12 +177,15 @@ def overtime_submitted(
         channel = None
         with contextlib.suppress(PlanningError):
             channel = requests.request(request_id).channel_id
-        kept = (
-            " The overtime was not kept and the request is still open."
-            if isinstance(error, NotPromisable)
-            else ""
-        )
-        tell(client, user, channel, error_message(f"{error}{kept}"))
+        if isinstance(error, NotPromisable):
+            # TRANSLATORS: {problem} is a whole sentence saying why the plan refused.
+            text = _(
+                "{problem} The overtime was not kept and the request is still open.",
+                problem=str(error),
+            )
+        else:
+            text = str(error)
+        tell(client, user, channel, error_message(text))
         return
     publish_answer(client, answer, orders=orders, requests=requests, users=users)
 
@@ -203,10 +208,12 @@ def counter_submitted(
     fits = raw_qty.isdecimal() and fits_qty(raw_qty)
     qty = int(raw_qty) if fits and int(raw_qty) > 0 else None
     if qty is None:
-        errors[views.COUNTER_QTY_BLOCK] = f"A whole number from 1 to {MAX_QTY:,}."
+        errors[views.COUNTER_QTY_BLOCK] = _(
+            "A whole number from 1 to {most}.", most=i18n.number(MAX_QTY)
+        )
     on = date.fromisoformat(raw_on) if raw_on else None
     if on is None:
-        errors[views.COUNTER_ON_BLOCK] = "Pick the day you can make it by."
+        errors[views.COUNTER_ON_BLOCK] = _("Pick the day you can make it by.")
     if not errors:
         assert qty is not None and on is not None
         try:
@@ -267,13 +274,17 @@ def show_answer(client: WebClient, request: RequestView, as_of: date) -> None:
     )
 
 
-def answer_messages(answer: Answer, as_of: date) -> list[dict[str, Any]]:
+def answer_messages(
+    answer: Answer, as_of: date, readers: Readers | None = None
+) -> list[dict[str, Any]]:
     """What to send about an answer, as outbox payloads: the request drawn as answered in
     place, a reply in its thread, and the salesperson's DM (chat.postMessage to a user id
-    posts in the app's DM with them)."""
+    posts in the app's DM with them). Each is drawn in its `readers`' language (without them,
+    in the active one)."""
     request, order = answer.request, answer.order
-    answered = _answered(request, as_of, order)
     payloads: list[dict[str, Any]] = []
+    with i18n.using(readers.channel if readers else i18n.active()):
+        answered = _answered(request, as_of, order)
     if request.channel_id and request.message_ts:
         payloads.append(
             {
@@ -291,21 +302,22 @@ def answer_messages(answer: Answer, as_of: date) -> list[dict[str, Any]]:
                 },
             }
         )
-    if order is not None:
-        reason = _said(request, order.qty, order.promised_on, as_of)
-        message = order_message(order, as_of, by=request.answered_by, reason=reason)
-    else:
-        message = views.declined_message(
-            request.answered_by, request.id, request.question, request.answer_note
-        )
+    with i18n.using(readers.requester if readers else i18n.active()):
+        if order is not None:
+            reason = _said(request, order.qty, order.promised_on, as_of)
+            message = order_message(order, as_of, by=request.answered_by, reason=reason)
+        else:
+            message = views.declined_message(
+                request.answered_by, request.id, request.question, request.answer_note
+            )
     payloads.append(
         {"method": "chat_postMessage", "args": {"channel": request.requested_by, **message}}
     )
     return payloads
 
 
-def _telling(orders: OrderService) -> Callable[[Answer], list[dict[str, Any]]]:
-    return lambda answer: answer_messages(answer, orders.today())
+def _telling(orders: OrderService) -> Callable[[Answer, Readers], list[dict[str, Any]]]:
+    return lambda answer, readers: answer_messages(answer, orders.today(), readers)
 
 
 def publish_answer(
@@ -348,13 +360,22 @@ def _answered(request: RequestView, as_of: date, order: Any) -> dict[str, Any]:
 
 
 def _said(request: RequestView, qty: int, on: date | None, as_of: date) -> str:
-    when = format_day(on, as_of) if on else "a later day"
+    # TRANSLATORS: a stand-in for the day of an answer that has none.
+    when = day(on, as_of) if on else _("a later day")
+    fields = {"id": request.id, "qty": qty, "when": when}
     if request.answer_kind == "rush":
-        return f"Operations approved request #{request.id} with the rush reserve: {qty} on {when}."
+        return _(
+            "Operations approved request #{id} with the rush reserve: {qty} on {when}.", **fields
+        )
     if request.answer_kind == "overtime":
-        return f"Operations approved request #{request.id} with overtime: {qty} on {when}."
-    note = f" Note: {request.answer_note}" if request.answer_note else ""
-    return f"Operations offered {qty} on {when} instead (request #{request.id}).{note}"
+        return _("Operations approved request #{id} with overtime: {qty} on {when}.", **fields)
+    if request.answer_note:
+        return _(
+            "Operations offered {qty} on {when} instead (request #{id}). Note: {note}",
+            note=request.answer_note,
+            **fields,
+        )
+    return _("Operations offered {qty} on {when} instead (request #{id}).", **fields)
 
 
 # --- reading the forms --------------------------------------------------------------------------
@@ -368,18 +389,27 @@ def parse_overtime(text: str, *, today: date) -> list[Overtime]:
         if not words:
             continue
         if len(words) < 3:
-            raise BadOvertime(f"Line {number}: write `WORK_CENTER DAY HOURS`, like `CNC Fri 4`.")
+            raise BadOvertime(
+                _("Line {n}: write `WORK_CENTER DAY HOURS`, like `CNC Fri 4`.", n=number)
+            )
         try:
             hours = float(words[-1].lower().removesuffix("h"))
         except ValueError:
-            raise BadOvertime(f"Line {number}: {words[-1]!r} is not a number of hours.") from None
+            raise BadOvertime(
+                _(
+                    "Line {n}: {word} is not a number of hours.",
+                    n=number,
+                    word=repr(words[-1]),
+                )
+            ) from None
         try:
             on = parse_day(" ".join(words[1:-1]), today=today)
         except PromiseSyntaxError as error:
-            raise BadOvertime(f"Line {number}: {error.problem}.") from None
+            # TRANSLATORS: {problem} says what is wrong with the day written on the line.
+            raise BadOvertime(_("Line {n}: {problem}.", n=number, problem=error.problem)) from None
         found.append(Overtime(words[0], on, hours))
     if not found:
-        raise BadOvertime("Add at least one line: `WORK_CENTER DAY HOURS`.")
+        raise BadOvertime(_("Add at least one line: `WORK_CENTER DAY HOURS`."))
     return found
 
 
@@ -396,7 +426,7 @@ def _request_id(view: dict[str, Any]) -> str:
     try:
         return str(json.loads(view.get("private_metadata") or "{}")["request"])
     except (json.JSONDecodeError, KeyError, TypeError):
-        raise PlanningError("This form lost track of its request; open it again.") from None
+        raise PlanningError(_("This form lost track of its request; open it again.")) from None
 
 
 def _short(error: Exception) -> str:

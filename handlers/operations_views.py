@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any, Literal
 
 from bot.platform import blockkit as kit
+from bot.platform.i18n import gettext as _
 from bot.promising.capacity_requests import plan_summary
 from capacity.model import Quote
 from handlers.orders_views import order_who
@@ -45,59 +46,75 @@ def capacity_request_message(
     """
     as_of = quote.as_of
     wanted = max(quote.requested, as_of)
-    question = (
-        f"Can you make {order_who(quote.qty, quote.sku, customer)} by {kit.day(wanted, as_of)}?"
-    )
+    question = _question(quote.qty, quote.sku, customer, wanted, as_of)
 
     flexible = []
     if least_qty is not None and least_qty < quote.qty:
-        flexible.append(f"at least {least_qty} on {kit.day(wanted, as_of)}")
+        flexible.append(_("at least {qty} on {day}", qty=least_qty, day=kit.day(wanted, as_of)))
     if latest is not None and latest > wanted:
-        flexible.append(f"all {quote.qty} as late as {kit.day(latest, as_of)}")
+        flexible.append(_("all {qty} as late as {day}", qty=quote.qty, day=kit.day(latest, as_of)))
     plan = plan_summary(quote)
     rush_on = quote.rush_earliest
     if rush_on is not None and quote.earliest is not None and rush_on >= quote.earliest:
         rush_on = None  # the reserve would not make it sooner
-    rush = (
-        f"all {quote.qty} on {kit.day(rush_on, as_of)}" if rush_on else "would not make it sooner"
+    if rush_on:
+        rush = _("all {qty} on {day}", qty=quote.qty, day=kit.day(rush_on, as_of))
+    else:
+        rush = _("would not make it sooner")
+    accept = (
+        "; ".join(flexible) if flexible else _("flexibility not asked (use the form to add it)")
     )
     blocks: list[dict[str, Any]] = [
         kit.section(f":question: *{question}*"),
         kit.fields(
             [
-                f"*Customer expects*\n{quote.qty} on {kit.day(wanted, as_of)}",
-                "*Customer would accept*\n"
-                + (
-                    "; ".join(flexible)
-                    if flexible
-                    else "flexibility not asked (use the form to add it)"
+                _(
+                    "*Customer expects*\n{qty} on {day}",
+                    qty=quote.qty,
+                    day=kit.day(wanted, as_of),
                 ),
-                f"*The plan says*\n{plan}",
-                f"*With the rush reserve*\n{rush}",
+                _("*Customer would accept*\n{flexible}", flexible=accept),
+                _("*The plan says*\n{plan}", plan=plan),
+                _("*With the rush reserve*\n{rush}", rush=rush),
             ]
         ),
     ]
     if quote.constraint.kind != "none" and quote.constraint.text:
-        blocks.append(kit.context(f":factory: Bottleneck: {kit.escape(quote.constraint.text)}"))
+        blocks.append(
+            kit.context(
+                ":factory: " + _("Bottleneck: {why}", why=kit.escape(quote.constraint.text))
+            )
+        )
     if note:
         blocks.append(kit.section("> " + kit.escape(note).replace("\n", "\n> ")))
-    footer = f"Request #{request_id}"
     if requester:
-        footer += f" · asked by {kit.mention(requester)}"
+        footer = _("Request #{id} · asked by {who}", id=request_id, who=kit.mention(requester))
+    else:
+        footer = _("Request #{id}", id=request_id)
     blocks.append(kit.context(footer))
 
     value = kit.ButtonValue(request=request_id, ver=version)
     buttons = []
     if rush_on is not None:
-        label = f"Approve with rush reserve ({kit.day(rush_on, as_of)})"
+        label = _("Approve with rush reserve ({day})", day=kit.day(rush_on, as_of))
         buttons.append(kit.button(label, OPS_APPROVE_RUSH, value, "primary"))
     buttons += [
-        kit.button("Approve with overtime…", OPS_APPROVE_OVERTIME, value),
-        kit.button("Counter-offer…", OPS_COUNTER, value),
-        kit.button("Decline…", OPS_DECLINE, value, "danger"),
+        kit.button(_("Approve with overtime…"), OPS_APPROVE_OVERTIME, value),
+        kit.button(_("Counter-offer…"), OPS_COUNTER, value),
+        kit.button(_("Decline…"), OPS_DECLINE, value, "danger"),
     ]
     blocks.append(kit.actions(buttons, block_id="request_actions"))
-    return kit.message(f"{kit.plain(question)} The plan says: {plan}.", blocks)
+    text = _("{question} The plan says: {plan}.", question=kit.plain(question), plan=plan)
+    return kit.message(text, blocks)
+
+
+def _question(qty: int, sku: str, customer: str | None, wanted: date, as_of: date) -> str:
+    # TRANSLATORS: {what} is an order's quantity, item and customer: "40 BRKT for Acme".
+    return _(
+        "Can you make {what} by {day}?",
+        what=order_who(qty, sku, customer),
+        day=kit.day(wanted, as_of),
+    )
 
 
 def answered_request_message(
@@ -115,31 +132,47 @@ def answered_request_message(
     reason: str | None = None,
 ) -> dict[str, Any]:
     """A capacity request once operations answered it: the question and the answer, no buttons."""
-    question = f"Can you make {order_who(qty, sku, customer)} by {kit.day(wanted, as_of)}?"
+    question = _question(qty, sku, customer, wanted, as_of)
     promised = ""
     if promised_on is not None:
-        promised = (
-            f"{promised_qty if promised_qty is not None else qty} on {kit.day(promised_on, as_of)}"
+        promised = _(
+            "{qty} on {day}",
+            qty=promised_qty if promised_qty is not None else qty,
+            day=kit.day(promised_on, as_of),
         )
     who = kit.mention(answered_by)
-    if answer == "rush":
-        said = f":white_check_mark: {who} approved with the rush reserve"
-        said += f": {promised}" if promised else ""
+    if answer == "rush" and promised:
+        said = ":white_check_mark: " + _(
+            "{who} approved with the rush reserve: {promised}", who=who, promised=promised
+        )
+    elif answer == "rush":
+        said = ":white_check_mark: " + _("{who} approved with the rush reserve", who=who)
+    elif answer == "overtime" and promised:
+        said = ":white_check_mark: " + _(
+            "{who} approved with overtime: {promised}", who=who, promised=promised
+        )
     elif answer == "overtime":
-        said = f":white_check_mark: {who} approved with overtime"
-        said += f": {promised}" if promised else ""
+        said = ":white_check_mark: " + _("{who} approved with overtime", who=who)
+    elif answer == "counter" and promised:
+        said = ":left_right_arrow: " + _(
+            "{who} offered {promised} instead", who=who, promised=promised
+        )
     elif answer == "counter":
-        said = f":left_right_arrow: {who} offered {promised or 'something else'} instead"
+        said = ":left_right_arrow: " + _("{who} offered something else instead", who=who)
     elif answer == "decline":
-        said = f":no_entry: {who} declined"
+        said = ":no_entry: " + _("{who} declined", who=who)
     else:
         raise ValueError(f"unknown answer {answer!r}")
     if reason:
-        said += f": {kit.escape(reason)}" if answer == "decline" else f" — {kit.escape(reason)}"
+        # TRANSLATORS: {said} is the answer ("… declined"), {reason} what operations typed.
+        if answer == "decline":
+            said = _("{said}: {reason}", said=said, reason=kit.escape(reason))
+        else:
+            said = _("{said} — {reason}", said=said, reason=kit.escape(reason))
     blocks = [
         kit.section(f"*{question}*"),
         kit.section(said),
-        kit.context(f"Request #{request_id} · answered"),
+        kit.context(_("Request #{id} · answered", id=request_id)),
     ]
     return kit.message(f"{kit.plain(question)} {kit.plain(said)}", blocks)
 
@@ -149,8 +182,14 @@ def declined_message(
 ) -> dict[str, Any]:
     """The salesperson's DM when operations declined: the reason is what they tell the customer."""
     return kit.info_message(
-        f":no_entry: {kit.mention(answered_by)} declined request #{request_id}: "
-        f"*{kit.escape(question)}*\nReason: {kit.escape(reason or '')}"
+        ":no_entry: "
+        + _(
+            "{who} declined request #{id}: *{question}*\nReason: {reason}",
+            who=kit.mention(answered_by),
+            id=request_id,
+            question=kit.escape(question),
+            reason=kit.escape(reason or ""),
+        )
     )
 
 
@@ -173,7 +212,7 @@ def _answer_modal(
     private_metadata: str,
 ) -> dict[str, Any]:
     shown = [kit.section(f"*{kit.escape(question)}*"), *blocks]
-    return kit.form(title, shown, callback_id, submit, private_metadata, close="Back")
+    return kit.form(title, shown, callback_id, submit, private_metadata, close=_("Back"))
 
 
 def overtime_modal(
@@ -183,21 +222,24 @@ def overtime_modal(
     prefilled with the plan's suggestion; or, when no overtime can help, why not (the field
     stays, for what operations know and the plan does not)."""
     element = kit.text_input(
-        OVERTIME_ACTION, multiline=True, initial=suggestion, placeholder="CNC Tue 24 Nov 4"
+        OVERTIME_ACTION, multiline=True, initial=suggestion, placeholder=_("CNC Tue 24 Nov 4")
     )
     warning = [kit.section(f":warning: {kit.escape(why_not)}")] if why_not else []
     return _answer_modal(
         OPS_OVERTIME_MODAL,
-        "Approve with overtime",
-        "Approve",
+        _("Approve with overtime"),
+        _("Approve"),
         question,
         [
             *warning,
-            kit.input_block(OVERTIME_BLOCK, "Overtime hours", element),
+            kit.input_block(OVERTIME_BLOCK, _("Overtime hours"), element),
             kit.context(
-                "One line per work center and day: `WORK_CENTER DAY HOURS`, the hours of extra "
-                "work for this order; the rush reserve is kept (e.g. `CNC 2026-11-24 4`). "
-                "They are stored as calendar exceptions, then the order is quoted again and held."
+                _(
+                    "One line per work center and day: `WORK_CENTER DAY HOURS`, the hours of "
+                    "extra work for this order; the rush reserve is kept (e.g. `CNC 2026-11-24 "
+                    "4`). They are stored as calendar exceptions, then the order is quoted again "
+                    "and held."
+                )
             ),
         ],
         private_metadata,
@@ -220,15 +262,15 @@ def counter_modal(
         date_element["initial_date"] = on.isoformat()
     return _answer_modal(
         OPS_COUNTER_MODAL,
-        "Counter-offer",
-        "Offer",
+        _("Counter-offer"),
+        _("Offer"),
         question,
         [
-            kit.input_block(COUNTER_QTY_BLOCK, "Quantity you can make", qty_element),
-            kit.input_block(COUNTER_ON_BLOCK, "By", date_element),
+            kit.input_block(COUNTER_QTY_BLOCK, _("Quantity you can make"), qty_element),
+            kit.input_block(COUNTER_ON_BLOCK, _("By"), date_element),
             kit.input_block(
                 NOTE_BLOCK,
-                "Note for sales",
+                _("Note for sales"),
                 kit.text_input(NOTE_ACTION, multiline=True),
                 optional=True,
             ),
@@ -242,9 +284,9 @@ def decline_modal(*, question: str, private_metadata: str) -> dict[str, Any]:
     element = kit.text_input(REASON_ACTION, multiline=True, min_length=3, max_length=500)
     return _answer_modal(
         OPS_DECLINE_MODAL,
-        "Decline",
-        "Decline",
+        _("Decline"),
+        _("Decline"),
         question,
-        [kit.input_block(REASON_BLOCK, "Why not? (sales will tell the customer)", element)],
+        [kit.input_block(REASON_BLOCK, _("Why not? (sales will tell the customer)"), element)],
         private_metadata,
     )

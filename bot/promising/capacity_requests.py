@@ -28,6 +28,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.platform import blockkit as kit
+from bot.platform import i18n, languages
 from bot.platform.blockkit import SECTION_TEXT, clip, escape, mention
 from bot.platform.clock import Clock, Now
 from bot.platform.db.session import with_clock, write_transaction
@@ -39,6 +41,8 @@ from bot.platform.db.tables import (
     OutboxRow,
     WorkCenterRow,
 )
+from bot.platform.i18n import N_
+from bot.platform.i18n import gettext as _
 from bot.platform.outbox import OutboxWorker, enqueue
 from bot.platform.settings import Settings
 from bot.platform.users import UserService
@@ -51,7 +55,7 @@ from bot.promising.orders import (
     next_order_ref,
     record_factory_change,
 )
-from capacity.engine import Engine, format_day
+from capacity.engine import Engine
 from capacity.model import NotPromisable, PlanningError, Quote, WorkCenter
 
 log = logging.getLogger(__name__)
@@ -63,19 +67,46 @@ WORKDAY_START, WORKDAY_END = time(9), time(17)
 
 class RequestNotFound(PlanningError):
     def __init__(self, request_id: int | str) -> None:
-        super().__init__(f"There is no capacity request #{request_id}.")
+        super().__init__(_("There is no capacity request #{id}.", id=request_id))
 
 
 class AlreadyAnswered(PlanningError):
     """Someone answered the request already; carries it as it now stands."""
 
     def __init__(self, request: RequestView) -> None:
-        by = f" by {mention(request.answered_by)}" if request.answered_by else ""
-        super().__init__(
-            f"Request #{request.id} was already answered{by}: it is {request.status}. "
-            "Nothing was changed."
+        # TRANSLATORS: {status} is the request's state: approved, countered, declined.
+        status = (
+            i18n.gettext(_STATUSES[request.status])
+            if request.status in _STATUSES
+            else request.status
         )
+        if request.answered_by:
+            text = _(
+                "Request #{id} was already answered by {who}: it is {status}. Nothing was changed.",
+                id=request.id,
+                who=mention(request.answered_by),
+                status=status,
+            )
+        else:
+            text = _(
+                "Request #{id} was already answered: it is {status}. Nothing was changed.",
+                id=request.id,
+                status=status,
+            )
+        super().__init__(text)
         self.request = request
+
+
+_STATUSES = {
+    "open": N_("open"),
+    "approved": N_("approved"),
+    "countered": N_("countered"),
+    "declined": N_("declined"),
+}
+
+
+def _no_channel() -> str:
+    return _("No operations channel is set (PROMISEBOT_OPS_CHANNEL), so there is nobody to ask.")
 
 
 class BadOvertime(PlanningError):
@@ -133,7 +164,10 @@ def _earliest_first(slots: Sequence[Slot]) -> list[Slot]:
 
 
 def _and(names: Sequence[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    if len(names) == 1:
+        return names[0]
+    # TRANSLATORS: a list of work centers: {names} is "CNC, WELD", {last} "PAINT".
+    return _("{names} and {last}", names=", ".join(names[:-1]), last=names[-1])
 
 
 def _most(slots: Sequence[Slot]) -> dict[date, float]:
@@ -178,9 +212,18 @@ class Answer:
     order: OrderView | None
 
 
-Tell = Callable[[Answer], Sequence[Mapping[str, Any]]]
+@dataclass(frozen=True)
+class Readers:
+    """The languages an answer is read in: the channel the request was posted in, and the
+    salesperson who asked (their DM)."""
+
+    channel: str
+    requester: str
+
+
+Tell = Callable[[Answer, Readers], Sequence[Mapping[str, Any]]]
 """What to send about an answer: outbox payloads (`{"method": ..., "args": ...}`), drawn by the
-Slack handlers in the transaction that settles the answer."""
+Slack handlers in the transaction that settles the answer, each in its reader's language."""
 
 DrawQuestion = Callable[[RequestView, Quote], Mapping[str, Any]]
 """chat.postMessage arguments (without the channel) of the question to operations."""
@@ -232,30 +275,39 @@ class CapacityRequestService:
         while Slack has not taken it yet (it is retried, and stored once delivered).
         """
         if not self.settings.ops_channel:
-            raise PlanningError(
-                "No operations channel is set (PROMISEBOT_OPS_CHANNEL), so there is nobody to ask."
-            )
+            raise PlanningError(_no_channel())
         if not customer or not customer.strip():
             raise PlanningError(
-                "Name the customer before asking operations: `/promise 40 BRKT for Acme`."
+                _("Name the customer before asking operations: `/promise 40 BRKT for Acme`.")
             )
         today = self.orders.today()
         if wanted < today:
             raise PlanningError(
-                f"{format_day(wanted, today)} is in the past; quote again for a later day."
+                _("{day} is in the past; quote again for a later day.", day=kit.day(wanted, today))
             )
         quote = self.orders.quote(sku, qty, wanted)
         if quote.earliest is not None and quote.earliest <= max(wanted, quote.as_of):
             raise PlanningError(
-                f"The plan can already make all {qty} {quote.sku} by "
-                f"{format_day(max(wanted, quote.as_of), today)}: hold it instead of asking."
+                _(
+                    "The plan can already make all {qty} {sku} by {day}: hold it instead of "
+                    "asking.",
+                    qty=qty,
+                    sku=quote.sku,
+                    day=kit.day(max(wanted, quote.as_of), today),
+                )
             )
-        question = (
-            f"Can you make {qty} {quote.sku} for {customer.strip()} by "
-            f"{format_day(max(wanted, quote.as_of), today)}?"
-        )
         now = self.clock()
         with write_transaction(self.sessions) as session:
+            # Kept with the request and posted to operations: in their channel's language.
+            with i18n.using(self._ops_language(session)):
+                question = _(
+                    "Can you make {qty} {sku} for {customer} by {day}?",
+                    qty=qty,
+                    sku=quote.sku,
+                    customer=customer.strip(),
+                    day=kit.day(max(wanted, quote.as_of), today),
+                )
+                summary = plan_summary(quote)
             customer_row = find_or_add_customer(session, customer.strip())
             order = OrderRow(
                 ref=next_order_ref(session),
@@ -280,7 +332,7 @@ class CapacityRequestService:
                 requested_by=requester,
                 status="open",
                 question=question,
-                engine_view=plan_summary(quote),
+                engine_view=summary,
                 bottleneck=quote.constraint.text or None,
                 created_at=now,
             )
@@ -307,9 +359,7 @@ class CapacityRequestService:
         places it again on that day, a decline leaves it moved. Posted like `ask`: through the
         outbox, committed with the request, sent at once."""
         if not self.settings.ops_channel:
-            raise PlanningError(
-                "No operations channel is set (PROMISEBOT_OPS_CHANNEL), so there is nobody to ask."
-            )
+            raise PlanningError(_no_channel())
         order = self.orders.order(order_id)
         if version is not None and version != order.version:
             raise StaleOrder(order)
@@ -319,19 +369,28 @@ class CapacityRequestService:
         today = self.orders.today()
         wanted = max(order.moved_from, today)
         quote = self.orders.move_quote(order.id)
-        question = (
-            f"Can you make {order.qty} {order.sku} for {order.customer} by "
-            f"{format_day(wanted, today)}? It was promised for then; a change in the factory "
-            f"moved it to {format_day(order.moved_to, today)} (order {order.ref})."
-        )
+        moved_to = order.moved_to
         now = self.clock()
         with write_transaction(self.sessions) as session:
+            # Kept with the request and posted to operations: in their channel's language.
+            with i18n.using(self._ops_language(session)):
+                question = _(
+                    "Can you make {qty} {sku} for {customer} by {day}? It was promised for then; "
+                    "a change in the factory moved it to {moved_to} (order {ref}).",
+                    qty=order.qty,
+                    sku=order.sku,
+                    customer=order.customer,
+                    day=kit.day(wanted, today),
+                    moved_to=kit.day(moved_to, today),
+                    ref=order.ref,
+                )
+                summary = plan_summary(quote)
             row = CapacityRequestRow(
                 order_id=order.id,
                 requested_by=requester,
                 status="open",
                 question=question,
-                engine_view=plan_summary(quote),
+                engine_view=summary,
                 bottleneck=quote.constraint.text or None,
                 created_at=now,
             )
@@ -356,8 +415,9 @@ class CapacityRequestService:
         draw: DrawQuestion | None,
     ) -> int:
         """Put the question to operations in the outbox, in the request's transaction; the
-        outbox row's id."""
-        message = dict(draw(view, quote) if draw is not None else {"text": question})
+        outbox row's id. It is drawn in the operations channel's language."""
+        with i18n.using(self._ops_language(session)):
+            message = dict(draw(view, quote) if draw is not None else {"text": question})
         queued = enqueue(
             session,
             "capacity_request",
@@ -377,9 +437,16 @@ class CapacityRequestService:
             if delivery.parked:
                 self.withdraw(view.id, outbox_id=outbox_id)
                 raise PlanningError(
-                    f"Could not post in the operations channel ({delivery.error}); nothing was "
-                    "asked. Try again in a moment."
+                    _(
+                        "Could not post in the operations channel ({error}); nothing was asked. "
+                        "Try again in a moment.",
+                        error=delivery.error,
+                    )
                 )
+
+    def _ops_language(self, session: Session) -> str:
+        """The language of the operations channel, where questions are posted."""
+        return languages.of_channel(session, self.settings, self.settings.ops_channel)
 
     def withdraw(self, request_id: int, *, outbox_id: int | None = None) -> None:
         """Undo `ask` when the question could not be posted: nobody saw it."""
@@ -514,7 +581,7 @@ class CapacityRequestService:
         """Why no overtime helps: what holds the order back on the wanted day, and what the plan
         can do instead (for a counter-offer)."""
         today = self.orders.today()
-        wanted = format_day(request.wanted, today)
+        wanted = kit.day(request.wanted, today)
         short = [
             part.constraint.text
             for part in (
@@ -523,20 +590,64 @@ class CapacityRequestService:
             )
             if part.on_requested < part.qty and part.constraint.text
         ]
-        where = f"even with the most overtime on {_and(path)}, " if path else ""
-        made = f"{best.on_requested} of {request.qty}" if best.on_requested else "none"
-        why = f" ({'; '.join(short)})" if short else ""
-        instead = (
-            f"The plan can make all {request.qty} by {format_day(quote.earliest, today)}"
-            if quote.earliest is not None
-            else f"The plan cannot make all {request.qty} within 365 days"
-        )
-        if quote.on_requested:
-            instead += f", or {quote.on_requested} by {wanted} without overtime"
-        return (
-            f"No overtime can make all {request.qty} {request.sku} by {wanted}: {where}"
-            f"{made} can be ready by then{why}. {instead}: offer that with Counter-offer…"
-        )
+        # TRANSLATORS: {why} is empty or " (what holds it back; …)", right after "by then".
+        fields = {
+            "qty": request.qty,
+            "sku": request.sku,
+            "wanted": wanted,
+            "why": f" ({'; '.join(short)})" if short else "",
+            "made": best.on_requested,
+            "centers": _and(path) if path else "",
+        }
+        if path and best.on_requested:
+            first = _(
+                "No overtime can make all {qty} {sku} by {wanted}: even with the most overtime "
+                "on {centers}, {made} of {qty} can be ready by then{why}.",
+                **fields,
+            )
+        elif path:
+            first = _(
+                "No overtime can make all {qty} {sku} by {wanted}: even with the most overtime "
+                "on {centers}, none can be ready by then{why}.",
+                **fields,
+            )
+        elif best.on_requested:
+            first = _(
+                "No overtime can make all {qty} {sku} by {wanted}: {made} of {qty} can be ready "
+                "by then{why}.",
+                **fields,
+            )
+        else:
+            first = _(
+                "No overtime can make all {qty} {sku} by {wanted}: none can be ready by then{why}.",
+                **fields,
+            )
+        more = {"qty": request.qty, "part": quote.on_requested, "wanted": wanted}
+        if quote.earliest is not None and quote.on_requested:
+            then = _(
+                "The plan can make all {qty} by {day}, or {part} by {wanted} without overtime: "
+                "offer that with Counter-offer…",
+                day=kit.day(quote.earliest, today),
+                **more,
+            )
+        elif quote.earliest is not None:
+            then = _(
+                "The plan can make all {qty} by {day}: offer that with Counter-offer…",
+                day=kit.day(quote.earliest, today),
+                **more,
+            )
+        elif quote.on_requested:
+            then = _(
+                "The plan cannot make all {qty} within 365 days, or {part} by {wanted} without "
+                "overtime: offer that with Counter-offer…",
+                **more,
+            )
+        else:
+            then = _(
+                "The plan cannot make all {qty} within 365 days: offer that with Counter-offer…",
+                **more,
+            )
+        return f"{first} {then}"
 
     def open_requests(self, *, requested_by: str | None = None) -> list[RequestView]:
         with self.sessions() as session:
@@ -565,8 +676,12 @@ class CapacityRequestService:
             if quote.earliest is None:
                 raise NotPromisable(
                     quote,
-                    f"Even with the rush reserve all {request.qty} {request.sku} cannot be "
-                    "promised within 365 days.",
+                    _(
+                        "Even with the rush reserve all {qty} {sku} cannot be promised within "
+                        "365 days.",
+                        qty=request.qty,
+                        sku=request.sku,
+                    ),
                 )
             order = self._hold(request, quote.earliest, actor=actor, rush=True)
         except BaseException:
@@ -605,15 +720,27 @@ class CapacityRequestService:
             quote = self.orders.quote(request.sku, request.qty, request.wanted)
             latest = max(request.latest_on or request.wanted, request.wanted, quote.as_of)
             if quote.earliest is None or quote.earliest > latest:
-                when = (
-                    format_day(quote.earliest, today) if quote.earliest else "not within 365 days"
-                )
-                raise NotPromisable(
-                    quote,
-                    f"Even with this overtime the plan says all {request.qty} {request.sku}: "
-                    f"{when}, later than {format_day(latest, today)}. "
-                    f"{quote.constraint.text}".strip(),
-                )
+                fields = {
+                    "qty": request.qty,
+                    "sku": request.sku,
+                    "latest": kit.day(latest, today),
+                    "why": quote.constraint.text,
+                }
+                if quote.earliest:
+                    # TRANSLATORS: {why} is what holds the order back (may be empty).
+                    text = _(
+                        "Even with this overtime the plan says all {qty} {sku}: {day}, later "
+                        "than {latest}. {why}",
+                        day=kit.day(quote.earliest, today),
+                        **fields,
+                    )
+                else:
+                    text = _(
+                        "Even with this overtime the plan says all {qty} {sku}: not within 365 "
+                        "days, later than {latest}. {why}",
+                        **fields,
+                    )
+                raise NotPromisable(quote, text.strip())
             order = self._hold(request, max(quote.earliest, request.wanted), actor=actor)
         except BaseException:
             undo()
@@ -628,7 +755,7 @@ class CapacityRequestService:
         Reads only the work centers' codes (no plan), so a form can answer within Slack's 3 s.
         """
         if not overtime:
-            raise BadOvertime("Add at least one line: `WORK_CENTER DAY HOURS`.")
+            raise BadOvertime(_("Add at least one line: `WORK_CENTER DAY HOURS`."))
         with self.sessions() as session:
             stored = session.scalars(sa.select(WorkCenterRow.code)).all()
         codes = {code.upper(): code for code in stored}
@@ -638,13 +765,20 @@ class CapacityRequestService:
             code = codes.get(line.work_center.strip().upper())
             if code is None:
                 raise BadOvertime(
-                    f"There is no work center {line.work_center!r}; "
-                    f"use one of {', '.join(sorted(codes.values()))}."
+                    _(
+                        "There is no work center {code}; use one of {codes}.",
+                        code=repr(line.work_center),
+                        codes=", ".join(sorted(codes.values())),
+                    )
                 )
             if line.on < today:
-                raise BadOvertime(f"{code} {format_day(line.on, today)} is in the past.")
+                raise BadOvertime(
+                    _("{code} {day} is in the past.", code=code, day=kit.day(line.on, today))
+                )
             if not 0 < line.hours <= 24:
-                raise BadOvertime(f"{code} {format_day(line.on, today)}: hours must be 0–24.")
+                raise BadOvertime(
+                    _("{code} {day}: hours must be 0–24.", code=code, day=kit.day(line.on, today))
+                )
             checked.append(Overtime(code, line.on, line.hours))
         return checked
 
@@ -662,7 +796,7 @@ class CapacityRequestService:
         self.users.require(actor, "operations")
         today = self.orders.today()
         if on < today:
-            raise PlanningError(f"{format_day(on, today)} is in the past.")
+            raise PlanningError(_("{day} is in the past.", day=kit.day(on, today)))
         request = self._take(request_id, actor, status="countered", kind="counter", note=note)
         try:
             order = self._hold(request, on, actor=actor, qty=qty)
@@ -682,7 +816,7 @@ class CapacityRequestService:
         self.users.require(actor, "operations")
         reason = (reason or "").strip()
         if len(reason) < 3:
-            raise PlanningError("Say why the request is declined: sales tell the customer.")
+            raise PlanningError(_("Say why the request is declined: sales tell the customer."))
         now = self.clock()
         with write_transaction(self.sessions) as session:
             row = self._find(session, request_id, for_update=True)
@@ -701,7 +835,7 @@ class CapacityRequestService:
                 _audit_order(session, actor, "decline", order)
             _audit(session, actor, "decline", row, {"reason": reason})
             answer = Answer(_view(row), None)
-            queued = _enqueue_answer(session, answer, tell)
+            queued = _enqueue_answer(session, self.settings, answer, tell)
         self._send_now(queued)
         return answer
 
@@ -735,7 +869,11 @@ class CapacityRequestService:
                 if waited + 1e-9 >= self.nudge_after_hours:
                     row.nudged_at = now
                     view = _view(row)
-                    enqueue(session, "request_nudge", nudge_payload(view))
+                    # Sent by a background job to the request's channel: in its language.
+                    channel = view.channel_id or self.settings.ops_channel
+                    with i18n.using(languages.of_channel(session, self.settings, channel)):
+                        payload = nudge_payload(view)
+                    enqueue(session, "request_nudge", payload)
                     due.append(view)
         return due
 
@@ -846,7 +984,7 @@ class CapacityRequestService:
             session.flush()
             session.refresh(row)
             answer = Answer(_view(row), order)
-            queued = _enqueue_answer(session, answer, tell)
+            queued = _enqueue_answer(session, self.settings, answer, tell)
         self._send_now(queued)
         return answer
 
@@ -946,9 +1084,16 @@ DELIVERED_HOOKS = {"capacity_request": remember_posted}
 """What the outbox worker of every process must do when a request's message is delivered."""
 
 
-def _enqueue_answer(session: Session, answer: Answer, tell: Tell | None) -> list[int]:
+def _enqueue_answer(
+    session: Session, settings: Settings, answer: Answer, tell: Tell | None
+) -> list[int]:
+    request = answer.request
+    readers = Readers(
+        channel=languages.of_channel(session, settings, request.channel_id or settings.ops_channel),
+        requester=languages.of_user(session, settings, request.requested_by),
+    )
     ids = []
-    for payload in tell(answer) if tell is not None else ():
+    for payload in tell(answer, readers) if tell is not None else ():
         row = enqueue(session, "request_answer", payload, about={"request": answer.request.id})
         if row is not None:
             ids.append(row.id)
@@ -958,9 +1103,11 @@ def _enqueue_answer(session: Session, answer: Answer, tell: Tell | None) -> list
 def nudge_message(request: RequestView) -> str:
     """The reminder (mrkdwn text) in a request's thread when nobody answered it in time."""
     question = clip(escape(request.question), SECTION_TEXT)
-    return (
-        f":alarm_clock: Request #{request.id} is waiting for an answer: {question} "
-        f"{mention(request.requested_by)} needs it to answer the customer."
+    return ":alarm_clock: " + _(
+        "Request #{id} is waiting for an answer: {question} {who} needs it to answer the customer.",
+        id=request.id,
+        question=question,
+        who=mention(request.requested_by),
     )
 
 
@@ -991,14 +1138,16 @@ def plan_summary(quote: Quote) -> str:
     as_of = quote.as_of
     parts = []
     if quote.earliest is not None:
-        parts.append(f"all {quote.qty} on {format_day(quote.earliest, as_of)}")
+        parts.append(_("all {qty} on {day}", qty=quote.qty, day=kit.day(quote.earliest, as_of)))
     else:
-        parts.append(f"all {quote.qty}: not within 365 days")
-    parts.append(f"{quote.on_requested} on {format_day(max(quote.requested, as_of), as_of)}")
+        parts.append(_("all {qty}: not within 365 days", qty=quote.qty))
+    wanted = kit.day(max(quote.requested, as_of), as_of)
+    parts.append(_("{qty} on {day}", qty=quote.on_requested, day=wanted))
     if quote.split:
-        parts.append(
-            "split " + ", ".join(f"{lot.qty} on {format_day(lot.on, as_of)}" for lot in quote.split)
+        lots = ", ".join(
+            _("{qty} on {day}", qty=lot.qty, day=kit.day(lot.on, as_of)) for lot in quote.split
         )
+        parts.append(_("split {lots}", lots=lots))
     return "; ".join(parts)
 
 

@@ -17,13 +17,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from bot.platform import i18n, languages
+from bot.platform.blockkit import day
 from bot.platform.db.session import write_transaction
 from bot.platform.db.tables import AuditLogRow, OrderRow
+from bot.platform.i18n import N_, ngettext
+from bot.platform.i18n import gettext as _
 from bot.platform.outbox import enqueue, send_once
 from bot.promising.capacity_requests import working_hours_between
 from bot.promising.orders import OrderService
 from bot.promising.replan import Moved, move_message
-from capacity.engine import format_day
 
 NUDGE_AFTER_WORKING_HOURS = 4.0
 
@@ -51,25 +54,33 @@ def queue_move_nudges(
             order.qty,
             order.owner,
         )
-        message = move_message(
-            moved,
-            order_id=order.id,
-            version=order.version,
-            change=None,
-            options=orders.move_options(order.id),
-            as_of=today,
-        )
-        text = (
-            f":alarm_clock: Reminder: order {order.ref} ({order.qty} {order.sku} for "
-            f"{order.customer}) was moved from {format_day(order.moved_from, today)} to "
-            f"{format_day(order.moved_to, today)} and is waiting for your answer. Tell the "
-            "customer before they hear it elsewhere."
-        )
-        message["text"] = text
-        message["blocks"][0] = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+        options = orders.move_options(order.id)
         with write_transaction(orders.sessions) as session:
             if not send_once(session, f"move_nudge:{order.ref}:{order.moved_at.isoformat()}"):
                 continue
+            # A reminder sent by a background job: in its owner's language.
+            with i18n.using(languages.of_user(session, orders.settings, order.owner)):
+                message = move_message(
+                    moved,
+                    order_id=order.id,
+                    version=order.version,
+                    change=None,
+                    options=options,
+                    as_of=today,
+                )
+                text = ":alarm_clock: " + _(
+                    "Reminder: order {ref} ({qty} {sku} for {customer}) was moved from {old} to "
+                    "{new} and is waiting for your answer. Tell the customer before they hear it "
+                    "elsewhere.",
+                    ref=order.ref,
+                    qty=order.qty,
+                    sku=order.sku,
+                    customer=order.customer,
+                    old=day(order.moved_from, today),
+                    new=day(order.moved_to, today),
+                )
+            message["text"] = text
+            message["blocks"][0] = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
             args = {"channel": order.owner, **message}
             enqueue(session, "move_nudge", {"method": "chat_postMessage", "args": args})
         sent.append(order.ref)
@@ -96,20 +107,34 @@ class MoveRecord:
     """Days between the answer (when the customer can be told) and the date first promised."""
 
     def line(self) -> str:
-        text = (
-            f"{self.ref} {self.customer}: {self.qty} {self.sku} "
-            f"{format_day(self.from_on)} → {format_day(self.to_on)}"
+        """The move in one line, in the active language (the digest's, the summit's)."""
+        # TRANSLATORS: a moved order: PO-1 Acme: 40 BRKT Thu 3 Dec → Tue 8 Dec.
+        text = _(
+            "{ref} {customer}: {qty} {sku} {old} → {new}",
+            ref=self.ref,
+            customer=self.customer,
+            qty=self.qty,
+            sku=self.sku,
+            old=day(self.from_on),
+            new=day(self.to_on),
         )
         if self.answer is None:
-            return text + " (not answered yet)"
-        when = (
-            f", {self.told_days_before} days before the old date"
-            if self.told_days_before is not None and self.told_days_before >= 0
-            else ", after the old date"
-            if self.told_days_before is not None
-            else ""
-        )
-        return f"{text} ({self.answer}{when})"
+            return _("{move} (not answered yet)", move=text)
+        # TRANSLATORS: {answer} is how the owner answered: accepted, split, cancelled …
+        answer = i18n.gettext(_ANSWER_WORDS.get(self.answer, self.answer))
+        told = self.told_days_before
+        if told is not None and told >= 0:
+            return ngettext(
+                "{move} ({answer}, {n} day before the old date)",
+                "{move} ({answer}, {n} days before the old date)",
+                told,
+                move=text,
+                answer=answer,
+                n=told,
+            )
+        if told is not None:
+            return _("{move} ({answer}, after the old date)", move=text, answer=answer)
+        return _("{move} ({answer})", move=text, answer=answer)
 
 
 _ANSWERS = {
@@ -117,6 +142,14 @@ _ANSWERS = {
     "split_move": "split",
     "cancel": "cancelled",
     "placed_again": "placed again",
+}
+"""The audit action of each answer, and the answer it records (MoveRecord.answer)."""
+
+_ANSWER_WORDS = {
+    "accepted": N_("accepted"),
+    "split": N_("split"),
+    "cancelled": N_("cancelled"),
+    "placed again": N_("placed again"),
 }
 
 

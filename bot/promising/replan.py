@@ -18,13 +18,24 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bot.platform.blockkit import CONTEXT_TEXT, MESSAGE_TEXT, SECTION_TEXT, button, clip, escape
+from bot.platform import i18n
+from bot.platform.blockkit import (
+    CONTEXT_TEXT,
+    MESSAGE_TEXT,
+    SECTION_TEXT,
+    button,
+    clip,
+    day,
+    escape,
+)
 from bot.platform.db.tables import (
     OrderRow,
     ReservationRow,
     ReservedHoursRow,
     StockAllocationRow,
 )
+from bot.platform.i18n import gettext as _
+from capacity.changes import Described
 from capacity.engine import format_day
 from capacity.model import Quote
 from capacity.replan import Breakage
@@ -163,53 +174,203 @@ def options_from(quote: Quote, latest_on: date | None) -> MoveOptions:
     return MoveOptions(split, better, latest_on)
 
 
+def _span(first: date, last: date, as_of: date) -> str:
+    if first == last:
+        return day(first, as_of)
+    if i18n.active() == "en" and (first.year, first.month) == (last.year, last.month):
+        return f"{first:%a} {first.day} – {day(last, as_of)}"
+    # TRANSLATORS: a span of days, both written as days (Thu 3 Dec).
+    return _("{first} – {last}", first=day(first, as_of), last=day(last, as_of))
+
+
+def change_words(change: str | None) -> str | None:
+    """A change's plain words in the active language: a `capacity.changes.Described` worded
+    again from its facts (the English is the same text), any other text as it is."""
+    if not isinstance(change, Described):
+        return change
+    f = change.facts
+    kind = change.kind
+    if kind in ("overtime", "back", "down", "more_hours", "hours"):
+        code = f["code"]
+        span = _span(f["first"], f["last"], f["as_of"])
+        if kind == "overtime":
+            text = _(
+                "{code} works {hours} h overtime {span}",
+                code=code,
+                hours=format(f["hours"], "g"),
+                span=span,
+            )
+        elif kind == "back":
+            text = _("{code} is back to its usual hours {span}", code=code, span=span)
+        elif kind == "down":
+            text = _("{code} is down {span}", code=code, span=span)
+        elif kind == "more_hours":
+            text = _(
+                "{code} works {extra} h overtime {span} ({hours} h a day)",
+                code=code,
+                extra=format(f["extra"], "g"),
+                span=span,
+                hours=format(f["hours"], "g"),
+            )
+        else:
+            each = f["first"] != f["last"]
+            hours = format(f["hours"], "g")
+            if f["was"] is None and each:
+                text = _("{code} has {hours} h a day {span}", code=code, hours=hours, span=span)
+            elif f["was"] is None:
+                text = _("{code} has {hours} h {span}", code=code, hours=hours, span=span)
+            elif each:
+                text = _(
+                    "{code} has {hours} h a day {span} (was {was} h)",
+                    code=code,
+                    hours=hours,
+                    span=span,
+                    was=format(f["was"], "g"),
+                )
+            else:
+                text = _(
+                    "{code} has {hours} h {span} (was {was} h)",
+                    code=code,
+                    hours=hours,
+                    span=span,
+                    was=format(f["was"], "g"),
+                )
+        if f["reason"]:
+            # TRANSLATORS: {change} is a change to the factory, {reason} what its reporter typed.
+            text = _("{change}: {reason}", change=text, reason=f["reason"])
+        return text
+    if kind == "count":
+        return _(
+            "{sku} was counted: {on_hand} on hand, not {counted}",
+            sku=f["sku"],
+            on_hand=format(f["on_hand"], "g"),
+            counted=format(f["counted"], "g"),
+        )
+    if kind in ("receipt_late", "receipt_early", "receipt_cancelled", "receipt_qty"):
+        sku, ref, as_of = f["sku"], f["ref"], f["as_of"]
+        if kind == "receipt_late":
+            return _(
+                "{sku} receipt {ref} is late: it arrives {on} instead of {was}",
+                sku=sku,
+                ref=ref,
+                on=day(f["on"], as_of),
+                was=day(f["was"], as_of),
+            )
+        if kind == "receipt_early":
+            return _(
+                "{sku} receipt {ref} comes early: it arrives {on} instead of {was}",
+                sku=sku,
+                ref=ref,
+                on=day(f["on"], as_of),
+                was=day(f["was"], as_of),
+            )
+        if kind == "receipt_cancelled":
+            return _(
+                "{sku} receipt {ref} ({qty} due {on}) is cancelled",
+                sku=sku,
+                ref=ref,
+                qty=format(f["qty"], "g"),
+                on=day(f["on"], as_of),
+            )
+        return _(
+            "{sku} receipt {ref} brings {qty} instead of {was}",
+            sku=sku,
+            ref=ref,
+            qty=format(f["qty"], "g"),
+            was=format(f["was"], "g"),
+        )
+    return str(change)
+
+
 def move_text(
     moved: Moved, change: str | None, options: MoveOptions, as_of: date
 ) -> tuple[str, list[str]]:
     """The owner's news of a move in words: (the message, the lines of options)."""
-    what = f"{moved.qty} {moved.sku} for {moved.customer} ({moved.ref})"
-    why = f"{change}. " if change else "The factory changed. "
-    head = (
-        f"{why}Your order {what} cannot ship {format_day(moved.from_on, as_of)} any more: it is "
-        f"now booked for {format_day(moved.to_on, as_of)}, and that place is kept for it "
-        "until you answer."
-    )
+    fields = {
+        "qty": moved.qty,
+        "sku": moved.sku,
+        "customer": moved.customer,
+        "ref": moved.ref,
+        "old": day(moved.from_on, as_of),
+        "new": day(moved.to_on, as_of),
+    }
+    if change:
+        # TRANSLATORS: {change} is a whole sentence saying what changed in the factory.
+        head = _(
+            "{change}. Your order {qty} {sku} for {customer} ({ref}) cannot ship {old} any "
+            "more: it is now booked for {new}, and that place is kept for it until you answer.",
+            change=change_words(change),
+            **fields,
+        )
+    else:
+        head = _(
+            "The factory changed. Your order {qty} {sku} for {customer} ({ref}) cannot ship "
+            "{old} any more: it is now booked for {new}, and that place is kept for it until "
+            "you answer.",
+            **fields,
+        )
     lines: list[str] = []
     if options.split:
         (first_on, first_qty), (rest_on, rest_qty) = options.split
         lines.append(
-            f"Split: {first_qty} on {format_day(first_on, as_of)} and the other {rest_qty} on "
-            f"{format_day(rest_on, as_of)}."
+            _(
+                "Split: {first_qty} on {first_on} and the other {rest_qty} on {rest_on}.",
+                first_qty=first_qty,
+                first_on=day(first_on, as_of),
+                rest_qty=rest_qty,
+                rest_on=day(rest_on, as_of),
+            )
         )
     if options.rush_on:
         lines.append(
-            f"With the rush reserve (through operations) all {moved.qty} could ship "
-            f"{format_day(options.rush_on, as_of)}."
+            _(
+                "With the rush reserve (through operations) all {qty} could ship {on}.",
+                qty=moved.qty,
+                on=day(options.rush_on, as_of),
+            )
         )
     if options.latest_on:
-        fits = "within" if moved.to_on <= options.latest_on else "after"
-        lines.append(
-            f"The new date is {fits} the customer's latest acceptable date, "
-            f"{format_day(options.latest_on, as_of)}."
-        )
+        latest = day(options.latest_on, as_of)
+        if moved.to_on <= options.latest_on:
+            lines.append(
+                _("The new date is within the customer's latest acceptable date, {on}.", on=latest)
+            )
+        else:
+            lines.append(
+                _("The new date is after the customer's latest acceptable date, {on}.", on=latest)
+            )
     return head, lines
 
 
 def customer_text(moved: Moved, options: MoveOptions, as_of: date) -> str:
     """A ready-to-send note for the customer, in the salesperson's voice."""
-    text = (
-        f"Hello {moved.customer}, an update on your order of {moved.qty} {moved.sku} "
-        f"({moved.ref}): a change at our plant means we can no longer ship it on "
-        f"{format_day(moved.from_on, as_of)}. We can ship all {moved.qty} on "
-        f"{format_day(moved.to_on, as_of)}"
-    )
+    fields = {
+        "customer": moved.customer,
+        "qty": moved.qty,
+        "sku": moved.sku,
+        "ref": moved.ref,
+        "old": day(moved.from_on, as_of),
+        "new": day(moved.to_on, as_of),
+    }
     if options.split:
         (first_on, first_qty), (rest_on, rest_qty) = options.split
-        text += (
-            f", or {first_qty} on {format_day(first_on, as_of)} and the other {rest_qty} on "
-            f"{format_day(rest_on, as_of)} if a split delivery helps you"
+        return _(
+            "Hello {customer}, an update on your order of {qty} {sku} ({ref}): a change at our "
+            "plant means we can no longer ship it on {old}. We can ship all {qty} on {new}, or "
+            "{first_qty} on {first_on} and the other {rest_qty} on {rest_on} if a split delivery "
+            "helps you. We are sorry for the change and are telling you as early as we can.",
+            first_qty=first_qty,
+            first_on=day(first_on, as_of),
+            rest_qty=rest_qty,
+            rest_on=day(rest_on, as_of),
+            **fields,
         )
-    return text + ". We are sorry for the change and are telling you as early as we can."
+    return _(
+        "Hello {customer}, an update on your order of {qty} {sku} ({ref}): a change at our "
+        "plant means we can no longer ship it on {old}. We can ship all {qty} on {new}. We are "
+        "sorry for the change and are telling you as early as we can.",
+        **fields,
+    )
 
 
 def move_message(
@@ -226,12 +387,12 @@ def move_message(
     head, lines = move_text(moved, change, options, as_of)
     value = f"{order_id}:{version}"
     buttons = [
-        button("Accept new date", "move_accept", value, "primary"),
-        button("Ask operations", "move_ask_ops", value),
+        button(_("Accept new date"), "move_accept", value, "primary"),
+        button(_("Ask operations"), "move_ask_ops", value),
     ]
     if options.split:
-        buttons.append(button("Split", "move_split", value))
-    buttons.append(button("Cancel", "move_cancel", value, "danger"))
+        buttons.append(button(_("Split"), "move_split", value))
+    buttons.append(button(_("Cancel"), "move_cancel", value, "danger"))
     # What people typed (the customer's name, a reason) is escaped, each text clipped to
     # Slack's limits: an imported name may be longer than one typed in Slack.
     warning = clip(f":warning: {escape(head)}", SECTION_TEXT)
@@ -243,7 +404,7 @@ def move_message(
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
     blocks.append({"type": "actions", "block_id": f"move:{moved.ref}", "elements": buttons})
     note = customer_text(moved, options, as_of)
-    copy = clip(f"For the customer (copy and send):\n>{escape(note)}", CONTEXT_TEXT)
+    copy = clip(_("For the customer (copy and send):\n>{note}", note=escape(note)), CONTEXT_TEXT)
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": copy}]})
     return {"text": clip(escape(head), MESSAGE_TEXT), "blocks": blocks}
 
@@ -251,61 +412,116 @@ def move_message(
 def back_text(ref: str, what: str, on: date, as_of: date) -> str:
     """The owner's news when a moved order could come back to its promised date (mrkdwn: the
     order's words escaped)."""
-    return (
-        f":white_check_mark: Good news: capacity came back and order {escape(ref)} "
-        f"({escape(what)}) is booked "
-        f"for its promised date {format_day(on, as_of)} again. Nothing to tell the customer."
+    return ":white_check_mark: " + _(
+        "Good news: capacity came back and order {ref} ({what}) is booked for its promised "
+        "date {on} again. Nothing to tell the customer.",
+        ref=escape(ref),
+        what=escape(what),
+        on=day(on, as_of),
     )
 
 
 def at_risk_message(row: OrderRow, quote: Quote) -> str:
     """What the owner of an order the factory can no longer keep is told, with the current quote
     (a message's mrkdwn text: the customer's name and the plan's words escaped)."""
-    when = format_day(row.promised_on) if row.promised_on else "its date"
+    # TRANSLATORS: a stand-in for an order's promised date when it has none.
+    when = day(row.promised_on) if row.promised_on else _("its date")
     why = escape(quote.constraint.text)
-    now = (
-        f"The plan now says: all {quote.qty} by {format_day(quote.earliest, quote.as_of)}"
-        if quote.earliest
-        else f"The plan now says: {why}"
+    part = 0 < quote.on_requested < quote.qty
+    if quote.earliest:
+        earliest = day(quote.earliest, quote.as_of)
+        if part:
+            now = _(
+                "The plan now says: all {qty} by {day}; {part} on {when}",
+                qty=quote.qty,
+                day=earliest,
+                part=quote.on_requested,
+                when=when,
+            )
+        else:
+            now = _("The plan now says: all {qty} by {day}", qty=quote.qty, day=earliest)
+    elif part:
+        now = _(
+            "The plan now says: {why}; {part} on {when}",
+            why=why,
+            part=quote.on_requested,
+            when=when,
+        )
+    else:
+        now = _("The plan now says: {why}", why=why)
+    # TRANSLATORS: {now} is the sentence "The plan now says: …"; {why} what holds the order back.
+    text = _(
+        "Order {ref} ({qty} {sku} for {customer} on {when}) is at risk: the factory's capacity "
+        "or material changed and it cannot be promised within the planning horizon. {now} "
+        "({why}). It holds nothing now: talk to the customer early, and quote it again.",
+        ref=escape(row.ref),
+        qty=row.qty,
+        sku=escape(row.sku),
+        customer=escape(row.customer.name),
+        when=when,
+        now=now,
+        why=why,
     )
-    if 0 < quote.on_requested < quote.qty:
-        now += f"; {quote.on_requested} on {when}"
-    return clip(
-        f":warning: Order {escape(row.ref)} ({row.qty} {escape(row.sku)} for "
-        f"{escape(row.customer.name)} on {when}) is at risk: the factory's "
-        f"capacity or material changed and it cannot be promised within the planning horizon. "
-        f"{now} ({why}). It holds nothing now: talk to the customer early, and quote it again.",
-        MESSAGE_TEXT,
-    )
+    return clip(":warning: " + text, MESSAGE_TEXT)
 
 
 def summary_text(result: Replan, as_of: date, *, who: str | None = None) -> str:
     """Operations' summary of one change: what moved, from and to, and what is now at risk.
     Orders that nobody in Slack owns are marked, since nobody else is told."""
-    head = f"*{escape(result.change)}*" if result.change else "*Re-plan*"
-    if who:
-        head += f" (reported by <@{who}>)"
+    change = change_words(result.change)
+    if change and who:
+        head = _("*{change}* (reported by <@{who}>)", change=escape(change), who=who)
+    elif change:
+        head = f"*{escape(change)}*"
+    elif who:
+        head = _("*Re-plan* (reported by <@{who}>)", who=who)
+    else:
+        head = _("*Re-plan*")
     lines = [head]
     if not result.released:
-        lines.append("No promise had to move.")
+        lines.append(_("No promise had to move."))
     if result.kept:
-        lines.append(f"Kept their date with a new reservation: {', '.join(result.kept)}")
+        lines.append(
+            _("Kept their date with a new reservation: {refs}", refs=", ".join(result.kept))
+        )
     if result.moved:
-        lines.append(f"Moved ({len(result.moved)}):")
+        lines.append(_("Moved ({n}):", n=len(result.moved)))
         for m in result.moved:
-            nobody = "" if m.owner else " — _nobody in Slack owns it: tell the customer_"
-            lines.append(
-                f"• {m.ref} {m.qty} {escape(m.sku)} for {escape(m.customer)}: "
-                f"{format_day(m.from_on, as_of)} → {format_day(m.to_on, as_of)}{nobody}"
-            )
+            fields = {
+                "ref": m.ref,
+                "qty": m.qty,
+                "sku": escape(m.sku),
+                "customer": escape(m.customer),
+                "old": day(m.from_on, as_of),
+                "new": day(m.to_on, as_of),
+            }
+            if m.owner:
+                line = _("{ref} {qty} {sku} for {customer}: {old} → {new}", **fields)
+            else:
+                line = _(
+                    "{ref} {qty} {sku} for {customer}: {old} → {new} — _nobody in Slack owns "
+                    "it: tell the customer_",
+                    **fields,
+                )
+            lines.append(f"• {line}")
     if result.at_risk:
-        lines.append(f"Now at risk ({len(result.at_risk)}):")
+        lines.append(_("Now at risk ({n}):", n=len(result.at_risk)))
         for r in result.at_risk:
-            nobody = "" if r.owner else " — _nobody in Slack owns it_"
-            lines.append(
-                f"• {r.ref} {r.qty} {escape(r.sku)} for {escape(r.customer)}: "
-                f"{escape(r.reason)}{nobody}"
-            )
+            fields = {
+                "ref": r.ref,
+                "qty": r.qty,
+                "sku": escape(r.sku),
+                "customer": escape(r.customer),
+                "reason": escape(r.reason),
+            }
+            if r.owner:
+                line = _("{ref} {qty} {sku} for {customer}: {reason}", **fields)
+            else:
+                line = _(
+                    "{ref} {qty} {sku} for {customer}: {reason} — _nobody in Slack owns it_",
+                    **fields,
+                )
+            lines.append(f"• {line}")
     return clip("\n".join(lines), MESSAGE_TEXT)
 
 
