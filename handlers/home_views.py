@@ -9,8 +9,8 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.platform import blockkit as kit
-from bot.platform.i18n import N_, ngettext
 from bot.platform.i18n import gettext as _
+from bot.platform.i18n import ngettext
 from handlers.orders_views import (
     CANCEL,
     CONFIRM,
@@ -20,14 +20,6 @@ from handlers.orders_views import (
     order_who,
 )
 from handlers.planner_views import load_buttons
-
-_ROLES = {
-    "sales": N_("You are sales · planned as of {day}"),
-    "operations": N_("You are operations · planned as of {day}"),
-    "manager": N_("You are manager · planned as of {day}"),
-    "admin": N_("You are admin · planned as of {day}"),
-}
-"""Who the tab is drawn for, one whole sentence per role."""
 
 
 @dataclass(frozen=True)
@@ -77,14 +69,7 @@ def home_view(
     # The lead adds the Home tab's language select (issue 15) at this spot, right under the
     # header, for every role; nothing is drawn here yet.
     # ------------------------------------------------------------------------------------------
-    said = _ROLES.get(role)
-    blocks.append(
-        kit.context(
-            _(said, day=kit.day(as_of))
-            if said
-            else _("You are {role} · planned as of {day}", role=role, day=kit.day(as_of))
-        )
-    )
+    blocks.append(kit.context(_who(role, kit.day(as_of))))
     sales_side = role in ("sales", "manager", "admin")
     ops_side = role in ("operations", "manager", "admin")
     if sales_side:
@@ -145,6 +130,19 @@ def home_view(
             blocks.append(kit.section(shown or _("No work centers.")))
             blocks += load_buttons([row.work_center for row in load])
     return kit.home(blocks)
+
+
+def _who(role: str, day: str) -> str:
+    """Who the tab is drawn for, one whole sentence per role."""
+    if role == "sales":
+        return _("You are sales · planned as of {day}", day=day)
+    if role == "operations":
+        return _("You are operations · planned as of {day}", day=day)
+    if role == "manager":
+        return _("You are manager · planned as of {day}", day=day)
+    if role == "admin":
+        return _("You are admin · planned as of {day}", day=day)
+    return _("You are {role} · planned as of {day}", role=role, day=day)
 
 
 def _order_lines(

@@ -26,7 +26,6 @@ from bot.collaboration.leads import (
     parse_lead,
 )
 from bot.platform import i18n
-from bot.platform.i18n import N_
 from bot.platform.i18n import gettext as _
 from bot.platform.users import NotAllowed, UserService
 from bot.promising.orders import OrderService
@@ -55,12 +54,6 @@ SNOOZES: dict[str, int | str] = {
 }
 ONCE_ACTIONS = frozenset({views.LEAD_DONE, views.LEAD_REASSIGN, *SNOOZES})
 """Buttons whose second click must not act again ("Quote it" only opens a form)."""
-
-# What only a lead's owner or a manager may do, each refused as a whole sentence.
-_MARK_DONE = N_("The lead {customer} is {owner}'s; only its owner or a manager can mark it done.")
-_SNOOZE = N_("The lead {customer} is {owner}'s; only its owner or a manager can snooze it.")
-_REASSIGN = N_("The lead {customer} is {owner}'s; only its owner or a manager can reassign it.")
-_QUOTE = N_("The lead {customer} is {owner}'s; only its owner or a manager can quote it.")
 
 
 def register(app: App) -> None:
@@ -228,7 +221,7 @@ def done_clicked(
     user = user_id(body)
     try:
         followup = leads.followup(_followup_id(action["value"]))
-        _require_owner(users, user, followup.owner, followup.customer, _MARK_DONE)
+        _require_owner(users, user, followup.owner, followup.customer, "mark it done")
         followup = leads.done(followup.id, actor=user)
     except (LeadError, PlanningError, ValueError) as error:
         refuse(context, respond, error)
@@ -250,7 +243,7 @@ def snooze_clicked(
     user = user_id(body)
     try:
         followup = leads.followup(_followup_id(action["value"]))
-        _require_owner(users, user, followup.owner, followup.customer, _SNOOZE)
+        _require_owner(users, user, followup.owner, followup.customer, "snooze it")
         followup = leads.snooze(followup.id, SNOOZES[action["action_id"]], actor=user)
     except (LeadError, PlanningError, ValueError) as error:
         refuse(context, respond, error)
@@ -276,7 +269,7 @@ def reassign_selected(
         if not new_owner:
             raise LeadError(_("Pick the person who should own the lead."))
         followup = leads.followup(_followup_id_of_block(action))
-        _require_owner(users, user, followup.owner, followup.customer, _REASSIGN)
+        _require_owner(users, user, followup.owner, followup.customer, "reassign it")
         if new_owner == followup.owner:
             raise LeadError(
                 _(
@@ -323,7 +316,7 @@ def quote_clicked(
     user = user_id(body)
     try:
         lead = leads.lead(int(action["value"]))
-        _require_owner(users, user, lead.owner, lead.customer, _QUOTE)
+        _require_owner(users, user, lead.owner, lead.customer, "quote it")
     except (LeadError, PlanningError, ValueError) as error:
         refuse(context, respond, error)
         return
@@ -345,11 +338,32 @@ def quote_clicked(
 
 
 def _require_owner(users: UserService, user: str, owner: str, customer: str, doing: str) -> None:
-    """Only the lead's owner, a manager or an admin may act on its follow-ups (`doing`: the
-    refusal, one of the messages above)."""
+    """Only the lead's owner, a manager or an admin may act on its follow-ups (`doing`: mark it
+    done, snooze it, reassign it, quote it)."""
     if user == owner or users.role(user) in ("manager", "admin"):
         return
-    raise NotAllowed(_(doing, customer=customer, owner="<@" + owner + ">"))
+    fields = {"customer": customer, "owner": "<@" + owner + ">"}
+    if doing == "mark it done":
+        refusal = _(
+            "The lead {customer} is {owner}'s; only its owner or a manager can mark it done.",
+            **fields,
+        )
+    elif doing == "snooze it":
+        refusal = _(
+            "The lead {customer} is {owner}'s; only its owner or a manager can snooze it.",
+            **fields,
+        )
+    elif doing == "reassign it":
+        refusal = _(
+            "The lead {customer} is {owner}'s; only its owner or a manager can reassign it.",
+            **fields,
+        )
+    else:
+        refusal = _(
+            "The lead {customer} is {owner}'s; only its owner or a manager can quote it.",
+            **fields,
+        )
+    raise NotAllowed(refusal)
 
 
 def _sku_of(lead: LeadView, orders: OrderService) -> tuple[str | None, str | None]:

@@ -25,8 +25,8 @@ from bot.collaboration.leads import (
 )
 from bot.platform import blockkit as kit
 from bot.platform import i18n
-from bot.platform.i18n import N_, pgettext
 from bot.platform.i18n import gettext as _
+from bot.platform.i18n import pgettext
 from bot.promising.orders import MAX_CUSTOMER_LENGTH
 
 LEAD_DONE = FOLLOWUP_DONE
@@ -55,26 +55,33 @@ LEAD_SOURCES = (
     "other",
 )
 """Where a lead came from (stored as is; conversion is reported by source)."""
-_SOURCE_OPTIONS = {
-    "website": N_("Website"),
-    "trade fair": N_("Trade fair"),
-    "referral": N_("Referral"),
-    "existing customer": N_("Existing customer"),
-    "cold call": N_("Cold call"),
-    "email campaign": N_("Email campaign"),
-    "other": N_("Other"),
-}
-"""How each source is offered in the form."""
-_SOURCE_NAMES = {
-    "website": N_("website"),
-    "trade fair": N_("trade fair"),
-    "referral": N_("referral"),
-    "existing customer": N_("existing customer"),
-    "cold call": N_("cold call"),
-    "email campaign": N_("email campaign"),
-    "other": N_("other"),
-}
-"""How a known source is named inside a sentence ("from referral"); another is shown as stored."""
+
+
+def source_option(source: str) -> str:
+    """How a source is offered in the form: `Trade fair`."""
+    return {
+        "website": _("Website"),
+        "trade fair": _("Trade fair"),
+        "referral": _("Referral"),
+        "existing customer": _("Existing customer"),
+        "cold call": _("Cold call"),
+        "email campaign": _("Email campaign"),
+        "other": _("Other"),
+    }.get(source, source.capitalize())
+
+
+def source_name(source: str) -> str:
+    """How a source is named inside a sentence ("from referral"): a known one translated,
+    another escaped as stored."""
+    return {
+        "website": _("website"),
+        "trade fair": _("trade fair"),
+        "referral": _("referral"),
+        "existing customer": _("existing customer"),
+        "cold call": _("cold call"),
+        "email campaign": _("email campaign"),
+        "other": _("other"),
+    }.get(source, kit.escape(source))
 
 
 def month_name(first: date) -> str:
@@ -94,8 +101,7 @@ def lead_created_message(lead: LeadView) -> dict[str, Any]:
         # TRANSLATORS: the month a lead's customer expects to order in, e.g. "in March 2027".
         details.append(_("in {month}", month=month_name(lead.expected_month)))
     if lead.source:
-        known = _SOURCE_NAMES.get(lead.source)
-        source = _(known) if known else kit.escape(lead.source)
+        source = source_name(lead.source)
         # TRANSLATORS: where the lead came from, e.g. "from referral".
         details.append(_("from {source}", source=source))
     customer = kit.escape(lead.customer)
@@ -175,7 +181,7 @@ def lead_modal(
             select(
                 LEAD_SOURCE_ACTION,
                 _("Where the lead came from"),
-                [kit.option(_(_SOURCE_OPTIONS[source]), source) for source in LEAD_SOURCES],
+                [kit.option(source_option(source), source) for source in LEAD_SOURCES],
             ),
         ),
         kit.input_block(

@@ -33,7 +33,6 @@ from bot.collaboration.summits import (
 from bot.platform import blockkit as blocks
 from bot.platform import i18n
 from bot.platform.blockkit import channel_link, escape, info_message, loading_modal, notice_modal
-from bot.platform.i18n import N_
 from bot.platform.i18n import gettext as _
 from bot.platform.languages import Languages
 from bot.platform.users import NotAllowed, UserService
@@ -101,14 +100,14 @@ def summit_command(
             respond(response_type="ephemeral", **views.summit_usage_message())
         elif verb in ("decisions", "decided", "decision"):
             summit = _summit_for(summits, channel)
-            _require_organiser(users, user, summit, _RECORD)
+            _require_organiser(users, user, summit, "record its decisions")
             last = _last_start(summits, summit)
             occurrence = summits.occurrence(summit.id, last)
             summits.record_decisions(occurrence.id, rest, actor=user)
             respond(response_type="ephemeral", **views.decisions_saved_message(summit, last, rest))
         elif verb == "cancel" and not rest:
             summit = _summit_for(summits, channel)
-            _require_organiser(users, user, summit, _CANCEL)
+            _require_organiser(users, user, summit, "cancel it")
             summits.cancel(summit.id, actor=user)
             respond(
                 response_type="ephemeral",
@@ -124,7 +123,7 @@ def summit_command(
             # One summit per channel: scheduling again moves it (for its organiser or a manager).
             replaced = [s for s in summits.summits() if s.channel == (where or channel)]
             for old in replaced:
-                _require_organiser(users, user, old, _MOVE)
+                _require_organiser(users, user, old, "move it")
             summit = summits.schedule(
                 DEFAULT_TITLE,
                 schedule,
@@ -283,7 +282,7 @@ def rsvp_clicked(
     respond(
         response_type="ephemeral",
         replace_original=False,
-        **info_message(":white_check_mark: " + _(_NOTED[answer])),
+        **info_message(":white_check_mark: " + _noted(answer)),
     )
 
 
@@ -359,7 +358,7 @@ def record_decisions_clicked(
         summit = next((s for s in summits.summits(active_only=False) if s.id == summit_id), None)
         if summit is None:
             raise SummitError(_("There is no summit {id}.", id=summit_id))
-        _require_organiser(users, user, summit, _RECORD)
+        _require_organiser(users, user, summit, "record its decisions")
     except PlanningError as error:
         refuse(context, respond, error)
         return
@@ -444,20 +443,32 @@ def _is_organiser(users: UserService, user: str, summit: SummitView) -> bool:
 
 
 def _require_organiser(users: UserService, user: str, summit: SummitView, doing: str) -> None:
-    """Only the organiser or a manager may; `doing` is the refusal (one of the messages below)."""
+    """Only the organiser or a manager may `doing` (record its decisions, cancel it, move it)."""
     if not _is_organiser(users, user, summit):
         organiser = "<@" + summit.organiser + ">"
-        raise NotAllowed(_(doing, organiser=organiser, summit=summit.title))
+        raise NotAllowed(_refusal(doing, organiser, summit.title))
 
 
-_RECORD = N_("{organiser} organises {summit}; only they or a manager can record its decisions.")
-_CANCEL = N_("{organiser} organises {summit}; only they or a manager can cancel it.")
-_MOVE = N_("{organiser} organises {summit}; only they or a manager can move it.")
-_NOTED = {
-    "yes": N_("Noted: you'll be there."),
-    "maybe": N_("Noted: maybe."),
-    "no": N_("Noted: you can't come."),
-}
+def _refusal(doing: str, organiser: str, summit: str) -> str:
+    """Why only the organiser or a manager may do `doing`, as one whole sentence."""
+    fields = {"organiser": organiser, "summit": summit}
+    if doing == "cancel it":
+        return _("{organiser} organises {summit}; only they or a manager can cancel it.", **fields)
+    if doing == "move it":
+        return _("{organiser} organises {summit}; only they or a manager can move it.", **fields)
+    return _(
+        "{organiser} organises {summit}; only they or a manager can record its decisions.",
+        **fields,
+    )
+
+
+def _noted(answer: str) -> str:
+    """The ephemeral acknowledgement of an RSVP."""
+    if answer == "yes":
+        return _("Noted: you'll be there.")
+    if answer == "maybe":
+        return _("Noted: maybe.")
+    return _("Noted: you can't come.")
 
 
 def _described(summit: SummitView) -> SummitView:

@@ -26,8 +26,8 @@ from bot.collaboration.summits import (
 )
 from bot.platform import blockkit as kit
 from bot.platform import i18n
-from bot.platform.i18n import N_, ngettext
 from bot.platform.i18n import gettext as _
+from bot.platform.i18n import ngettext
 
 SUMMIT_RSVP_YES = RSVP_YES
 SUMMIT_RSVP_MAYBE = RSVP_MAYBE
@@ -155,10 +155,10 @@ def with_rsvps(shown: dict[str, Any], answers: dict[str, list[str]]) -> dict[str
     """`shown` (a summit reminder as Slack shows it) with the answers so far under its title."""
     original = [b for b in shown.get("blocks") or [] if b.get("block_id") != RSVP_BLOCK]
     parts = []
-    for answer, said in (("yes", _COMING), ("maybe", _MAYBE), ("no", _CANT_COME)):
+    for answer in ("yes", "maybe", "no"):
         people = answers.get(answer) or []
         if people:
-            parts.append(_(said, people=", ".join(kit.mention(p) for p in people)))
+            parts.append(_answered(answer, ", ".join(kit.mention(p) for p in people)))
     tally = kit.context(" · ".join(parts) or _("No answers yet"), block_id=RSVP_BLOCK)
     at = 1 if original and original[0].get("type") == "header" else 0
     return kit.message(
@@ -166,10 +166,14 @@ def with_rsvps(shown: dict[str, Any], answers: dict[str, list[str]]) -> dict[str
     )
 
 
-# TRANSLATORS: people is a list of Slack mentions.
-_COMING = N_("Coming: {people}")
-_MAYBE = N_("Maybe: {people}")
-_CANT_COME = N_("Can't come: {people}")
+def _answered(answer: str, people: str) -> str:
+    """Who gave `answer`: `Coming: @ann, @bob` (people: Slack mentions)."""
+    if answer == "yes":
+        # TRANSLATORS: people is a list of Slack mentions.
+        return _("Coming: {people}", people=people)
+    if answer == "maybe":
+        return _("Maybe: {people}", people=people)
+    return _("Can't come: {people}", people=people)
 
 
 def point_modal(heading: str, metadata: str) -> dict[str, Any]:

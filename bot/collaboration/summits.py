@@ -47,8 +47,8 @@ from bot.platform.db.tables import (
     SummitRow,
     SummitRsvpRow,
 )
-from bot.platform.i18n import N_, ngettext
 from bot.platform.i18n import gettext as _
+from bot.platform.i18n import ngettext
 from bot.platform.outbox import already_decided, enqueue, record_missed, send_once
 from bot.platform.settings import Settings
 from bot.promising.moves import moves_between
@@ -111,15 +111,6 @@ _DAYS = {
 }
 _WEEKDAY_INDEX = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 _A_MONDAY = date(2024, 1, 1)
-_MONTHLY = {
-    "1st": N_("first {weekday} of the month, {time}"),
-    "2nd": N_("second {weekday} of the month, {time}"),
-    "3rd": N_("third {weekday} of the month, {time}"),
-    "4th": N_("fourth {weekday} of the month, {time}"),
-    "5th": N_("fifth {weekday} of the month, {time}"),
-    "last": N_("last {weekday} of the month, {time}"),
-}
-"""A monthly schedule in words, one whole phrase per ordinal."""
 _TIME = re.compile(r"^(?:at\s+)?(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>am|pm)?$", re.I)
 SCHEDULE_EXAMPLE = "first Tuesday 10:00"
 SCHEDULE_USAGE = f"{SCHEDULE_EXAMPLE} (also: last Friday 15:30, every Monday 9:00)"
@@ -219,13 +210,32 @@ def describe(fields: dict[str, str]) -> str:
     ordinal, _space, weekday = day.partition(" ")
     if weekday:
         name = _weekday(weekday)
-        if ordinal in _MONTHLY:
-            return _(_MONTHLY[ordinal], weekday=name, time=clock)
+        phrase = _monthly(ordinal, name, clock)
+        if phrase is not None:
+            return phrase
         # TRANSLATORS: ordinal is a cron day such as "2nd" that has no phrase of its own.
         return _(
             "{ordinal} {weekday} of the month, {time}", ordinal=ordinal, weekday=name, time=clock
         )
     return _("day {day} of the month, {time}", day=day, time=clock)
+
+
+def _monthly(ordinal: str, weekday: str, time: str) -> str | None:
+    """A monthly schedule in words, one whole phrase per ordinal (None for another)."""
+    fields = {"weekday": weekday, "time": time}
+    if ordinal == "1st":
+        return _("first {weekday} of the month, {time}", **fields)
+    if ordinal == "2nd":
+        return _("second {weekday} of the month, {time}", **fields)
+    if ordinal == "3rd":
+        return _("third {weekday} of the month, {time}", **fields)
+    if ordinal == "4th":
+        return _("fourth {weekday} of the month, {time}", **fields)
+    if ordinal == "5th":
+        return _("fifth {weekday} of the month, {time}", **fields)
+    if ordinal == "last":
+        return _("last {weekday} of the month, {time}", **fields)
+    return None
 
 
 def _weekday(code: str) -> str:
