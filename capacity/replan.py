@@ -3,12 +3,14 @@
 After a change, `breakage` finds the over-booked work-center days and the short items, and
 `Breakage.breaks` tells whether a reservation counts on them. `repromise` releases every broken
 order at once and places them again one by one, confirmed before held, then earlier promised date,
-then booked first: on its promised date when it still fits, else just in time for its new
-earliest date (moved), else nowhere (at risk). `pull_back` brings moved orders back toward their
-promised date when capacity or material has come back, until nothing moves.
+then booked first (`place_again`, one order, without booking it): on its promised date when it
+still fits, else just in time for its new earliest date (moved), else nowhere (at risk).
+`pull_back` brings moved orders back toward their promised date when capacity or material has
+come back, until nothing moves.
 
-The caller (bot.promising.orders) finds the broken orders among the stored reservations, then
-stores what these functions decide.
+The callers find the broken orders among their reservations, then keep what these functions
+decide: bot.promising.orders stores it; the simulation's `ctp-repromise` (capacity.simulation.run)
+books it in its plant and tells the customer.
 """
 
 from __future__ import annotations
@@ -128,21 +130,27 @@ def repromise(engine: Engine, orders: Sequence[Commitment]) -> list[Replaced]:
     for commitment in orders:
         if commitment.placement is not None:
             engine.release(commitment.placement)
-    return [_place_again(engine, c) for c in sorted(orders, key=replan_order)]
+    placed: list[Replaced] = []
+    for commitment in sorted(orders, key=replan_order):
+        done = place_again(engine, commitment)
+        if done.placement is not None:
+            engine.apply(done.placement)
+        placed.append(done)
+    return placed
 
 
-def _place_again(engine: Engine, c: Commitment) -> Replaced:
-    """On the promised date if a hold there would be accepted, else just in time for P =
-    max(D', R) (the quote's earliest), else nowhere. R is computed once."""
+def place_again(engine: Engine, c: Commitment) -> Replaced:
+    """Where a released order goes (DESIGN item 2), without booking it: on its promised date if
+    a hold there would be accepted, else just in time for P = max(D', R) (the quote's earliest),
+    else nowhere (at risk: P beyond the horizon). R is computed once. `c`'s own placement is
+    not looked at: release it first."""
     ready = engine.readiness(c.sku, c.qty, rush=c.rush)
     wanted = max(c.promised_on, engine.as_of)
     if ready is None or wanted > engine.horizon_end:
         return Replaced(c, None)
     on = c.promised_on if engine.as_of <= c.promised_on and ready <= c.promised_on else None
     on = on or max(wanted, ready)
-    placement = engine.place(c.sku, c.qty, on, rush=c.rush, ready=ready)
-    engine.apply(placement)
-    return Replaced(c, placement)
+    return Replaced(c, engine.place(c.sku, c.qty, on, rush=c.rush, ready=ready))
 
 
 def pull_back(engine: Engine, moved: Sequence[Commitment]) -> list[Replaced]:

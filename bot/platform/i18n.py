@@ -203,6 +203,11 @@ def gettext(message: str, /, **fields: Any) -> str:
     return text.format(**fields) if fields else text
 
 
+_ = gettext
+"""The same, under gettext's short name (import it as `gettext as _`: ruff keeps modules from
+importing each other's underscored names)."""
+
+
 def ngettext(singular: str, plural: str, n: int, /, **fields: Any) -> str:
     """The form of the message that fits `n`, in the active language, with `fields` filled in."""
     text = catalog(active()).translations.ngettext(singular, plural, n)

@@ -2,7 +2,7 @@
 
 A person's language is the one they chose (`/promisebot language vi`, the select on the Home
 tab), else the language of their Slack locale when promisebot speaks it (users.info with
-`include_locale`, read once and kept in `users.slack_locale`), else PROMISEBOT_LANGUAGE. A
+`include_locale`, read once and kept in `slack_locales`), else PROMISEBOT_LANGUAGE. A
 channel's language is the one an admin gave it (`/promisebot language zh_Hans` typed in it), else
 PROMISEBOT_LANGUAGE: everyone in a channel reads the same message, so it is written in the
 channel's language, and what only one person sees (ephemeral replies, DMs, forms, Home) in theirs.
@@ -15,7 +15,7 @@ middleware and the language command use.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.platform import i18n
 from bot.platform.clock import Clock, Now
 from bot.platform.db.session import with_clock, write_transaction
-from bot.platform.db.tables import AuditLogRow, ChannelLanguageRow, UserRow
+from bot.platform.db.tables import AuditLogRow, ChannelLanguageRow, SlackLocaleRow, UserRow
 from bot.platform.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -36,34 +36,40 @@ def _chosen(language: str | None, slack_locale: str | None) -> str | None:
     return i18n.from_locale(slack_locale)
 
 
+def _known(session: Session, user_ids: Sequence[str]) -> dict[str, tuple[str | None, str | None]]:
+    """(chosen language, Slack locale) of each of `user_ids` promisebot knows anything of."""
+    found: dict[str, tuple[str | None, str | None]] = {}
+    if not user_ids:
+        return found
+    chosen = session.execute(
+        sa.select(UserRow.slack_user_id, UserRow.language).where(
+            UserRow.slack_user_id.in_(user_ids)
+        )
+    )
+    for user_id, language in chosen:
+        found[user_id] = (language, None)
+    locales = session.execute(
+        sa.select(SlackLocaleRow.slack_user_id, SlackLocaleRow.locale).where(
+            SlackLocaleRow.slack_user_id.in_(user_ids)
+        )
+    )
+    for user_id, locale in locales:
+        found[user_id] = (found.get(user_id, (None, None))[0], locale)
+    return found
+
+
 def of_user(session: Session, settings: Settings, user_id: str | None) -> str:
     """The language `user_id` reads (the workspace's for nobody or a stranger)."""
-    if user_id:
-        row = session.execute(
-            sa.select(UserRow.language, UserRow.slack_locale).where(
-                UserRow.slack_user_id == user_id
-            )
-        ).first()
-        if row is not None:
-            found = _chosen(row.language, row.slack_locale)
-            if found:
-                return found
-    return settings.language
+    if not user_id:
+        return settings.language
+    return of_users(session, settings, [user_id])[user_id]
 
 
 def of_users(session: Session, settings: Settings, user_ids: Iterable[str]) -> dict[str, str]:
-    """The language of each of `user_ids`, in one query."""
+    """The language of each of `user_ids`, in two queries."""
     wanted = sorted({u for u in user_ids if u})
-    found = dict.fromkeys(wanted, settings.language)
-    if wanted:
-        rows = session.execute(
-            sa.select(UserRow.slack_user_id, UserRow.language, UserRow.slack_locale).where(
-                UserRow.slack_user_id.in_(wanted)
-            )
-        )
-        for user_id, language, slack_locale in rows:
-            found[user_id] = _chosen(language, slack_locale) or settings.language
-    return found
+    known = _known(session, wanted)
+    return {u: _chosen(*known.get(u, (None, None))) or settings.language for u in wanted}
 
 
 def of_channel(session: Session, settings: Settings, channel_id: str | None) -> str:
@@ -103,15 +109,8 @@ class Languages:
     def chosen(self, user_id: str) -> tuple[str | None, str | None]:
         """(the language `user_id` chose, the language of their Slack locale), either None."""
         with self.sessions() as session:
-            row = session.execute(
-                sa.select(UserRow.language, UserRow.slack_locale).where(
-                    UserRow.slack_user_id == user_id
-                )
-            ).first()
-        if row is None:
-            return None, None
-        language = row.language if row.language in i18n.LANGUAGES else None
-        return language, i18n.from_locale(row.slack_locale)
+            language, locale = _known(session, [user_id]).get(user_id, (None, None))
+        return (language if language in i18n.LANGUAGES else None), i18n.from_locale(locale)
 
     def for_person(self, user_id: str | None, client: Any | None) -> str:
         """The language of the person acting; their Slack locale is read the first time.
@@ -122,17 +121,13 @@ class Languages:
         if not user_id:
             return self.settings.language
         with self.sessions() as session:
-            row = session.execute(
-                sa.select(UserRow.language, UserRow.slack_locale).where(
-                    UserRow.slack_user_id == user_id
-                )
-            ).first()
-        if row is not None and (row.language in i18n.LANGUAGES or row.slack_locale is not None):
-            return _chosen(row.language, row.slack_locale) or self.settings.language
+            known = _known(session, [user_id]).get(user_id)
+        if known is not None and (known[0] in i18n.LANGUAGES or known[1] is not None):
+            return _chosen(*known) or self.settings.language
         locale = self._slack_locale(user_id, client)
         if locale is None:
             return self.settings.language
-        self._store(user_id, slack_locale=locale)
+        self._remember_locale(user_id, locale)
         return i18n.from_locale(locale) or self.settings.language
 
     def _slack_locale(self, user_id: str, client: Any | None) -> str | None:
@@ -144,28 +139,31 @@ class Languages:
             log.warning("could not read the Slack locale of %s", user_id, exc_info=True)
             return None
         locale = user.get("locale") if isinstance(user, dict) else None
-        return str(locale) if isinstance(locale, str) else ""
+        return locale if isinstance(locale, str) else ""
 
-    def _store(self, user_id: str, **values: Any) -> None:
+    def _remember_locale(self, user_id: str, locale: str) -> None:
         with write_transaction(self.sessions) as session:
-            row = session.scalar(sa.select(UserRow).where(UserRow.slack_user_id == user_id))
+            row = session.get(SlackLocaleRow, user_id)
             if row is None:
-                row = UserRow(slack_user_id=user_id, created_at=self.clock())
-                session.add(row)
-            for key, value in values.items():
-                setattr(row, key, value)
+                session.add(SlackLocaleRow(slack_user_id=user_id, locale=locale))
+            else:
+                row.locale, row.read_at = locale, self.clock()
 
     def choose(self, user_id: str, language: str | None, client: Any | None = None) -> str:
         """`user_id` reads `language` from now on; None: their Slack locale's again, read anew
         from Slack (they may have changed it since). Returns the language they read now."""
         if language is not None and language not in i18n.LANGUAGES:
             raise i18n.UnknownLanguage(language)
-        values: dict[str, Any] = {"language": language}
-        if language is None:
-            values["slack_locale"] = self._slack_locale(user_id, client)
-        self._store(user_id, **values)
+        if language is None and (locale := self._slack_locale(user_id, client)) is not None:
+            self._remember_locale(user_id, locale)
         with write_transaction(self.sessions) as session:
+            row = session.scalar(sa.select(UserRow).where(UserRow.slack_user_id == user_id))
+            if row is None:
+                row = UserRow(slack_user_id=user_id, created_at=self.clock())
+                session.add(row)
+            row.language = language
             _audit(session, user_id, "user", user_id, language)
+            session.flush()
             return of_user(session, self.settings, user_id)
 
     def choose_for_channel(self, actor: str, channel_id: str, language: str | None) -> str:

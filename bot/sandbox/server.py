@@ -506,6 +506,12 @@ class Sandbox:
                 self._message_json(m, user) for m in sorted(shown + mine, key=lambda m: m.ts)
             ]
         modal = slack.last_view(user)
+        # Each person's language as the app has it (their Slack locale is read the first time,
+        # as the app does when they first act).
+        client = web_client(self.settings)
+        languages = {
+            p.user_id: self._services.languages.for_person(p.user_id, client) for p in PEOPLE
+        }
         return {
             "as_of": self.as_of.isoformat(),
             "timezone": self.settings.timezone,
@@ -518,7 +524,7 @@ class Sandbox:
                     "name": p.name,
                     "real_name": p.real_name,
                     "title": p.title,
-                    "language": self._services.languages.of_user(p.user_id),
+                    "language": languages[p.user_id],
                 }
                 for p in PEOPLE
             ],
@@ -529,9 +535,7 @@ class Sandbox:
             "modal": _view_json(modal) if modal else None,
             "modal_depth": len(slack.views(user)),
             "home": _view_json(home) if (home := slack.home(user)) else None,
-            "first_steps": first_steps(
-                self._story, self._services.languages.of_user(PEOPLE[0].user_id)
-            ),
+            "first_steps": first_steps(self._story, languages[PEOPLE[0].user_id]),
         }
 
     def _message_json(self, message: Message, user: str) -> dict[str, Any]:

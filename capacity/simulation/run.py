@@ -14,14 +14,21 @@ not and a late order's days late are known.
 How the execution is modelled where DESIGN.md leaves room:
 - An order's plan is its placement; the plant works it exactly as planned. It ships on the last
   day its placement uses (the day its whole quantity is ready).
-- An order has started once a day of its placement lies in the past. What is past is spent; a
-  disruption that breaks a started order moves the rest of its plan later instead of placing it
-  again from nothing (`_repair`): each remaining day's work, in order, to the first day from which
-  it fits (its stock there, its hours from there on), never before the previous day's work has
-  finished and keeping the gaps that lags need. A broken order that has not started is released
-  and placed again by its policy's rule.
+- What a disruption breaks is the product's rule (`capacity.replan.breakage` and
+  `Breakage.breaks`) on what each order still holds from today on: the past is frozen, its hours
+  worked and its stock spent, so stock an order took before today does not make it broken.
+- An order has started once a day of its plan lies in the past; what it did is done. When a
+  disruption breaks a started order the rest of its plan moves later instead of placing it again
+  from nothing, which would count its work twice (`_repair`): each remaining day's work, in
+  order, to the first day from which it fits (its stock there, its hours from there on), never
+  before the previous day's work has finished and keeping the gaps that lags need. A broken
+  order that has not started is released and placed again by its policy's rule; for
+  `ctp-repromise` that is the product's (`capacity.replan.place_again`), and an order with no
+  place left in the horizon is at risk: its customer is told that day, and it is quoted again
+  each day until it has a date.
 - A planned purchase that is late becomes a receipt on the day it arrives, and the order that
-  relied on it is broken: it may use that receipt (or other stock) when it is placed again.
+  relied on it holds that much stock on the day it was due instead: a receipt moved later,
+  which breaks the order when no other stock covers it.
 """
 
 from __future__ import annotations
@@ -49,9 +56,15 @@ from capacity.model import (
     Receipt,
     StockUse,
 )
+from capacity.replan import (
+    Breakage,
+    Commitment,
+    breakage,
+    place_again,
+    replan_order,
+)
 from capacity.simulation.demand import DemandOrder, working_days
 from capacity.simulation.disruptions import Disruptions
-from capacity.simulation.replan import breaks, overbooked, place_again, replan_order, short_until
 
 Policy = Literal["fixed", "backlog", "ctp", "ctp-repromise"]
 POLICIES: tuple[Policy, ...] = ("fixed", "backlog", "ctp", "ctp-repromise")
@@ -282,11 +295,8 @@ class _Plant:
         self.backlog: dict[str, float] = dict.fromkeys(codes, 0.0)
         """Hours booked from today on, per work center: the work accepted and not yet done."""
         self.worked: dict[str, float] = dict.fromkeys(codes, 0.0)
-        self.supply: dict[str, dict[date, float]] = defaultdict(lambda: defaultdict(float))
-        """Every item's receipts as they now stand (late ones moved, late purchases added)."""
         self.receipts_due: dict[date, list[Receipt]] = defaultdict(list)
         for receipt in factory.receipts:
-            self.supply[receipt.sku][receipt.on] += receipt.qty
             self.receipts_due[receipt.on].append(receipt)
         self.on_order: dict[date, list[tuple[int, str, float]]] = defaultdict(list)
         """Planned purchases of released plans, now receipts: (order, sku, qty) by due day."""
@@ -364,7 +374,6 @@ class _Plant:
             self.buys_on[buy.on].discard(n)
             if not keep_purchases:
                 self.engine.add_supply(buy.sku, buy.on, buy.qty)
-                self.supply[buy.sku][buy.on] += buy.qty
                 if buy.on > self.today:  # those due today have had their lateness drawn
                     self.on_order[buy.on].append((n, buy.sku, buy.qty))
         if past.hours or past.stock or past.purchases:
@@ -422,51 +431,85 @@ class _Plant:
                 self.worked[code] += hours
 
     def disrupt(self) -> None:
-        """Apply what goes wrong today and place the orders it breaks again."""
+        """Apply what goes wrong today and place the orders it breaks again.
+
+        What counts as broken is the product's rule (DESIGN.md, "Keeping promises when the
+        factory changes", item 1: `capacity.replan.breakage` and `Breakage.breaks`), looked
+        for where today's disruptions were: the work centers that broke down and the items
+        whose deliveries are late."""
         today = self.today
-        cut: list[tuple[str, date]] = []
+        centers: set[str] = set()
         for breakdown in self.disruptions.starting_on(today):
             for on in breakdown.days:
                 self.engine.set_capacity(breakdown.work_center, on, 0.0)
-                cut.append((breakdown.work_center, on))
-        moved: set[str] = set()
+            centers.add(breakdown.work_center)
+        skus: set[str] = set()
         for receipt in self.receipts_due.get(today, ()):
             late = self.disruptions.receipt_delay(receipt)
             if late > 0:
                 self._move_supply(receipt.sku, receipt.qty, today, today + timedelta(late))
-                moved.add(receipt.sku)
+                skus.add(receipt.sku)
         for n, sku, qty in self.on_order.pop(today, ()):
             late = self._purchase_delay(n, sku)
             if late > 0:
                 self._move_supply(sku, qty, today, today + timedelta(late))
-                moved.add(sku)
-        late_buys: dict[int, list[tuple[Purchase, int]]] = {}
+                skus.add(sku)
         for n in sorted(self.buys_on.get(today, ())):
             order = self.open[n]
             assert order.placement is not None
-            for buy in order.placement.purchases:
-                if buy.on == today and (late := self._purchase_delay(n, buy.sku)) > 0:
-                    late_buys.setdefault(n, []).append((buy, late))
-        hours = overbooked(self.engine, cut)
-        short: dict[str, date] = {}
-        for sku in sorted(moved):
-            on_hand = float(self.factory.on_hand.get(sku, 0.0))
-            until = short_until(self.engine, sku, on_hand, self.supply[sku])
-            if until is not None:
-                short[sku] = until
-        candidates: set[int] = set(late_buys)
-        for key in hours:
+            late_buys = [
+                (buy, today + timedelta(late))
+                for buy in order.placement.purchases
+                if buy.on == today and (late := self._purchase_delay(n, buy.sku)) > 0
+            ]
+            if late_buys:
+                self._purchases_late(order, late_buys)
+                skus |= {buy.sku for buy, _ in late_buys}
+        if not centers and not skus:
+            return
+        found = breakage(self.engine, work_centers=centers, skus=skus)
+        if not found:
+            return
+        candidates: set[int] = set()
+        for key in found.hours:
             candidates |= self.hours_on.get(key, set())
-        for sku in short:
+        for sku in found.stock:
             candidates |= self.stock_of.get(sku, set())
-        broken = [n for n in candidates if n in late_buys or self._breaks(n, hours, short)]
+        broken = [n for n in sorted(candidates) if self._breaks(n, found)]
         if broken:
-            self._replan(broken, late_buys)
+            self._replan(broken)
 
-    def _breaks(self, n: int, hours: set[tuple[str, date]], short: Mapping[str, date]) -> bool:
+    def _breaks(self, n: int, found: Breakage) -> bool:
+        """Whether `found` breaks what order `n` still holds. The past is frozen (its hours
+        were worked, its stock is spent and cannot be given back), so only its plan from
+        today on counts."""
         order = self.open.get(n)
-        placement = None if order is None else order.placement
-        return placement is not None and breaks(placement, hours, short, self.today)
+        if order is None or order.placement is None:
+            return False
+        return found.breaks(_split(order.placement, self.today)[1])
+
+    def _purchases_late(self, order: _Order, late: Sequence[tuple[Purchase, date]]) -> None:
+        """Planned purchases of `order` due today are late. What was bought becomes a receipt
+        on the day it arrives, and the order holds as much stock today as it counted on: a
+        receipt moved later, which breaks the order when no other stock covers it."""
+        assert order.placement is not None
+        purchases = list(order.placement.purchases)
+        taken: list[StockUse] = []
+        for buy, arrives in late:
+            purchases.remove(buy)
+            self.engine.add_supply(buy.sku, arrives, buy.qty)
+            taken.append(StockUse(buy.sku, buy.on, buy.qty))
+        self.engine.apply(replace(order.placement, hours=(), stock=tuple(taken), purchases=()))
+        order.placement = replace(
+            order.placement,
+            stock=order.placement.stock + tuple(taken),
+            purchases=tuple(purchases),
+        )
+        n = order.demand.number
+        for use in taken:
+            self.stock_of[use.sku].add(n)
+        if not any(buy.on == self.today for buy in purchases):
+            self.buys_on[self.today].discard(n)
 
     def _purchase_delay(self, n: int, sku: str) -> int:
         nth = self.bought[(n, sku)]
@@ -476,35 +519,45 @@ class _Plant:
     def _move_supply(self, sku: str, qty: float, due: date, arrives: date) -> None:
         self.engine.add_supply(sku, due, -qty)
         self.engine.add_supply(sku, arrives, qty)
-        self.supply[sku][due] -= qty
-        self.supply[sku][arrives] += qty
 
-    def _replan(
-        self, broken: Iterable[int], late_buys: Mapping[int, list[tuple[Purchase, int]]]
-    ) -> None:
-        """Release every broken order at once, then place them again one by one."""
-        today = self.today
+    @staticmethod
+    def _commitment(order: _Order) -> Commitment:
+        """The order as the re-plan rules see it: a confirmation of its whole quantity on the
+        date its customer was last told (a moved order's customer was told at once, so that is
+        its promised date now), booked in arrival order. Its placement is left out: the plant
+        releases what it holds itself, the past being frozen."""
+        demand = order.demand
+        return Commitment(
+            id=demand.number,
+            sku=demand.sku,
+            qty=demand.qty,
+            promised_on=order.told_on,
+            confirmed=True,
+        )
+
+    def _replan(self, broken: Iterable[int]) -> None:
+        """Release every broken order at once, then place them again one by one, in re-plan
+        order (`capacity.replan.replan_order`: earlier date first, then booked first).
+
+        An order that has not started is placed again by its policy's rule: for
+        `ctp-repromise` the product's (`capacity.replan.place_again`: on its date if it still
+        fits, else just in time for its new earliest date, else nowhere, at risk), its customer
+        told at once; for the others as early as the plan allows. A started order keeps what it
+        has done (the past is frozen) and the rest of its plan moves later (`_repair`); under
+        `ctp-repromise` its customer is told when that ends after the date last told.
+        """
         orders = sorted(
-            (self.open[n] for n in broken),
-            key=lambda o: replan_order(True, o.told_on, o.demand.number),
+            (self.open[n] for n in broken), key=lambda o: replan_order(self._commitment(o))
         )
         rest: dict[int, Placement] = {}
-        arrives: dict[int, dict[str, date]] = defaultdict(dict)
         for order in orders:
-            n = order.demand.number
-            started = order.first_on is not None and order.first_on < today
-            rest[n] = self._unbook_future(order, keep_purchases=started)
-            for buy, late in late_buys.get(n, ()):
-                if started:  # the rest of its plan waits for the purchase
-                    arrives[n][buy.sku] = today + timedelta(late)
-                else:  # released, the purchase became a receipt due today: it comes later
-                    self._move_supply(buy.sku, buy.qty, today, today + timedelta(late))
+            started = order.first_on is not None and order.first_on < self.today
+            rest[order.demand.number] = self._unbook_future(order, keep_purchases=started)
         for order in orders:
-            n = order.demand.number
             if order.placement is None:
                 self._place_unstarted(order)
             else:
-                self._repair(order, rest[n], arrives.get(n, {}))
+                self._repair(order, rest[order.demand.number])
 
     def retry_unplaced(self) -> None:
         """Orders left with no plan (nothing fitted within the horizon) try again each day."""
@@ -532,11 +585,17 @@ class _Plant:
     def _place_unstarted(self, order: _Order) -> None:
         demand = order.demand
         if self.setting.policy == "ctp-repromise":
-            again = place_again(self.engine, demand.sku, demand.qty, order.told_on)
-            if again.placement is not None:
-                self._book(order, again.placement)
-                if again.outcome == "moved" and again.on is not None:
-                    self._tell(order, again.on)
+            done = place_again(self.engine, self._commitment(order))
+            if done.placement is None:
+                # At risk: no place within the horizon. Its customer is told today that the
+                # date will not hold; it is quoted again each day (retry_unplaced), as its
+                # owner would, until it has a date.
+                if order.warned_on is None:
+                    order.warned_on = self.today
+                return
+            self._book(order, done.placement)
+            if done.outcome == "moved":
+                self._tell(order, done.placement.on)
             return
         try:
             placement = self.engine.place_forward(demand.sku, demand.qty)
@@ -544,11 +603,11 @@ class _Plant:
             return  # no plan today; tried again tomorrow
         self._book(order, placement)
 
-    def _repair(self, order: _Order, rest: Placement, arrives: Mapping[str, date]) -> None:
+    def _repair(self, order: _Order, rest: Placement) -> None:
         """Move the rest of a started order's plan later, in order, to where it fits.
 
-        Its planned purchases keep their days (what was bought arrives when it arrives); those
-        of a sku in `arrives` are late and hold up the work after them until that day.
+        Its planned purchases keep their days (what was bought arrives when it arrives; one
+        that is late is already stock it waits for, `_purchases_late`).
         """
         engine = self.engine
         today = self.today
@@ -566,13 +625,11 @@ class _Plant:
         previous: tuple[date, date] | None = None  # (its original day, the day it finished)
         failed = False
         for on in sorted(groups):
-            hours, stock, buys = groups[on].hours, groups[on].stock, groups[on].purchases
+            hours, stock = groups[on].hours, groups[on].stock
             begin = max(on, today)
             if previous is not None:
                 gap = min((on - previous[0]).days, self.max_lag)
                 begin = max(begin, previous[1] + timedelta(gap))
-            for sku in buys:
-                begin = max(begin, arrives.get(sku, begin))
             for sku, qty in sorted(stock.items()):
                 ready = self._first_stock_day(sku, qty, begin)
                 if ready is None:

@@ -1,4 +1,4 @@
-"""languages: each user's chosen language and Slack locale, each channel's language
+"""languages: each user's chosen language, their Slack locale as read, each channel's language
 
 Revision ID: 3b9d0e6c2a41
 Revises: 7c1e4d2a9f30
@@ -20,7 +20,13 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.add_column("users", sa.Column("language", sa.String(), nullable=True))
-    op.add_column("users", sa.Column("slack_locale", sa.String(), nullable=True))
+    op.create_table(
+        "slack_locales",
+        sa.Column("slack_user_id", sa.String(), nullable=False),
+        sa.Column("locale", sa.String(), nullable=False),
+        sa.Column("read_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("slack_user_id", name=op.f("pk_slack_locales")),
+    )
     op.create_table(
         "channel_languages",
         sa.Column("channel_id", sa.String(), nullable=False),
@@ -33,7 +39,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("channel_languages")
+    op.drop_table("slack_locales")
     # SQLite drops columns by copying the table: batch mode does that on both backends.
     with op.batch_alter_table("users") as batch:
-        batch.drop_column("slack_locale")
         batch.drop_column("language")

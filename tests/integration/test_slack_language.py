@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.platform.db.tables import AuditLogRow, ChannelLanguageRow, UserRow
+from bot.platform.db.tables import AuditLogRow, ChannelLanguageRow, SlackLocaleRow, UserRow
 from bot.sandbox import dm_channel_id
 from handlers import language_views, orders_views
 from tests.slack_harness import (
@@ -55,7 +55,7 @@ def test_the_slack_locale_sets_the_language_of_a_person_who_chose_none(world: Wo
     assert len(asked) == 1 and str(asked[0].get("include_locale")).lower() in ("1", "true")
     with world.db.session_factory() as session:
         stored = session.scalar(
-            sa.select(UserRow.slack_locale).where(UserRow.slack_user_id == VIET)
+            sa.select(SlackLocaleRow.locale).where(SlackLocaleRow.slack_user_id == VIET)
         )
     assert stored == "vi-VN"
 

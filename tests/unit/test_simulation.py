@@ -9,6 +9,7 @@ import pytest
 
 from capacity.engine import Engine
 from capacity.model import BomLine, Factory, Item, Operation, Receipt, WorkCenter
+from capacity.replan import Commitment, breakage, place_again, replan_order
 from capacity.simulation import (
     NONE,
     POLICIES,
@@ -27,7 +28,6 @@ from capacity.simulation import (
     typical_qty,
 )
 from capacity.simulation.demand import hours_per_order
-from capacity.simulation.replan import breaks, place_again, replan_order, short_until
 from capacity.simulation.run import _Plant
 
 START = date(2026, 11, 23)  # a Monday
@@ -308,53 +308,72 @@ def test_the_plant_never_works_more_hours_than_it_has_nor_takes_stock_it_lacks()
                 assert plant.backlog[wc.code] == pytest.approx(
                     sum(engine.reserved(wc.code, engine.day(i)) for i in range(HORIZON)), abs=1e-6
                 )
-            for item in factory.items:
-                on_hand = float(factory.on_hand.get(item.sku, 0))
-                assert short_until(engine, item.sku, on_hand, plant.supply[item.sku]) is None
+            assert not breakage(engine)  # no day over-booked, no item short
             plant.work(counted=True)
 
 
-# --- the re-plan rules on an engine ----------------------------------------------------------
+# --- the re-plan rules, as ctp-repromise uses them (capacity.replan) -------------------------
+
+
+def order_of(sku: str, qty: int, on: date, n: int = 1, *, confirmed: bool = True) -> Commitment:
+    return Commitment(id=n, sku=sku, qty=qty, promised_on=on, confirmed=confirmed)
 
 
 def test_a_released_order_keeps_its_date_when_it_fits_else_moves_to_its_new_earliest() -> None:
     factory = small_factory()
     engine = Engine(factory, as_of=START, horizon_days=HORIZON)
-    fits = place_again(engine, "FRAME", 20, START + timedelta(10))
+    fits = place_again(engine, order_of("FRAME", 20, START + timedelta(10)))
     assert fits.outcome == "kept" and fits.on == START + timedelta(10)
+    assert engine.reserved("WELD", START + timedelta(10)) == 0.0  # computed, not booked
     engine.set_capacity("WELD", START, 0.0)
     for i in range(1, 12):
         engine.set_capacity("WELD", START + timedelta(i), 0.0)
-    moved = place_again(engine, "FRAME", 60, START + timedelta(3))
+    moved = place_again(engine, order_of("FRAME", 60, START + timedelta(3)))
     assert moved.outcome == "moved"
     assert moved.on == engine.readiness("FRAME", 60)
     assert moved.placement is not None and moved.placement.on == moved.on
-    nowhere = place_again(Engine(factory, as_of=START, horizon_days=5), "FRAME", 500, START)
+    short = Engine(factory, as_of=START, horizon_days=5)
+    nowhere = place_again(short, order_of("FRAME", 500, START))
     assert nowhere.outcome == "at_risk" and nowhere.placement is None
 
 
 def test_broken_orders_are_placed_again_confirmed_first_then_by_date_then_as_booked() -> None:
     keys = [
-        replan_order(False, START, 1),
-        replan_order(True, START + timedelta(2), 2),
-        replan_order(True, START + timedelta(1), 4),
-        replan_order(True, START + timedelta(1), 3),
+        replan_order(order_of("FRAME", 1, START, 1, confirmed=False)),
+        replan_order(order_of("FRAME", 1, START + timedelta(2), 2)),
+        replan_order(order_of("FRAME", 1, START + timedelta(1), 4)),
+        replan_order(order_of("FRAME", 1, START + timedelta(1), 3)),
     ]
     assert sorted(range(4), key=keys.__getitem__) == [3, 2, 1, 0]
 
 
-def test_a_late_receipt_breaks_only_the_orders_holding_that_stock_before_it_comes() -> None:
+def test_a_late_receipt_breaks_the_orders_holding_that_stock_before_it_comes() -> None:
     factory = slow_tube_factory()
     engine = Engine(factory, as_of=START, horizon_days=HORIZON)
     early = engine.place("STAND", 90, START + timedelta(3))  # 90 of the 100 TUBE on hand
     engine.apply(early)
     after = engine.place("STAND", 100, START + timedelta(16))  # the 200 arriving on day 10
     engine.apply(after)
-    assert short_until(engine, "TUBE", 100.0, {START + timedelta(10): 200.0}) is None
+    assert not breakage(engine, skus={"TUBE"})
     engine.add_supply("TUBE", START + timedelta(10), -200.0)
     engine.add_supply("TUBE", START + timedelta(20), 200.0)
-    until = short_until(engine, "TUBE", 100.0, {START + timedelta(20): 200.0})
-    assert until == START + timedelta(19)
-    short = {"TUBE": until}
-    assert breaks(after, set(), short, START)
-    assert not breaks(early, set(), short, START + timedelta(5))  # its tube is already spent
+    found = breakage(engine, skus={"TUBE"})
+    assert dict(found.stock) == {"TUBE": START + timedelta(19)}
+    assert found.breaks(after)
+
+
+def test_an_order_with_no_place_left_in_the_horizon_is_at_risk_and_its_customer_told() -> None:
+    factory = small_factory()
+    order = DemandOrder(1, START, "Acme", "FRAME", 40, START + timedelta(10), START + timedelta(30))
+    # On day 8 welding stops for the whole horizon: nothing fits, the order is at risk. The
+    # customer is told that day; the order is quoted again each day and, once a day past the
+    # breakdown joins the horizon, gets a date, which the customer is told.
+    down = tuple(START + timedelta(8 + i) for i in range(HORIZON))
+    breakdown = Disruptions(breakdowns=(Breakdown("WELD", down[0], down),))
+    told = run(factory, (order,), breakdown, Setting("ctp-repromise", 0)).outcomes[0]
+    assert told.promised_on == START + timedelta(10)
+    assert told.warned_on == down[0]
+    assert told.told_on is not None and told.told_on > down[-1]
+    assert told.shipped_on == told.told_on and told.kept_as_last_told and not told.kept
+    figures = summarize([run(factory, (order,), breakdown, Setting("ctp-repromise", 0))])[0]
+    assert (figures.kept, figures.kept_as_last_told, figures.warned) == (0, 1, 1)

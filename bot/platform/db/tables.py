@@ -189,9 +189,17 @@ class UserRow(Base):
     created_at: Mapped[datetime] = stamped()
     language: Mapped[str | None]
     """The language the user chose (`/promisebot language vi`, the Home tab); None: none chosen."""
-    slack_locale: Mapped[str | None]
-    """The user's Slack locale (users.info include_locale) as last read, "" when Slack gave none;
-    None: not read yet."""
+
+
+class SlackLocaleRow(Base):
+    """A person's Slack locale as users.info (include_locale) last gave it ("" for none): what
+    Slack says of them, kept so that it is asked once, not a change anybody made."""
+
+    __tablename__ = "slack_locales"
+
+    slack_user_id: Mapped[str] = mapped_column(primary_key=True)
+    locale: Mapped[str]
+    read_at: Mapped[datetime] = stamped()
 
 
 class ChannelLanguageRow(Base):
