@@ -14,6 +14,8 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.platform import i18n
+from bot.platform.languages import Languages
 from bot.platform.users import UserService
 from bot.promising.capacity_requests import CapacityRequestService
 from bot.promising.orders import OrderService, OrderView
@@ -32,10 +34,13 @@ def home_opened(
     orders: OrderService,
     requests: CapacityRequestService,
     users: UserService,
+    languages: Languages,
 ) -> None:
     if event.get("tab", "home") != "home":
         return
-    publish_home(client, event["user"], orders=orders, requests=requests, users=users)
+    publish_home(
+        client, event["user"], orders=orders, requests=requests, users=users, languages=languages
+    )
 
 
 def publish_home(
@@ -45,8 +50,22 @@ def publish_home(
     orders: OrderService,
     requests: CapacityRequestService,
     users: UserService,
+    languages: Languages | None = None,
 ) -> None:
-    """Draw the user's Home tab for their role."""
+    """Draw the user's Home tab for their role, in their language (with `languages`; without,
+    in the active one: the person acting's)."""
+    with i18n.using(languages.of_user(user) if languages is not None else i18n.active()):
+        _publish_home(client, user, orders=orders, requests=requests, users=users)
+
+
+def _publish_home(
+    client: WebClient,
+    user: str,
+    *,
+    orders: OrderService,
+    requests: CapacityRequestService,
+    users: UserService,
+) -> None:
     role = users.role(user)
     today = orders.today()
     mine = orders.orders(owner=user, statuses=["quoted", "held", "confirmed"])
@@ -96,9 +115,10 @@ def refresh(
     orders: OrderService,
     requests: CapacityRequestService,
     users: UserService,
+    languages: Languages | None = None,
 ) -> None:
     """Draw the tab again for each of `people` (and, with `operations`, for everyone whose tab
-    shows operations' side), once each."""
+    shows operations' side), once each, each in its reader's language (given `languages`)."""
     drawn: set[str] = set()
     everyone = list(people)
     if operations:
@@ -106,7 +126,9 @@ def refresh(
     for user in everyone:
         if user and user not in drawn:
             drawn.add(user)
-            publish_home(client, user, orders=orders, requests=requests, users=users)
+            publish_home(
+                client, user, orders=orders, requests=requests, users=users, languages=languages
+            )
 
 
 def _home(order: OrderView) -> views.HomeOrder:

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.platform import blockkit as kit
+from bot.platform.i18n import gettext as _
 from bot.platform.i18n import ngettext
 from handlers.orders_views import (
     CANCEL,
@@ -63,56 +64,85 @@ def home_view(
 ) -> dict[str, Any]:
     """The Home tab: a salesperson's quotes, holds (to confirm or cancel) and orders; operations'
     requests, the orders to ship (with Ship buttons) and the load."""
-    blocks: list[dict[str, Any]] = [
-        kit.header("promisebot"),
-        kit.context(f"You are {role} · planned as of {kit.day(as_of)}"),
-    ]
+    blocks: list[dict[str, Any]] = [kit.header("promisebot")]
+    # --- LANGUAGE SELECT GOES HERE ------------------------------------------------------------
+    # The lead adds the Home tab's language select (issue 15) at this spot, right under the
+    # header, for every role; nothing is drawn here yet.
+    # ------------------------------------------------------------------------------------------
+    blocks.append(kit.context(_who(role, kit.day(as_of))))
     sales_side = role in ("sales", "manager", "admin")
     ops_side = role in ("operations", "manager", "admin")
     if sales_side:
-        blocks.append(kit.section("*Waiting for operations*"))
+        blocks.append(kit.section(_("*Waiting for operations*")))
         blocks += _order_lines(
-            quotes, as_of, "No open questions to operations.", limit=8, more=_more_questions
+            quotes, as_of, _("No open questions to operations."), limit=8, more=_more_questions
         )
-        blocks.append(kit.section("*Holds* (they expire; confirm to keep them)"))
+        blocks.append(kit.section(_("*Holds* (they expire; confirm to keep them)")))
         blocks += _hold_lines(holds, as_of, limit=10)
-        blocks.append(kit.section("*Confirmed orders*"))
+        blocks.append(kit.section(_("*Confirmed orders*")))
         blocks += _order_lines(
-            confirmed, as_of, "No confirmed orders.", limit=10, more=_more_confirmed
+            confirmed, as_of, _("No confirmed orders."), limit=10, more=_more_confirmed
         )
     if ops_side:
         blocks.append(kit.divider())
-        blocks.append(kit.section("*Open capacity requests*"))
+        blocks.append(kit.section(_("*Open capacity requests*")))
         if requests:
             for request in requests[:10]:
                 blocks.append(
                     kit.section(
                         f"#{request.request_id} {kit.escape(request.question)}\n"
-                        f"asked by {kit.mention(request.requested_by)} {kit.when(request.asked_at)}"
+                        + _(
+                            "asked by {person} {when}",
+                            person=kit.mention(request.requested_by),
+                            when=kit.when(request.asked_at),
+                        )
                     )
                 )
             if len(requests) > 10:
                 left_out = kit.and_more(len(requests) - 10, _more_requests)
                 blocks.append(kit.context(left_out))
         else:
-            blocks.append(kit.context("No open requests."))
+            blocks.append(kit.context(_("No open requests.")))
         if to_ship is not None:
-            blocks.append(kit.section("*To ship* (confirmed orders due within 7 days, or overdue)"))
+            blocks.append(
+                kit.section(_("*To ship* (confirmed orders due within 7 days, or overdue)"))
+            )
             blocks += _ship_lines(to_ship, as_of, limit=15)
         if load is not None:
-            blocks.append(kit.section("*This week's load by work center*"))
+            blocks.append(kit.section(_("*This week's load by work center*")))
             lines = []
             for row in load:
                 share = row.reserved_hours / row.capacity_hours if row.capacity_hours else 0.0
                 bar = "█" * round(min(share, 1.0) * 10) + "░" * (10 - round(min(share, 1.0) * 10))
                 lines.append(
-                    f"`{kit.escape(row.work_center):<8}` {bar} {share:.0%} "
-                    f"({row.reserved_hours:.1f} of {row.capacity_hours:.1f} h)"
+                    # TRANSLATORS: code is a work center (padded), bar a row of blocks, share
+                    # its load (85%), reserved and capacity hours with one decimal.
+                    _(
+                        "`{code}` {bar} {share} ({reserved} of {capacity} h)",
+                        code=kit.escape(row.work_center).ljust(8),
+                        bar=bar,
+                        share=format(share, ".0%"),
+                        reserved=format(row.reserved_hours, ".1f"),
+                        capacity=format(row.capacity_hours, ".1f"),
+                    )
                 )
             shown = kit.lines_within(lines, kit.SECTION_TEXT, more=_more_work_centers)
-            blocks.append(kit.section(shown or "No work centers."))
+            blocks.append(kit.section(shown or _("No work centers.")))
             blocks += load_buttons([row.work_center for row in load])
     return kit.home(blocks)
+
+
+def _who(role: str, day: str) -> str:
+    """Who the tab is drawn for, one whole sentence per role."""
+    if role == "sales":
+        return _("You are sales · planned as of {day}", day=day)
+    if role == "operations":
+        return _("You are operations · planned as of {day}", day=day)
+    if role == "manager":
+        return _("You are manager · planned as of {day}", day=day)
+    if role == "admin":
+        return _("You are admin · planned as of {day}", day=day)
+    return _("You are {role} · planned as of {day}", role=role, day=day)
 
 
 def _order_lines(
@@ -131,7 +161,7 @@ def _order_lines(
         if order.on is not None:
             text += f" · {kit.day(order.on, as_of)}"
         if order.status == "held" and order.expires_at is not None:
-            text += f" · expires {kit.when(order.expires_at)}"
+            text += " · " + _("expires {when}", when=kit.when(order.expires_at))
         lines.append(text)
     blocks = [kit.section(kit.lines_within(lines, kit.SECTION_TEXT, more=more))]
     if len(orders) > limit:
@@ -143,7 +173,7 @@ def _hold_lines(holds: Sequence[HomeOrder], as_of: date, *, limit: int) -> list[
     """Each hold with Confirm and Cancel (the order's version in the value: a stale click is
     refused)."""
     if not holds:
-        return [kit.context("No holds.")]
+        return [kit.context(_("No holds."))]
     blocks: list[dict[str, Any]] = []
     for order in holds[:limit]:
         blocks += _order_lines([order], as_of, "", limit=1)
@@ -156,8 +186,8 @@ def _hold_lines(holds: Sequence[HomeOrder], as_of: date, *, limit: int) -> list[
             else None
         )
         buttons = [
-            kit.button("Confirm", CONFIRM, value, "primary", confirm=confirm),
-            kit.button("Cancel", CANCEL, value, confirm=confirm_cancel()),
+            kit.button(_("Confirm"), CONFIRM, value, "primary", confirm=confirm),
+            kit.button(_("Cancel"), CANCEL, value, confirm=confirm_cancel()),
         ]
         blocks.append(kit.actions(buttons))
     if len(holds) > limit:
@@ -169,21 +199,21 @@ def _hold_lines(holds: Sequence[HomeOrder], as_of: date, *, limit: int) -> list[
 def _ship_lines(orders: Sequence[HomeOrder], as_of: date, *, limit: int) -> list[dict[str, Any]]:
     """Orders to ship, earliest first, each with a Ship button (operations record shipments)."""
     if not orders:
-        return [kit.context("Nothing due to ship in the next 7 days.")]
+        return [kit.context(_("Nothing due to ship in the next 7 days."))]
     blocks: list[dict[str, Any]] = []
     for order in orders[:limit]:
         text = f"*{kit.escape(order.ref)}* {order_who(order.qty, order.sku, order.customer)}"
         if order.on is not None:
-            late = " · :warning: overdue" if order.on < as_of else ""
+            late = " · :warning: " + _("overdue") if order.on < as_of else ""
             text += f" · {kit.day(order.on, as_of)}{late}"
         if order.shipped:
-            text += f" · {order.shipped} of {order.qty} shipped"
+            text += " · " + _("{shipped} of {qty} shipped", shipped=order.shipped, qty=order.qty)
         if order.status == "at_risk":
-            text += " · at risk"
+            text += " · " + _("at risk")
         accessory = None
         if order.order_id is not None:
             ship = kit.ButtonValue(order=order.order_id, ver=order.version)
-            accessory = kit.button("Ship…", SHIP, ship)
+            accessory = kit.button(_("Ship…"), SHIP, ship)
         blocks.append(kit.section(text, accessory=accessory))
     if len(orders) > limit:
         blocks.append(kit.context(kit.and_more(len(orders) - limit, _more_to_ship)))
@@ -191,9 +221,7 @@ def _ship_lines(orders: Sequence[HomeOrder], as_of: date, *, limit: int) -> list
 
 
 def _more_requests(n: int) -> str:
-    return ngettext(
-        "and {n} more request: the newest", "and {n} more requests: the newest", n, n=n
-    )
+    return ngettext("and {n} more request: the newest", "and {n} more requests: the newest", n, n=n)
 
 
 def _more_work_centers(n: int) -> str:

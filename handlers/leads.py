@@ -25,6 +25,8 @@ from bot.collaboration.leads import (
     LeadView,
     parse_lead,
 )
+from bot.platform import i18n
+from bot.platform.i18n import gettext as _
 from bot.platform.users import NotAllowed, UserService
 from bot.promising.orders import OrderService
 from capacity.model import PlanningError, UnknownSku
@@ -139,7 +141,7 @@ def lead_submitted(
         form_errors(context, ack, error.errors)
         return
     if fields["follow_up_on"] is not None and fields["follow_up_on"] < _today(leads):
-        form_errors(context, ack, {views.LEAD_FOLLOW_UP_BLOCK: "Pick today or a day after it."})
+        form_errors(context, ack, {views.LEAD_FOLLOW_UP_BLOCK: _("Pick today or a day after it.")})
         return
     try:
         users.learn_time_zone(fields["owner"], client)
@@ -167,17 +169,19 @@ def _lead_fields(values: dict[str, Any], user: str) -> dict[str, Any]:
     ).strip()
     errors: dict[str, str] = {}
     if not customer:
-        errors[views.LEAD_CUSTOMER_BLOCK] = "Name the customer."
+        errors[views.LEAD_CUSTOMER_BLOCK] = _("Name the customer.")
     source = _selected(state(views.LEAD_SOURCE_BLOCK, views.LEAD_SOURCE_ACTION))
     if not source:
-        errors[views.LEAD_SOURCE_BLOCK] = "Say where the lead came from."
+        errors[views.LEAD_SOURCE_BLOCK] = _("Say where the lead came from.")
     qty_text = state(views.LEAD_QTY_BLOCK, views.LEAD_QTY_ACTION).get("value")
     qty: int | None = None
     if qty_text not in (None, ""):
         text = str(qty_text).strip()
         qty = int(text) if text.isdecimal() and fits_qty(text) else 0
         if qty < 1:
-            errors[views.LEAD_QTY_BLOCK] = f"A whole number from 1 to {MAX_QTY:,}."
+            errors[views.LEAD_QTY_BLOCK] = _(
+                "A whole number from 1 to {most}.", most=i18n.number(MAX_QTY)
+            )
     month_text = _selected(state(views.LEAD_MONTH_BLOCK, views.LEAD_MONTH_ACTION))
     owner_state = state(views.LEAD_OWNER_BLOCK, views.LEAD_OWNER_ACTION)
     owner = owner_state.get("selected_user") or _selected(owner_state) or user
@@ -263,11 +267,17 @@ def reassign_selected(
     new_owner = action.get("selected_user") or _selected(action)
     try:
         if not new_owner:
-            raise LeadError("Pick the person who should own the lead.")
+            raise LeadError(_("Pick the person who should own the lead."))
         followup = leads.followup(_followup_id_of_block(action))
         _require_owner(users, user, followup.owner, followup.customer, "reassign it")
         if new_owner == followup.owner:
-            raise LeadError(f"The lead {followup.customer} is <@{new_owner}>'s already.")
+            raise LeadError(
+                _(
+                    "The lead {customer} is {owner}'s already.",
+                    customer=followup.customer,
+                    owner="<@" + new_owner + ">",
+                )
+            )
         users.learn_time_zone(new_owner, client)
         lead = leads.reassign(
             followup.lead_id, new_owner, actor=user, tell=_telling_new_owner(user)
@@ -328,12 +338,32 @@ def quote_clicked(
 
 
 def _require_owner(users: UserService, user: str, owner: str, customer: str, doing: str) -> None:
-    """Only the lead's owner, a manager or an admin may act on its follow-ups."""
+    """Only the lead's owner, a manager or an admin may act on its follow-ups (`doing`: mark it
+    done, snooze it, reassign it, quote it)."""
     if user == owner or users.role(user) in ("manager", "admin"):
         return
-    raise NotAllowed(
-        f"The lead {customer} is <@{owner}>'s; only its owner or a manager can {doing}."
-    )
+    fields = {"customer": customer, "owner": "<@" + owner + ">"}
+    if doing == "mark it done":
+        refusal = _(
+            "The lead {customer} is {owner}'s; only its owner or a manager can mark it done.",
+            **fields,
+        )
+    elif doing == "snooze it":
+        refusal = _(
+            "The lead {customer} is {owner}'s; only its owner or a manager can snooze it.",
+            **fields,
+        )
+    elif doing == "reassign it":
+        refusal = _(
+            "The lead {customer} is {owner}'s; only its owner or a manager can reassign it.",
+            **fields,
+        )
+    else:
+        refusal = _(
+            "The lead {customer} is {owner}'s; only its owner or a manager can quote it.",
+            **fields,
+        )
+    raise NotAllowed(refusal)
 
 
 def _sku_of(lead: LeadView, orders: OrderService) -> tuple[str | None, str | None]:
@@ -368,7 +398,7 @@ def _followup_id_of_block(action: dict[str, Any]) -> int:
     block = str(action.get("block_id") or "")
     prefix = FOLLOWUP_BLOCK_PREFIX
     if not block.startswith(prefix):
-        raise LeadError("That reminder is too old to reassign from; use a newer one.")
+        raise LeadError(_("That reminder is too old to reassign from; use a newer one."))
     return int(block[len(prefix) :])
 
 

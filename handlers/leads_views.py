@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from babel.dates import format_skeleton
+
 from bot.collaboration.leads import (
     FOLLOWUP_DONE,
     FOLLOWUP_QUOTE,
@@ -22,6 +24,9 @@ from bot.collaboration.leads import (
     LeadView,
 )
 from bot.platform import blockkit as kit
+from bot.platform import i18n
+from bot.platform.i18n import gettext as _
+from bot.platform.i18n import pgettext
 from bot.promising.orders import MAX_CUSTOMER_LENGTH
 
 LEAD_DONE = FOLLOWUP_DONE
@@ -52,37 +57,86 @@ LEAD_SOURCES = (
 """Where a lead came from (stored as is; conversion is reported by source)."""
 
 
+def source_option(source: str) -> str:
+    """How a source is offered in the form: `Trade fair`."""
+    return {
+        "website": _("Website"),
+        "trade fair": _("Trade fair"),
+        "referral": _("Referral"),
+        "existing customer": _("Existing customer"),
+        "cold call": _("Cold call"),
+        "email campaign": _("Email campaign"),
+        "other": _("Other"),
+    }.get(source, source.capitalize())
+
+
+def source_name(source: str) -> str:
+    """How a source is named inside a sentence ("from referral"): a known one translated,
+    another escaped as stored."""
+    return {
+        "website": _("website"),
+        "trade fair": _("trade fair"),
+        "referral": _("referral"),
+        "existing customer": _("existing customer"),
+        "cold call": _("cold call"),
+        "email campaign": _("email campaign"),
+        "other": _("other"),
+    }.get(source, kit.escape(source))
+
+
+def month_name(first: date) -> str:
+    """`March 2027`, `tháng 3 năm 2027`, `2027年3月`: a month and its year, by Babel's CLDR."""
+    return format_skeleton("yMMMM", first, locale=i18n.locale(i18n.active()))
+
+
 def lead_created_message(lead: LeadView) -> dict[str, Any]:
     """The ephemeral confirmation of `/lead` or the lead form."""
     details = []
     if lead.product_interest:
         details.append(kit.escape(lead.product_interest))
     if lead.expected_qty:
-        details.append(f"about {lead.expected_qty}")
+        # TRANSLATORS: the quantity a lead's customer expects to order, e.g. "about 200".
+        details.append(_("about {qty}", qty=lead.expected_qty))
     if lead.expected_month:
-        details.append(f"in {lead.expected_month:%B %Y}")
+        # TRANSLATORS: the month a lead's customer expects to order in, e.g. "in March 2027".
+        details.append(_("in {month}", month=month_name(lead.expected_month)))
     if lead.source:
-        details.append(f"from {kit.escape(lead.source)}")
-    line = f":seedling: Lead saved: *{kit.escape(lead.customer)}*"
+        source = source_name(lead.source)
+        # TRANSLATORS: where the lead came from, e.g. "from referral".
+        details.append(_("from {source}", source=source))
+    customer = kit.escape(lead.customer)
     if details:
-        line += f" ({', '.join(details)})"
+        # TRANSLATORS: what separates the details of a lead in a list: "BRKT, about 200".
+        listed = pgettext("list separator", ", ").join(details)
+        line = ":seedling: " + _(
+            "Lead saved: *{customer}* ({details})", customer=customer, details=listed
+        )
+    else:
+        line = ":seedling: " + _("Lead saved: *{customer}*", customer=customer)
     if lead.note:
         line += f"\n>{kit.escape(lead.note)}"
     followup = lead.next_followup
-    text = f"Lead saved: {kit.escape(lead.customer)}"
+    text = _("Lead saved: {customer}", customer=customer)
     if followup is not None:
-        line += (
-            f"\n{kit.mention(lead.owner)} gets a reminder to follow up {_when(followup.due_at)}."
+        line += "\n" + _(
+            "{owner} gets a reminder to follow up {when}.",
+            owner=kit.mention(lead.owner),
+            when=_when(followup.due_at),
         )
-        text += f"; follow up {_fallback_when(followup.due_at)}"
-    return kit.message(text, [kit.section(line), kit.context(f"Lead #{lead.id}")])
+        text = _(
+            "Lead saved: {customer}; follow up {when}",
+            customer=customer,
+            when=_fallback_when(followup.due_at),
+        )
+    return kit.message(text, [kit.section(line), kit.context(_("Lead #{id}", id=lead.id))])
 
 
 def lead_usage_message(error: Exception | str | None = None) -> dict[str, Any]:
-    problem = str(error) if error else "Here is how to note a lead."
-    usage = (
-        f"Usage: `{LEAD_USAGE}` — e.g. `/lead Acme — wants 200 BRKT in March follow up in "
-        "5 days`. `/lead` alone opens a form with the source, product, quantity and month."
+    problem = str(error) if error else _("Here is how to note a lead.")
+    usage = _(
+        "Usage: `{usage}` — e.g. `/lead Acme — wants 200 BRKT in March follow up in 5 days`. "
+        "`/lead` alone opens a form with the source, product, quantity and month.",
+        usage=LEAD_USAGE,
     )
     problem = kit.escape(problem)
     return kit.message(
@@ -97,9 +151,9 @@ def lead_modal(
     the month the customer expects to order in (this month and the next 17), owner, follow-up."""
     months = []
     year, month = today.year, today.month
-    for _ in range(18):
+    for _month in range(18):
         first = date(year, month, 1)
-        months.append(kit.option(f"{first:%B %Y}", first.isoformat()))
+        months.append(kit.option(month_name(first), first.isoformat()))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
     def select(action_id: str, placeholder: str, options: list[dict[str, Any]]) -> dict[str, Any]:
@@ -113,34 +167,34 @@ def lead_modal(
     blocks = [
         kit.input_block(
             LEAD_CUSTOMER_BLOCK,
-            "Customer",
+            _("Customer"),
             kit.text_input(
                 LEAD_CUSTOMER_ACTION,
                 max_length=MAX_CUSTOMER_LENGTH,
                 initial=customer,
-                placeholder="Who the lead is",
+                placeholder=_("Who the lead is"),
             ),
         ),
         kit.input_block(
             LEAD_SOURCE_BLOCK,
-            "Source",
+            _("Source"),
             select(
                 LEAD_SOURCE_ACTION,
-                "Where the lead came from",
-                [kit.option(source.capitalize(), source) for source in LEAD_SOURCES],
+                _("Where the lead came from"),
+                [kit.option(source_option(source), source) for source in LEAD_SOURCES],
             ),
         ),
         kit.input_block(
             LEAD_PRODUCT_BLOCK,
-            "Product interest",
+            _("Product interest"),
             kit.text_input(
-                LEAD_PRODUCT_ACTION, max_length=200, placeholder="A SKU (BRKT) or what they need"
+                LEAD_PRODUCT_ACTION, max_length=200, placeholder=_("A SKU (BRKT) or what they need")
             ),
             optional=True,
         ),
         kit.input_block(
             LEAD_QTY_BLOCK,
-            "Expected quantity",
+            _("Expected quantity"),
             {
                 "type": "number_input",
                 "action_id": LEAD_QTY_ACTION,
@@ -151,56 +205,78 @@ def lead_modal(
         ),
         kit.input_block(
             LEAD_MONTH_BLOCK,
-            "Expected order month",
-            select(LEAD_MONTH_ACTION, "When they expect to order", months),
+            _("Expected order month"),
+            select(LEAD_MONTH_ACTION, _("When they expect to order"), months),
             optional=True,
         ),
         kit.input_block(
             LEAD_OWNER_BLOCK,
-            "Owner",
+            _("Owner"),
             {"type": "users_select", "action_id": LEAD_OWNER_ACTION, "initial_user": owner},
         ),
         kit.input_block(
             LEAD_FOLLOW_UP_BLOCK,
-            "Follow up on",
+            _("Follow up on"),
             {"type": "datepicker", "action_id": LEAD_FOLLOW_UP_ACTION},
             optional=True,
         ),
-        kit.context("Left empty, the follow-up is in 3 working days, at 09:00 the owner's time."),
+        kit.context(
+            _("Left empty, the follow-up is in 3 working days, at 09:00 the owner's time.")
+        ),
         kit.input_block(
             LEAD_NOTE_BLOCK,
-            "Note",
+            _("Note"),
             kit.text_input(LEAD_NOTE_ACTION, multiline=True, max_length=2000),
             optional=True,
         ),
     ]
-    return kit.form("New lead", blocks, LEAD_MODAL, "Save lead", private_metadata)
+    return kit.form(_("New lead"), blocks, LEAD_MODAL, _("Save lead"), private_metadata)
 
 
 def followup_done_message(followup: FollowupView, by: str) -> dict[str, Any]:
     """The reminder DM after Done: no buttons left."""
-    line = f":white_check_mark: *Followed up* with *{kit.escape(followup.customer)}*"
+    customer = kit.escape(followup.customer)
     if followup.note:
-        line += f": {kit.escape(followup.note)}"
+        line = _(
+            "*Followed up* with *{customer}*: {note}",
+            customer=customer,
+            note=kit.escape(followup.note),
+        )
+    else:
+        line = _("*Followed up* with *{customer}*", customer=customer)
     return kit.message(
-        f"Followed up with {kit.escape(followup.customer)}",
-        [kit.section(line), kit.context(f"Marked done by {kit.mention(by)}")],
+        _("Followed up with {customer}", customer=customer),
+        [
+            kit.section(":white_check_mark: " + line),
+            kit.context(_("Marked done by {person}", person=kit.mention(by))),
+        ],
     )
 
 
 def followup_snoozed_message(followup: FollowupView, by: str) -> dict[str, Any]:
     customer, due = kit.escape(followup.customer), followup.due_at
-    line = f":zzz: Follow-up with *{customer}* snoozed to *{_when(due)}*"
-    text = f"Follow-up with {customer} snoozed to {_fallback_when(due)}"
-    return _done_by(text, f"{line}; you get a new reminder then.", f"Snoozed by {kit.mention(by)}")
+    line = ":zzz: " + _(
+        "Follow-up with *{customer}* snoozed to *{when}*; you get a new reminder then.",
+        customer=customer,
+        when=_when(due),
+    )
+    text = _(
+        "Follow-up with {customer} snoozed to {when}", customer=customer, when=_fallback_when(due)
+    )
+    return _done_by(text, line, _("Snoozed by {person}", person=kit.mention(by)))
 
 
 def lead_reassigned_message(lead: LeadView, by: str) -> dict[str, Any]:
+    customer, owner = kit.escape(lead.customer), kit.mention(lead.owner)
     return _done_by(
-        f"Lead {kit.escape(lead.customer)} reassigned to {kit.mention(lead.owner)}",
-        f":arrows_counterclockwise: The lead *{kit.escape(lead.customer)}* is now "
-        f"{kit.mention(lead.owner)}'s; they get its follow-up reminders.",
-        f"Reassigned by {kit.mention(by)}",
+        _("Lead {customer} reassigned to {owner}", customer=customer, owner=owner),
+        ":arrows_counterclockwise: "
+        + _(
+            "The lead *{customer}* is now {owner}'s; they get its follow-up reminders.",
+            customer=customer,
+            owner=owner,
+        ),
+        _("Reassigned by {person}", person=kit.mention(by)),
     )
 
 
@@ -210,11 +286,19 @@ def _done_by(text: str, line: str, footer: str) -> dict[str, Any]:
 
 
 def lead_handed_over_message(lead: LeadView, by: str) -> dict[str, Any]:
-    """The DM to the new owner of a reassigned lead."""
-    text = f"{kit.mention(by)} gave you the lead {kit.escape(lead.customer)}"
-    line = f":inbox_tray: {kit.mention(by)} gave you the lead *{kit.escape(lead.customer)}*"
+    """The DM to the new owner of a reassigned lead (drawn in their language)."""
+    giver, customer = kit.mention(by), kit.escape(lead.customer)
+    text = _("{person} gave you the lead {customer}", person=giver, customer=customer)
     if lead.product_interest:
-        line += f" ({kit.escape(lead.product_interest)})"
+        line = _(
+            "{person} gave you the lead *{customer}* ({product})",
+            person=giver,
+            customer=customer,
+            product=kit.escape(lead.product_interest),
+        )
+    else:
+        line = _("{person} gave you the lead *{customer}*", person=giver, customer=customer)
+    line = ":inbox_tray: " + line
     if lead.note:
         line += f"\n>{kit.escape(lead.note)}"
     return kit.message(text, [kit.section(line)])

@@ -11,6 +11,7 @@ button of `/summit` or `/summit decisions TEXT`; the next agenda shows them.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -25,11 +26,15 @@ from bot.collaboration.summits import (
     SummitError,
     SummitService,
     SummitView,
+    describe,
     heading,
     parse_schedule,
 )
 from bot.platform import blockkit as blocks
+from bot.platform import i18n
 from bot.platform.blockkit import channel_link, escape, info_message, loading_modal, notice_modal
+from bot.platform.i18n import gettext as _
+from bot.platform.languages import Languages
 from bot.platform.users import NotAllowed, UserService
 from capacity.model import PlanningError
 from handlers import summits_views as views
@@ -77,13 +82,14 @@ def summit_command(
     context: BoltContext,
     summits: SummitService,
     users: UserService,
+    languages: Languages,
 ) -> None:
     """`/summit [SCHEDULE [at LOCATION] [in #channel] | decisions TEXT | cancel | help]`."""
     ack()
     text = " ".join((command.get("text") or "").split())
     user = command["user_id"]
     channel = command.get("channel_id") or ""
-    verb, _, rest = text.partition(" ")
+    verb, _space, rest = text.partition(" ")
     verb = verb.lower()
     try:
         if not text:
@@ -127,9 +133,11 @@ def summit_command(
             )
             for old in replaced:
                 summits.cancel(old.id, actor=user)
-            message = views.summit_scheduled_message(
-                summit, replaced=[old.schedule.description for old in replaced]
-            )
+            # Posted in the channel for everyone: in the channel's language.
+            with i18n.using(languages.of_channel(channel)):
+                message = views.summit_scheduled_message(
+                    _described(summit), replaced=[describe(old.schedule.fields) for old in replaced]
+                )
             respond(response_type="in_channel", **message)
     except SummitError as error:
         refuse(context, respond, error, message=views.summit_usage_message(error))
@@ -144,7 +152,7 @@ def _overview(
 ) -> dict[str, Any]:
     summit = _summit_for(summits, channel)
     if summit.next_at is None:
-        raise SummitError(f"{summit.title} has no next date.")
+        raise SummitError(_("{summit} has no next date.", summit=summit.title))
     # The last occurrence first: a new occurrence carries over the points its predecessor left.
     last_id = last_at = None
     can_record = _is_organiser(users, user, summit)
@@ -176,8 +184,11 @@ def _parse_schedule_text(text: str) -> tuple[str, str, str | None]:
     match = _WHEN_WHERE.match(text)
     if match is None:
         raise SummitError(
-            f"Say when the summit meets, with a time of day: `/summit first Tuesday 10:00`, "
-            f"not {text!r}."
+            _(
+                "Say when the summit meets, with a time of day: `/summit first Tuesday 10:00`, "
+                "not {given}.",
+                given=repr(text),
+            )
         )
     return match.group("when"), (match.group("where") or "").strip(), channel
 
@@ -196,7 +207,7 @@ class NotInChannel(NotAllowed):
         self.channel = channel
 
     def message(self) -> dict[str, Any]:
-        before, _, after = self.template.partition("{channel}")
+        before, _mark, after = self.template.partition("{channel}")
         text = f"{escape(before)}{channel_link(self.channel)}{escape(after)}"
         return blocks.message(text, [blocks.section(f":warning: {text}")])
 
@@ -206,11 +217,14 @@ def _require_member(client: WebClient, channel: str, user: str) -> None:
     it). Slack only tells the members of a channel named by its id; anything else fails closed."""
     if channel.startswith("#"):
         raise NotAllowed(
-            f"Pick the channel from the list Slack offers as you type `#` (not {channel} as "
-            "text), so promisebot can check that you are in it; or run `/summit` in it."
+            _(
+                "Pick the channel from the list Slack offers as you type `#` (not {channel} as "
+                "text), so promisebot can check that you are in it; or run `/summit` in it.",
+                channel=channel,
+            )
         )
     cursor = None
-    for _ in range(_MEMBER_PAGES):
+    for _page in range(_MEMBER_PAGES):
         try:
             page = client.conversations_members(channel=channel, limit=1000, cursor=cursor)
         except SlackApiError as error:
@@ -220,14 +234,19 @@ def _require_member(client: WebClient, channel: str, user: str) -> None:
             return
         cursor = (page.get("response_metadata") or {}).get("next_cursor")
         if not cursor:
+            # TRANSLATORS: {channel} becomes a link to the channel; keep it as it is.
             raise NotInChannel(
-                "You are not in {channel}, so you cannot schedule its summit: its reminders "
-                "go to everyone there. Join it first, or run `/summit` in a channel you are in.",
+                _(
+                    "You are not in {channel}, so you cannot schedule its summit: its reminders "
+                    "go to everyone there. Join it first, or run `/summit` in a channel you are in."
+                ),
                 channel,
             )
     raise NotInChannel(
-        "promisebot cannot see who is in {channel} (a private channel, or one it was not "
-        "invited to), so it cannot check that you are in it: run `/summit` in that channel.",
+        _(
+            "promisebot cannot see who is in {channel} (a private channel, or one it was not "
+            "invited to), so it cannot check that you are in it: run `/summit` in that channel."
+        ),
         channel,
     )
 
@@ -242,6 +261,7 @@ def rsvp_clicked(
     respond: Respond,
     context: BoltContext,
     summits: SummitService,
+    languages: Languages,
 ) -> None:
     """I'll be there / Maybe / Can't come: recorded, and the reminder shows who answered what."""
     ack()
@@ -253,14 +273,16 @@ def rsvp_clicked(
         refuse(context, respond, error)
         return
     message = body.get("message")
-    if message:  # a reminder in the channel: everyone sees who is coming
-        respond(replace_original=True, **views.with_rsvps(message, answers))
+    if message:  # a reminder in the channel: everyone sees who is coming, in its language
+        channel = (body.get("channel") or {}).get("id") or ""
+        with i18n.using(languages.of_channel(channel)):
+            updated = views.with_rsvps(message, answers)
+        respond(replace_original=True, **updated)
         return
-    said = {"yes": "you'll be there", "maybe": "maybe", "no": "you can't come"}[answer]
     respond(
         response_type="ephemeral",
         replace_original=False,
-        **info_message(f":white_check_mark: Noted: {said}."),
+        **info_message(":white_check_mark: " + _noted(answer)),
     )
 
 
@@ -287,7 +309,7 @@ def add_point_clicked(
         summit, occurrence = summits.occurrence_of(occurrence_id)
         view = views.point_modal(heading(summit, occurrence.starts_at), data)
     except SummitError as error:
-        view = notice_modal("Add an agenda point", str(error))
+        view = notice_modal(_("Add an agenda point"), str(error))
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
@@ -313,7 +335,7 @@ def point_submitted(
         client,
         user,
         data.get("channel"),
-        info_message(f":pushpin: On the agenda: {escape(point.text)}"),
+        info_message(":pushpin: " + _("On the agenda: {point}", point=escape(point.text))),
     )
 
 
@@ -335,7 +357,7 @@ def record_decisions_clicked(
     try:
         summit = next((s for s in summits.summits(active_only=False) if s.id == summit_id), None)
         if summit is None:
-            raise SummitError(f"There is no summit {summit_id}.")
+            raise SummitError(_("There is no summit {id}.", id=summit_id))
         _require_organiser(users, user, summit, "record its decisions")
     except PlanningError as error:
         refuse(context, respond, error)
@@ -351,7 +373,7 @@ def record_decisions_clicked(
             summit.title, agenda.starts_at, [*agenda.carried_over, *agenda.points], data
         )
 
-    open_modal(client, body["trigger_id"], loading_modal("Record decisions"), fill)
+    open_modal(client, body["trigger_id"], loading_modal(_("Record decisions")), fill)
 
 
 def decisions_submitted(
@@ -372,7 +394,7 @@ def decisions_submitted(
         "selected_options"
     ) or []
     if not text.strip():
-        form_errors(context, ack, {views.DECISIONS_BLOCK: "Write them down."})
+        form_errors(context, ack, {views.DECISIONS_BLOCK: _("Write them down.")})
         return
     try:
         summits.record_decisions(
@@ -389,7 +411,7 @@ def decisions_submitted(
         client,
         user,
         data.get("channel"),
-        info_message(":memo: Decisions recorded; the next agenda shows them."),
+        info_message(":memo: " + _("Decisions recorded; the next agenda shows them.")),
     )
 
 
@@ -400,7 +422,7 @@ def _summit_for(summits: SummitService, channel: str) -> SummitView:
     """The active summit that meets in `channel`, else the first one scheduled."""
     active = summits.summits()
     if not active:
-        raise SummitError("No summit is scheduled yet.")
+        raise SummitError(_("No summit is scheduled yet."))
     return next((s for s in active if s.channel == channel), active[0])
 
 
@@ -410,7 +432,9 @@ def _last_start(summits: SummitService, summit: SummitView) -> datetime:
     starts = summits.next_occurrences(summit.id, after=now - _LOOK_BACK, count=12)
     past = [s for s in starts if s <= now]
     if not past:
-        raise SummitError(f"{summit.title} has not met yet; record decisions after it has.")
+        raise SummitError(
+            _("{summit} has not met yet; record decisions after it has.", summit=summit.title)
+        )
     return past[-1]
 
 
@@ -419,7 +443,35 @@ def _is_organiser(users: UserService, user: str, summit: SummitView) -> bool:
 
 
 def _require_organiser(users: UserService, user: str, summit: SummitView, doing: str) -> None:
+    """Only the organiser or a manager may `doing` (record its decisions, cancel it, move it)."""
     if not _is_organiser(users, user, summit):
-        raise NotAllowed(
-            f"<@{summit.organiser}> organises {summit.title}; only they or a manager can {doing}."
-        )
+        organiser = "<@" + summit.organiser + ">"
+        raise NotAllowed(_refusal(doing, organiser, summit.title))
+
+
+def _refusal(doing: str, organiser: str, summit: str) -> str:
+    """Why only the organiser or a manager may do `doing`, as one whole sentence."""
+    fields = {"organiser": organiser, "summit": summit}
+    if doing == "cancel it":
+        return _("{organiser} organises {summit}; only they or a manager can cancel it.", **fields)
+    if doing == "move it":
+        return _("{organiser} organises {summit}; only they or a manager can move it.", **fields)
+    return _(
+        "{organiser} organises {summit}; only they or a manager can record its decisions.",
+        **fields,
+    )
+
+
+def _noted(answer: str) -> str:
+    """The ephemeral acknowledgement of an RSVP."""
+    if answer == "yes":
+        return _("Noted: you'll be there.")
+    if answer == "maybe":
+        return _("Noted: maybe.")
+    return _("Noted: you can't come.")
+
+
+def _described(summit: SummitView) -> SummitView:
+    """`summit` with its schedule said in the active language."""
+    schedule = dataclasses.replace(summit.schedule, description=describe(summit.schedule.fields))
+    return dataclasses.replace(summit, schedule=schedule)

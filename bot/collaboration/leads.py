@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from bot.platform import i18n, languages
 from bot.platform.blockkit import (
     SECTION_TEXT,
     actions,
@@ -31,6 +32,8 @@ from bot.platform.blockkit import (
 from bot.platform.clock import Clock, Now
 from bot.platform.db.session import with_clock, write_transaction
 from bot.platform.db.tables import AuditLogRow, CustomerRow, LeadFollowupRow, LeadRow, UserRow
+from bot.platform.i18n import gettext as _
+from bot.platform.i18n import ngettext
 from bot.platform.outbox import (
     OutboxWorker,
     already_decided,
@@ -155,13 +158,15 @@ class LeadService:
         """
         customer = customer.strip()
         if not customer:
-            raise LeadError("Name the customer the lead is for.")
+            raise LeadError(_("Name the customer the lead is for."))
         if len(customer) > MAX_CUSTOMER_LENGTH:
-            raise LeadError(f"Keep the customer's name to {MAX_CUSTOMER_LENGTH} characters.")
+            raise LeadError(_("Keep the customer's name to {n} characters.", n=MAX_CUSTOMER_LENGTH))
         if not owner:
-            raise LeadError("A lead needs an owner.")
+            raise LeadError(_("A lead needs an owner."))
         if expected_qty is not None and expected_qty < 1:
-            raise LeadError(f"The expected quantity must be at least 1, not {expected_qty}.")
+            raise LeadError(
+                _("The expected quantity must be at least 1, not {qty}.", qty=expected_qty)
+            )
         now = self.clock()
         with write_transaction(self.sessions) as session:
             tz = self._tz(session, owner)
@@ -169,10 +174,10 @@ class LeadService:
             if follow_up_on is None:
                 days = DEFAULT_FOLLOW_UP_DAYS if follow_up_in_days is None else follow_up_in_days
                 if days < 0:
-                    raise LeadError("Follow up in a number of days from today, not before it.")
+                    raise LeadError(_("Follow up in a number of days from today, not before it."))
                 follow_up_on = today + timedelta(days=days)
             elif follow_up_on < today:
-                raise LeadError(f"{follow_up_on:%a %-d %b %Y} is in the past.")
+                raise LeadError(_("{day} is in the past.", day=_day_in_year(follow_up_on)))
             lead = LeadRow(
                 customer=_customer(session, customer),
                 owner_slack_id=owner,
@@ -219,16 +224,21 @@ class LeadService:
         with write_transaction(self.sessions) as session:
             row = self._followup(session, followup_id)
             if row.done_at is not None:
-                raise LeadError("That follow-up is already done.")
+                raise LeadError(_("That follow-up is already done."))
             tz = self._tz(session, row.lead.owner_slack_id)
             today = now.astimezone(tz).date()
             if isinstance(days, str):
                 if days.strip().lower().replace("_", " ") != "next week":
-                    raise LeadError(f"Snooze for a number of days or 'next week', not {days!r}.")
+                    raise LeadError(
+                        _(
+                            "Snooze for a number of days or 'next week', not {given}.",
+                            given=repr(days),
+                        )
+                    )
                 day = today + timedelta(days=7 - today.weekday())
             else:
                 if days < 1:
-                    raise LeadError("Snooze for at least one day.")
+                    raise LeadError(_("Snooze for at least one day."))
                 day = today + timedelta(days=days)
             row.snoozed_to = working_start(day, tz)
             row.reminded_at = None
@@ -254,11 +264,11 @@ class LeadService:
         owner's time zone and remind the new owner. What `tell` draws about it (outbox payloads,
         e.g. the new owner's DM) goes to the outbox in the same transaction, then out."""
         if not new_owner:
-            raise LeadError("Name the new owner.")
+            raise LeadError(_("Name the new owner."))
         with write_transaction(self.sessions) as session:
             lead = session.get(LeadRow, lead_id)
             if lead is None:
-                raise LeadNotFound(f"There is no lead {lead_id}.")
+                raise LeadNotFound(_("There is no lead {id}.", id=lead_id))
             old_tz = self._tz(session, lead.owner_slack_id)
             new_tz = self._tz(session, new_owner)
             previous = lead.owner_slack_id
@@ -280,9 +290,12 @@ class LeadService:
             )
             session.flush()
             view = self._lead_view(session, lead)
+            # What `tell` draws is for the new owner: in their language.
+            with i18n.using(languages.of_user(session, self.settings, new_owner)):
+                told = list(tell(view)) if tell is not None else []
             queued = [
                 row.id
-                for payload in (tell(view) if tell is not None else ())
+                for payload in told
                 if (row := enqueue(session, "lead_notice", payload)) is not None
             ]
         if self.outbox is not None and queued:
@@ -292,11 +305,11 @@ class LeadService:
     def close(self, lead_id: int, status: str, *, actor: str | None = None) -> LeadView:
         """Mark a lead `won` or `lost`; its open follow-ups stop reminding."""
         if status not in ("won", "lost", "open"):
-            raise LeadError(f"A lead is won, lost or open, not {status!r}.")
+            raise LeadError(_("A lead is won, lost or open, not {given}.", given=repr(status)))
         with write_transaction(self.sessions) as session:
             lead = session.get(LeadRow, lead_id)
             if lead is None:
-                raise LeadNotFound(f"There is no lead {lead_id}.")
+                raise LeadNotFound(_("There is no lead {id}.", id=lead_id))
             lead.status = status
             _audit(session, actor or lead.owner_slack_id, f"lead.{status}", lead.id)
             session.flush()
@@ -308,7 +321,7 @@ class LeadService:
         with self.sessions() as session:
             lead = session.get(LeadRow, lead_id)
             if lead is None:
-                raise LeadNotFound(f"There is no lead {lead_id}.")
+                raise LeadNotFound(_("There is no lead {id}.", id=lead_id))
             return self._lead_view(session, lead)
 
     def followup(self, followup_id: int) -> FollowupView:
@@ -357,18 +370,17 @@ class LeadService:
         now: datetime,
         render: Callable[[FollowupView], dict[str, Any]] | None = None,
     ) -> int:
-        """Put a DM in the outbox for each follow-up `due_reminders(now)` finds, once each."""
+        """Put a DM in the outbox for each follow-up `due_reminders(now)` finds, once each, drawn
+        in the owner's language."""
         render = render or reminder_message
         queued = 0
         with write_transaction(self.sessions) as session:
             for row in self._due_rows(session, now):
                 view = _followup_view(row)
                 if send_once(session, _reminder_key(row)):
-                    enqueue(
-                        session,
-                        "lead_reminder",
-                        {"method": "chat_postMessage", "args": render(view)},
-                    )
+                    with i18n.using(languages.of_user(session, self.settings, view.owner)):
+                        args = render(view)
+                    enqueue(session, "lead_reminder", {"method": "chat_postMessage", "args": args})
                     queued += 1
                 row.reminded_at = now
         return queued
@@ -395,11 +407,9 @@ class LeadService:
                 opens, closes = OVERDUE_LIST
                 in_window = local.weekday() < 5 and opens <= local.time() < closes
                 if in_window and send_once(session, overdue_list_key(owner, local.date())):
-                    enqueue(
-                        session,
-                        "lead_overdue",
-                        {"method": "chat_postMessage", "args": render(owner, followups)},
-                    )
+                    with i18n.using(languages.of_user(session, self.settings, owner)):
+                        args = render(owner, followups)
+                    enqueue(session, "lead_overdue", {"method": "chat_postMessage", "args": args})
                     queued += 1
                 # The last working day whose window has closed: was its list ever sent?
                 after = local.weekday() < 5 and local.time() >= closes
@@ -461,7 +471,7 @@ class LeadService:
     def _followup(self, session: Session, followup_id: int) -> LeadFollowupRow:
         row = session.get(LeadFollowupRow, followup_id)
         if row is None:
-            raise LeadNotFound(f"There is no follow-up {followup_id}.")
+            raise LeadNotFound(_("There is no follow-up {id}.", id=followup_id))
         return row
 
     def _lead_view(self, session: Session, lead: LeadRow) -> LeadView:
@@ -509,6 +519,11 @@ def in_working_hours(moment: datetime, tz: ZoneInfo) -> bool:
     """Mon–Fri, 09:00–18:00 in `tz`."""
     local = moment.astimezone(tz)
     return local.weekday() < 5 and WORKDAY_START <= local.time() < WORKDAY_END
+
+
+def _day_in_year(day: date) -> str:
+    """`Tue 15 Dec 2026`: a day with its year, in the active language."""
+    return i18n.day(day, as_of=date.min)
 
 
 def _effective_due(row: LeadFollowupRow) -> datetime:
@@ -585,26 +600,30 @@ def reminder_message(followup: FollowupView) -> dict[str, Any]:
     """chat.postMessage arguments: a DM to the owner with Done, Snooze, Reassign, Quote it.
 
     The handlers (handlers.leads) answer these buttons by the ids above."""
-    what = f"Follow up with *{escape(followup.customer)}*"
+    customer = escape(followup.customer)
     if followup.note:
-        what += f": {escape(followup.note)}"
+        what = _(
+            "Follow up with *{customer}*: {note}", customer=customer, note=escape(followup.note)
+        )
+    else:
+        what = _("Follow up with *{customer}*", customer=customer)
     text = plain(what)
     value = str(followup.id)
     reassign = {
         "type": "users_select",
         "action_id": FOLLOWUP_REASSIGN,
-        "placeholder": {"type": "plain_text", "text": "Reassign"},
+        "placeholder": {"type": "plain_text", "text": _("Reassign")},
     }
     blocks = [
         section(what),
         actions(
             [
-                button("Done", FOLLOWUP_DONE, value, style="primary"),
-                button("Snooze 1 day", FOLLOWUP_SNOOZE_1, f"{value}:1"),
-                button("Snooze 3 days", FOLLOWUP_SNOOZE_3, f"{value}:3"),
-                button("Next week", FOLLOWUP_SNOOZE_NEXT_WEEK, f"{value}:next week"),
+                button(_("Done"), FOLLOWUP_DONE, value, style="primary"),
+                button(_("Snooze 1 day"), FOLLOWUP_SNOOZE_1, f"{value}:1"),
+                button(_("Snooze 3 days"), FOLLOWUP_SNOOZE_3, f"{value}:3"),
+                button(_("Next week"), FOLLOWUP_SNOOZE_NEXT_WEEK, f"{value}:next week"),
                 reassign,
-                button("Quote it", FOLLOWUP_QUOTE, str(followup.lead_id)),
+                button(_("Quote it"), FOLLOWUP_QUOTE, str(followup.lead_id)),
             ],
             block_id=f"{FOLLOWUP_BLOCK_PREFIX}{followup.id}",
         ),
@@ -614,13 +633,18 @@ def reminder_message(followup: FollowupView) -> dict[str, Any]:
 
 def overdue_message(owner: str, followups: list[FollowupView]) -> dict[str, Any]:
     """chat.postMessage arguments: the owner's overdue follow-ups, oldest first."""
-    lines = [
-        f"• *{escape(f.customer)}*, due {f.due_at:%a %-d %b}"
-        + (f": {escape(f.note)}" if f.note else "")
-        for f in followups
-    ]
+    lines = []
+    for f in followups:
+        customer, due = escape(f.customer), i18n.day(f.due_at.date())
+        if f.note:
+            line = _(
+                "• *{customer}*, due {day}: {note}", customer=customer, day=due, note=escape(f.note)
+            )
+        else:
+            line = _("• *{customer}*, due {day}", customer=customer, day=due)
+        lines.append(line)
     count = len(followups)
-    title = f"{count} overdue lead follow-up{'s' * (count != 1)}"
+    title = ngettext("{n} overdue lead follow-up", "{n} overdue lead follow-ups", count, n=count)
     shown = lines_within(lines, SECTION_TEXT, most=OVERDUE_SHOWN)
     return {"channel": owner, **message(title, [section(f"*{title}*"), section(shown)])}
 
@@ -688,7 +712,7 @@ def parse_lead(text: str, today: date) -> LeadRequest:
     """
     text = " ".join((text or "").split())
     if not text:
-        raise LeadSyntaxError(f"Name the customer. Usage: `{LEAD_USAGE}`")
+        raise LeadSyntaxError(_("Name the customer. Usage: `{usage}`", usage=LEAD_USAGE))
     follow_up_on: date | None = None
     in_days: int | None = None
     # The last "follow up" that says when is the follow-up; any before it belong to the note
@@ -704,10 +728,15 @@ def parse_lead(text: str, today: date) -> LeadRequest:
     customer = parts[0].strip().strip(",")
     note = parts[1].strip().rstrip(",;").strip() if len(parts) > 1 else ""
     if not customer:
-        raise LeadSyntaxError(f"Name the customer before the note. Usage: `{LEAD_USAGE}`")
+        raise LeadSyntaxError(
+            _("Name the customer before the note. Usage: `{usage}`", usage=LEAD_USAGE)
+        )
     if len(customer) > MAX_CUSTOMER_LENGTH:
         raise LeadSyntaxError(
-            f"That customer name is too long ({MAX_CUSTOMER_LENGTH} characters at most)."
+            _(
+                "That customer name is too long ({n} characters at most).",
+                n=MAX_CUSTOMER_LENGTH,
+            )
         )
     return LeadRequest(customer, note, follow_up_on, in_days)
 
@@ -718,28 +747,38 @@ def _parse_when(when: str, today: date) -> tuple[date | None, int | None]:
     if days:
         digits = days.group("n")
         if len(digits.lstrip("-0")) > 5:  # thousands of digits would not even make a number
-            raise LeadSyntaxError(f"{digits[:12]}… is too far ahead to follow up.")
+            raise LeadSyntaxError(_("{n}… is too far ahead to follow up.", n=digits[:12]))
         n = int(digits)
         if n < 1:
-            raise LeadSyntaxError(f"Follow up in at least 1 day, not {n}.")
+            raise LeadSyntaxError(_("Follow up in at least 1 day, not {n}.", n=n))
         if n > 3650:
-            raise LeadSyntaxError(f"{n} is too far ahead to follow up.")
+            raise LeadSyntaxError(_("{n} is too far ahead to follow up.", n=n))
         return None, n * 7 if days.group("unit").startswith("week") else n
     if lowered.startswith("in "):
         raise LeadSyntaxError(
-            f"Say how many days: `follow up in 3 days`, not `follow up {when}`. "
-            f"Usage: `{LEAD_USAGE}`"
+            _(
+                "Say how many days: `follow up in 3 days`, not `follow up {when}`. "
+                "Usage: `{usage}`",
+                when=when,
+                usage=LEAD_USAGE,
+            )
         )
     if lowered.startswith("on "):
         lowered = lowered[3:].strip()
     day = parse_day(lowered, today)
     if day is None:
         raise LeadSyntaxError(
-            f"{when!r} is not a date I can read; try `on 2026-12-15`, `on Dec 15` or "
-            f"`in 3 days`. Usage: `{LEAD_USAGE}`"
+            _(
+                "{given} is not a date I can read; try `on 2026-12-15`, `on Dec 15` or "
+                "`in 3 days`. Usage: `{usage}`",
+                given=repr(when),
+                usage=LEAD_USAGE,
+            )
         )
     if day < today:
-        raise LeadSyntaxError(f"{day:%a %-d %b %Y} is in the past; follow up today or later.")
+        raise LeadSyntaxError(
+            _("{day} is in the past; follow up today or later.", day=_day_in_year(day))
+        )
     return day, None
 
 

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from bot.platform import i18n, languages
 from bot.platform.blockkit import (
     SECTION_TEXT,
     actions,
@@ -46,6 +47,8 @@ from bot.platform.db.tables import (
     SummitRow,
     SummitRsvpRow,
 )
+from bot.platform.i18n import gettext as _
+from bot.platform.i18n import ngettext
 from bot.platform.outbox import already_decided, enqueue, record_missed, send_once
 from bot.platform.settings import Settings
 from bot.promising.moves import moves_between
@@ -106,17 +109,23 @@ _DAYS = {
     "sun": "sun",
     "sunday": "sun",
 }
-_DAY_NAMES = {
-    "mon": "Monday",
-    "tue": "Tuesday",
-    "wed": "Wednesday",
-    "thu": "Thursday",
-    "fri": "Friday",
-    "sat": "Saturday",
-    "sun": "Sunday",
-}
+_WEEKDAY_INDEX = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+_A_MONDAY = date(2024, 1, 1)
 _TIME = re.compile(r"^(?:at\s+)?(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>am|pm)?$", re.I)
-SCHEDULE_USAGE = "first Tuesday 10:00 (also: last Friday 15:30, every Monday 9:00)"
+SCHEDULE_EXAMPLE = "first Tuesday 10:00"
+SCHEDULE_USAGE = f"{SCHEDULE_EXAMPLE} (also: last Friday 15:30, every Monday 9:00)"
+"""How a schedule is written, in English (the words /summit reads); `schedule_usage()` says it
+in the active language."""
+
+
+def schedule_usage() -> str:
+    """SCHEDULE_USAGE in the reader's language (the schedules themselves stay as typed)."""
+    # TRANSLATORS: example and more are schedules as /summit reads them (English words).
+    return _(
+        "{example} (also: {more})",
+        example=SCHEDULE_EXAMPLE,
+        more="last Friday 15:30, every Monday 9:00",
+    )
 
 
 @dataclass(frozen=True)
@@ -147,7 +156,9 @@ def parse_schedule(text: str) -> Schedule:
     words = [w for w in re.split(r"[\s,]+", (text or "").strip().lower()) if w]
     words = [w for w in words if w not in ("monthly", "of", "the", "month", "each", "on")]
     if not words:
-        raise ScheduleSyntaxError(f"Say when the summit meets, e.g. {SCHEDULE_USAGE}.")
+        raise ScheduleSyntaxError(
+            _("Say when the summit meets, e.g. {usage}.", usage=schedule_usage())
+        )
     weekly = False
     if words[0] in ("every", "weekly"):
         weekly = True
@@ -158,23 +169,31 @@ def parse_schedule(text: str) -> Schedule:
         words = words[1:]
     if not words or words[0] not in _DAYS:
         raise ScheduleSyntaxError(
-            f"Name the weekday (Monday … Friday) in {text!r}, e.g. {SCHEDULE_USAGE}."
+            _(
+                "Name the weekday (Monday … Friday) in {given}, e.g. {usage}.",
+                given=repr(text),
+                usage=schedule_usage(),
+            )
         )
     day = _DAYS[words[0]]
     time_text = " ".join(words[1:])
     match = _TIME.match(time_text)
     if not match:
         raise ScheduleSyntaxError(
-            f"Give the time of day as 10:00 or 3pm in {text!r}, e.g. {SCHEDULE_USAGE}."
+            _(
+                "Give the time of day as 10:00 or 3pm in {given}, e.g. {usage}.",
+                given=repr(text),
+                usage=schedule_usage(),
+            )
         )
     hour, minute = int(match.group("h")), int(match.group("m") or 0)
     ampm = (match.group("ampm") or "").lower()
     if ampm:
         if not 1 <= hour <= 12:
-            raise ScheduleSyntaxError(f"{time_text!r} is not a time of day.")
+            raise ScheduleSyntaxError(_("{given} is not a time of day.", given=repr(time_text)))
         hour = hour % 12 + (12 if ampm == "pm" else 0)
     if hour > 23 or minute > 59:
-        raise ScheduleSyntaxError(f"{time_text!r} is not a time of day.")
+        raise ScheduleSyntaxError(_("{given} is not a time of day.", given=repr(time_text)))
     if weekly and ordinal is None:
         fields = {"day_of_week": day, "hour": str(hour), "minute": str(minute)}
     else:
@@ -183,17 +202,47 @@ def parse_schedule(text: str) -> Schedule:
 
 
 def describe(fields: dict[str, str]) -> str:
-    """The schedule in words: "first Tuesday of the month, 10:00"."""
+    """The schedule in words, in the active language: "first Tuesday of the month, 10:00"."""
     clock = f"{int(fields.get('hour', 0)):02d}:{int(fields.get('minute', 0)):02d}"
     if "day_of_week" in fields:
-        return f"every {_DAY_NAMES.get(fields['day_of_week'], fields['day_of_week'])}, {clock}"
+        return _("every {weekday}, {time}", weekday=_weekday(fields["day_of_week"]), time=clock)
     day = fields.get("day", "")
-    ordinal, _, weekday = day.partition(" ")
-    words = {v: k for k, v in _ORDINALS.items() if k.isalpha()}
+    ordinal, _space, weekday = day.partition(" ")
     if weekday:
-        name = _DAY_NAMES.get(weekday, weekday)
-        return f"{words.get(ordinal, ordinal)} {name} of the month, {clock}"
-    return f"day {day} of the month, {clock}"
+        name = _weekday(weekday)
+        phrase = _monthly(ordinal, name, clock)
+        if phrase is not None:
+            return phrase
+        # TRANSLATORS: ordinal is a cron day such as "2nd" that has no phrase of its own.
+        return _(
+            "{ordinal} {weekday} of the month, {time}", ordinal=ordinal, weekday=name, time=clock
+        )
+    return _("day {day} of the month, {time}", day=day, time=clock)
+
+
+def _monthly(ordinal: str, weekday: str, time: str) -> str | None:
+    """A monthly schedule in words, one whole phrase per ordinal (None for another)."""
+    fields = {"weekday": weekday, "time": time}
+    if ordinal == "1st":
+        return _("first {weekday} of the month, {time}", **fields)
+    if ordinal == "2nd":
+        return _("second {weekday} of the month, {time}", **fields)
+    if ordinal == "3rd":
+        return _("third {weekday} of the month, {time}", **fields)
+    if ordinal == "4th":
+        return _("fourth {weekday} of the month, {time}", **fields)
+    if ordinal == "5th":
+        return _("fifth {weekday} of the month, {time}", **fields)
+    if ordinal == "last":
+        return _("last {weekday} of the month, {time}", **fields)
+    return None
+
+
+def _weekday(code: str) -> str:
+    """A cron weekday (`tue`) by its name in the active language (Babel's CLDR): Tuesday."""
+    if code not in _WEEKDAY_INDEX:
+        return code
+    return i18n.weekday(_A_MONDAY + timedelta(days=_WEEKDAY_INDEX[code]))
 
 
 # --- views ---------------------------------------------------------------------------------------
@@ -280,39 +329,53 @@ class Agenda:
                 out.append((title, shown))
 
         add(
-            "Promises missed",
+            _("Promises missed"),
             [
-                f"{escape(m.ref)} {escape(m.customer)}: {m.qty} {escape(m.sku)} "
-                f"promised {m.promised_on:%a %-d %b} ({escape(m.cause)})"
+                _(
+                    "{ref} {customer}: {qty} {sku} promised {day} ({cause})",
+                    ref=escape(m.ref),
+                    customer=escape(m.customer),
+                    qty=m.qty,
+                    sku=escape(m.sku),
+                    day=i18n.day(m.promised_on),
+                    cause=escape(m.cause),
+                )
                 for m in self.missed
             ],
         )
-        add("Orders at risk", self.at_risk)
-        add("Promises moved by factory changes", self.moved)
-        add("Orders that became rush orders", self.rush)
-        add("Capacity requests declined", self.declined_requests)
-        add("Capacity requests answered slowly or still open", self.slow_requests)
+        add(_("Orders at risk"), self.at_risk)
+        add(_("Promises moved by factory changes"), self.moved)
+        add(_("Orders that became rush orders"), self.rush)
+        add(_("Capacity requests declined"), self.declined_requests)
+        add(_("Capacity requests answered slowly or still open"), self.slow_requests)
         add(
-            f"Most loaded work centers, next {LOAD_WEEKS} weeks",
+            ngettext(
+                "Most loaded work centers, next {n} week",
+                "Most loaded work centers, next {n} weeks",
+                LOAD_WEEKS,
+                n=LOAD_WEEKS,
+            ),
             [f"{escape(code)}: {load:.0%}" for code, load in self.loaded],
         )
-        add("Lead follow-ups that slipped", self.slipped_followups)
+        add(_("Lead follow-ups that slipped"), self.slipped_followups)
         carried = [escape(p.text) for p in self.carried_over]
         if self.previous_decisions:
-            carried = [f"Decided last time: {escape(self.previous_decisions)}", *carried]
-        add("Carried over from the last summit", carried)
+            decided = _("Decided last time: {decisions}", decisions=escape(self.previous_decisions))
+            carried = [decided, *carried]
+        add(_("Carried over from the last summit"), carried)
         points = [f"{escape(p.text)} ({mention(p.author)})" for p in self.points]
-        add("Points added for this summit", points)
+        add(_("Points added for this summit"), points)
         return out
 
     def text(self) -> str:
         """The agenda as mrkdwn text (a message's fallback)."""
-        lines = [f"Agenda for {escape(self.summit)}, {self.starts_at:%a %-d %b %Y %H:%M %Z}"]
+        when = f"{i18n.day(self.starts_at.date(), date.min)} {self.starts_at:%H:%M %Z}"
+        lines = [_("Agenda for {summit}, {when}", summit=escape(self.summit), when=when)]
         for title, items in self.sections():
             lines.append(f"\n{title}:")
             lines += [f"- {item}" for item in items]
         if len(lines) == 1:
-            lines.append("Nothing from the data this time; bring your points.")
+            lines.append(_("Nothing from the data this time; bring your points."))
         return "\n".join(lines)
 
 
@@ -352,9 +415,9 @@ class SummitService:
         tz_name = timezone or self.settings.timezone
         _zone(tz_name)
         if not title.strip():
-            raise SummitError("Give the summit a title.")
+            raise SummitError(_("Give the summit a title."))
         if not channel:
-            raise SummitError("Name the channel to invite.")
+            raise SummitError(_("Name the channel to invite."))
         with write_transaction(self.sessions) as session:
             row = SummitRow(
                 title=title.strip(),
@@ -431,15 +494,26 @@ class SummitService:
         queued = 0
         for reminder in self.reminders_due(now):
             occurrence = self.occurrence(reminder.summit_id, reminder.starts_at)
-            agenda = self.agenda(occurrence.id, now=now)
-            with write_transaction(self.sessions) as session:
-                if not send_once(session, reminder.key):
-                    continue
-                summit = self._view(self._summit(session, reminder.summit_id))
-                args = render(summit, occurrence, agenda, now)
-                enqueue(session, "summit_reminder", {"method": "chat_postMessage", "args": args})
-                queued += 1
+            # The reminder is posted to the summit's channel: its agenda (whose lines are written
+            # as it is read) and its words are in the channel's language.
+            with i18n.using(self.channel_language(reminder.summit_id)):
+                agenda = self.agenda(occurrence.id, now=now)
+                with write_transaction(self.sessions) as session:
+                    if not send_once(session, reminder.key):
+                        continue
+                    summit = self._view(self._summit(session, reminder.summit_id))
+                    args = render(summit, occurrence, agenda, now)
+                    enqueue(
+                        session, "summit_reminder", {"method": "chat_postMessage", "args": args}
+                    )
+                    queued += 1
         return queued
+
+    def channel_language(self, summit_id: int) -> str:
+        """The language of the channel the summit meets in (what is posted there speaks it)."""
+        with self.sessions() as session:
+            channel = self._summit(session, summit_id).channel_id
+            return languages.of_channel(session, self.settings, channel)
 
     def _record_missed(self, now: datetime) -> None:
         with write_transaction(self.sessions) as session:
@@ -507,7 +581,7 @@ class SummitService:
         """Record (or change) `user`'s answer: yes, no or maybe. Returns everyone's answers."""
         answer = answer.strip().lower()
         if answer not in RSVP_ANSWERS:
-            raise SummitError(f"Answer yes, no or maybe, not {answer!r}.")
+            raise SummitError(_("Answer yes, no or maybe, not {given}.", given=repr(answer)))
         with write_transaction(self.sessions) as session:
             self._occurrence(session, occurrence_id)
             row = session.scalar(
@@ -532,9 +606,9 @@ class SummitService:
     def add_agenda_point(self, occurrence_id: int, author: str, text: str) -> AgendaPoint:
         text = " ".join(text.split())
         if not text:
-            raise SummitError("Write the point you want on the agenda.")
+            raise SummitError(_("Write the point you want on the agenda."))
         if len(text) > 500:
-            raise SummitError("Keep an agenda point under 500 characters.")
+            raise SummitError(_("Keep an agenda point under {n} characters.", n=500))
         with write_transaction(self.sessions) as session:
             self._occurrence(session, occurrence_id)
             row = SummitAgendaPointRow(occurrence_id=occurrence_id, author=author, text=text)
@@ -622,13 +696,13 @@ class SummitService:
     def _summit(self, session: Session, summit_id: int) -> SummitRow:
         row = session.get(SummitRow, summit_id)
         if row is None:
-            raise SummitError(f"There is no summit {summit_id}.")
+            raise SummitError(_("There is no summit {id}.", id=summit_id))
         return row
 
     def _occurrence(self, session: Session, occurrence_id: int) -> SummitOccurrenceRow:
         row = session.get(SummitOccurrenceRow, occurrence_id)
         if row is None:
-            raise SummitError(f"There is no summit occurrence {occurrence_id}.")
+            raise SummitError(_("There is no summit occurrence {id}.", id=occurrence_id))
         return row
 
     def _view(self, row: SummitRow) -> SummitView:
@@ -653,7 +727,9 @@ def _zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise SummitError(f"{name!r} is not a time zone (try Europe/Berlin or UTC).") from None
+        raise SummitError(
+            _("{given} is not a time zone (try Europe/Berlin or UTC).", given=repr(name))
+        ) from None
 
 
 def _occurrences(row: SummitRow, after: datetime, count: int) -> list[datetime]:
@@ -767,12 +843,25 @@ def _at_risk(session: Session) -> list[str]:
         .options(selectinload(OrderRow.customer))
         .order_by(OrderRow.promised_on, OrderRow.ref)
     ).all()
-    return [
-        f"{escape(o.ref)} {escape(o.customer.name)}: {o.qty} {escape(o.sku)}"
-        + (f" promised {o.promised_on:%a %-d %b}" if o.promised_on else "")
-        + (f" ({escape(o.at_risk_reason)})" if o.at_risk_reason else "")
-        for o in rows
-    ]
+    return [_at_risk_line(o) for o in rows]
+
+
+def _at_risk_line(o: OrderRow) -> str:
+    fields: dict[str, Any] = {
+        "ref": escape(o.ref),
+        "customer": escape(o.customer.name),
+        "qty": o.qty,
+        "sku": escape(o.sku),
+        "reason": escape(o.at_risk_reason or ""),
+    }
+    if o.promised_on:
+        fields["day"] = i18n.day(o.promised_on)
+        if o.at_risk_reason:
+            return _("{ref} {customer}: {qty} {sku} promised {day} ({reason})", **fields)
+        return _("{ref} {customer}: {qty} {sku} promised {day}", **fields)
+    if o.at_risk_reason:
+        return _("{ref} {customer}: {qty} {sku} ({reason})", **fields)
+    return "{ref} {customer}: {qty} {sku}".format(**fields)
 
 
 def _rush(session: Session, since: datetime, until: datetime) -> list[str]:
@@ -787,11 +876,21 @@ def _rush(session: Session, since: datetime, until: datetime) -> list[str]:
         .options(selectinload(OrderRow.customer))
         .order_by(OrderRow.created_at, OrderRow.ref)
     ).all()
-    return [
-        f"{escape(o.ref)} {escape(o.customer.name)}: {o.qty} {escape(o.sku)}"
-        + (f" for {o.promised_on:%a %-d %b}" if o.promised_on else "")
-        for o in rows
-    ]
+    lines = []
+    for o in rows:
+        fields: dict[str, Any] = {
+            "ref": escape(o.ref),
+            "customer": escape(o.customer.name),
+            "qty": o.qty,
+            "sku": escape(o.sku),
+        }
+        if o.promised_on:
+            lines.append(
+                _("{ref} {customer}: {qty} {sku} for {day}", day=i18n.day(o.promised_on), **fields)
+            )
+        else:
+            lines.append("{ref} {customer}: {qty} {sku}".format(**fields))
+    return lines
 
 
 def _request_line(request: CapacityRequestRow) -> str:
@@ -832,15 +931,29 @@ def _slow(session: Session, since: datetime, until: datetime) -> list[str]:
         if r.answered_at is not None:
             waited = r.answered_at - r.created_at
             if waited > SLOW_REQUEST:
-                lines.append(f"{_request_line(r)}: answered after {_hours(waited)}")
+                lines.append(
+                    _(
+                        "{request}: answered after {hours}",
+                        request=_request_line(r),
+                        hours=_hours(waited),
+                    )
+                )
         elif until - r.created_at > SLOW_REQUEST:
-            lines.append(f"{_request_line(r)}: open for {_hours(until - r.created_at)}")
+            lines.append(
+                _(
+                    "{request}: open for {hours}",
+                    request=_request_line(r),
+                    hours=_hours(until - r.created_at),
+                )
+            )
     return lines
 
 
 def _hours(delta: timedelta) -> str:
     hours = delta.total_seconds() / 3600
-    return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.1f} days"
+    if hours < 48:
+        return _("{hours} h", hours=format(hours, ".0f"))
+    return _("{days} days", days=format(hours / 24, ".1f"))
 
 
 def _slipped(session: Session, since: datetime, until: datetime, tz: ZoneInfo) -> list[str]:
@@ -855,12 +968,28 @@ def _slipped(session: Session, since: datetime, until: datetime, tz: ZoneInfo) -
     for row in rows:
         due_day = row.due_at.astimezone(tz).date()
         customer, owner = escape(row.lead.customer.name), mention(row.lead.owner_slack_id)
-        who = f"{customer} ({owner}), due {due_day:%a %-d %b}"
+        due = i18n.day(due_day)
         if row.done_at is not None:
-            if row.done_at.astimezone(tz).date() > due_day:
-                lines.append(f"{who}: done {row.done_at.astimezone(tz):%a %-d %b}")
+            done_day = row.done_at.astimezone(tz).date()
+            if done_day > due_day:
+                lines.append(
+                    _(
+                        "{customer} ({owner}), due {due}: done {done}",
+                        customer=customer,
+                        owner=owner,
+                        due=due,
+                        done=i18n.day(done_day),
+                    )
+                )
         elif row.lead.status == "open" and until.astimezone(tz).date() > due_day:
-            lines.append(f"{who}: still open")
+            lines.append(
+                _(
+                    "{customer} ({owner}), due {due}: still open",
+                    customer=customer,
+                    owner=owner,
+                    due=due,
+                )
+            )
     return lines
 
 
@@ -891,24 +1020,34 @@ ADD_POINT = "summit_add_point"
 def how_far(today: date, day: date) -> str:
     """`today`, `tomorrow`, `in a week` or `in 3 days`: how far off `day` is from `today`."""
     days = (day - today).days
-    return {0: "today", 1: "tomorrow", 7: "in a week"}.get(days, f"in {days} days")
+    if days == 0:
+        return _("today")
+    if days == 1:
+        return _("tomorrow")
+    if days == 7:
+        return _("in a week")
+    return ngettext("in {n} day", "in {n} days", days, n=days)
 
 
 def heading(summit: SummitView, starts_at: datetime) -> str:
     """`Sales–operations summit, Tue 1 Dec 10:00 in Plant 2`: which summit, when and where."""
     local = starts_at.astimezone(_zone(summit.timezone))
-    place = f" in {summit.location}" if summit.location else ""
-    return f"{summit.title}, {local:%a %-d %b %H:%M}{place}"
+    when = f"{i18n.day(local.date())} {local:%H:%M}"
+    if summit.location:
+        return _(
+            "{summit}, {when} in {place}", summit=summit.title, when=when, place=summit.location
+        )
+    return _("{summit}, {when}", summit=summit.title, when=when)
 
 
 def summit_buttons(occurrence_id: int) -> list[dict[str, Any]]:
     """RSVP and "Add an agenda point", for the occurrence (every summit message has them)."""
     value = str(occurrence_id)
     return [
-        button("I'll be there", RSVP_YES, value, "primary"),
-        button("Maybe", RSVP_MAYBE, value),
-        button("Can't come", RSVP_NO, value),
-        button("Add an agenda point", ADD_POINT, value),
+        button(_("I'll be there"), RSVP_YES, value, "primary"),
+        button(_("Maybe"), RSVP_MAYBE, value),
+        button(_("Can't come"), RSVP_NO, value),
+        button(_("Add an agenda point"), ADD_POINT, value),
     ]
 
 
@@ -922,19 +1061,45 @@ def agenda_blocks(agenda: Agenda, empty: str) -> list[dict[str, Any]]:
     return found or [section(empty)]
 
 
+def _reminder_title(summit: SummitView, days: int, when: str) -> str:
+    """`Sales–operations summit tomorrow: Tue 1 Dec 10:00 in Plant 2`, one whole sentence for
+    each distance (`today`, `tomorrow`, `in a week`, `in N days`) with and without a place."""
+    fields = {"summit": summit.title, "when": when, "place": summit.location, "n": days}
+    if summit.location:
+        if days == 0:
+            return _("{summit} today: {when} in {place}", **fields)
+        if days == 1:
+            return _("{summit} tomorrow: {when} in {place}", **fields)
+        if days == 7:
+            return _("{summit} in a week: {when} in {place}", **fields)
+        return ngettext(
+            "{summit} in {n} day: {when} in {place}",
+            "{summit} in {n} days: {when} in {place}",
+            days,
+            **fields,
+        )
+    if days == 0:
+        return _("{summit} today: {when}", **fields)
+    if days == 1:
+        return _("{summit} tomorrow: {when}", **fields)
+    if days == 7:
+        return _("{summit} in a week: {when}", **fields)
+    return ngettext("{summit} in {n} day: {when}", "{summit} in {n} days: {when}", days, **fields)
+
+
 def reminder_message(
     summit: SummitView, occurrence: OccurrenceView, agenda: Agenda, now: datetime
 ) -> dict[str, Any]:
     """chat.postMessage arguments: the reminder with the agenda, RSVP and add-a-point buttons,
-    saying how far off the summit is as of `now`, in the summit's time zone."""
+    saying how far off the summit is as of `now`, in the summit's time zone (and in the active
+    language: the summit's channel's, as SummitService.queue_reminders draws it)."""
     tz = _zone(summit.timezone)
     starts = occurrence.starts_at.astimezone(tz)
-    when = how_far(now.astimezone(tz).date(), starts.date())
-    place = f" in {summit.location}" if summit.location else ""
-    title = f"{summit.title} {when}: {starts:%a %-d %b %H:%M}{place}"
+    days = (starts.date() - now.astimezone(tz).date()).days
+    title = _reminder_title(summit, days, f"{i18n.day(starts.date())} {starts:%H:%M}")
     blocks = [
         header(title),  # plain text: nothing in it is a mention or a link
-        *agenda_blocks(agenda, "Nothing from the data; bring your points."),
+        *agenda_blocks(agenda, _("Nothing from the data; bring your points.")),
         actions(summit_buttons(occurrence.id), block_id=f"summit_{occurrence.id}"),
     ]
     text = f"{escape(title)}\n{agenda.text()}"

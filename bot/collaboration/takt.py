@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bot.platform.i18n import gettext as _
 from capacity.engine import Engine
 from capacity.model import Factory
 
@@ -59,22 +60,48 @@ class Takt:
         return self.need_hours > self.takt_hours + 1e-9
 
     def sentence(self) -> str:
-        pace = f"{self.units_per_week:.1f} a week wanted"
-        takt = f"takt {_hours(self.takt_hours)} per unit on {self.work_center}"
-        need = f"it needs {_hours(self.need_hours)}"
-        verdict = "demand outruns the line" if self.outruns else "the line keeps pace"
+        """One line for the digest and Home: the pace wanted, the takt, the need, the verdict
+        (in the active language)."""
+        fields = {
+            "sku": self.sku,
+            "pace": f"{self.units_per_week:.1f}",
+            "takt": _hours(self.takt_hours),
+            "work_center": self.work_center,
+            "need": _hours(self.need_hours),
+        }
         if self.members:
-            return (
-                f"{self.sku} ({', '.join(self.members)}): {pace}; {takt}, {need} on average: "
-                f"{verdict}"
+            fields["members"] = ", ".join(self.members)
+            if self.outruns:
+                # TRANSLATORS: a family of items (BRKT-*, with its items in brackets); pace is
+                # units a week, takt and need are times per unit ("1.50 h", "30 min").
+                return _(
+                    "{sku} ({members}): {pace} a week wanted; takt {takt} per unit on "
+                    "{work_center}, it needs {need} on average: demand outruns the line",
+                    **fields,
+                )
+            return _(
+                "{sku} ({members}): {pace} a week wanted; takt {takt} per unit on "
+                "{work_center}, it needs {need} on average: the line keeps pace",
+                **fields,
             )
-        return f"{self.sku}: {pace}; {takt}, {need}: {verdict}"
+        if self.outruns:
+            # TRANSLATORS: pace is units a week, takt and need are times per unit ("1.50 h").
+            return _(
+                "{sku}: {pace} a week wanted; takt {takt} per unit on {work_center}, "
+                "it needs {need}: demand outruns the line",
+                **fields,
+            )
+        return _(
+            "{sku}: {pace} a week wanted; takt {takt} per unit on {work_center}, "
+            "it needs {need}: the line keeps pace",
+            **fields,
+        )
 
 
 def _hours(value: float) -> str:
     if value >= 1:
-        return f"{value:.2f} h"
-    return f"{value * 60:.0f} min"
+        return _("{hours} h", hours=format(value, ".2f"))
+    return _("{minutes} min", minutes=format(value * 60, ".0f"))
 
 
 def sold_items(factory: Factory) -> list[str]:

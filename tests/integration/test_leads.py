@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.collaboration.leads import LeadError, LeadService, LeadSyntaxError, parse_lead
+from bot.platform import i18n
 from bot.platform.db.session import write_transaction
 from bot.platform.db.tables import OutboxRow, UserRow
 from bot.platform.settings import Settings
@@ -253,3 +254,23 @@ def test_lead_text_is_read_into_customer_note_and_follow_up(
 def test_unreadable_lead_text_says_what_is_wrong(text: str, says: str) -> None:
     with pytest.raises(LeadSyntaxError, match=says):
         parse_lead(text, TODAY)
+
+
+def test_reminders_and_overdue_lists_are_written_in_each_owners_language(
+    migrated_db: MigratedDb,
+) -> None:
+    # A background job draws them: in the language of the owner it DMs, not the workspace's.
+    with write_transaction(migrated_db.session_factory) as session:
+        session.add(UserRow(slack_user_id="U0VI", tz=BERLIN, role="sales", language="vi"))
+    leads, _ = service(migrated_db, "2026-11-16T10:00")
+    leads.create("Acme", "U0VI", follow_up_on=date(2026, 11, 16))
+    leads.create("Bolt", "U0BER", follow_up_on=date(2026, 11, 16))
+
+    assert leads.queue_overdue_lists(utc("2026-11-18T07:05")) == 2  # Wed 08:05 in Berlin
+    by_owner = {m.payload["args"]["channel"]: m.payload["args"] for m in outbox(migrated_db)}
+    with i18n.using("vi"):
+        monday_vi = i18n.day(date(2026, 11, 16))
+    assert monday_vi == "Thứ Hai, 16 thg 11"
+    assert monday_vi in by_owner["U0VI"]["blocks"][1]["text"]["text"]
+    assert "Mon 16 Nov" in by_owner["U0BER"]["blocks"][1]["text"]["text"]
+    assert i18n.active() == "en"  # the job's language did not leak out

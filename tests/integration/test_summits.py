@@ -18,10 +18,12 @@ from bot.collaboration.summits import (
 )
 from bot.factory.files import read_factory_dir
 from bot.factory.store import save_factory
+from bot.platform import i18n
 from bot.platform.db.session import write_transaction
 from bot.platform.db.tables import (
     AuditLogRow,
     CapacityRequestRow,
+    ChannelLanguageRow,
     CustomerRow,
     LeadFollowupRow,
     LeadRow,
@@ -283,3 +285,33 @@ def test_the_agenda_is_drawn_from_the_data_since_the_last_summit(
     assert agenda.slipped_followups == ["Bolt (<@U0SAL>), due Mon 16 Nov: still open"]
     text = agenda.text()
     assert "Promises missed:" in text and "Most loaded work centers, next 4 weeks:" in text
+
+
+def test_a_reminder_is_written_in_the_language_of_the_channel_it_goes_to(
+    migrated_db: MigratedDb,
+) -> None:
+    # Everyone in the channel reads the same reminder: the channel's language, not the job's.
+    with write_transaction(migrated_db.session_factory) as session:
+        session.add(ChannelLanguageRow(channel_id="C0ZH", language="zh_Hans", set_by="U0ADMIN"))
+    service = summits(migrated_db, "2026-11-01T00:00")
+    service.schedule("S&OP", "first Tuesday 10:00", channel="C0ZH", organiser="U0BOSS")
+    service.schedule("Plant 2", "first Tuesday 10:00", channel="C0EN", organiser="U0BOSS")
+
+    assert service.queue_reminders(utc("2026-11-30T09:00")) == 2  # the day before 1 Dec
+    by_channel = {m.payload["args"]["channel"]: m.payload["args"] for m in outbox(migrated_db)}
+    with i18n.using("zh_Hans"):
+        tuesday_zh = i18n.day(date(2026, 12, 1))
+    assert tuesday_zh == "12月1日 周二"
+    assert tuesday_zh in by_channel["C0ZH"]["blocks"][0]["text"]["text"]
+    assert by_channel["C0EN"]["text"].startswith("Plant 2 tomorrow: Tue 1 Dec 10:00")
+    assert i18n.active() == "en"
+
+
+def test_a_schedule_names_its_weekday_the_way_the_reader_writes_it() -> None:
+    assert parse_schedule("first Tuesday 10:00").description == (
+        "first Tuesday of the month, 10:00"
+    )
+    with i18n.using("vi"):
+        assert "Thứ Ba" in parse_schedule("last Tue 10:00").description
+    with i18n.using("zh_Hans"):
+        assert "星期二" in parse_schedule("every tue 9:00").description
