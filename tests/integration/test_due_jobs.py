@@ -189,7 +189,7 @@ def test_after_an_hour_with_every_replica_down_what_fell_due_is_sent_once(plant:
     assert sorted(new) == sorted(
         [
             "Weekly digest: Mon 23 Nov – Sun 29 Nov 2026",
-            "Charts for the weekly digest: mon 23 nov – sun 29 nov 2026",
+            "Charts for the weekly digest: Mon 23 Nov – Sun 29 Nov 2026",
             "1 overdue lead follow-up",
             "Follow up with Bolt: price list",
             "S&amp;OP tomorrow: Tue 1 Dec 09:00",  # as sent: mrkdwn escapes the summit's &
