@@ -16,14 +16,16 @@ from slack_sdk import WebClient
 
 from bot.platform.blockkit import error_message, info_message
 from bot.platform.clock import Now, local_today
-from bot.platform.i18n import N_, _  # noqa: PLC2701 - gettext's name
+from bot.platform.i18n import N_
+from bot.platform.i18n import gettext as _
+from bot.platform.languages import Languages
 from bot.platform.settings import Settings
 from bot.platform.users import ROLES, UserService
 from bot.promising.orders import OrderNotFound, OrderService
 from bot.simulation import report
 from bot.simulation.database import simulate_database
 from capacity.model import PlanningError
-from handlers import planner
+from handlers import language, planner
 from handlers.admin_views import (
     roles_message,
     simulation_result_message,
@@ -74,8 +76,13 @@ def promisebot_command(
     users: UserService,
     settings: Settings,
     clock: Now,
+    languages: Languages,
 ) -> None:
     ack()
+
+    def reply(message: dict[str, Any]) -> None:
+        respond(response_type="ephemeral", **message)
+
     words = (command.get("text") or "").split()
     actor = command["user_id"]
     verb = words[0].lower() if words else "help"
@@ -109,6 +116,10 @@ def promisebot_command(
             users.require(actor, "manager", "admin", doing=N_("run the simulation"))
             days, seeds = parse_simulate(words[1:])
             _simulate(respond, client, settings, clock, str(command["channel_id"]), days, seeds)
+        elif verb == "language":
+            language.language_command(
+                words[1:], actor, command.get("channel_id"), reply, client, languages, users
+            )
         elif verb == "whoami":
             respond(
                 response_type="ephemeral",

@@ -16,7 +16,8 @@ from bot.platform.blockkit import (
     plain,
     section,
 )
-from bot.platform.i18n import _, ngettext  # noqa: PLC2701 - gettext's name
+from bot.platform.i18n import gettext as _
+from bot.platform.i18n import ngettext
 
 
 def roles_message(roles: Sequence[tuple[str, str]]) -> dict[str, Any]:

@@ -16,7 +16,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.platform.blockkit import error_message, notice_modal
-from bot.platform.i18n import N_, _  # noqa: PLC2701 - gettext's name
+from bot.platform.i18n import N_
+from bot.platform.i18n import gettext as _
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,8 @@ from bot.planner.load import load_chart, render_load_png
 from bot.planner.sequence import render_sequence_png, sequence_week
 from bot.platform import i18n
 from bot.platform.blockkit import ButtonValue
-from bot.platform.i18n import N_, _  # noqa: PLC2701 - gettext's name
+from bot.platform.i18n import N_
+from bot.platform.i18n import gettext as _
 from bot.platform.users import NotAllowed, UserService
 from bot.promising.orders import OrderService
 from capacity.model import PlanningError

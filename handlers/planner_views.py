@@ -16,7 +16,8 @@ from bot.planner.gantt import OrderPlan
 from bot.planner.load import LoadChart
 from bot.planner.sequence import Sequence
 from bot.platform import blockkit as kit
-from bot.platform.i18n import _, ngettext  # noqa: PLC2701 - gettext's name
+from bot.platform.i18n import gettext as _
+from bot.platform.i18n import ngettext
 
 LOAD_CHART = "planner_load_chart"
 """A work center's button on the operations Home tab: its load chart (value: the code; the

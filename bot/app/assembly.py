@@ -4,15 +4,18 @@
     app = build_app(settings, services)
 
 Tests, the sandbox and `promisebot run` all build it this way. Listeners receive the services by
-parameter name (`orders`, `requests`, `users`, `leads`, `summits`, `deliveries`,
-`settings`): a middleware puts them on Bolt's context. Another middleware claims each request's
+parameter name (`orders`, `requests`, `users`, `leads`, `summits`, `deliveries`, `languages`,
+`settings`): a middleware puts them on Bolt's context. Another speaks the language of the person
+acting (bot.platform.languages; `context["language"]`), and another claims each request's
 delivery key (bot.platform.deliveries) so that Slack's retries and double clicks act once.
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,10 +29,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.collaboration.leads import LeadService
 from bot.collaboration.summits import SummitService
+from bot.platform import i18n
 from bot.platform.clock import Clock, Now
 from bot.platform.db.session import with_clock
 from bot.platform.deliveries import Deliveries, delivery_key
-from bot.platform.i18n import N_, _  # noqa: PLC2701 - gettext's name
+from bot.platform.i18n import N_
+from bot.platform.i18n import gettext as _
+from bot.platform.languages import Languages
 from bot.platform.metrics import InstrumentedWebClient
 from bot.platform.outbox import OutboxWorker
 from bot.platform.settings import Settings
@@ -40,6 +46,7 @@ from handlers import (
     admin,
     changes,
     home,
+    language,
     leads,
     operations,
     orders,
@@ -51,7 +58,18 @@ from handlers.common import DELIVERY_KEY, release, safely
 
 log = logging.getLogger(__name__)
 
-LISTENER_MODULES = (orders, operations, home, admin, leads, summits, shipping, changes, planner)
+LISTENER_MODULES = (
+    orders,
+    operations,
+    home,
+    admin,
+    leads,
+    summits,
+    shipping,
+    changes,
+    planner,
+    language,
+)
 ONCE_ACTIONS = (
     orders.ONCE_ACTIONS
     | operations.ONCE_ACTIONS
@@ -75,6 +93,7 @@ class Services:
     summits: SummitService
     clock: Now
     """The one clock every service above reads (bot.platform.clock)."""
+    languages: Languages
 
     @classmethod
     def create(
@@ -105,6 +124,7 @@ class Services:
             LeadService(settings, session_factory, clock=clock, outbox=outbox),
             SummitService(settings, session_factory, orders=orders, clock=clock),
             clock,
+            Languages(settings, session_factory, clock=clock),
         )
 
     def as_context(self, settings: Settings) -> dict[str, Any]:
@@ -116,6 +136,7 @@ class Services:
             "leads": self.leads,
             "summits": self.summits,
             "clock": self.clock,
+            "languages": self.languages,
             "settings": settings,
         }
 
@@ -169,8 +190,16 @@ def build_app(settings: Settings, services: Services) -> App:
         request_verification_enabled=not socket_mode,
         process_before_response=False,
         logger=logging.getLogger("promisebot.bolt"),
+        listener_executor=InContextExecutor(max_workers=5),
     )
     context_values = services.as_context(settings)
+
+    @app.middleware
+    def start_in_the_workspace_language(next: Callable[[], None]) -> None:
+        # First of all, so that nothing of an earlier request's language is left in this thread
+        # (a refusal below is in the workspace's language).
+        i18n.activate(settings.language)
+        next()
 
     @app.middleware
     def only_this_workspace(
@@ -189,6 +218,16 @@ def build_app(settings: Settings, services: Services) -> App:
     @app.middleware
     def inject_services(context: BoltContext, next: Callable[[], None]) -> None:
         context.update(context_values)
+        next()
+
+    @app.middleware
+    def speak_their_language(
+        context: BoltContext, client: WebClient, next: Callable[[], None]
+    ) -> None:
+        # Everything drawn for the person acting (replies, forms, Home, refusals) is in their
+        # language; the listener runs in a copy of this context (InContextExecutor).
+        language = services.languages.for_person(context.user_id, client)
+        context["language"] = i18n.activate(language)
         next()
 
     @app.middleware
@@ -233,6 +272,17 @@ FOREIGN_TEXT = N_(
     "promisebot works for the people of its own workspace only, so it did nothing. Ask someone "
     "there to quote or change orders for you."
 )
+
+
+class InContextExecutor(ThreadPoolExecutor):
+    """Bolt's listener executor, running each task in a copy of the submitter's contextvars.
+
+    A thread pool runs tasks in its worker threads' own (empty) context, so the language the
+    middleware set for a request would be lost in its listener; here each task carries it.
+    """
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
 
 
 def foreign_team(body: dict[str, Any], installed: str | None) -> str | None:

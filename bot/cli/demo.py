@@ -46,6 +46,34 @@ def add_demo(parser: argparse.ArgumentParser) -> None:
         help="the planning date (default: $PROMISEBOT_AS_OF, else today, or the next Monday on a "
         "weekend); the demo factory's dates move with it",
     )
+    parser.add_argument(
+        "--languages",
+        type=cast_languages,
+        default={},
+        metavar="sam=vi,pat=zh_Hans",
+        help="the Slack language of each of the cast (sam, pat, morgan): en, vi or zh_Hans "
+        "(default: en for all); each can still switch on the page",
+    )
+
+
+def cast_languages(text: str) -> dict[str, str]:
+    """`sam=vi,pat=zh_Hans` as {user id: language}; ArgumentTypeError naming what is wrong."""
+    from bot.platform import i18n
+    from bot.sandbox.seed import PEOPLE
+
+    names = {p.name: p.user_id for p in PEOPLE}
+    chosen: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, language = part.partition("=")
+        if name.strip().lower() not in names:
+            raise argparse.ArgumentTypeError(
+                f"{name.strip()!r} is not one of the cast; use {', '.join(names)}"
+            )
+        try:
+            chosen[names[name.strip().lower()]] = i18n.parse_language(language)
+        except i18n.UnknownLanguage as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+    return chosen
 
 
 def run_demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -77,7 +105,12 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
                     f"the demo as of {found.seeded_on}" if found.seeded_on else "a half-made demo"
                 )
                 print(f"  Started it afresh (it held {held}).", flush=True)
-        sandbox = Sandbox(dataclasses.replace(settings, database_url=url), port=port, as_of=as_of)
+        sandbox = Sandbox(
+            dataclasses.replace(settings, database_url=url),
+            port=port,
+            as_of=as_of,
+            languages=args.languages,
+        )
         sandbox.start()
     except NotTheDemoFactory as error:
         print(f"promisebot demo: {shown(url)}: {error}.", file=sys.stderr)

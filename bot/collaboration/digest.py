@@ -59,7 +59,8 @@ from bot.platform.db.tables import (
     ShipmentRow,
     WorkCenterRow,
 )
-from bot.platform.i18n import N_, _, ngettext  # noqa: PLC2701 - gettext's name
+from bot.platform.i18n import N_, ngettext
+from bot.platform.i18n import gettext as _
 from bot.platform.outbox import enqueue, file_upload
 from bot.promising.moves import MoveRecord, moves_between
 

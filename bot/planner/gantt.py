@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from bot.platform import charts, i18n
-from bot.platform.i18n import _  # noqa: PLC2701 - gettext's name
+from bot.platform.i18n import gettext as _
 from bot.promising.orders import OrderService, OrderView
 from capacity.model import Factory, PlanningError
 

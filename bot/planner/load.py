@@ -19,7 +19,8 @@ import sqlalchemy as sa
 
 from bot.platform import charts, i18n
 from bot.platform.db.tables import CustomerRow, OrderRow, ReservationRow, ReservedHoursRow
-from bot.platform.i18n import N_, _, ngettext  # noqa: PLC2701 - gettext's name
+from bot.platform.i18n import N_, ngettext
+from bot.platform.i18n import gettext as _
 from bot.promising.orders import OrderService
 from capacity.calendar import daily_capacity
 from capacity.model import PlanningError

@@ -25,7 +25,8 @@ import sqlalchemy as sa
 from bot.planner.load import UnknownWorkCenter
 from bot.platform import i18n
 from bot.platform.db.tables import OrderRow, ReservationRow, ReservedHoursRow
-from bot.platform.i18n import _, ngettext  # noqa: PLC2701 - gettext's name
+from bot.platform.i18n import gettext as _
+from bot.platform.i18n import ngettext
 from bot.promising.orders import OrderService
 from capacity.engine import Engine
 from capacity.model import Factory, PlanningError

@@ -42,7 +42,8 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.platform import i18n
-from bot.platform.i18n import _, ngettext
+from bot.platform.i18n import gettext as _
+from bot.platform.i18n import ngettext
 from capacity.model import Lot
 
 # Slack's documented limits (https://docs.slack.dev/reference/block-kit/blocks and …/views).

@@ -13,7 +13,8 @@ someone else (a DM to an order's owner, a post in a shared channel) is drawn ins
 which, the workspace's PROMISEBOT_LANGUAGE when nobody chose). Outside any `using` it is English:
 the CLI, the logs.
 
-Writing messages:
+Writing messages (`from bot.platform.i18n import gettext as _, ngettext, N_`: `_` is what
+Babel's extractor and every translator look for):
 
 - `_("Can ship all {qty} on {day}", qty=..., day=...)`: the whole sentence is one message, its
   parts are named fields (translators may move them), and the fields are filled after
@@ -118,6 +119,18 @@ def active() -> str:
     return _active.get() or _DEFAULT
 
 
+def activate(language: str | None) -> str:
+    """Speak `language` from here on in this context (None or one we do not speak: English).
+
+    For a Slack request, whose middleware cannot wrap its listener in `using` (Bolt's `next()`
+    returns before the listener runs): the app activates the language at the start of every
+    request, and the listener runs in a copy of the request's context.
+    """
+    chosen = language if language in LANGUAGES else _DEFAULT
+    _active.set(chosen)
+    return chosen
+
+
 @contextmanager
 def using(language: str | None) -> Iterator[str]:
     """Speak `language` inside the block (None or one we do not speak: English)."""
@@ -184,10 +197,15 @@ def N_(message: str) -> str:  # noqa: N802 - gettext's name for "translate later
     return message
 
 
-def _(message: str, /, **fields: Any) -> str:
+def gettext(message: str, /, **fields: Any) -> str:
     """`message` in the active language, with `fields` filled in ({name} in the text)."""
     text = catalog(active()).translations.gettext(message)
     return text.format(**fields) if fields else text
+
+
+_ = gettext
+"""The same, under gettext's short name (import it as `gettext as _`: ruff keeps modules from
+importing each other's underscored names)."""
 
 
 def ngettext(singular: str, plural: str, n: int, /, **fields: Any) -> str:

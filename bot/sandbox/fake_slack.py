@@ -289,12 +289,20 @@ class FakeSlack:
         tz: str = "UTC",
         email: str | None = None,
         is_bot: bool = False,
+        locale: str = "en-US",
     ) -> dict[str, Any]:
-        """Declare a member of the workspace; users.info answers with its tz and tz_offset."""
+        """Declare a member of the workspace; users.info answers with its tz and tz_offset, and
+        its Slack `locale` when asked with include_locale (as Slack does)."""
         with self._lock:
             return copy.deepcopy(
                 self._add_user(
-                    user_id, name, real_name=real_name, tz=tz, email=email, is_bot=is_bot
+                    user_id,
+                    name,
+                    real_name=real_name,
+                    tz=tz,
+                    email=email,
+                    is_bot=is_bot,
+                    locale=locale,
                 )
             )
 
@@ -716,8 +724,10 @@ class FakeSlack:
         return {"view": copy.deepcopy(stored)}
 
     def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
-        user = self._user_id(params.get("user"))
-        return {"user": copy.deepcopy(self._users[user])}
+        user = copy.deepcopy(self._users[self._user_id(params.get("user"))])
+        if str(params.get("include_locale", "")).lower() not in ("1", "true"):
+            user.pop("locale", None)
+        return {"user": user}
 
     def _conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
         if params.get("channel"):
@@ -1126,6 +1136,7 @@ class FakeSlack:
         tz: str = "UTC",
         email: str | None = None,
         is_bot: bool = False,
+        locale: str = "en-US",
     ) -> dict[str, Any]:
         name = name or user_id.lower()
         real_name = real_name or name
@@ -1141,6 +1152,7 @@ class FakeSlack:
             "deleted": False,
             "real_name": real_name,
             "tz": tz,
+            "locale": locale,
             "tz_label": now.tzname() or tz,
             "tz_offset": int(offset.total_seconds()) if offset else 0,
             "profile": {

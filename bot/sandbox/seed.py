@@ -16,15 +16,17 @@ from __future__ import annotations
 import dataclasses
 import enum
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from babel.dates import format_date
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.demo import demo_day, demo_factory, workdays_after
+from bot.platform import i18n
 from bot.platform.clock import Clock
 from bot.platform.db.session import (
     make_engine,
@@ -142,13 +144,26 @@ class Story:
     @property
     def wanted_words(self) -> str:
         """How Sam types the wanted day: its weekday when that names it, else `Jan 7`."""
-        for words in (f"{self.wanted:%A}", f"{self.wanted:%b} {self.wanted.day}"):
-            try:
-                if parse_day(words, today=self.as_of) == self.wanted:
-                    return words
-            except PromiseSyntaxError:
-                pass
-        return self.wanted.isoformat()
+        return self.wanted_in("en")
+
+    def wanted_in(self, language: str) -> str:
+        """How Sam types the wanted day in `language`: its weekday when that names it (`Friday`,
+        `thứ Sáu`, `周五`), else the day and month (`Jan 7`, `7/1`, `1月7日`), else ISO."""
+        day = self.wanted
+        weekday = format_date(day, "EEEE" if language != "zh_Hans" else "EEE", locale=language)
+        if language == "vi":
+            weekday = weekday[0].lower() + weekday[1:]  # "thứ Sáu", as people type it
+        dated = {"en": f"{day:%b} {day.day}", "vi": f"{day.day}/{day.month}"}.get(
+            language, f"{day.month}月{day.day}日"
+        )
+        with i18n.using(language):
+            for words in (weekday, dated):
+                try:
+                    if parse_day(words, today=self.as_of) == day:
+                        return words
+                except PromiseSyntaxError:
+                    pass
+        return day.isoformat()
 
 
 def story(as_of: date, calendar: Iterable[CalendarException]) -> Story:
@@ -532,10 +547,21 @@ def _seed_requests(
 # --- the fake Slack ------------------------------------------------------------------------------
 
 
-def populate(slack: FakeSlack) -> None:
-    """Declare the cast and the channels in the fake Web API."""
+SLACK_LOCALES = {"en": "en-US", "vi": "vi-VN", "zh_Hans": "zh-CN"}
+"""The Slack locale a person of the cast has when the demo gives them a language."""
+
+
+def populate(slack: FakeSlack, languages: Mapping[str, str] | None = None) -> None:
+    """Declare the cast and the channels in the fake Web API; `languages` (user id to
+    language) sets the Slack locale of those given one, as their Slack client would."""
     for person in PEOPLE:
-        slack.add_user(person.user_id, person.name, real_name=person.real_name)
+        language = (languages or {}).get(person.user_id, "en")
+        slack.add_user(
+            person.user_id,
+            person.name,
+            real_name=person.real_name,
+            locale=SLACK_LOCALES[language],
+        )
     for channel_id, name in CHANNELS.items():
         slack.add_channel(name, channel_id)
 

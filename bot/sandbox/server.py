@@ -52,6 +52,7 @@ from starlette.staticfiles import StaticFiles
 
 from bot.app import Services, build_app, web_client
 from bot.app.server import asgi_app
+from bot.platform import i18n
 from bot.platform.clock import Clock
 from bot.platform.db.session import make_engine, make_session_factory
 from bot.platform.settings import Settings
@@ -77,9 +78,21 @@ log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
-def first_steps(story: Story) -> list[dict[str, Any]]:
-    """The three guided steps on the page, for the days of `story` (the wanted day by name)."""
+PROMISE_COMMANDS = {
+    "en": "/promise 40 BRKT for Acme by {wanted}",
+    "vi": "/promise 40 BRKT cho Acme trước {wanted}",
+    "zh_Hans": "/promise 40 BRKT 给 Acme {wanted}前",
+}
+"""The first step's quote as Sam types it in each language."""
+
+
+def first_steps(story: Story, language: str = "en") -> list[dict[str, Any]]:
+    """The three guided steps on the page, for the days of `story` (the wanted day by name);
+    the quote is typed in Sam's `language`."""
     wanted = story.wanted_words
+    command = PROMISE_COMMANDS.get(language, PROMISE_COMMANDS["en"]).format(
+        wanted=story.wanted_in(language)
+    )
     return [
         {
             "title": "Quote a date",
@@ -87,7 +100,7 @@ def first_steps(story: Story) -> list[dict[str, Any]]:
             "offers.",
             "user": PEOPLE[0].user_id,
             "channel": SALES,
-            "command": f"/promise 40 BRKT for Acme by {wanted}",
+            "command": command,
         },
         {
             "title": "Ask operations",
@@ -122,8 +135,11 @@ class Sandbox:
         host: str = "127.0.0.1",
         port: int = 3000,
         as_of: date | None = None,
+        languages: Mapping[str, str] | None = None,
     ) -> None:
         self.as_of = as_of or demo_today(settings)
+        self.languages = dict(languages or {})
+        """The Slack language of each of the cast given one (user id to language)."""
         self.settings = sandbox_settings(settings, as_of=self.as_of, slack_api_url=None)
         self.host = host
         self.port = port
@@ -161,7 +177,7 @@ class Sandbox:
             workspace=Workspace(),
             clock=self.clock.timestamp,
         ).start()
-        populate(self.slack)
+        populate(self.slack, self.languages)
         self.settings = dataclasses.replace(self.settings, slack_api_url=self.slack.url)
         self._engine = make_engine(self.settings.database_url)
         sessions = make_session_factory(self._engine)
@@ -301,6 +317,7 @@ class Sandbox:
             Route("/sandbox/options", api(self.options), methods=["POST"]),
             Route("/sandbox/home", api(self.open_home), methods=["POST"]),
             Route("/sandbox/digest", api(self.post_digest), methods=["POST"]),
+            Route("/sandbox/language", api(self.choose_language), methods=["POST"]),
             Route("/sandbox/files/{file_id}/{name}", file, methods=["GET"]),
             Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
             Mount(
@@ -353,6 +370,21 @@ class Sandbox:
         else:
             _show_ack(url, reply)
         return {"status": reply.status}
+
+    def choose_language(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """The page's language switch: the person types `/promisebot language LANG me` in their
+        DM with the bot, as they would in Slack (the bot answers there, in that language)."""
+        user = self._who(body)
+        language = _text(body, "language")
+        if language not in (*i18n.LANGUAGES, "auto"):
+            raise ValueError(f"{language!r} is not one of {', '.join(i18n.LANGUAGES)} or auto")
+        return self.command(
+            {
+                "user": user,
+                "channel": dm_channel_id(user),
+                "text": f"/promisebot language {language} me",
+            }
+        )
 
     def message(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """A plain message from a person (the app does not read them; people do)."""
@@ -474,6 +506,12 @@ class Sandbox:
                 self._message_json(m, user) for m in sorted(shown + mine, key=lambda m: m.ts)
             ]
         modal = slack.last_view(user)
+        # Each person's language as the app has it (their Slack locale is read the first time,
+        # as the app does when they first act).
+        client = web_client(self.settings)
+        languages = {
+            p.user_id: self._services.languages.for_person(p.user_id, client) for p in PEOPLE
+        }
         return {
             "as_of": self.as_of.isoformat(),
             "timezone": self.settings.timezone,
@@ -486,16 +524,18 @@ class Sandbox:
                     "name": p.name,
                     "real_name": p.real_name,
                     "title": p.title,
+                    "language": languages[p.user_id],
                 }
                 for p in PEOPLE
             ],
+            "languages": [{"code": c, "name": n} for c, n in i18n.NAMES.items()],
             "channels": [{"id": k, "name": v} for k, v in CHANNELS.items()],
             "dm": dm_channel_id(user),
             "conversations": conversations,
             "modal": _view_json(modal) if modal else None,
             "modal_depth": len(slack.views(user)),
             "home": _view_json(home) if (home := slack.home(user)) else None,
-            "first_steps": first_steps(self._story),
+            "first_steps": first_steps(self._story, languages[PEOPLE[0].user_id]),
         }
 
     def _message_json(self, message: Message, user: str) -> dict[str, Any]:
@@ -529,6 +569,13 @@ class Sandbox:
         return None
 
     # --- pieces ----------------------------------------------------------------------------
+
+    @property
+    @property
+    def _services(self) -> Services:
+        if self.services is None:
+            raise RuntimeError("the sandbox is not started")
+        return self.services
 
     @property
     def _slack(self) -> FakeSlack:

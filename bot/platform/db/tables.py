@@ -187,6 +187,22 @@ class UserRow(Base):
     tz: Mapped[str | None]
     role: Mapped[str] = mapped_column(default="sales")
     created_at: Mapped[datetime] = stamped()
+    language: Mapped[str | None]
+    """The language the user chose (`/promisebot language vi`, the Home tab); None: none chosen."""
+    slack_locale: Mapped[str | None]
+    """The user's Slack locale (users.info include_locale) as last read, "" when Slack gave none;
+    None: not read yet."""
+
+
+class ChannelLanguageRow(Base):
+    """The language an admin gave a channel: what promisebot's posts in it are written in."""
+
+    __tablename__ = "channel_languages"
+
+    channel_id: Mapped[str] = mapped_column(primary_key=True)
+    language: Mapped[str]
+    set_by: Mapped[str]
+    set_at: Mapped[datetime] = stamped()
 
 
 # --- orders and what they hold ---------------------------------------------------------------

@@ -213,7 +213,26 @@ function renderTop() {
       return button;
     }),
   );
+  renderLanguage();
 }
+
+// The person's language, as promisebot has it; choosing another types
+// `/promisebot language X me` in their DM, as a person in Slack would.
+function renderLanguage() {
+  const s = ui.state;
+  const select = $("language");
+  const me = person(ui.me);
+  $("language-label").textContent = `${me.real_name.split(" ")[0]}'s language`;
+  if (select.dataset.user !== ui.me || select.options.length !== s.languages.length) {
+    select.replaceChildren(...s.languages.map((l) => el("option", { value: l.code }, l.name)));
+    select.dataset.user = ui.me;
+  }
+  if (document.activeElement !== select) select.value = me.language || "en";
+}
+
+$("language").addEventListener("change", async (event) => {
+  await api("/sandbox/language", { language: event.target.value });
+});
 
 function avatar(p, size) {
   const initials = p.bot ? "pb" : p.real_name.split(" ").map((w) => w[0]).join("").slice(0, 2);
