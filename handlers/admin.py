@@ -16,6 +16,8 @@ from slack_sdk import WebClient
 
 from bot.platform.blockkit import error_message, info_message
 from bot.platform.clock import Now, local_today
+from bot.platform.i18n import N_
+from bot.platform.i18n import gettext as _
 from bot.platform.languages import Languages
 from bot.platform.settings import Settings
 from bot.platform.users import ROLES, UserService
@@ -34,15 +36,14 @@ from handlers.common import refuse, safely
 log = logging.getLogger(__name__)
 
 COMMAND = "/promisebot"
-USAGE = (
-    "`/promisebot role @user ROLE` gives someone a role (admins only; ROLE is "
-    + ", ".join(ROLES)
-    + "). `/promisebot roles` lists them. `/promisebot whoami` tells you yours. "
+USAGE = N_(
+    "`/promisebot role @user ROLE` gives someone a role (admins only; ROLE is {roles}). "
+    "`/promisebot roles` lists them. `/promisebot whoami` tells you yours. "
     "`/promisebot order PB-00012` shows an order's plan (its owner, operations, managers). "
     "`/promisebot simulate [90d] [seeds 1,2]` compares ways of promising on months of simulated "
     "orders (managers and admins). Quotes: `/promise QTY SKU [for CUSTOMER] [by DATE]`."
 )
-SIMULATE_USAGE = (
+SIMULATE_USAGE = N_(
     "Write `/promisebot simulate`, optionally with the days of orders (like `90d`, from 1 to "
     "{most_days}) and the seeds (like `seeds 1,2`, at most {most_seeds} whole numbers)."
 )
@@ -54,6 +55,11 @@ _DAYS = re.compile(r"^(\d+)d$")
 _RUNNING = threading.Lock()
 """Held while a simulation runs: one at a time, the machine has few cores."""
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$")
+
+
+def usage() -> str:
+    """What `/promisebot` takes, in the reader's language (the role names stay as typed)."""
+    return _(USAGE, roles=", ".join(ROLES))
 
 
 def register(app: App) -> None:
@@ -83,23 +89,31 @@ def promisebot_command(
     try:
         if verb == "role":
             if len(words) != 3:
-                raise PlanningError(f"Write `/promisebot role @user ROLE`. {USAGE}")
+                raise PlanningError(
+                    _("Write `/promisebot role @user ROLE`. {usage}", usage=usage())
+                )
             target = _user(words[1])
             was = users.set_role(actor, target, words[2])
             role = words[2].strip().lower()
             respond(
                 response_type="ephemeral",
-                **info_message(f":white_check_mark: <@{target}> is now {role} (was {was})."),
+                **info_message(
+                    ":white_check_mark: "
+                    # TRANSLATORS: role and was are role names as typed: sales, operations...
+                    + _("<@{target}> is now {role} (was {was}).", target=target, role=role, was=was)
+                ),
             )
         elif verb == "roles":
-            users.require(actor, "manager", doing="list roles")
+            users.require(actor, "manager", doing=N_("list roles"))
             respond(response_type="ephemeral", **roles_message(users.roles()))
         elif verb == "order":
             if len(words) != 2:
-                raise PlanningError("Name one order by its ref, like `/promisebot order PB-00012`.")
+                raise PlanningError(
+                    _("Name one order by its ref, like `/promisebot order PB-00012`.")
+                )
             _order_plan(words[1], actor, respond, client, orders, users)
         elif verb == "simulate":
-            users.require(actor, "manager", "admin", doing="run the simulation")
+            users.require(actor, "manager", "admin", doing=N_("run the simulation"))
             days, seeds = parse_simulate(words[1:])
             _simulate(respond, client, settings, clock, str(command["channel_id"]), days, seeds)
         elif verb == "language":
@@ -107,9 +121,13 @@ def promisebot_command(
                 words[1:], actor, command.get("channel_id"), reply, client, languages, users
             )
         elif verb == "whoami":
-            respond(response_type="ephemeral", **info_message(f"You are {users.role(actor)}."))
+            respond(
+                response_type="ephemeral",
+                # TRANSLATORS: role is a role name: sales, operations, manager or admin.
+                **info_message(_("You are {role}.", role=users.role(actor))),
+            )
         else:
-            respond(response_type="ephemeral", **info_message(USAGE))
+            respond(response_type="ephemeral", **info_message(usage()))
     except PlanningError as error:
         refuse(context, respond, error)
 
@@ -129,21 +147,26 @@ def _order_plan(
         planner.show_order_plan(ref, actor, reply, client, orders, users)
     except OrderNotFound as error:
         raise PlanningError(
-            f"There is no order {error.ref!r}. Give its ref as the order's message shows it, "
-            "like `/promisebot order PB-00012`."
+            _(
+                "There is no order {ref}. Give its ref as the order's message shows it, "
+                "like `/promisebot order PB-00012`.",
+                ref=repr(error.ref),
+            )
         ) from None
 
 
 def _user(word: str) -> str:
     match = _MENTION.match(word.strip())
     if match is None:
-        raise PlanningError(f"{word!r} is not a person; mention them, like `@sam`.")
+        raise PlanningError(
+            _("{word} is not a person; mention them, like `@sam`.", word=repr(word))
+        )
     return match.group(1) or match.group(2)
 
 
 def parse_simulate(words: Sequence[str]) -> tuple[int, tuple[int, ...]]:
     """`[DAYSd] [seeds 1,2]` as (days, seeds); PlanningError naming what is wrong."""
-    usage = SIMULATE_USAGE.format(most_days=MOST_DAYS, most_seeds=MOST_SEEDS)
+    usage = _(SIMULATE_USAGE, most_days=MOST_DAYS, most_seeds=MOST_SEEDS)
     days, seeds = DEFAULT_DAYS, DEFAULT_SEEDS
     rest = list(words)
     while rest:
@@ -152,13 +175,26 @@ def parse_simulate(words: Sequence[str]) -> tuple[int, tuple[int, ...]]:
         if found is not None:
             days = int(found.group(1))
             if not 1 <= days <= MOST_DAYS:
-                raise PlanningError(f"{word!r} is not between 1 and {MOST_DAYS} days. {usage}")
+                raise PlanningError(
+                    _(
+                        "{word} is not between 1 and {most} days. {usage}",
+                        word=repr(word),
+                        most=MOST_DAYS,
+                        usage=usage,
+                    )
+                )
         elif word.lower() == "seeds":
             if not rest:
-                raise PlanningError(f"`seeds` needs a list like `1,2`. {usage}")
+                raise PlanningError(_("`seeds` needs a list like `1,2`. {usage}", usage=usage))
             seeds = _seeds(rest.pop(0), usage)
         else:
-            raise PlanningError(f"{word!r} is not something the simulation takes. {usage}")
+            raise PlanningError(
+                _(
+                    "{word} is not something the simulation takes. {usage}",
+                    word=repr(word),
+                    usage=usage,
+                )
+            )
     return days, seeds
 
 
@@ -166,11 +202,24 @@ def _seeds(text: str, usage: str) -> tuple[int, ...]:
     seeds: list[int] = []
     for part in text.split(","):
         if not part.strip().isdigit():
-            raise PlanningError(f"{part.strip()!r} is not a whole number ≥ 0. {usage}")
+            raise PlanningError(
+                _(
+                    "{part} is not a whole number ≥ 0. {usage}",
+                    part=repr(part.strip()),
+                    usage=usage,
+                )
+            )
         if int(part) not in seeds:
             seeds.append(int(part))
     if len(seeds) > MOST_SEEDS:
-        raise PlanningError(f"{len(seeds)} seeds is more than {MOST_SEEDS}. {usage}")
+        raise PlanningError(
+            _(
+                "{n} seeds is more than {most}. {usage}",
+                n=len(seeds),
+                most=MOST_SEEDS,
+                usage=usage,
+            )
+        )
     return tuple(seeds)
 
 
@@ -186,8 +235,10 @@ def _simulate(
     """Answer at once, simulate (this listener runs after its ack), then post the result."""
     if not _RUNNING.acquire(blocking=False):
         raise PlanningError(
-            "A simulation is already running; its result will be posted where it was asked. "
-            "Try again when it is done."
+            _(
+                "A simulation is already running; its result will be posted where it was asked. "
+                "Try again when it is done."
+            )
         )
     try:
         respond(response_type="ephemeral", **simulation_running_message(days, seeds))
@@ -201,8 +252,10 @@ def _simulate(
             respond(
                 response_type="ephemeral",
                 **error_message(
-                    "The simulation failed on our side, so there is no result. Try again in a "
-                    "moment; if it keeps happening, tell an admin."
+                    _(
+                        "The simulation failed on our side, so there is no result. Try again in "
+                        "a moment; if it keeps happening, tell an admin."
+                    )
                 ),
             )
             return
@@ -217,12 +270,12 @@ def _simulate(
         safely(
             client.files_upload_v2,
             channel=channel,
-            initial_comment="On-time rate against quoted lead time, for every way of promising.",
+            initial_comment=_("On-time rate against quoted lead time, for every way of promising."),
             file_uploads=[
                 {
                     "filename": chart,
                     "content": report.charts(done.figures)[chart],
-                    "title": "On-time rate against quoted lead time",
+                    "title": _("On-time rate against quoted lead time"),
                 }
             ],
         )

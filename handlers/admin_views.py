@@ -16,23 +16,30 @@ from bot.platform.blockkit import (
     plain,
     section,
 )
+from bot.platform.i18n import gettext as _
 from bot.platform.i18n import ngettext
 
 
 def roles_message(roles: Sequence[tuple[str, str]]) -> dict[str, Any]:
     """Who has which role (everyone else is sales)."""
-    lines = [f"{mention(user)}: {role}" for user, role in roles] or ["Nobody has a role yet."]
-    text = "Roles (everyone else is sales):\n" + "\n".join(lines)
+    lines = [f"{mention(user)}: {role}" for user, role in roles] or [_("Nobody has a role yet.")]
+    text = _("Roles (everyone else is sales):") + "\n" + "\n".join(lines)
     return message(plain(text), [section(text)])
 
 
 def simulation_running_message(days: int, seeds: Sequence[int]) -> dict[str, Any]:
     """The answer at once: the simulation has started, and where its result will appear."""
     seed_list = ", ".join(str(s) for s in seeds)
-    text = (
-        f":hourglass_flowing_sand: Running the simulation of {days} days of orders with seeds "
-        f"{seed_list} on the database's factory… The table and the chart will be posted in "
-        "this channel when it is done (it can take a minute); nothing in the database changes."
+    text = ":hourglass_flowing_sand: " + ngettext(
+        "Running the simulation of {days} day of orders with seeds {seeds} on the database's "
+        "factory… The table and the chart will be posted in this channel when it is done (it "
+        "can take a minute); nothing in the database changes.",
+        "Running the simulation of {days} days of orders with seeds {seeds} on the database's "
+        "factory… The table and the chart will be posted in this channel when it is done (it "
+        "can take a minute); nothing in the database changes.",
+        days,
+        days=days,
+        seeds=seed_list,
     )
     return message(plain(text), [section(text)])
 
@@ -43,7 +50,13 @@ def simulation_result_message(
     """The simulation's summary: its headline sentence, the table of every policy and setting,
     and what was simulated."""
     seed_list = ", ".join(str(s) for s in seeds)
-    title = f"Promise reliability over {days} days (seeds {seed_list})"
+    title = ngettext(
+        "Promise reliability over {days} day (seeds {seeds})",
+        "Promise reliability over {days} days (seeds {seeds})",
+        days,
+        days=days,
+        seeds=seed_list,
+    )
     fence = "```"
     shown = lines_within(
         [escape(line) for line in table], SECTION_TEXT - 2 * len(fence) - 20, more=_more_rows
@@ -55,7 +68,8 @@ def simulation_result_message(
     blocks.append(
         context(
             escape(" ".join(about))
-            + " On time: promises kept ÷ orders accepted; the chart follows in this channel."
+            + " "
+            + _("On time: promises kept ÷ orders accepted; the chart follows in this channel.")
         )
     )
     return message(plain(escape(headline or title)), blocks)

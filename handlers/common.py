@@ -16,6 +16,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.platform.blockkit import error_message, notice_modal
+from bot.platform.i18n import N_
+from bot.platform.i18n import gettext as _
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +25,7 @@ DELIVERY_KEY = "delivery_key"
 """The context key under which the app's dedupe middleware leaves the request's claimed key."""
 
 
-FILL_FAILED = (
+FILL_FAILED = N_(
     "Something went wrong on our side while filling in this form, so it cannot be used. "
     "Close it and try again in a moment; if it keeps happening, tell an admin."
 )
@@ -116,7 +118,7 @@ def open_modal(
     except Exception:
         log.exception("could not fill in the form %r", loading.get("callback_id"))
         title = (loading.get("title") or {}).get("text") or "promisebot"
-        full = notice_modal(title, FILL_FAILED)
+        full = notice_modal(title, _(FILL_FAILED))
     view = opened["view"]
     safely(client.views_update, view_id=view["id"], hash=view.get("hash"), view=full)
 

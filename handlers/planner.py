@@ -24,7 +24,10 @@ from slack_sdk import WebClient
 from bot.planner.gantt import order_plan, render_order_png
 from bot.planner.load import load_chart, render_load_png
 from bot.planner.sequence import render_sequence_png, sequence_week
+from bot.platform import i18n
 from bot.platform.blockkit import ButtonValue
+from bot.platform.i18n import N_
+from bot.platform.i18n import gettext as _
 from bot.platform.users import NotAllowed, UserService
 from bot.promising.orders import OrderService
 from capacity.model import PlanningError
@@ -54,14 +57,21 @@ def show_load(
 ) -> None:
     """Upload the work center's load chart to the user's DM and `reply` with its numbers.
     Raises PlanningError (an unknown work center: the closest codes) before sending anything."""
-    users.require(user, *PLANNERS, doing="see the load of work centers")
+    users.require(user, *PLANNERS, doing=N_("see the load of work centers"))
     chart = load_chart(orders, request.work_center, weeks=request.weeks)
     dm = _upload(
         client,
         user,
         render_load_png(chart),
         filename=f"load-{_safe(chart.work_center)}-{chart.as_of.isoformat()}.png",
-        title=f"Load of {chart.work_center}, {chart.weeks} weeks from {chart.as_of:%a %-d %b}",
+        title=i18n.ngettext(
+            "Load of {code}, {weeks} week from {day}",
+            "Load of {code}, {weeks} weeks from {day}",
+            chart.weeks,
+            code=chart.work_center,
+            weeks=chart.weeks,
+            day=i18n.day(chart.as_of),
+        ),
         alt=chart.summary(),
     )
     reply(views.load_message(chart, dm=dm))
@@ -76,7 +86,7 @@ def show_sequence(
     users: UserService,
 ) -> None:
     """Johnson's order for the week on the line, to the user only (both Gantt charts by DM)."""
-    users.require(user, *PLANNERS, doing="sequence the orders of work centers")
+    users.require(user, *PLANNERS, doing=N_("sequence the orders of work centers"))
     result = sequence_week(orders, list(request.line), week=request.week)
     dm = None
     if result.johnson and result.not_applicable is None:  # no chart of a rule that does not apply
@@ -106,7 +116,7 @@ def show_order_plan(
     try:
         users.require(user, *PLANNERS)
     except NotAllowed:
-        users.require_owner(user, order.owner, order.ref, "see the plan of")
+        users.require_owner(user, order.owner, order.ref, N_("see the plan of"))
     plan = order_plan(orders, order.ref)
     dm = None
     if plan.bars or plan.materials:
@@ -115,7 +125,7 @@ def show_order_plan(
             user,
             render_order_png(plan),
             filename=f"plan-{_safe(plan.order.ref)}.png",
-            title=f"Plan of {plan.order.ref}",
+            title=_("Plan of {ref}", ref=plan.order.ref),
             alt=plan.said(),
         )
     reply(views.order_plan_message(plan, dm=dm))
@@ -187,7 +197,7 @@ def plan_clicked(
     except ValueError:
         order = None
     if order is None:
-        refuse(context, respond, "This button names no order; type `/promisebot order REF`.")
+        refuse(context, respond, _("This button names no order; type `/promisebot order REF`."))
         return
 
     def reply(message: dict[str, Any]) -> None:

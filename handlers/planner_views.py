@@ -16,6 +16,7 @@ from bot.planner.gantt import OrderPlan
 from bot.planner.load import LoadChart
 from bot.planner.sequence import Sequence
 from bot.platform import blockkit as kit
+from bot.platform.i18n import gettext as _
 from bot.platform.i18n import ngettext
 
 LOAD_CHART = "planner_load_chart"
@@ -32,11 +33,14 @@ LARGEST_ORDERS = 5
 
 def _where(dm: str | None) -> str:
     if dm is None:
-        return (
+        return _(
             "The chart could not be sent to your direct messages just now; "
             "these are its numbers. Ask again in a moment for the picture."
         )
-    return f"The chart is in your direct messages with promisebot ({kit.channel_link(dm)})."
+    return _(
+        "The chart is in your direct messages with promisebot ({link}).",
+        link=kit.channel_link(dm),
+    )
 
 
 def load_message(chart: LoadChart, *, dm: str | None) -> dict[str, Any]:
@@ -51,13 +55,24 @@ def load_message(chart: LoadChart, *, dm: str | None) -> dict[str, Any]:
         for order in day.orders:
             totals[(order.ref, order.customer)] += order.hours
     week_lines = [
-        f"Week of {kit.day(monday, chart.as_of)}: {reserved:.1f} of {normal:.1f} h booked "
-        f"({reserved / normal if normal else 0:.0%})."
+        # TRANSLATORS: booked and normal are hours like 31.5; share is a percentage like 79%.
+        _(
+            "Week of {day}: {booked} of {normal} h booked ({share}).",
+            day=kit.day(monday, chart.as_of),
+            booked=f"{reserved:.1f}",
+            normal=f"{normal:.1f}",
+            share=f"{reserved / normal if normal else 0:.0%}",
+        )
         for monday, (reserved, normal) in sorted(weeks.items())
     ]
     largest = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
     order_lines = [
-        f"{kit.escape(ref)} for {kit.escape(customer)}: {hours:g} h"
+        _(
+            "{ref} for {customer}: {hours} h",
+            ref=kit.escape(ref),
+            customer=kit.escape(customer),
+            hours=f"{hours:g}",
+        )
         for (ref, customer), hours in largest[:LARGEST_ORDERS]
     ]
     blocks = [
@@ -65,7 +80,7 @@ def load_message(chart: LoadChart, *, dm: str | None) -> dict[str, Any]:
         kit.section(kit.lines_within(week_lines, kit.SECTION_TEXT, more=_more_weeks)),
     ]
     if order_lines:
-        text = "*Largest orders:*\n" + "\n".join(order_lines)
+        text = _("*Largest orders:*") + "\n" + "\n".join(order_lines)
         if len(largest) > LARGEST_ORDERS:
             text += "\n" + kit.and_more(len(largest) - LARGEST_ORDERS, _more_orders)
         blocks.append(kit.section(kit.clip(text, kit.SECTION_TEXT)))
@@ -101,7 +116,7 @@ def load_buttons(codes: list[str]) -> list[dict[str, Any]]:
         return []
     shown = codes[:HOME_BUTTONS]
     blocks = [
-        kit.context("Load chart of a work center (4 weeks; `/capacity CNC 8w` for more):"),
+        kit.context(_("Load chart of a work center (4 weeks; `/capacity CNC 8w` for more):")),
         kit.actions(
             # Slack wants each action_id once per block: the button's place is appended.
             [
@@ -114,7 +129,14 @@ def load_buttons(codes: list[str]) -> list[dict[str, Any]]:
     if len(codes) > HOME_BUTTONS:
         left_out = len(codes) - HOME_BUTTONS
         blocks.append(
-            kit.context(f"{left_out} more work centers are not shown: type `/capacity CODE`.")
+            kit.context(
+                ngettext(
+                    "{n} more work center is not shown: type `/capacity CODE`.",
+                    "{n} more work centers are not shown: type `/capacity CODE`.",
+                    left_out,
+                    n=left_out,
+                )
+            )
         )
     return blocks
 

@@ -33,6 +33,8 @@ from bot.platform import i18n
 from bot.platform.clock import Clock, Now
 from bot.platform.db.session import with_clock
 from bot.platform.deliveries import Deliveries, delivery_key
+from bot.platform.i18n import N_
+from bot.platform.i18n import gettext as _
 from bot.platform.languages import Languages
 from bot.platform.metrics import InstrumentedWebClient
 from bot.platform.outbox import OutboxWorker
@@ -254,8 +256,11 @@ def build_app(settings: Settings, services: Services) -> App:
                 respond,
                 response_type="ephemeral",
                 replace_original=False,
-                text=":warning: Something went wrong on promisebot's side; it is logged. "
-                "Please try again in a moment.",
+                text=":warning: "
+                + _(
+                    "Something went wrong on promisebot's side; it is logged. "
+                    "Please try again in a moment."
+                ),
             )
 
     for module in LISTENER_MODULES:
@@ -263,7 +268,7 @@ def build_app(settings: Settings, services: Services) -> App:
     return app
 
 
-FOREIGN_TEXT = (
+FOREIGN_TEXT = N_(
     "promisebot works for the people of its own workspace only, so it did nothing. Ask someone "
     "there to quote or change orders for you."
 )
@@ -303,12 +308,14 @@ def foreign_team(body: dict[str, Any], installed: str | None) -> str | None:
 
 def _refuse_foreign(body: dict[str, Any], context: BoltContext) -> BoltResponse:
     if body.get("command"):
-        return BoltResponse(status=200, body={"response_type": "ephemeral", "text": FOREIGN_TEXT})
+        return BoltResponse(
+            status=200, body={"response_type": "ephemeral", "text": _(FOREIGN_TEXT)}
+        )
     if body.get("type") == "block_suggestion":
         return BoltResponse(status=200, body={"options": []})
     respond = context.get("respond")
     if respond is not None and context.get("response_url"):
-        safely(respond, response_type="ephemeral", replace_original=False, text=FOREIGN_TEXT)
+        safely(respond, response_type="ephemeral", replace_original=False, text=_(FOREIGN_TEXT))
     return BoltResponse(status=200, body="")
 
 
@@ -333,14 +340,18 @@ def _tell_duplicate(body: dict[str, Any], context: BoltContext) -> None:
     if respond is None or not context.get("response_url"):
         return
     if body.get("command"):
-        text = (
-            f"Slack delivered `{body['command']} {body.get('text', '')}` twice; "
-            "it was answered once, above."
+        text = _(
+            "Slack delivered `{command}` twice; it was answered once, above.",
+            command=f"{body['command']} {body.get('text', '')}",
         )
     else:
         action = (body.get("actions") or [{}])[0]
         label = ((action.get("text") or {}).get("text")) or action.get("action_id", "that")
-        text = f"You clicked “{label}” twice; it was done once. Nothing more was changed."
+        # TRANSLATORS: label is the text of the button clicked.
+        text = _(
+            "You clicked “{label}” twice; it was done once. Nothing more was changed.",
+            label=label,
+        )
     safely(respond, response_type="ephemeral", replace_original=False, text=text)
 
 

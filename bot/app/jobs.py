@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.collaboration.digest import build_digest, enqueue_digest, last_complete_week
 from bot.collaboration.leads import LeadService
 from bot.collaboration.summits import SummitService
+from bot.platform import i18n, languages
 from bot.platform.clock import Clock, Now, system_now
 from bot.platform.db.session import with_clock, write_transaction
 from bot.platform.db.tables import SentReminderRow
@@ -235,13 +236,16 @@ def post_weekly_digest() -> bool:
         if not already_decided(session, skipped) and _posted_digests_before(session, skipped):
             with write_transaction(context.sessions) as writing:
                 record_missed(writing, skipped, "the weekly digest")
+        language = languages.of_channel(session, context.settings, channel)
     if decided:
         return False
-    digest = build_digest(context.sessions, context.orders, week_start, now)
-    with write_transaction(context.sessions) as session:
-        if not send_once(session, key):
-            return False
-        enqueue_digest(session, channel, digest)
+    # Drawn (its charts too) in the digest channel's language: everyone there reads the same.
+    with i18n.using(language):
+        digest = build_digest(context.sessions, context.orders, week_start, now)
+        with write_transaction(context.sessions) as session:
+            if not send_once(session, key):
+                return False
+            enqueue_digest(session, channel, digest)
     return True
 
 

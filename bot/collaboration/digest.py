@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.collaboration.takt import COUNTED_STATUSES, DemandLine, Takt, takt_times
 from bot.collaboration.takt import WINDOW_WEEKS as TAKT_WEEKS
-from bot.platform import charts
+from bot.platform import charts, i18n
 from bot.platform.blockkit import (
     SECTION_TEXT,
     More,
@@ -59,7 +59,8 @@ from bot.platform.db.tables import (
     ShipmentRow,
     WorkCenterRow,
 )
-from bot.platform.i18n import ngettext
+from bot.platform.i18n import N_, ngettext
+from bot.platform.i18n import gettext as _
 from bot.platform.outbox import enqueue, file_upload
 from bot.promising.moves import MoveRecord, moves_between
 
@@ -206,7 +207,7 @@ def _lost_hours(session: Session, days: set[tuple[str, date]]) -> dict[tuple[str
     for code, on, hours in session.execute(
         sa.select(
             CalendarExceptionRow.work_center, CalendarExceptionRow.on, CalendarExceptionRow.hours
-        ).where(CalendarExceptionRow.on.in_(sorted({on for _, on in days})))
+        ).where(CalendarExceptionRow.on.in_(sorted({on for _code, on in days})))
     ):
         exceptions[(code, on)] = hours
     lost: dict[tuple[str, date], float] = {}
@@ -315,15 +316,42 @@ class PipelineLoad:
             return None
         return (self.reserved_hours + self.lead_hours) / self.capacity_hours
 
-    def sentence(self) -> str:
+    def sentence(self, *, capital: bool = False) -> str:
+        """`if the open leads close, CNC runs at 130% in January 2027` (`If …` with `capital`:
+        a sentence of its own)."""
         load = self.load
-        month = f"{self.month:%B %Y}"
+        month = charts.month(self.month)
         if load is None:
-            return (
-                f"if the open leads close, {self.work_center} needs {self.lead_hours:.0f} h "
-                f"in {month}, which the plan has no capacity for"
+            # TRANSLATORS: hours like 120; month like "January 2027".
+            if capital:
+                return _(
+                    "If the open leads close, {code} needs {hours} h in {month}, which the plan "
+                    "has no capacity for",
+                    code=self.work_center,
+                    hours=f"{self.lead_hours:.0f}",
+                    month=month,
+                )
+            return _(
+                "if the open leads close, {code} needs {hours} h in {month}, which the plan "
+                "has no capacity for",
+                code=self.work_center,
+                hours=f"{self.lead_hours:.0f}",
+                month=month,
             )
-        return f"if the open leads close, {self.work_center} runs at {load:.0%} in {month}"
+        # TRANSLATORS: load is a percentage like 130%; month like "January 2027".
+        if capital:
+            return _(
+                "If the open leads close, {code} runs at {load} in {month}",
+                code=self.work_center,
+                load=f"{load:.0%}",
+                month=month,
+            )
+        return _(
+            "if the open leads close, {code} runs at {load} in {month}",
+            code=self.work_center,
+            load=f"{load:.0%}",
+            month=month,
+        )
 
 
 @dataclass(frozen=True)
@@ -377,65 +405,122 @@ class Digest:
     # ------------------------------------------------------------------ rendering
 
     def title(self) -> str:
-        return f"Weekly digest: {self.week_start:%a %-d %b} – {self.week_end:%a %-d %b %Y}"
+        return _(
+            "Weekly digest: {start} – {end}",
+            start=i18n.day(self.week_start),
+            end=_day_with_year(self.week_end),
+        )
+
+    def charts_comment(self) -> str:
+        """What the charts' upload says in the digest's thread."""
+        return _(
+            "Charts for the weekly digest: {start} – {end}",
+            start=i18n.day(self.week_start),
+            end=_day_with_year(self.week_end),
+        )
 
     def summary_lines(self) -> list[str]:
         """The digest's key figures, one per line (the plain-text fallback)."""
         ot = self.on_time
+        week = {"rate": _rate(ot.week.rate), "kept": ot.week.kept, "missed": ot.week.missed}
         lines = [
-            f"On time this week: {_rate(ot.week.rate)} "
-            f"({ot.week.kept} kept, {ot.week.missed} missed"
-            + (f", {ot.pending} pending)" if ot.pending else ")"),
-            f"On time, last {len(ot.trailing)} weeks: {_rate(ot.trailing_rate)} "
-            f"({ot.trailing_kept} kept, {ot.trailing_missed} missed)",
+            _(
+                "On time this week: {rate} ({kept} kept, {missed} missed, {pending} pending)",
+                pending=ot.pending,
+                **week,
+            )
+            if ot.pending
+            else _("On time this week: {rate} ({kept} kept, {missed} missed)", **week),
+            _(
+                "On time, last {n} weeks: {rate} ({kept} kept, {missed} missed)",
+                n=len(ot.trailing),
+                rate=_rate(ot.trailing_rate),
+                kept=ot.trailing_kept,
+                missed=ot.trailing_missed,
+            ),
         ]
         lt = self.lead_time
         if lt.week_mean_days is not None:
-            trend = ""
+            mean = f"{lt.week_mean_days:.1f}"
             if lt.trend_days is not None:
-                trend = f", {lt.trend_days:+.1f} days vs the {TRAILING_WEEKS - 1} weeks before"
-            lines.append(
-                f"Quoted lead time: {lt.week_mean_days:.1f} days on average "
-                f"({lt.week_orders} orders{trend})"
-            )
+                lines.append(
+                    # TRANSLATORS: days like 5.2; trend like -3.0 or +1.5 (days); n orders.
+                    _(
+                        "Quoted lead time: {days} days on average ({n} orders, {trend} days vs "
+                        "the {weeks} weeks before)",
+                        days=mean,
+                        n=lt.week_orders,
+                        trend=f"{lt.trend_days:+.1f}",
+                        weeks=TRAILING_WEEKS - 1,
+                    )
+                )
+            else:
+                lines.append(
+                    _(
+                        "Quoted lead time: {days} days on average ({n} orders)",
+                        days=mean,
+                        n=lt.week_orders,
+                    )
+                )
         else:
-            lines.append("Quoted lead time: no orders promised this week")
-        lines.append(f"Rush orders: {len(self.rush)}")
+            lines.append(_("Quoted lead time: no orders promised this week"))
+        lines.append(_("Rush orders: {n}", n=len(self.rush)))
         if self.moves:
             lines.append(_moves_line(self.moves))
         rq = self.requests
         if rq.count:
-            outcomes = ", ".join(f"{n} {status}" for status, n in rq.by_outcome.items())
-            response = (
-                f"; answered in {rq.median_response_hours:.1f} h (median), "
-                f"{rq.max_response_hours:.1f} h at most"
-                if rq.median_response_hours is not None and rq.max_response_hours is not None
-                else ""
-            )
-            lines.append(f"Capacity requests: {rq.count} ({outcomes}){response}")
+            outcomes = ", ".join(_outcome(status, n) for status, n in rq.by_outcome.items())
+            if rq.median_response_hours is not None and rq.max_response_hours is not None:
+                lines.append(
+                    # TRANSLATORS: outcomes like "2 approved, 1 declined"; hours like 3.5.
+                    _(
+                        "Capacity requests: {n} ({outcomes}); answered in {median} h (median), "
+                        "{most} h at most",
+                        n=rq.count,
+                        outcomes=outcomes,
+                        median=f"{rq.median_response_hours:.1f}",
+                        most=f"{rq.max_response_hours:.1f}",
+                    )
+                )
+            else:
+                lines.append(
+                    _("Capacity requests: {n} ({outcomes})", n=rq.count, outcomes=outcomes)
+                )
         else:
-            lines.append("Capacity requests: none")
+            lines.append(_("Capacity requests: none"))
         busiest = self.busiest()
         if busiest:
-            code, week, load = busiest
-            lines.append(f"Most loaded: {code} at {load:.0%} in the week of {week:%-d %b}")
+            code, week_of, load = busiest
+            lines.append(
+                _(
+                    "Most loaded: {code} at {load} in the week of {day}",
+                    code=code,
+                    load=f"{load:.0%}",
+                    day=charts.short_day(week_of),
+                )
+            )
         head = self.headline_pipeline
         if head is not None:
-            lines.append(head.sentence()[0].upper() + head.sentence()[1:])
+            lines.append(head.sentence(capital=True))
         fu = self.followups
-        lines.append(
-            f"Lead follow-ups done on time: {_rate(fu.rate)} ({fu.on_time} of {fu.due})"
-            + (
-                f"; overdue now: {sum(n for _, n in fu.overdue_by_owner)}"
-                if fu.overdue_by_owner
-                else ""
+        done = {"rate": _rate(fu.rate), "on_time": fu.on_time, "due": fu.due}
+        if fu.overdue_by_owner:
+            lines.append(
+                _(
+                    "Lead follow-ups done on time: {rate} ({on_time} of {due}); overdue now: "
+                    "{overdue}",
+                    overdue=sum(n for _owner, n in fu.overdue_by_owner),
+                    **done,
+                )
             )
-        )
+        else:
+            lines.append(_("Lead follow-ups done on time: {rate} ({on_time} of {due})", **done))
         outrun = [t.sku for t in self.takt if t.outruns]
         if outrun:
-            more = f" and {len(outrun) - 5} more" if len(outrun) > 5 else ""
-            shown = ", ".join(outrun[:5]) + more
-            lines.append(f"Demand outruns the line (takt time) for: {shown}")
+            shown = ", ".join(outrun[:5])
+            if len(outrun) > 5:
+                shown = _("{items} and {n} more", items=shown, n=len(outrun) - 5)
+            lines.append(_("Demand outruns the line (takt time) for: {items}", items=shown))
         return lines
 
     def busiest(self) -> tuple[str, date, float] | None:
@@ -454,9 +539,9 @@ class Digest:
         ot, lt, rq, fu = self.on_time, self.lead_time, self.requests, self.followups
         out = [f"# {self.title()}", "", *[f"- {line}" for line in self.summary_lines()], ""]
         out += [
-            "## Promises",
+            "## " + _("Promises"),
             "",
-            "| week | kept | missed | on time |",
+            _("| week | kept | missed | on time |"),
             "| --- | ---: | ---: | ---: |",
         ]
         out += [
@@ -464,90 +549,131 @@ class Digest:
             for w in ot.trailing
         ]
         if ot.missed:
-            out += ["", "Missed this week:", ""]
+            out += ["", _("Missed this week:"), ""]
             out += [
-                f"- {m.ref} {m.customer}: {m.qty} {m.sku} "
-                f"promised {m.promised_on.isoformat()} ({m.cause})"
+                "- "
+                + _(
+                    "{ref} {customer}: {qty} {sku} promised {day} ({cause})",
+                    ref=m.ref,
+                    customer=m.customer,
+                    qty=m.qty,
+                    sku=m.sku,
+                    day=m.promised_on.isoformat(),
+                    cause=cause_text(m.cause),
+                )
                 for m in ot.missed
             ]
         if ot.by_customer:
-            out += ["", "| customer | kept | missed | on time |", "| --- | ---: | ---: | ---: |"]
+            out += ["", _("| customer | kept | missed | on time |"), "| --- | ---: | ---: | ---: |"]
             out += [
                 f"| {c} | {k} | {m} | {_rate(k / (k + m) if k + m else None)} |"
                 for c, k, m in ot.by_customer
             ]
         if ot.by_cause:
-            out += ["", "| cause of a miss | orders |", "| --- | ---: |"]
-            out += [f"| {cause} | {n} |" for cause, n in ot.by_cause]
+            out += ["", _("| cause of a miss | orders |"), "| --- | ---: |"]
+            out += [f"| {cause_text(cause)} | {n} |" for cause, n in ot.by_cause]
         out += [
             "",
-            "## Quoted lead time",
+            "## " + _("Quoted lead time"),
             "",
-            "| week | mean days | orders |",
+            _("| week | mean days | orders |"),
             "| --- | ---: | ---: |",
         ]
         out += [
             f"| {week.isoformat()} | {'' if mean is None else f'{mean:.1f}'} | {n} |"
             for week, mean, n in lt.weekly
         ]
-        out += ["", "## Rush orders", ""]
-        out += [f"- {line}" for line in self.rush] or ["None."]
-        out += ["", "## Capacity requests", ""]
+        out += ["", "## " + _("Rush orders"), ""]
+        out += [f"- {line}" for line in self.rush] or [_("None.")]
+        out += ["", "## " + _("Capacity requests"), ""]
         if rq.count:
-            out += [f"- {status}: {n}" for status, n in rq.by_outcome.items()]
+            out += [f"- {_status(status)}: {n}" for status, n in rq.by_outcome.items()]
             if rq.median_response_hours is not None:
                 out.append(
-                    f"- response time: median {rq.median_response_hours:.1f} h, "
-                    f"max {rq.max_response_hours:.1f} h"
+                    "- "
+                    + _(
+                        "response time: median {median} h, max {most} h",
+                        median=f"{rq.median_response_hours:.1f}",
+                        most=f"{rq.max_response_hours:.1f}",
+                    )
                 )
             if rq.still_open:
-                out.append(f"- still open: {rq.still_open}")
+                out.append("- " + _("still open: {n}", n=rq.still_open))
         else:
-            out.append("None.")
-        out += ["", f"## Utilisation, next {len(self.load_weeks)} weeks", ""]
+            out.append(_("None."))
+        out += ["", "## " + _("Utilisation, next {n} weeks", n=len(self.load_weeks)), ""]
         if self.utilisation:
             out.append(
-                "| work center | " + " | ".join(f"{w:%-d %b}" for w in self.load_weeks) + " |"
+                "| "
+                + _("work center")
+                + " | "
+                + " | ".join(charts.short_day(w) for w in self.load_weeks)
+                + " |"
             )
             out.append("| --- |" + " ---: |" * len(self.load_weeks))
             for code, weeks in self.utilisation.items():
                 cells = [_rate(weeks.get(w)) for w in self.load_weeks]
                 out.append(f"| {code} | " + " | ".join(cells) + " |")
         else:
-            out.append("No capacity in the plan.")
-        out += ["", "## Takt time", ""]
+            out.append(_("No capacity in the plan."))
+        out += ["", "## " + _("Takt time"), ""]
         if self.takt:
             out += [
-                f"Demand: units promised from {TAKT_WEEKS} weeks ago to {TAKT_WEEKS} weeks ahead; "
-                "takt: the most loaded work center's normal hours a week per unit wanted; "
-                "`PREFIX-*` is a family of items sharing their SKU prefix, counted together.",
+                _(
+                    "Demand: units promised from {weeks} weeks ago to {weeks} weeks ahead; "
+                    "takt: the most loaded work center's normal hours a week per unit wanted; "
+                    "`PREFIX-*` is a family of items sharing their SKU prefix, counted together.",
+                    weeks=TAKT_WEEKS,
+                ),
                 "",
-                "| item | wanted a week | work center | takt h/unit | needs h/unit | |",
+                _("| item | wanted a week | work center | takt h/unit | needs h/unit | |"),
                 "| --- | ---: | --- | ---: | ---: | --- |",
             ]
             out += [
                 f"| {_takt_item(t)} | {t.units_per_week:.1f} | {t.work_center} "
                 f"| {t.takt_hours:.2f} | {t.need_hours:.2f} "
-                f"| {'outruns the line' if t.outruns else 'keeps pace'} |"
+                f"| {_('outruns the line') if t.outruns else _('keeps pace')} |"
                 for t in self.takt
             ]
         else:
-            out.append("No demand for sold items in the window.")
-        out += ["", "## Pipeline of open leads", ""]
-        out += [f"- {p.sentence()} ({p.lead_hours:.1f} h from leads)" for p in self.pipeline] or [
-            "No open leads with a product, quantity and month."
-        ]
+            out.append(_("No demand for sold items in the window."))
+        out += ["", "## " + _("Pipeline of open leads"), ""]
+        out += [
+            "- "
+            + _(
+                "{sentence} ({hours} h from leads)",
+                sentence=p.sentence(),
+                hours=f"{p.lead_hours:.1f}",
+            )
+            for p in self.pipeline
+        ] or [_("No open leads with a product, quantity and month.")]
         if self.unmatched_leads:
-            out.append(f"- {self.unmatched_leads} open leads name no sku and are not counted")
-        out += ["", "## Lead follow-ups", ""]
+            out.append(
+                "- "
+                + _(
+                    "{n} open leads name no sku and are not counted",
+                    n=self.unmatched_leads,
+                )
+            )
+        out += ["", "## " + _("Lead follow-ups"), ""]
         out.append(
-            f"- due this week: {fu.due}; on time {fu.on_time}, late {fu.late}, open {fu.open}"
+            "- "
+            + _(
+                "due this week: {due}; on time {on_time}, late {late}, open {open}",
+                due=fu.due,
+                on_time=fu.on_time,
+                late=fu.late,
+                open=fu.open,
+            )
         )
-        out += [f"- overdue now for {owner}: {n}" for owner, n in fu.overdue_by_owner]
+        out += [
+            "- " + _("overdue now for {owner}: {n}", owner=owner, n=n)
+            for owner, n in fu.overdue_by_owner
+        ]
         if self.conversion:
             out += [
                 "",
-                "| lead source | leads | won | lost | won % |",
+                _("| lead source | leads | won | lost | won % |"),
                 "| --- | ---: | ---: | ---: | ---: |",
             ]
             out += [
@@ -555,7 +681,7 @@ class Digest:
                 for s, n, w, lost in self.conversion
             ]
         if self.charts:
-            out += ["", "## Charts", ""]
+            out += ["", "## " + _("Charts"), ""]
             out += [f"![{name}]({name})" for name in self.charts]
         return "\n".join(out) + "\n"
 
@@ -571,22 +697,30 @@ class Digest:
         ]
         if ot.missed:
             lines = [
-                f"{escape(m.ref)} {escape(m.customer)}: {m.qty} {escape(m.sku)} promised "
-                f"{m.promised_on:%a %-d %b} ({escape(m.cause)})"
+                _(
+                    "{ref} {customer}: {qty} {sku} promised {day} ({cause})",
+                    ref=escape(m.ref),
+                    customer=escape(m.customer),
+                    qty=m.qty,
+                    sku=escape(m.sku),
+                    day=i18n.day(m.promised_on),
+                    cause=escape(cause_text(m.cause)),
+                )
                 for m in ot.missed
             ]
-            blocks.append(_listed("*Missed this week*", lines, 15))
+            blocks.append(_listed(_("*Missed this week*"), lines, 15))
         if ot.by_cause:
-            title = f"*Why promises were missed, last {len(ot.trailing)} weeks*"
-            blocks.append(_listed(title, [f"{escape(c)}: {n}" for c, n in ot.by_cause], 10))
+            title = _("*Why promises were missed, last {n} weeks*", n=len(ot.trailing))
+            lines = [f"{escape(cause_text(c))}: {n}" for c, n in ot.by_cause]
+            blocks.append(_listed(title, lines, 10))
         if self.rush:
-            blocks.append(_listed("*Rush orders*", [escape(r) for r in self.rush], 15))
+            blocks.append(_listed(_("*Rush orders*"), [escape(r) for r in self.rush], 15))
         if self.utilisation:
             # A code block keeps the columns aligned in Slack's proportional font.
             codes = list(self.utilisation)[:20]
             width = max(8, *(len(code) for code in codes))
-            head = f"{'week of':<{width}} " + " ".join(
-                f"{w:%-d %b}".rjust(6) for w in self.load_weeks
+            head = f"{_('week of'):<{width}} " + " ".join(
+                charts.short_day(w).rjust(6) for w in self.load_weeks
             )
             rows = [
                 f"{escape(code):<{width}} "
@@ -596,23 +730,87 @@ class Digest:
             table = "\n".join([head, *rows])
             more = len(self.utilisation) - len(codes)
             rest = f"\n{and_more(more, _more_work_centers)}" if more > 0 else ""
-            title = f"*Load, next {len(self.load_weeks)} weeks*"
+            title = _("*Load, next {n} weeks*", n=len(self.load_weeks))
             blocks.append(section(f"{title}\n```{clip(table, SECTION_TEXT - 200)}```{rest}"))
         if self.takt:
             lines = [escape(t.sentence()) for t in self.takt]
-            title = "*Takt time: can the line keep pace?*"
+            title = _("*Takt time: can the line keep pace?*")
             blocks.append(_listed(title, lines, 8, more=_more_in_markdown))
         if self.pipeline:
             lines = [escape(p.sentence()) for p in self.pipeline]
-            blocks.append(_listed("*Pipeline*", lines, 10))
+            blocks.append(_listed(_("*Pipeline*"), lines, 10))
         if self.followups.overdue_by_owner:
             lines = [f"{mention(o)}: {n}" for o, n in self.followups.overdue_by_owner]
-            blocks.append(_listed("*Overdue lead follow-ups*", lines, 15))
+            blocks.append(_listed(_("*Overdue lead follow-ups*"), lines, 15))
         local = self.generated_at.astimezone(ZoneInfo(self.timezone))
         blocks.append(
-            context(f"Computed {local:%a %-d %b %H:%M} ({self.timezone}). Charts follow.")
+            context(
+                # TRANSLATORS: when is a day and a time; zone a time zone like Europe/Berlin.
+                _(
+                    "Computed {when} ({zone}). Charts follow.",
+                    when=i18n.day_and_time(local),
+                    zone=self.timezone,
+                )
+            )
         )
         return blocks
+
+
+_OUTCOMES = {
+    "approved": N_("{n} approved"),
+    "countered": N_("{n} countered"),
+    "declined": N_("{n} declined"),
+    "open": N_("{n} open"),
+}
+_STATUSES = {
+    "approved": N_("approved"),
+    "countered": N_("countered"),
+    "declined": N_("declined"),
+    "open": N_("open"),
+}
+_HOW = {
+    "not shipped": N_("not shipped"),
+    "shipped short": N_("shipped short"),
+    "shipped late": N_("shipped late"),
+}
+_READY = {
+    "not shipped": N_("ready in the plan, not shipped"),
+    "shipped short": N_("ready in the plan, shipped short"),
+    "shipped late": N_("ready in the plan, shipped late"),
+}
+
+
+def _outcome(status: str, n: int) -> str:
+    """`2 approved`: how many capacity requests ended so."""
+    return _(_OUTCOMES[status], n=n) if status in _OUTCOMES else f"{n} {status}"
+
+
+def _status(status: str) -> str:
+    return _(_STATUSES[status]) if status in _STATUSES else status
+
+
+def cause_text(cause: str) -> str:
+    """A cause of a miss (causes_of_misses keeps them in English, as data) in the reader's
+    language."""
+    if cause == "taken without a quote":
+        return _("taken without a quote")
+    if cause == "the order moved":
+        return _("the order moved")
+    if cause.startswith("late receipt of "):
+        return _("late receipt of {sku}", sku=cause.removeprefix("late receipt of "))
+    if cause.startswith("breakdown at "):
+        return _("breakdown at {code}", code=cause.removeprefix("breakdown at "))
+    if cause.startswith("ready in the plan, "):
+        how = cause.removeprefix("ready in the plan, ")
+        return _(_READY[how]) if how in _READY else cause
+    if cause in _HOW:
+        return _(_HOW[cause])
+    return cause
+
+
+def _day_with_year(on: date) -> str:
+    """`Sun 13 Dec 2026`: a day with its year, whichever year it is."""
+    return i18n.day(on, date(on.year - 1, 1, 1))
 
 
 def _more_work_centers(n: int) -> str:
@@ -650,14 +848,28 @@ def _rate(value: float | None) -> str:
 def _moves_line(moves: Sequence[MoveRecord]) -> str:
     answered = [m for m in moves if m.answer]
     told = sorted(m.told_days_before for m in answered if m.told_days_before is not None)
-    text = f"Promises moved by factory changes: {len(moves)} ({len(answered)} answered"
-    if told:
-        middle = statistics.median(told)
-        text += f"; customers told {middle:g} days before the old date (median)"
     waiting = len(moves) - len(answered)
+    fields: dict[str, Any] = {"n": len(moves), "answered": len(answered), "waiting": waiting}
+    if told:
+        fields["days"] = f"{statistics.median(told):g}"
+        if waiting:
+            return _(
+                "Promises moved by factory changes: {n} ({answered} answered; customers told "
+                "{days} days before the old date (median); {waiting} not answered yet)",
+                **fields,
+            )
+        return _(
+            "Promises moved by factory changes: {n} ({answered} answered; customers told "
+            "{days} days before the old date (median))",
+            **fields,
+        )
     if waiting:
-        text += f"; {waiting} not answered yet"
-    return text + ")"
+        return _(
+            "Promises moved by factory changes: {n} ({answered} answered; {waiting} not "
+            "answered yet)",
+            **fields,
+        )
+    return _("Promises moved by factory changes: {n} ({answered} answered)", **fields)
 
 
 def build_digest(
@@ -874,12 +1086,16 @@ def _rush(orders: pd.DataFrame, week_start: date) -> list[str]:
     rush = orders[orders["rush"].astype(bool) & orders["status"].isin(("held", *PROMISED_STATUSES))]
     rush = _where(rush, (week_start <= d < end for d in rush["created_on"])).sort_values("ref")
     return [
-        f"{r.ref} {r.customer}: {int(r.qty)} {r.sku}"
-        + (
-            f" for {r.promised_on:%a %-d %b}"
-            if r.promised_on is not None and not pd.isna(r.promised_on)
-            else ""
+        _(
+            "{ref} {customer}: {qty} {sku} for {day}",
+            ref=r.ref,
+            customer=r.customer,
+            qty=int(r.qty),
+            sku=r.sku,
+            day=i18n.day(r.promised_on),
         )
+        if r.promised_on is not None and not pd.isna(r.promised_on)
+        else f"{r.ref} {r.customer}: {int(r.qty)} {r.sku}"
         for r in rush.itertuples(index=False)
     ]
 
@@ -1099,6 +1315,11 @@ def render_charts(digest: Digest) -> dict[str, bytes]:
 
 def load_heatmap(digest: Digest) -> bytes:
     """Work centers × the next weeks, coloured by load; each cell says its percentage."""
+    with charts.labels():
+        return _load_heatmap(digest)
+
+
+def _load_heatmap(digest: Digest) -> bytes:
     import numpy as np
 
     figure = charts.figure()
@@ -1106,7 +1327,7 @@ def load_heatmap(digest: Digest) -> bytes:
     codes = list(digest.utilisation)
     weeks = digest.load_weeks
     if not codes:
-        axes.text(0.5, 0.5, "No capacity in the plan", ha="center", va="center", fontsize=16)
+        axes.text(0.5, 0.5, _("No capacity in the plan"), ha="center", va="center", fontsize=16)
         axes.set_axis_off()
         return charts.png(figure)
     values = np.array(
@@ -1116,31 +1337,41 @@ def load_heatmap(digest: Digest) -> bytes:
 
     cmap = colormaps["RdYlGn_r"].with_extremes(bad="#dddddd")  # grey: no capacity that week
     image = axes.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0.0, vmax=1.2, aspect="auto")
-    axes.set_xticks(range(len(weeks)), [f"{w:%-d %b}" for w in weeks])
+    axes.set_xticks(range(len(weeks)), [charts.short_day(w) for w in weeks])
     axes.set_yticks(range(len(codes)), codes)
-    axes.set_xlabel("week starting")
-    axes.set_title(f"Load by work center (reserved / capacity), from {weeks[0]:%-d %b %Y}")
+    axes.set_xlabel(_("week starting"))
+    axes.set_title(
+        _(
+            "Load by work center (reserved / capacity), from {day}",
+            day=charts.short_day(weeks[0], year=True),
+        )
+    )
     for i in range(len(codes)):
         for j in range(len(weeks)):
             value = values[i, j]
             label = "–" if np.isnan(value) else f"{value:.0%}"
             axes.text(j, i, label, ha="center", va="center", fontsize=10)
-    figure.colorbar(image, ax=axes, label="load")
+    figure.colorbar(image, ax=axes, label=_("load"))
     return charts.png(figure)
 
 
 def on_time_trend(digest: Digest) -> bytes:
     """On-time rate per week over the trailing weeks, with the counts behind it."""
+    with charts.labels():
+        return _on_time_trend(digest)
+
+
+def _on_time_trend(digest: Digest) -> bytes:
     figure = charts.figure()
     axes = figure.add_subplot()
     weeks = digest.on_time.trailing
-    labels = [f"{w.week:%-d %b}" for w in weeks]
+    labels = [charts.short_day(w.week) for w in weeks]
     rates = [w.rate * 100 if w.rate is not None else 0.0 for w in weeks]
     bars = axes.bar(
         labels, rates, color=["#2e7d32" if (w.rate or 0) >= 0.9 else "#c62828" for w in weeks]
     )
     for bar, w in zip(bars, weeks, strict=True):
-        text = "no orders" if w.rate is None else f"{w.rate:.0%}\n{w.kept}/{w.kept + w.missed}"
+        text = _("no orders") if w.rate is None else f"{w.rate:.0%}\n{w.kept}/{w.kept + w.missed}"
         axes.annotate(
             text,
             (bar.get_x() + bar.get_width() / 2, bar.get_height()),
@@ -1149,9 +1380,9 @@ def on_time_trend(digest: Digest) -> bytes:
             fontsize=9,
         )
     axes.set_ylim(0, 115)
-    axes.set_ylabel("promises kept (%)")
-    axes.set_xlabel("week promised")
-    axes.set_title("On-time rate of promised orders")
+    axes.set_ylabel(_("promises kept (%)"))
+    axes.set_xlabel(_("week promised"))
+    axes.set_title(_("On-time rate of promised orders"))
     return charts.png(figure)
 
 
@@ -1166,7 +1397,7 @@ def post_digest(client: WebClient, channel: str, digest: Digest) -> str:
         client.files_upload_v2(
             channel=str(posted["channel"]),
             thread_ts=ts,
-            initial_comment=f"Charts for the {digest.title().lower()}",
+            initial_comment=digest.charts_comment(),
             file_uploads=[
                 {"filename": name, "content": data, "title": _chart_title(name)}
                 for name, data in digest.charts.items()
@@ -1193,7 +1424,7 @@ def enqueue_digest(session: Session, channel: str, digest: Digest) -> None:
                 "method": "files_upload_v2",
                 "args": {
                     "channel": channel,
-                    "initial_comment": f"Charts for the {digest.title().lower()}",
+                    "initial_comment": digest.charts_comment(),
                     "file_uploads": [
                         file_upload(name, data, title=_chart_title(name))
                         for name, data in digest.charts.items()
@@ -1203,8 +1434,11 @@ def enqueue_digest(session: Session, channel: str, digest: Digest) -> None:
         )
 
 
+_CHART_TITLES = {"load.png": N_("Load by work center"), "on_time.png": N_("On-time trend")}
+
+
 def _chart_title(name: str) -> str:
-    return {"load.png": "Load by work center", "on_time.png": "On-time trend"}.get(name, name)
+    return _(_CHART_TITLES[name]) if name in _CHART_TITLES else name
 
 
 def _takt_item(takt: Takt) -> str:

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from bot.platform import charts
+from bot.platform import charts, i18n
+from bot.platform.i18n import gettext as _
 from bot.promising.orders import OrderService, OrderView
-from capacity.engine import format_day
 from capacity.model import Factory, PlanningError
 
 
@@ -66,35 +66,76 @@ class OrderPlan:
         order = self.order
         item = self.item_name or order.sku
         if not self.bars and not self.materials:
-            return f"{order.ref} holds no capacity or material in the plan (it is {order.status})."
-        promised = format_day(order.promised_on, self.as_of) if order.promised_on else "no date"
+            # TRANSLATORS: status is the order's status as stored: held, confirmed, at_risk...
+            return _(
+                "{ref} holds no capacity or material in the plan (it is {status}).",
+                ref=order.ref,
+                status=order.status,
+            )
+        promised = i18n.day(order.promised_on, self.as_of) if order.promised_on else None
+        fields = {"qty": order.qty, "item": item, "ref": order.ref, "day": promised}
         if not self.bars:
-            return f"The {order.qty} {item} of {order.ref} come from stock, ready for {promised}."
+            if promised is None:
+                return _("The {qty} {item} of {ref} come from stock, ready for no date.", **fields)
+            return _("The {qty} {item} of {ref} come from stock, ready for {day}.", **fields)
         last = max(self.bars, key=lambda bar: (bar.last, bar.first))
-        return (
-            f"The {order.qty} {item} of {order.ref} are on the {last.name or last.work_center} "
-            f"{_span(last.first, last.last, self.as_of)}, ready for {promised}."
-        )
+        fields["where"] = last.name or last.work_center
+        fields["when"] = _span(last.first, last.last, self.as_of)
+        # TRANSLATORS: where is a work center's name ("Paint line"); when a day or a span of days.
+        if promised is None:
+            return _(
+                "The {qty} {item} of {ref} are on the {where} {when}, ready for no date.", **fields
+            )
+        return _("The {qty} {item} of {ref} are on the {where} {when}, ready for {day}.", **fields)
 
     def lines(self) -> list[str]:
         """The plan in words, one line per work center and per material."""
         order = self.order
-        when = format_day(order.promised_on, self.as_of) if order.promised_on else "no date"
-        lines = [f"{order.ref}: {order.qty} {order.sku} for {order.customer}, promised {when}."]
+        fields = {"ref": order.ref, "qty": order.qty, "sku": order.sku, "customer": order.customer}
+        if order.promised_on:
+            first = _(
+                "{ref}: {qty} {sku} for {customer}, promised {day}.",
+                day=i18n.day(order.promised_on, self.as_of),
+                **fields,
+            )
+        else:
+            first = _("{ref}: {qty} {sku} for {customer}, promised no date.", **fields)
+        lines = [first]
         if not self.bars and not self.materials:
             lines.append(
-                "It holds nothing: all of it comes from stock already counted, or it "
-                "has no reservation."
+                _(
+                    "It holds nothing: all of it comes from stock already counted, or it "
+                    "has no reservation."
+                )
             )
         for bar in self.bars:
             span = _span(bar.first, bar.last, self.as_of)
-            lines.append(f"{bar.work_center} ({bar.operations}): {span}, {bar.total:g} h")
+            lines.append(
+                # TRANSLATORS: operations like "op 10 BRKT, op 20 BRKT" (or "work"); hours like 6.5.
+                _(
+                    "{code} ({operations}): {when}, {hours} h",
+                    code=bar.work_center,
+                    operations=_operations(bar.operations),
+                    when=span,
+                    hours=f"{bar.total:g}",
+                )
+            )
         for material in self.materials:
-            day = format_day(material.on, self.as_of)
+            day = i18n.day(material.on, self.as_of)
+            qty = f"{material.qty:g}"
             if material.kind == "stock":
-                lines.append(f"{material.sku}: {material.qty:g} from stock on {day}")
+                lines.append(
+                    _("{sku}: {qty} from stock on {day}", sku=material.sku, qty=qty, day=day)
+                )
             else:
-                lines.append(f"{material.sku}: a purchase of {material.qty:g} arriving {day}")
+                lines.append(
+                    _(
+                        "{sku}: a purchase of {qty} arriving {day}",
+                        sku=material.sku,
+                        qty=qty,
+                        day=day,
+                    )
+                )
         return lines
 
     def to_json(self) -> dict[str, Any]:
@@ -120,8 +161,13 @@ class OrderPlan:
 
 def _span(first: date, last: date, as_of: date) -> str:
     if first == last:
-        return format_day(first, as_of)
-    return f"{format_day(first, as_of)} – {format_day(last, as_of)}"
+        return i18n.day(first, as_of)
+    return f"{i18n.day(first, as_of)} – {i18n.day(last, as_of)}"
+
+
+def _operations(text: str) -> str:
+    """A bar's operations as the reader reads them: `work` when the item has no routing there."""
+    return _("work") if text == "work" else text
 
 
 def _operations_by_work_center(factory: Factory, sku: str) -> dict[str, list[str]]:
@@ -175,21 +221,37 @@ def order_plan(orders: OrderService, ref: str) -> OrderPlan:
 def render_order_png(plan: OrderPlan) -> bytes:
     """A 1200×600 Gantt chart: a row per work center (hours written on each day's block), a row
     per material, the promised date as a line."""
+    with charts.labels():
+        return _render_order_png(plan)
+
+
+def _render_order_png(plan: OrderPlan) -> bytes:
     figure = charts.figure()
     axes = figure.add_subplot()
     days = [d for bar in plan.bars for d, _ in bar.hours] + [m.on for m in plan.materials]
     if plan.order.promised_on:
         days.append(plan.order.promised_on)
     if not days:
-        raise PlanningError(f"{plan.order.ref} holds no capacity or material: nothing to draw")
+        raise PlanningError(
+            _("{ref} holds no capacity or material: nothing to draw", ref=plan.order.ref)
+        )
     start, end = min(days), max(days)
-    rows = [f"{bar.work_center}\n{bar.operations}" for bar in plan.bars]
-    rows += [f"{m.sku}\n{m.kind}" for m in plan.materials]
+    rows = [f"{bar.work_center}\n{_operations(bar.operations)}" for bar in plan.bars]
+    kinds = {"stock": _("stock"), "purchase": _("purchase")}
+    rows += [f"{m.sku}\n{kinds.get(m.kind, m.kind)}" for m in plan.materials]
     for y, bar in enumerate(plan.bars):
         for on, hours in bar.hours:
             x = (on - start).days
             axes.barh(y, 0.9, left=x - 0.45, color="#2b6cb0", height=0.6)
-            axes.text(x, y, f"{hours:g} h", ha="center", va="center", color="white", fontsize=8)
+            axes.text(
+                x,
+                y,
+                _("{hours} h", hours=f"{hours:g}"),
+                ha="center",
+                va="center",
+                color="white",
+                fontsize=8,
+            )
     for offset, material in enumerate(plan.materials):
         y = len(plan.bars) + offset
         x = (material.on - start).days
@@ -199,12 +261,15 @@ def render_order_png(plan: OrderPlan) -> bytes:
     if plan.order.promised_on:
         due = (plan.order.promised_on - start).days
         axes.axvline(due + 0.45, color="#c53030", linestyle="--", linewidth=1.2)
-        axes.text(due + 0.5, -0.6, "promised", color="#c53030", fontsize=8, va="bottom")
+        axes.text(due + 0.5, -0.6, _("promised"), color="#c53030", fontsize=8, va="bottom")
     span = (end - start).days + 1
     axes.set_xlim(-0.6, span - 0.4)
     axes.set_xticks(range(span))
     axes.set_xticklabels(
-        [f"{(start + timedelta(i)):%a}\n{(start + timedelta(i)).day}" for i in range(span)],
+        [
+            f"{charts.weekday_abbr(start + timedelta(i))}\n{(start + timedelta(i)).day}"
+            for i in range(span)
+        ],
         fontsize=7,
     )
     axes.set_yticks(range(len(rows)))
@@ -212,6 +277,14 @@ def render_order_png(plan: OrderPlan) -> bytes:
     axes.invert_yaxis()
     order = plan.order
     axes.set_title(
-        f"{order.ref}: {order.qty} {order.sku} for {order.customer[:40]}", fontsize=11, loc="left"
+        _(
+            "{ref}: {qty} {sku} for {customer}",
+            ref=order.ref,
+            qty=order.qty,
+            sku=order.sku,
+            customer=order.customer[:40],
+        ),
+        fontsize=11,
+        loc="left",
     )
     return charts.png(figure)

@@ -17,11 +17,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bot.platform import charts
+from bot.platform import charts, i18n
 from bot.platform.db.tables import CustomerRow, OrderRow, ReservationRow, ReservedHoursRow
+from bot.platform.i18n import N_, ngettext
+from bot.platform.i18n import gettext as _
 from bot.promising.orders import OrderService
 from capacity.calendar import daily_capacity
-from capacity.engine import format_day
 from capacity.model import PlanningError
 
 LABELLED_ORDERS = 6
@@ -35,10 +36,21 @@ class UnknownWorkCenter(PlanningError):
 
     def __init__(self, code: str, known: list[str]) -> None:
         close = difflib.get_close_matches(code.upper(), known, n=3, cutoff=0.3)
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        super().__init__(
-            f"There is no work center {code!r}.{hint} Work centers: {', '.join(sorted(known))}."
-        )
+        every = ", ".join(sorted(known))
+        if close:
+            text = _(
+                "There is no work center {code}. Did you mean {closest}? Work centers: {known}.",
+                code=repr(code),
+                closest=", ".join(close),
+                known=every,
+            )
+        else:
+            text = _(
+                "There is no work center {code}. Work centers: {known}.",
+                code=repr(code),
+                known=every,
+            )
+        super().__init__(text)
         self.code = code
         self.closest = close
 
@@ -107,22 +119,42 @@ class LoadChart:
 
     def summary(self) -> str:
         """`CNC: 87 % booked over 4 weeks; full Thu 3 – Tue 8 Dec`, for screen readers."""
-        weeks = f"{self.weeks} week{'s' * (self.weeks != 1)}"
-        text = f"{self.work_center}: {self.booked_share():.0%} booked over {weeks}"
-        text = text.replace("%", " %")
+        n = self.weeks
+        share = f"{self.booked_share():.0%}".replace("%", " %")
         spans = self.full_spans()
+        full = _listed([_span(start, end, self.as_of) for start, end in spans])
+        closed_days = [day.on for day in self.days if day.note.startswith("closed")]
+        closed = _listed([i18n.day(on, self.as_of) for on in closed_days], days=True)
+        fields = {"code": self.work_center, "share": share, "n": n, "full": full, "closed": closed}
+        # TRANSLATORS: share is like "87 %"; full lists days or spans of days like
+        # "Thu 3 – Tue 8 Dec"; closed lists days. The sentence is a chart's title.
+        if spans and closed_days:
+            return ngettext(
+                "{code}: {share} booked over {n} week; full {full}; closed {closed}.",
+                "{code}: {share} booked over {n} weeks; full {full}; closed {closed}.",
+                n,
+                **fields,
+            )
         if spans:
-            shown = [_span(start, end, self.as_of) for start, end in spans[:3]]
-            more = f" and {len(spans) - 3} more" if len(spans) > 3 else ""
-            text += f"; full {', '.join(shown)}{more}"
-        else:
-            text += "; no day full"
-        closed = [day for day in self.days if day.note.startswith("closed")]
-        if closed:
-            text += f"; closed {', '.join(format_day(d.on, self.as_of) for d in closed[:3])}"
-            if len(closed) > 3:
-                text += f" and {len(closed) - 3} more days"
-        return text + "."
+            return ngettext(
+                "{code}: {share} booked over {n} week; full {full}.",
+                "{code}: {share} booked over {n} weeks; full {full}.",
+                n,
+                **fields,
+            )
+        if closed_days:
+            return ngettext(
+                "{code}: {share} booked over {n} week; no day full; closed {closed}.",
+                "{code}: {share} booked over {n} weeks; no day full; closed {closed}.",
+                n,
+                **fields,
+            )
+        return ngettext(
+            "{code}: {share} booked over {n} week; no day full.",
+            "{code}: {share} booked over {n} weeks; no day full.",
+            n,
+            **fields,
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The numbers the chart draws (`promisebot chart load --json`)."""
@@ -154,18 +186,31 @@ class LoadChart:
         }
 
 
+def _listed(shown: list[str], *, days: bool = False) -> str:
+    """The first three of a list of days, then how many more: `Mon 7, Tue 8 and 2 more days`."""
+    text = ", ".join(shown[:3])
+    left = len(shown) - 3
+    if left <= 0:
+        return text
+    if days:
+        return ngettext(
+            "{days} and {n} more day", "{days} and {n} more days", left, days=text, n=left
+        )
+    return ngettext("{days} and {n} more", "{days} and {n} more", left, days=text, n=left)
+
+
 def _span(start: date, end: date, as_of: date) -> str:
     if start == end:
-        return format_day(start, as_of)
-    if start.month == end.month:
-        return f"{start:%a} {start.day} – {format_day(end, as_of)}"
-    return f"{format_day(start, as_of)} – {format_day(end, as_of)}"
+        return i18n.day(start, as_of)
+    if start.month == end.month and i18n.active() == "en":
+        return f"{start:%a} {start.day} – {i18n.day(end, as_of)}"
+    return f"{i18n.day(start, as_of)} – {i18n.day(end, as_of)}"
 
 
 def load_chart(orders: OrderService, work_center: str, *, weeks: int = 4) -> LoadChart:
     """The next `weeks` weeks of `work_center` from the planning date, as the plan has them."""
     if not 1 <= weeks <= 26:
-        raise PlanningError(f"show 1 to 26 weeks, not {weeks}")
+        raise PlanningError(_("show 1 to 26 weeks, not {weeks}", weeks=weeks))
     engine = orders.engine()
     codes = {wc.code.upper(): wc for wc in engine.factory.work_centers}
     wc = codes.get(work_center.strip().upper())
@@ -237,6 +282,8 @@ SHADES = {
     "moved": ("#553c9a", "#805ad5", "#b794f4"),
 }
 """A colour family per kind of order, a shade per order, so neighbouring orders stay apart."""
+KINDS = {"confirmed": N_("confirmed"), "held": N_("held"), "rush": N_("rush"), "moved": N_("moved")}
+"""What the legend calls each kind of order."""
 
 
 def _kind(order: OrderHours) -> str:
@@ -248,6 +295,11 @@ def _kind(order: OrderHours) -> str:
 def render_load_png(chart: LoadChart) -> bytes:
     """The chart as a 1200×600 PNG: stacked bars by order, the capacity line, the reserve shaded,
     closures and overtime marked, the summary as the title."""
+    with charts.labels():
+        return _render_load_png(chart)
+
+
+def _render_load_png(chart: LoadChart) -> bytes:
     import numpy as np
 
     figure = charts.figure()
@@ -257,7 +309,7 @@ def render_load_png(chart: LoadChart) -> bytes:
     for day in chart.days:
         for order in day.orders:
             totals[order.ref] += order.hours
-    named = [ref for ref, _ in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))]
+    named = [ref for ref, _hours in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))]
     named = named[:LABELLED_ORDERS]
     bottom = np.zeros(len(chart.days))
     used: dict[str, int] = defaultdict(int)
@@ -267,32 +319,48 @@ def render_load_png(chart: LoadChart) -> bytes:
         kind = _kind(sample)
         colour = SHADES[kind][used[kind] % len(SHADES[kind])]
         used[kind] += 1
-        label = f"{ref} {sample.customer[:24]} ({kind})" if ref in named else None
+        label = (
+            # TRANSLATORS: a legend entry: an order's ref, its customer, its kind (confirmed...).
+            _(
+                "{ref} {customer} ({kind})",
+                ref=ref,
+                customer=sample.customer[:24],
+                kind=_(KINDS[kind]),
+            )
+            if ref in named
+            else None
+        )
         axes.bar(
             x, heights, bottom=bottom, color=colour, edgecolor="white", linewidth=0.5, label=label
         )
         bottom += heights
     capacity = np.array([day.capacity for day in chart.days])
     normal = np.array([day.normal for day in chart.days])
-    axes.step(x, capacity, where="mid", color="#1a202c", linewidth=1.5, label="capacity")
+    axes.step(x, capacity, where="mid", color="#1a202c", linewidth=1.5, label=_("capacity"))
     axes.fill_between(
-        x, normal, capacity, step="mid", color="#fbd38d", alpha=0.5, label="rush reserve"
+        x, normal, capacity, step="mid", color="#fbd38d", alpha=0.5, label=_("rush reserve")
     )
     top = max(float(capacity.max(initial=0)), float(bottom.max(initial=0)), 1.0)
     for i, day in enumerate(chart.days):
         if day.note.startswith("closed"):
             axes.axvspan(i - 0.5, i + 0.5, color="#e2e8f0", zorder=0)
-            axes.text(i, top * 0.5, "closed", rotation=90, ha="center", va="center", fontsize=8)
+            axes.text(i, top * 0.5, _("closed"), rotation=90, ha="center", va="center", fontsize=8)
         elif day.note.startswith("overtime"):
-            axes.text(i, day.capacity, "+OT", ha="center", va="bottom", fontsize=8)
+            # TRANSLATORS: a chart's mark on a day with overtime: keep it very short.
+            axes.text(i, day.capacity, _("+OT"), ha="center", va="bottom", fontsize=8)
     axes.set_xticks(x)
     axes.set_xticklabels([_tick(i, day.on) for i, day in enumerate(chart.days)], fontsize=7)
-    axes.set_ylabel("hours")
+    axes.set_ylabel(_("hours"))
     axes.set_ylim(0, top * 1.15)
     axes.set_title(chart.summary(), fontsize=11, loc="left")
     others = len(totals) - len(named)
     if others > 0:
-        axes.bar([], [], color="#ffffff", label=f"and {others} more orders")
+        axes.bar(
+            [],
+            [],
+            color="#ffffff",
+            label=ngettext("and {n} more order", "and {n} more orders", others, n=others),
+        )
     axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize=8, ncols=4, frameon=False)
     return charts.png(figure)
 
@@ -300,5 +368,5 @@ def render_load_png(chart: LoadChart) -> bytes:
 def _tick(index: int, on: date) -> str:
     """`Mon\n7 Dec` at the start and on the first of a month, else `Tue\n8`."""
     if index == 0 or on.day == 1 or on.weekday() == 0:
-        return f"{on:%a}\n{on.day} {on:%b}"
-    return f"{on:%a}\n{on.day}"
+        return f"{charts.weekday_abbr(on)}\n{charts.short_day(on)}"
+    return f"{charts.weekday_abbr(on)}\n{on.day}"

@@ -23,9 +23,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.planner.load import UnknownWorkCenter
+from bot.platform import i18n
 from bot.platform.db.tables import OrderRow, ReservationRow, ReservedHoursRow
+from bot.platform.i18n import gettext as _
+from bot.platform.i18n import ngettext
 from bot.promising.orders import OrderService
-from capacity.engine import Engine, format_day
+from capacity.engine import Engine
 from capacity.model import Factory, PlanningError
 from capacity.sequencing import Job, RuleDoesNotApply, completion_hours, johnson, makespan
 
@@ -69,27 +72,81 @@ class Sequence:
             "why_not": self.not_applicable,
         }
 
+    def why_not(self) -> str:
+        """Why Johnson's rule does not apply, in the reader's language (`not_applicable` is the
+        engine's English, for the CLI and the JSON)."""
+        hours = [job.hours for job in self.promised]
+        if len(self.line) == 3 and hours:
+            first, middle, last = (list(stage) for stage in zip(*hours, strict=True))
+            # TRANSLATORS: middle, first and last are hours like 6.5.
+            return _(
+                "Johnson's rule is exact on three work centers only when the middle one is never "
+                "the slowest (the first's or the last's shortest job is at least the middle's "
+                "longest); here the middle's longest is {middle} h, the first's shortest "
+                "{first} h and the last's shortest {last} h",
+                middle=f"{max(middle):g}",
+                first=f"{min(first):g}",
+                last=f"{min(last):g}",
+            )
+        if self.not_applicable and i18n.active() == "en":
+            return self.not_applicable
+        return _("Johnson's rule sequences two or three work centers, not {n}", n=len(self.line))
+
     def lines(self) -> list[str]:
         """The comparison in words."""
         line = " → ".join(self.line)
-        week = f"week of {format_day(self.week_start)}"
+        week = i18n.day(self.week_start)
         if not self.johnson:
-            return [f"{line}, {week}: no order holds hours on all of them this week."]
+            return [
+                _(
+                    "{line}, week of {day}: no order holds hours on all of them this week.",
+                    line=line,
+                    day=week,
+                )
+            ]
         if self.not_applicable:
-            return [f"{line}, {week}: {self.not_applicable}."]
+            return [_("{line}, week of {day}: {why}.", line=line, day=week, why=self.why_not())]
         saved = self.promised_order_makespan_hours - self.makespan_hours
+        n = len(self.johnson)
+        johnson = ", ".join(j.ref for j in self.johnson)
+        promised = ", ".join(j.ref for j in self.promised)
         out = [
-            f"{line}, {week}: {len(self.johnson)} orders.",
-            f"Johnson's order: {', '.join(j.ref for j in self.johnson)} — all done after "
-            f"{self.makespan_hours:g} working hours.",
-            f"By promised date: {', '.join(j.ref for j in self.promised)} — "
-            f"{self.promised_order_makespan_hours:g} h"
-            + (f" ({saved:g} h longer)." if saved > 1e-9 else " (no longer)."),
+            ngettext(
+                "{line}, week of {day}: {n} order.",
+                "{line}, week of {day}: {n} orders.",
+                n,
+                line=line,
+                day=week,
+                n=n,
+            ),
+            # TRANSLATORS: refs is a list of order refs; hours like 31.5.
+            _(
+                "Johnson's order: {refs} — all done after {hours} working hours.",
+                refs=johnson,
+                hours=f"{self.makespan_hours:g}",
+            ),
+            (
+                _(
+                    "By promised date: {refs} — {hours} h ({longer} h longer).",
+                    refs=promised,
+                    hours=f"{self.promised_order_makespan_hours:g}",
+                    longer=f"{saved:g}",
+                )
+                if saved > 1e-9
+                else _(
+                    "By promised date: {refs} — {hours} h (no longer).",
+                    refs=promised,
+                    hours=f"{self.promised_order_makespan_hours:g}",
+                )
+            ),
         ]
         if self.late:
             out.append(
-                f"Would be late in Johnson's order: {', '.join(self.late)}; keep those first "
-                "or ask operations before reordering."
+                _(
+                    "Would be late in Johnson's order: {refs}; keep those first "
+                    "or ask operations before reordering.",
+                    refs=", ".join(self.late),
+                )
             )
         return out
 
@@ -118,7 +175,7 @@ def sequence_week(orders: OrderService, line: list[str], *, week: date | None = 
     """Johnson's order for the orders on `line` (two or three work center codes) in the week
     of `week` (default the planning date's)."""
     if not 2 <= len(line) <= 3:
-        raise PlanningError("name two work centers (or three), e.g. LASER BEND")
+        raise PlanningError(_("name two work centers (or three), e.g. LASER BEND"))
     engine = orders.engine()
     known = {wc.code.upper(): wc.code for wc in engine.factory.work_centers}
     codes: list[str] = []
@@ -128,7 +185,7 @@ def sequence_week(orders: OrderService, line: list[str], *, week: date | None = 
             raise UnknownWorkCenter(code, list(known.values()))
         codes.append(found)
     if len(set(codes)) != len(codes):
-        raise PlanningError("name each work center of the line once")
+        raise PlanningError(_("name each work center of the line once"))
     day = week or engine.as_of
     start = day - timedelta(days=day.weekday())
     end = start + timedelta(days=7)
@@ -188,6 +245,13 @@ def render_sequence_png(result: Sequence) -> bytes:
     """Both orders as Gantt charts, one above the other: a row per work center of the line."""
     from bot.platform import charts
 
+    with charts.labels():
+        return _render_sequence_png(result)
+
+
+def _render_sequence_png(result: Sequence) -> bytes:
+    from bot.platform import charts
+
     figure = charts.figure()
     panels = figure.subplots(2, 1, sharex=True)
     palette = ["#2b6cb0", "#dd6b20", "#38a169", "#805ad5", "#d53f8c", "#319795", "#b7791f"]
@@ -196,8 +260,17 @@ def render_sequence_png(result: Sequence) -> bytes:
     for axes, (title, sequence) in zip(
         panels,
         [
-            (f"Johnson's order: {result.makespan_hours:g} h", result.johnson),
-            (f"By promised date: {result.promised_order_makespan_hours:g} h", result.promised),
+            (
+                _("Johnson's order: {hours} h", hours=f"{result.makespan_hours:g}"),
+                result.johnson,
+            ),
+            (
+                _(
+                    "By promised date: {hours} h",
+                    hours=f"{result.promised_order_makespan_hours:g}",
+                ),
+                result.promised,
+            ),
         ],
         strict=True,
     ):
@@ -223,5 +296,5 @@ def render_sequence_png(result: Sequence) -> bytes:
         axes.set_yticklabels(result.line)
         axes.invert_yaxis()
         axes.set_title(title, fontsize=10, loc="left")
-    panels[-1].set_xlabel("working hours from the start of the week")
+    panels[-1].set_xlabel(_("working hours from the start of the week"))
     return charts.png(figure)

@@ -26,7 +26,7 @@ from bot.app.jobs import JOBS, JobContext, configure_jobs
 from bot.factory.files import read_factory_dir
 from bot.factory.store import save_factory
 from bot.platform.db.session import write_transaction
-from bot.platform.db.tables import OutboxRow, SentReminderRow
+from bot.platform.db.tables import ChannelLanguageRow, OutboxRow, SentReminderRow
 from bot.platform.outbox import OutboxWorker, missed_since
 from bot.platform.settings import Settings
 from bot.platform.users import UserService
@@ -189,7 +189,7 @@ def test_after_an_hour_with_every_replica_down_what_fell_due_is_sent_once(plant:
     assert sorted(new) == sorted(
         [
             "Weekly digest: Mon 23 Nov – Sun 29 Nov 2026",
-            "Charts for the weekly digest: mon 23 nov – sun 29 nov 2026",
+            "Charts for the weekly digest: Mon 23 Nov – Sun 29 Nov 2026",
             "1 overdue lead follow-up",
             "Follow up with Bolt: price list",
             "S&amp;OP tomorrow: Tue 1 Dec 09:00",  # as sent: mrkdwn escapes the summit's &
@@ -387,3 +387,19 @@ def test_a_replica_killed_between_asking_operations_and_the_post_loses_nothing(
     [question] = plant.slack.messages(OPS)
     assert [r.text.split(":")[1] for r in question.replies] == ["alarm_clock"]
     assert len(plant.slack.calls("chat.postMessage")) == 2  # the question and the nudge, once
+
+
+# --- the digest in its channel's language -----------------------------------------------------
+
+
+def test_the_weekly_digest_is_written_in_its_channels_language(plant: Plant) -> None:
+    with write_transaction(plant.db.session_factory) as session:
+        session.add(ChannelLanguageRow(channel_id=MGMT, language="zh_Hans", set_by=OTHER))
+    plant.clock.now = berlin("2026-11-30T08:30")  # Monday: last week's digest is due
+    plant.run_jobs("digest.weekly")
+    plant.deliver()
+
+    posted = [m for m in plant.slack.messages() if m.channel == MGMT]
+    shown = [posted[0].text.splitlines()[0], *(r.text for r in posted[0].replies)]
+    # The days are the channel's (whatever the catalog says of the words around them).
+    assert all("11月23日 周一" in text and "2026年11月29日 周日" in text for text in shown), shown
