@@ -15,7 +15,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.platform import i18n
-from bot.platform.languages import Languages
+from bot.platform import languages as lang
 from bot.platform.users import UserService
 from bot.promising.capacity_requests import CapacityRequestService
 from bot.promising.orders import OrderService, OrderView
@@ -34,13 +34,10 @@ def home_opened(
     orders: OrderService,
     requests: CapacityRequestService,
     users: UserService,
-    languages: Languages,
 ) -> None:
     if event.get("tab", "home") != "home":
         return
-    publish_home(
-        client, event["user"], orders=orders, requests=requests, users=users, languages=languages
-    )
+    publish_home(client, event["user"], orders=orders, requests=requests, users=users)
 
 
 def publish_home(
@@ -50,12 +47,14 @@ def publish_home(
     orders: OrderService,
     requests: CapacityRequestService,
     users: UserService,
-    languages: Languages | None = None,
 ) -> None:
-    """Draw the user's Home tab for their role, in their language (with `languages`; without,
-    in the active one: the person acting's)."""
-    with i18n.using(languages.of_user(user) if languages is not None else i18n.active()):
-        _publish_home(client, user, orders=orders, requests=requests, users=users)
+    """Draw the user's Home tab for their role, in their language (whoever's action drew it),
+    with the language select at its top."""
+    with users.sessions() as session:
+        language = lang.of_user(session, users.settings, user)
+        chosen = lang.chosen_by(session, user)
+    with i18n.using(language):
+        _publish_home(client, user, orders=orders, requests=requests, users=users, chosen=chosen)
 
 
 def _publish_home(
@@ -65,6 +64,7 @@ def _publish_home(
     orders: OrderService,
     requests: CapacityRequestService,
     users: UserService,
+    chosen: str | None,
 ) -> None:
     role = users.role(user)
     today = orders.today()
@@ -97,6 +97,7 @@ def _publish_home(
         requests=open_requests,
         load=load,
         to_ship=to_ship,
+        chosen_language=chosen,
     )
     moved = orders.moved_orders(owner=None if role in ("operations", "manager", "admin") else user)
     view["blocks"] += changes_views.home_blocks(role=role, moved=moved, user=user, as_of=today)
@@ -115,10 +116,9 @@ def refresh(
     orders: OrderService,
     requests: CapacityRequestService,
     users: UserService,
-    languages: Languages | None = None,
 ) -> None:
     """Draw the tab again for each of `people` (and, with `operations`, for everyone whose tab
-    shows operations' side), once each, each in its reader's language (given `languages`)."""
+    shows operations' side), once each, each in its reader's language."""
     drawn: set[str] = set()
     everyone = list(people)
     if operations:
@@ -126,9 +126,7 @@ def refresh(
     for user in everyone:
         if user and user not in drawn:
             drawn.add(user)
-            publish_home(
-                client, user, orders=orders, requests=requests, users=users, languages=languages
-            )
+            publish_home(client, user, orders=orders, requests=requests, users=users)
 
 
 def _home(order: OrderView) -> views.HomeOrder:

@@ -9,8 +9,10 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.platform import blockkit as kit
+from bot.platform import i18n
 from bot.platform.i18n import gettext as _
 from bot.platform.i18n import ngettext
+from handlers.language_views import language_select
 from handlers.orders_views import (
     CANCEL,
     CONFIRM,
@@ -61,14 +63,13 @@ def home_view(
     requests: Sequence[HomeRequest] = (),
     load: Sequence[HomeLoad] | None = None,
     to_ship: Sequence[HomeOrder] | None = None,
+    chosen_language: str | None = None,
 ) -> dict[str, Any]:
     """The Home tab: a salesperson's quotes, holds (to confirm or cancel) and orders; operations'
     requests, the orders to ship (with Ship buttons) and the load."""
     blocks: list[dict[str, Any]] = [kit.header("promisebot")]
-    # --- LANGUAGE SELECT GOES HERE ------------------------------------------------------------
-    # The lead adds the Home tab's language select (issue 15) at this spot, right under the
-    # header, for every role; nothing is drawn here yet.
-    # ------------------------------------------------------------------------------------------
+    # The reader's language, and the select to choose another, for every role.
+    blocks += language_select(i18n.active(), chosen_language)
     blocks.append(kit.context(_who(role, kit.day(as_of))))
     sales_side = role in ("sales", "manager", "admin")
     ops_side = role in ("operations", "manager", "admin")

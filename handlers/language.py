@@ -115,6 +115,5 @@ def home_language_chosen(
     except i18n.UnknownLanguage as error:
         refuse(context, None, error, client=client, user=user)
         return
-    now = languages.choose(user, language, client)
-    with i18n.using(now):
-        publish_home(client, user, orders=orders, requests=requests, users=users)
+    languages.choose(user, language, client)
+    publish_home(client, user, orders=orders, requests=requests, users=users)

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from bot.platform import blockkit as kit
 from bot.platform.i18n import gettext as _
 from bot.promising.capacity_requests import plan_summary
+from bot.promising.constraints import constraint_text
 from capacity.model import Quote
 from handlers.orders_views import order_who
 
@@ -82,7 +83,10 @@ def capacity_request_message(
     if quote.constraint.kind != "none" and quote.constraint.text:
         blocks.append(
             kit.context(
-                ":factory: " + _("Bottleneck: {why}", why=kit.escape(quote.constraint.text))
+                ":factory: " + _(
+                    "Bottleneck: {why}",
+                    why=kit.escape(constraint_text(quote.constraint, quote.as_of)),
+                )
             )
         )
     if note:

@@ -65,6 +65,12 @@ def of_user(session: Session, settings: Settings, user_id: str | None) -> str:
     return of_users(session, settings, [user_id])[user_id]
 
 
+def chosen_by(session: Session, user_id: str) -> str | None:
+    """The language `user_id` chose themselves, None when they chose none."""
+    language = _known(session, [user_id]).get(user_id, (None, None))[0]
+    return language if language in i18n.LANGUAGES else None
+
+
 def of_users(session: Session, settings: Settings, user_ids: Iterable[str]) -> dict[str, str]:
     """The language of each of `user_ids`, in two queries."""
     wanted = sorted({u for u in user_ids if u})

@@ -46,6 +46,7 @@ from bot.platform.i18n import gettext as _
 from bot.platform.outbox import OutboxWorker, enqueue
 from bot.platform.settings import Settings
 from bot.platform.users import UserService
+from bot.promising.constraints import constraint_text
 from bot.promising.orders import (
     NotMoved,
     OrderService,
@@ -333,7 +334,7 @@ class CapacityRequestService:
                 status="open",
                 question=question,
                 engine_view=summary,
-                bottleneck=quote.constraint.text or None,
+                bottleneck=constraint_text(quote.constraint, quote.as_of) or None,
                 created_at=now,
             )
             row.order = order
@@ -391,7 +392,7 @@ class CapacityRequestService:
                 status="open",
                 question=question,
                 engine_view=summary,
-                bottleneck=quote.constraint.text or None,
+                bottleneck=constraint_text(quote.constraint, quote.as_of) or None,
                 created_at=now,
             )
             asked = session.get(OrderRow, order.id)
@@ -583,7 +584,7 @@ class CapacityRequestService:
         today = self.orders.today()
         wanted = kit.day(request.wanted, today)
         short = [
-            part.constraint.text
+            constraint_text(part.constraint, part.as_of)
             for part in (
                 self.orders.quote(component, math.ceil(need - 1e-9), request.wanted)
                 for component, need in sorted(needs.items())
@@ -724,7 +725,7 @@ class CapacityRequestService:
                     "qty": request.qty,
                     "sku": request.sku,
                     "latest": kit.day(latest, today),
-                    "why": quote.constraint.text,
+                    "why": constraint_text(quote.constraint, quote.as_of),
                 }
                 if quote.earliest:
                     # TRANSLATORS: {why} is what holds the order back (may be empty).

@@ -35,6 +35,7 @@ from bot.platform.db.tables import (
     StockAllocationRow,
 )
 from bot.platform.i18n import gettext as _
+from bot.promising.constraints import constraint_text
 from capacity.changes import Described
 from capacity.engine import format_day
 from capacity.model import Quote
@@ -426,7 +427,7 @@ def at_risk_message(row: OrderRow, quote: Quote) -> str:
     (a message's mrkdwn text: the customer's name and the plan's words escaped)."""
     # TRANSLATORS: a stand-in for an order's promised date when it has none.
     when = day(row.promised_on) if row.promised_on else _("its date")
-    why = escape(quote.constraint.text)
+    why = escape(constraint_text(quote.constraint, quote.as_of))
     part = 0 < quote.on_requested < quote.qty
     if quote.earliest:
         earliest = day(quote.earliest, quote.as_of)

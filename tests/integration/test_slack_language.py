@@ -182,7 +182,7 @@ def test_the_home_select_sets_the_language_and_draws_home_again_in_it(world: Wor
         if (b.get("accessory") or {}).get("action_id") == language_views.HOME_LANGUAGE
     )
     assert drawn["initial_option"]["value"] == "vi"
-    assert "Tiếng Việt" in str(again["blocks"][0])
+    assert "Ngôn ngữ: *Tiếng Việt*" in str(again["blocks"])
     with world.db.session_factory() as session:
         chosen = session.scalar(sa.select(UserRow.language).where(UserRow.slack_user_id == SALES))
     assert chosen == "vi"
