@@ -15,6 +15,7 @@ DEMO_DB := promisebot-demo.db
 ## demo: the demo on a fresh SQLite promisebot-demo.db of its own (never DATABASE_URL's), which
 ## `promisebot demo` migrates and fills with the demo factory, moved to today, and its past week
 demo: $(STAMP)
+	-scripts/ensure-fonts
 	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	$(BIN)/promisebot demo
 
@@ -25,6 +26,7 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	scripts/ensure-chromium
+	scripts/ensure-fonts
 	$(BIN)/pytest
 
 ## test-moved-clock: the suite but the browser tests, on a clock moved by libfaketime (Debian's
@@ -34,6 +36,7 @@ test: $(STAMP)
 FAKETIME ?= +400d
 test-moved-clock: $(STAMP)
 	scripts/ensure-faketime
+	scripts/ensure-fonts
 	scripts/moved-clock '$(FAKETIME)' $(BIN)/pytest --ignore=tests/e2e
 
 ## lock: requirements/dev.txt anew from pyproject.toml's ranges, the newest versions they allow
