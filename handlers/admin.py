@@ -14,6 +14,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.platform import i18n
 from bot.platform.blockkit import error_message, info_message
 from bot.platform.clock import Now, local_today
 from bot.platform.i18n import N_
@@ -59,7 +60,7 @@ _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^@?([UW][A-Z0-9]{2,})$"
 
 def usage() -> str:
     """What `/promisebot` takes, in the reader's language (the role names stay as typed)."""
-    return _(USAGE, roles=", ".join(ROLES))
+    return i18n.gettext(USAGE, roles=", ".join(ROLES))
 
 
 def register(app: App) -> None:
@@ -166,7 +167,7 @@ def _user(word: str) -> str:
 
 def parse_simulate(words: Sequence[str]) -> tuple[int, tuple[int, ...]]:
     """`[DAYSd] [seeds 1,2]` as (days, seeds); PlanningError naming what is wrong."""
-    usage = _(SIMULATE_USAGE, most_days=MOST_DAYS, most_seeds=MOST_SEEDS)
+    usage = i18n.gettext(SIMULATE_USAGE, most_days=MOST_DAYS, most_seeds=MOST_SEEDS)
     days, seeds = DEFAULT_DAYS, DEFAULT_SEEDS
     rest = list(words)
     while rest:

@@ -15,9 +15,9 @@ from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.platform import i18n
 from bot.platform.blockkit import error_message, notice_modal
 from bot.platform.i18n import N_
-from bot.platform.i18n import gettext as _
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ def open_modal(
     except Exception:
         log.exception("could not fill in the form %r", loading.get("callback_id"))
         title = (loading.get("title") or {}).get("text") or "promisebot"
-        full = notice_modal(title, _(FILL_FAILED))
+        full = notice_modal(title, i18n.gettext(FILL_FAILED))
     view = opened["view"]
     safely(client.views_update, view_id=view["id"], hash=view.get("hash"), view=full)
 

@@ -309,13 +309,18 @@ def foreign_team(body: dict[str, Any], installed: str | None) -> str | None:
 def _refuse_foreign(body: dict[str, Any], context: BoltContext) -> BoltResponse:
     if body.get("command"):
         return BoltResponse(
-            status=200, body={"response_type": "ephemeral", "text": _(FOREIGN_TEXT)}
+            status=200, body={"response_type": "ephemeral", "text": i18n.gettext(FOREIGN_TEXT)}
         )
     if body.get("type") == "block_suggestion":
         return BoltResponse(status=200, body={"options": []})
     respond = context.get("respond")
     if respond is not None and context.get("response_url"):
-        safely(respond, response_type="ephemeral", replace_original=False, text=_(FOREIGN_TEXT))
+        safely(
+            respond,
+            response_type="ephemeral",
+            replace_original=False,
+            text=i18n.gettext(FOREIGN_TEXT),
+        )
     return BoltResponse(status=200, body="")
 
 

@@ -782,11 +782,11 @@ _READY = {
 
 def _outcome(status: str, n: int) -> str:
     """`2 approved`: how many capacity requests ended so."""
-    return _(_OUTCOMES[status], n=n) if status in _OUTCOMES else f"{n} {status}"
+    return i18n.gettext(_OUTCOMES[status], n=n) if status in _OUTCOMES else f"{n} {status}"
 
 
 def _status(status: str) -> str:
-    return _(_STATUSES[status]) if status in _STATUSES else status
+    return i18n.gettext(_STATUSES[status]) if status in _STATUSES else status
 
 
 def cause_text(cause: str) -> str:
@@ -802,9 +802,9 @@ def cause_text(cause: str) -> str:
         return _("breakdown at {code}", code=cause.removeprefix("breakdown at "))
     if cause.startswith("ready in the plan, "):
         how = cause.removeprefix("ready in the plan, ")
-        return _(_READY[how]) if how in _READY else cause
+        return i18n.gettext(_READY[how]) if how in _READY else cause
     if cause in _HOW:
-        return _(_HOW[cause])
+        return i18n.gettext(_HOW[cause])
     return cause
 
 
@@ -1438,7 +1438,7 @@ _CHART_TITLES = {"load.png": N_("Load by work center"), "on_time.png": N_("On-ti
 
 
 def _chart_title(name: str) -> str:
-    return _(_CHART_TITLES[name]) if name in _CHART_TITLES else name
+    return i18n.gettext(_CHART_TITLES[name]) if name in _CHART_TITLES else name
 
 
 def _takt_item(takt: Takt) -> str:

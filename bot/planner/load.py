@@ -325,7 +325,7 @@ def _render_load_png(chart: LoadChart) -> bytes:
                 "{ref} {customer} ({kind})",
                 ref=ref,
                 customer=sample.customer[:24],
-                kind=_(KINDS[kind]),
+                kind=i18n.gettext(KINDS[kind]),
             )
             if ref in named
             else None
