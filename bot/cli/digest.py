@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bot.cli.common import EXIT_BAD_INPUT, EXIT_OK, iso_date
 from bot.collaboration.digest import build_digest, enqueue_digest, last_complete_week, monday
+from bot.platform import i18n, languages
 from bot.platform.db.session import write_transaction
 from bot.promising.orders import OrderService
 
@@ -46,7 +47,15 @@ def run_digest(args: argparse.Namespace, service: OrderService) -> int:
         return EXIT_BAD_INPUT
     now = service.clock()
     week = monday(args.week) if args.week else last_complete_week(service.today())
-    digest = build_digest(service.sessions, service, week, now, charts=bool(args.out or args.post))
+    # In English, the command line's; with --post in the digest channel's language (--out too).
+    language = "en"
+    if args.post:
+        with service.sessions() as session:
+            language = languages.of_channel(session, settings, settings.digest_channel)
+    with i18n.using(language):
+        digest = build_digest(
+            service.sessions, service, week, now, charts=bool(args.out or args.post)
+        )
     if args.out:
         out: Path = args.out
         out.mkdir(parents=True, exist_ok=True)

@@ -484,8 +484,10 @@ class Sandbox:
         orders = self.services.orders
         now = self.clock()
         week = last_complete_week(orders.today())
-        digest = build_digest(orders.sessions, orders, week, now)
-        ts = post_digest(web_client(self.settings), MANAGEMENT, digest)
+        # Drawn in #management's language, as the Monday job draws it in its channel's.
+        with i18n.using(self.services.languages.of_channel(MANAGEMENT)):
+            digest = build_digest(orders.sessions, orders, week, now)
+            ts = post_digest(web_client(self.settings), MANAGEMENT, digest)
         return {"ts": ts}
 
     # --- what the page shows ---------------------------------------------------------------
