@@ -116,7 +116,8 @@ def promisebot_command(
         elif verb == "simulate":
             users.require(actor, "manager", "admin", doing=N_("run the simulation"))
             days, seeds = parse_simulate(words[1:])
-            _simulate(respond, client, settings, clock, str(command["channel_id"]), days, seeds)
+            channel = str(command["channel_id"])
+            _simulate(respond, client, settings, clock, languages, channel, days, seeds)
         elif verb == "language":
             language.language_command(
                 words[1:], actor, command.get("channel_id"), reply, client, languages, users
@@ -229,6 +230,7 @@ def _simulate(
     client: WebClient,
     settings: Settings,
     clock: Now,
+    languages: Languages,
     channel: str,
     days: int,
     seeds: tuple[int, ...],
@@ -245,7 +247,9 @@ def _simulate(
         respond(response_type="ephemeral", **simulation_running_message(days, seeds))
         start = local_today(clock, settings.tzinfo)
         try:
-            done = simulate_database(settings, start=start, days=days, seeds=seeds)
+            # What it posts everyone in the channel reads: in the channel's language.
+            with i18n.using(languages.of_channel(channel)):
+                done = simulate_database(settings, start=start, days=days, seeds=seeds)
         except PlanningError:
             raise
         except Exception:
@@ -260,9 +264,16 @@ def _simulate(
                 ),
             )
             return
-        shown = simulation_result_message(
-            days, seeds, report.headline(done.figures), report.table_lines(done.figures), done.about
-        )
+        with i18n.using(languages.of_channel(channel)):
+            shown = simulation_result_message(
+                days,
+                seeds,
+                report.headline(done.figures),
+                report.table_lines(done.figures),
+                done.about,
+            )
+            comment = _("On-time rate against quoted lead time, for every way of promising.")
+            chart_title = _("On-time rate against quoted lead time")
         posted = safely(client.chat_postMessage, channel=channel, **shown)
         if posted is None:
             respond(response_type="ephemeral", **shown)
@@ -271,12 +282,12 @@ def _simulate(
         safely(
             client.files_upload_v2,
             channel=channel,
-            initial_comment=_("On-time rate against quoted lead time, for every way of promising."),
+            initial_comment=comment,
             file_uploads=[
                 {
                     "filename": chart,
                     "content": report.charts(done.figures)[chart],
-                    "title": _("On-time rate against quoted lead time"),
+                    "title": chart_title,
                 }
             ],
         )

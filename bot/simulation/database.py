@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bot.platform.i18n import gettext as _
 from bot.platform.settings import Settings
 from bot.simulation.runner import Study, run_study
 from bot.simulation.sources import from_database
@@ -54,9 +55,18 @@ def simulate_database(
     )
     last = start + timedelta(days - 1)
     about = [
-        f"Factory: {source.name}.",
-        f"Orders: generated for {days} days, from {start.isoformat()} to {last.isoformat()}, "
-        f"{study.rate:.2f} a workday on average.",
-        f"Seeds: {', '.join(str(s) for s in study.seeds)}; disruptions drawn from each seed.",
+        _("Factory: {name}.", name=source.name),
+        _(
+            "Orders: generated for {days} days, from {start} to {last}, {rate} a workday on "
+            "average.",
+            days=days,
+            start=start.isoformat(),
+            last=last.isoformat(),
+            rate=f"{study.rate:.2f}",
+        ),
+        _(
+            "Seeds: {seeds}; disruptions drawn from each seed.",
+            seeds=", ".join(str(s) for s in study.seeds),
+        ),
     ]
     return Simulated(summarize(run_study(study)), about)

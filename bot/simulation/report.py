@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.platform import charts as chart_kit
+from bot.platform.i18n import gettext as _
 from capacity.simulation import POLICIES, Figures, Setting
 from capacity.simulation.figures import WARNED_DAYS
 
@@ -99,34 +100,61 @@ def to_json(figures: Sequence[Figures], days: int, seeds: Sequence[int]) -> dict
 
 
 def headline(figures: Sequence[Figures]) -> str:
-    """One sentence comparing promisebot's quotes with the fixed lead time that keeps most."""
+    """One sentence comparing promisebot's quotes with the fixed lead time that keeps most, in
+    the active language (English on the command line)."""
     ctp = [f for f in figures if f.setting.policy == "ctp" and f.accepted]
     fixed = [f for f in figures if f.setting.policy == "fixed" and f.accepted]
     if not ctp:
         return ""
     ours = min(ctp, key=lambda f: f.setting.value)
-    text = (
-        f"Quoting with promisebot ({ours.setting.policy} {setting_text(ours.setting)}) kept "
-        f"{_pct(ours.on_time)} of its promises at a mean quoted lead time of "
-        f"{_num(ours.lead_time_mean)} days"
-    )
+    fields = {
+        "ours": f"{ours.setting.policy} {setting_text(ours.setting)}",
+        "kept": _pct(ours.on_time),
+        "lead": _num(ours.lead_time_mean),
+        "days": WARNED_DAYS,
+    }
     if fixed:
         best = max(fixed, key=lambda f: (f.on_time or 0.0, -f.setting.value))
-        text += (
-            f"; the best fixed lead time ({setting_text(best.setting)}) kept "
-            f"{_pct(best.on_time)} at {_num(best.lead_time_mean)} days"
-        )
+        fields |= {
+            "best": setting_text(best.setting),
+            "best_kept": _pct(best.on_time),
+            "best_lead": _num(best.lead_time_mean),
+        }
+    share = None
     told = [f for f in figures if f.setting.policy == "ctp-repromise" and f.accepted]
     if told:
         again = min(told, key=lambda f: f.setting.value)
         missed = again.accepted - again.kept
         share = again.warned / missed if missed else None
-        if share is not None:
-            text += (
-                f", and re-promising warned the customers of {_pct(share)} of the promises it "
-                f"missed at least {WARNED_DAYS} days ahead"
-            )
-    return text + "."
+        fields["warned"] = _pct(share)
+    # One whole sentence for each case, so that every language can order its parts.
+    if fixed and share is not None:
+        return _(
+            "Quoting with promisebot ({ours}) kept {kept} of its promises at a mean quoted lead "
+            "time of {lead} days; the best fixed lead time ({best}) kept {best_kept} at "
+            "{best_lead} days, and re-promising warned the customers of {warned} of the promises "
+            "it missed at least {days} days ahead.",
+            **fields,
+        )
+    if fixed:
+        return _(
+            "Quoting with promisebot ({ours}) kept {kept} of its promises at a mean quoted lead "
+            "time of {lead} days; the best fixed lead time ({best}) kept {best_kept} at "
+            "{best_lead} days.",
+            **fields,
+        )
+    if share is not None:
+        return _(
+            "Quoting with promisebot ({ours}) kept {kept} of its promises at a mean quoted lead "
+            "time of {lead} days, and re-promising warned the customers of {warned} of the "
+            "promises it missed at least {days} days ahead.",
+            **fields,
+        )
+    return _(
+        "Quoting with promisebot ({ours}) kept {kept} of its promises at a mean quoted lead time "
+        "of {lead} days.",
+        **fields,
+    )
 
 
 def to_markdown(figures: Sequence[Figures], about: Sequence[str]) -> str:
