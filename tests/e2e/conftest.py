@@ -37,6 +37,14 @@ CHROMIUM_FLAGS = [
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("PROMISEBOT_ARTIFACTS") or REPO / "tmp" / "artifacts") / "e2e"
 TIMEOUT_MS = 15_000
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the `playwright` fixture says what is missing
+    pass
+else:
+    # Playwright's assertions wait 5 s unless told otherwise, whatever the page's own timeout
+    # is; a digest with its charts can take longer than that to draw on a loaded machine.
+    expect.set_options(timeout=TIMEOUT_MS)
 
 
 def _unavailable(reason: str) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import random
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -277,24 +276,19 @@ def big_factory(items: int = 5000, work_centers: int = 100, seed: int = 7) -> Fa
     )
 
 
-def test_a_benchmark_sized_factory_saves_loads_and_reimports_quickly(
+def test_a_benchmark_sized_factory_saves_loads_and_reimports_only_what_changed(
     migrated_db: MigratedDb,
 ) -> None:
+    # How long this takes is bench.imports' to print (README, Performance), not a test's to
+    # assert: a loaded machine would fail it and a fast one would hide nothing.
     factory = big_factory()
     assert len(factory.bom) == 30_000 and len(factory.routings) == 15_000
 
-    started = time.perf_counter()
     save(migrated_db, factory)
-    saved = time.perf_counter()
     loaded = load(migrated_db)
-    done = time.perf_counter()
     changed = dataclasses.replace(factory, on_hand={**factory.on_hand, "SKU00000": 99.0})
     summary = save(migrated_db, changed)
-    resaved = time.perf_counter()
 
     assert loaded == factory
-    assert done - saved < 5.0, f"load took {done - saved:.1f} s"
-    assert saved - started < 20.0, f"save took {saved - started:.1f} s"
-    assert resaved - done < 10.0, f"re-import took {resaved - done:.1f} s"
     assert summary.tables["inventory"] == TableChanges(updated=1, unchanged=4999)
     assert summary.tables["bom_lines"] == TableChanges(unchanged=30_000)
