@@ -56,7 +56,14 @@ from bot.promising.replan import (
     summary_text,
 )
 from capacity.calendar import public_holidays
-from capacity.changes import BadChange, CapacityChange, Change, CountChange, ReceiptChange
+from capacity.changes import (
+    BadChange,
+    CapacityChange,
+    Change,
+    CountChange,
+    Described,
+    ReceiptChange,
+)
 from capacity.changes import applied as apply_to
 from capacity.changes import check as check_change
 from capacity.changes import describe as describe_change
@@ -107,7 +114,7 @@ def status_word(status: str) -> str:
     return i18n.gettext(_STATUSES[status]) if status in _STATUSES else status
 
 
-IMPORTED_AGAIN = "The factory data was imported again (promisebot import)"
+IMPORTED_AGAIN = Described("The factory data was imported again (promisebot import)", "imported")
 """The change a re-import is, as audits and messages name it (kept in English: it is stored)."""
 
 

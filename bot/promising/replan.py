@@ -191,6 +191,8 @@ def change_words(change: str | None) -> str | None:
         return change
     f = change.facts
     kind = change.kind
+    if kind == "imported":
+        return _("The factory data was imported again (promisebot import)")
     if kind in ("overtime", "back", "down", "more_hours", "hours"):
         code = f["code"]
         span = _span(f["first"], f["last"], f["as_of"])
