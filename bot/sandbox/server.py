@@ -573,7 +573,6 @@ class Sandbox:
     # --- pieces ----------------------------------------------------------------------------
 
     @property
-    @property
     def _services(self) -> Services:
         if self.services is None:
             raise RuntimeError("the sandbox is not started")
