@@ -489,9 +489,7 @@ class Engine:
             rush=rush,
             hours=tuple(HoursUse(wc_codes[w], days[i], x) for (w, i), x in hours_used),
             stock=tuple(StockUse(skus[k], days[i], x) for (k, i), x in stock_used),
-            purchases=tuple(
-                Purchase(skus[k], days[i], x) for (k, i), x in sorted(bought.items())
-            ),
+            purchases=tuple(Purchase(skus[k], days[i], x) for (k, i), x in sorted(bought.items())),
             just_in_time=jit,
         )
         # `apply` usually follows with this very placement: it then books these indexes as they
