@@ -13,8 +13,8 @@ import difflib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -43,9 +43,11 @@ TOL = TOLERANCE
 _HOURS, _ALLOC, _BUY = 0, 1, 2
 
 
-@dataclass(frozen=True)
-class _Cause:
-    """Why a readiness day is what it is; turned into a Constraint for the top-level quote."""
+class _Cause(NamedTuple):
+    """Why a readiness day is what it is; turned into a Constraint for the top-level quote.
+
+    A named tuple, not a dataclass: readiness makes one for every operation it schedules, and
+    a tuple is built several times faster."""
 
     kind: str  # "stock" | "lead_time" | "booked" (waited) | "busy" (got hours piecemeal) | "run"
     code: str
@@ -116,6 +118,7 @@ class Engine:
         self._sku_index = {item.sku: i for i, item in enumerate(factory.items)}
         self._skus = [item.sku for item in factory.items]
         self._safety = [float(item.safety_stock) for item in factory.items]
+        self._safety_array = np.array(self._safety, dtype=float)
         self._kind_make = [item.kind == "make" for item in factory.items]
         self._lead = [int(item.lead_time_days) for item in factory.items]
         routings: dict[str, list[Operation]] = defaultdict(list)
@@ -153,6 +156,8 @@ class Engine:
         self._supply = self._base.copy()
         """On hand and receipts per item and day: `_base` before any allocation."""
         self._atp_cache: dict[int, np.ndarray] = {}
+        self._placed: tuple[Placement, list[Any], list[Any]] | None = None
+        """The placement `_placement_since` made last, with its (index, amount) pairs."""
         self._journal: list[tuple[int, int, int, float, np.ndarray | None]] = []
         """Tentative work: (kind, work center or item, day, amount, the item's ATP before)."""
         self._recording = 0
@@ -314,30 +319,55 @@ class Engine:
 
     def _book(self, placement: Placement, sign: float) -> None:
         h = self.horizon_days
-        for use in placement.hours:
-            w = self._wc_index.get(use.work_center)
-            i = self.index(use.on)
-            if w is not None and 0 <= i < h:
-                row = self._reserved[w]
-                row[i] += sign * use.hours
-                if abs(row[i]) < TOL:
-                    row[i] = 0.0
+        placed = self._placed
         rows: list[int] = []
         cols: list[int] = []
         amounts: list[float] = []
-        index, as_of = self._sku_index, self.as_of
-        for alloc in placement.stock:
-            k = index.get(alloc.sku)
-            i = (alloc.on - as_of).days
-            if k is not None and i < h:
+        if placed is not None and placed[0] is placement:
+            # Made by this engine on these very days (`_placement_since`): indexes known.
+            reserved = self._reserved
+            for (w, i), x in placed[1]:
+                row = reserved[w]
+                row[i] += sign * x
+                if abs(row[i]) < TOL:
+                    row[i] = 0.0
+            for (k, i), x in placed[2]:
                 rows.append(k)
-                cols.append(i if i > 0 else 0)
-                amounts.append(alloc.qty)
+                cols.append(i)
+                amounts.append(x)
+        else:
+            for use in placement.hours:
+                w = self._wc_index.get(use.work_center)
+                i = self.index(use.on)
+                if w is not None and 0 <= i < h:
+                    row = self._reserved[w]
+                    row[i] += sign * use.hours
+                    if abs(row[i]) < TOL:
+                        row[i] = 0.0
+            index, as_of = self._sku_index, self.as_of
+            for alloc in placement.stock:
+                k = index.get(alloc.sku)
+                i = (alloc.on - as_of).days
+                if k is not None and i < h:
+                    rows.append(k)
+                    cols.append(i if i > 0 else 0)
+                    amounts.append(alloc.qty)
         if rows:
             np.subtract.at(self._base, (rows, cols), np.multiply(amounts, sign))
-            cache = self._atp_cache
-            for k in set(rows):
-                cache.pop(k, None)
+            self._refresh_atp(sorted(set(rows)))
+
+    def _refresh_atp(self, items: list[int]) -> None:
+        """ATP_at of `items` computed again, all in one go (each row exactly as `_atp` would).
+
+        The next quote or placement reads the ATP of nearly every item a booking changed, and
+        one computation over many rows costs little more than one over a single row."""
+        pab = self._base[items].cumsum(axis=1)
+        pab -= self._safety_array[items, None]
+        low = np.minimum.accumulate(pab[:, ::-1], axis=1)
+        np.maximum(low, 0.0, out=low)
+        cache = self._atp_cache
+        for row, k in zip(low, items, strict=True):
+            cache[k] = row[::-1].copy()  # a row of its own: no cached row keeps the others alive
 
     def capacity(self, work_center: str, on: date, *, rush: bool = True) -> float:
         """Capacity hours on `on`; without the rush reserve when `rush` is False."""
@@ -430,45 +460,49 @@ class Engine:
 
     def _rollback(self, mark: int) -> None:
         journal = self._journal
+        reserved, base, cache = self._reserved, self._base, self._atp_cache
         while len(journal) > mark:
             kind, a, i, amount, before = journal.pop()
             if kind == _HOURS:
-                row = self._reserved[a]
+                row = reserved[a]
                 row[i] -= amount
                 if abs(row[i]) < TOL:
                     row[i] = 0.0
             elif kind == _ALLOC:
-                self._base[a, i] += amount
+                base[a, i] += amount
                 if before is None:
-                    self._atp_cache.pop(a, None)
+                    cache.pop(a, None)
                 else:
-                    self._atp_cache[a] = before
+                    cache[a] = before
 
     def _placement_since(
         self, mark: int, sku: str, qty: int, on: date, rush: bool, jit: bool
     ) -> Placement:
-        hours: dict[tuple[int, int], float] = defaultdict(float)
-        stock: dict[tuple[int, int], float] = defaultdict(float)
-        bought: dict[tuple[int, int], float] = defaultdict(float)
+        hours: dict[tuple[int, int], float] = {}
+        stock: dict[tuple[int, int], float] = {}
+        bought: dict[tuple[int, int], float] = {}
+        targets = (hours, stock, bought)  # indexed by the journal's kinds
         for kind, a, i, amount, _ in self._journal[mark:]:
-            target = hours if kind == _HOURS else stock if kind == _ALLOC else bought
-            target[(a, i)] += amount
-        return Placement(
+            target = targets[kind]
+            key = (a, i)
+            target[key] = target.get(key, 0.0) + amount
+        days, wc_codes, skus = self._days, self._wc_codes, self._skus
+        hours_used = sorted(hours.items())
+        stock_used = sorted(stock.items())
+        placement = Placement(
             sku=sku,
             qty=qty,
             on=on,
             rush=rush,
-            hours=tuple(
-                HoursUse(self._wc_codes[w], self.day(i), x) for (w, i), x in sorted(hours.items())
-            ),
-            stock=tuple(
-                StockUse(self._skus[k], self.day(i), x) for (k, i), x in sorted(stock.items())
-            ),
-            purchases=tuple(
-                Purchase(self._skus[k], self.day(i), x) for (k, i), x in sorted(bought.items())
-            ),
+            hours=tuple(HoursUse(wc_codes[w], days[i], x) for (w, i), x in hours_used),
+            stock=tuple(StockUse(skus[k], days[i], x) for (k, i), x in stock_used),
+            purchases=tuple(Purchase(skus[k], days[i], x) for (k, i), x in sorted(bought.items())),
             just_in_time=jit,
         )
+        # `apply` usually follows with this very placement: it then books these indexes as they
+        # are instead of looking every work center, item and day up again.
+        self._placed = (placement, hours_used, stock_used)
+        return placement
 
     # ------------------------------------------------------------------ forward (readiness)
 
@@ -580,7 +614,9 @@ class Engine:
         h = self.horizon_days
         if n <= TOL:
             return 0, None
-        atp = self._atp(k)
+        atp = self._atp_cache.get(k)
+        if atp is None:
+            atp = self._atp(k)
         is_make = self._kind_make[k]
         earliest_buy = self._lead[k]
         start = 0
@@ -597,7 +633,8 @@ class Engine:
                 day = max(start, earliest_buy)
                 if day < end:
                     self._allocate(k, day, level)  # ATP_at is constant within the step
-                    self._buy(k, day, shortfall)
+                    if shortfall > TOL:  # _buy
+                        self._journal.append((_BUY, k, day, shortfall, None))
                     cause = _Cause("lead_time", self._skus[k], day) if day > 0 else None
                     return day, cause
             else:
@@ -632,14 +669,16 @@ class Engine:
         if done is None:
             return None
         finish, blocked, longest = done
+        if material is None and blocked is None:
+            return finish, longest  # nothing blocked the order, and no component was late
         walls = [c for c in (material, blocked) if c is not None and c.kind != "run"]
         if walls:
             # The later wall set the date: the order got past the earlier one and still waited.
-            return finish, max(walls, key=lambda c: (c.until, c.kind not in ("booked", "busy")))
+            return finish, max(walls, key=_wall_rank)
         # Nothing blocked the order: the work itself takes this long. Name the longest piece of
         # work on the path, here or in the component that set the release day.
         runs = [c for c in (material, longest) if c is not None]
-        return finish, max(runs, key=lambda c: c.hours) if runs else None
+        return finish, max(runs, key=_run_hours) if runs else None
 
     def _run_forward(
         self, k: int, qty: float, release: int, rush: bool
@@ -650,11 +689,13 @@ class Engine:
         earliest = release
         finish = release
         blocked: _Cause | None = None
-        longest: _Cause | None = None
+        longest: tuple[float, int, int, int] | None = None  # (hours, work center, finish, first)
         caps = self._cap_rush if rush else self._cap_normal
         full = self._cap_rush
         ops = self._ops[k]
-        sku = self._skus[k]
+        last = len(ops) - 1
+        journal = self._journal
+        reserved = self._reserved
         for n_op, (w, setup, run, lag) in enumerate(ops):
             if earliest >= h:
                 return None
@@ -662,7 +703,7 @@ class Engine:
             finish = earliest
             if need > TOL:
                 cap = caps[w]
-                res = self._reserved[w]
+                res = reserved[w]
                 remaining = need
                 i = earliest
                 first = -1
@@ -675,7 +716,8 @@ class Engine:
                         if first < 0:
                             first = i
                         take = free if free < remaining else remaining
-                        self._take_hours(w, i, take)
+                        res[i] += take  # _take_hours, inline: this is the innermost loop
+                        journal.append((_HOURS, w, i, take, None))
                         remaining -= take
                         if remaining <= TOL:
                             break
@@ -687,22 +729,32 @@ class Engine:
                 if i >= h:
                     return None
                 finish = i
-                code = self._wc_codes[w]
                 if waited:
                     # Booked solid from its earliest start: it waited until the first free day.
                     # Otherwise it got hours here and there between booked days until `finish`.
                     booked = first > earliest and not waited_after_first
                     kind, until = ("booked", first) if booked else ("busy", finish)
                     cause = _Cause(
-                        kind, code, until, need, sku, first, reserve_only and not rush, qty
+                        kind,
+                        self._wc_codes[w],
+                        until,
+                        need,
+                        self._skus[k],
+                        first,
+                        reserve_only and not rush,
+                        qty,
                     )
                     if blocked is None or cause.until >= blocked.until:
                         blocked = cause
-                if longest is None or need > longest.hours:
-                    longest = _Cause("run", code, finish, need, sku, first, made=qty)
-            if n_op < len(ops) - 1:
+                if longest is None or need > longest[0]:
+                    longest = (need, w, finish, first)
+            if n_op < last:
                 earliest = finish + lag
-        return finish, blocked, longest
+        if longest is None:
+            return finish, blocked, None
+        need, w, done, first = longest
+        run_cause = _Cause("run", self._wc_codes[w], done, need, self._skus[k], first, made=qty)
+        return finish, blocked, run_cause
 
     # ------------------------------------------------------------------ backward (placement)
 
@@ -710,7 +762,10 @@ class Engine:
         """Place n of item k just in time for `deadline` (DESIGN item 6); False if it cannot."""
         if deadline < 0:
             return False
-        share = min(n, float(self._atp(k)[deadline]))
+        atp = self._atp_cache.get(k)
+        if atp is None:
+            atp = self._atp(k)
+        share = min(n, float(atp[deadline]))
         self._allocate(k, deadline, share)
         shortfall = n - share
         if shortfall <= TOL:
@@ -718,9 +773,11 @@ class Engine:
         if not self._kind_make[k]:
             if deadline < self._lead[k]:
                 return False
-            self._buy(k, deadline, shortfall)
+            self._journal.append((_BUY, k, deadline, shortfall, None))  # _buy: shortfall > TOL
             return True
         caps = self._cap_rush if rush else self._cap_normal
+        reserved = self._reserved
+        journal = self._journal
         ops = self._ops[k]
         due = deadline
         for n_op in range(len(ops) - 1, -1, -1):
@@ -733,14 +790,15 @@ class Engine:
             if need <= TOL:
                 continue  # takes no hours: starts and completes on its due day
             cap = caps[w]
-            res = self._reserved[w]
+            res = reserved[w]
             remaining = need
             i = due
             while i >= 0:
                 free = cap[i] - res[i]
                 if free > TOL:
                     take = free if free < remaining else remaining
-                    self._take_hours(w, i, take)
+                    res[i] += take  # _take_hours, inline: this is the innermost loop
+                    journal.append((_HOURS, w, i, take, None))
                     remaining -= take
                     if remaining <= TOL:
                         break
@@ -749,10 +807,10 @@ class Engine:
                 return False
             due = i  # the start day of this operation
         release = due
-        return all(
-            self._place_backward(c, qty_per * shortfall, release, rush)
-            for c, qty_per in self._components[k]
-        )
+        for c, qty_per in self._components[k]:  # in order, stopping at the first that fails
+            if not self._place_backward(c, qty_per * shortfall, release, rush):
+                return False
+        return True
 
     def place(
         self, sku: str, qty: int, on: date, *, rush: bool = False, ready: date | None = None
@@ -1107,6 +1165,15 @@ class Engine:
         self._base = base
         self._supply = supply
         self._atp_cache.clear()
+        self._placed = None  # its day indexes are those of the old planning date
+
+
+def _wall_rank(cause: _Cause) -> tuple[int, bool]:
+    return cause.until, cause.kind not in ("booked", "busy")
+
+
+def _run_hours(cause: _Cause) -> float:
+    return cause.hours
 
 
 def _whole(qty: object) -> int:

@@ -14,6 +14,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+BULK_ROWS = 10_000
+"""From this many rows on, `insert_rows` gives the SQLite connection a bigger page cache."""
+BULK_CACHE_KIB = 65_536
 
 
 def make_engine(url: str | sa.URL, **kwargs: Any) -> Engine:
@@ -163,8 +166,25 @@ def insert_rows(
         f"VALUES ({', '.join([mark] * len(columns))})"
     )
     if dialect.name == "sqlite":  # stored as SQLAlchemy's SQLite Date stores them: ISO text
-        rows = [tuple(v.isoformat() if isinstance(v, date) else v for v in row) for row in rows]
+        rows = _dates_as_text(rows)
+        if len(rows) >= BULK_ROWS:
+            # The rows' (work center, day) index entries land all over the index: with SQLite's
+            # default 2 MB page cache, most go to pages evicted moments before. The setting
+            # stays with this connection (a bigger cache, never more than this).
+            connection.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
     connection.exec_driver_sql(sql, list(rows))
+
+
+def _dates_as_text(rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """`rows` with every date as its ISO text, column by column: a column holds one kind of
+    value, and the few distinct days of millions of rows are each formatted once."""
+    columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
+    for n, column in enumerate(columns):
+        if not any(issubclass(kind, date) for kind in set(map(type, column))):
+            continue
+        texts = {v: v.isoformat() for v in set(column) if isinstance(v, date)}
+        columns[n] = [texts.get(v, v) for v in column]
+    return list(zip(*columns, strict=True))
 
 
 def migrations_folder() -> Path:
