@@ -138,7 +138,7 @@ function conversationId() {
 function render() {
   const s = ui.state;
   if (!s) return;
-  renderOnce("top", JSON.stringify([ui.me, s.as_of]), renderTop);
+  renderOnce("top", JSON.stringify([ui.me, s.as_of, s.people.map((p) => p.language)]), renderTop);
   const where = here();
   const conv = conversationId();
   const messages = conv ? s.conversations[conv] || [] : [];
@@ -149,7 +149,7 @@ function render() {
   }
   renderOnce("sidebar", JSON.stringify([ui.me, where, unread()]), renderSidebar);
   renderOnce("header", JSON.stringify([ui.me, where]), renderHeader);
-  renderOnce("steps", JSON.stringify([ui.me, where, ui.stepsHidden, Boolean(ui.thread)]), renderSteps);
+  renderOnce("steps", JSON.stringify([ui.me, where, ui.stepsHidden, Boolean(ui.thread), s.first_steps]), renderSteps);
   $("home").hidden = where !== "home";
   $("messages").hidden = where === "home";
   $("composer").hidden = where === "home";
