@@ -21,7 +21,6 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.platform import i18n
 from bot.platform.blockkit import escape
 from bot.platform.i18n import N_
 from bot.platform.i18n import gettext as _
@@ -112,7 +111,7 @@ def capacity_command(
         _show(parsed, user, respond, client, context, orders, users)
         return
     try:
-        users.require(user, "operations", doing=i18n.gettext(_DOING))
+        users.require(user, "operations", doing=_DOING)
     except PlanningError as error:
         refuse(context, respond, error)
         return
@@ -158,7 +157,7 @@ def supply_command(
     ack()
     user = command["user_id"]
     try:
-        users.require(user, "operations", doing=i18n.gettext(_DOING))
+        users.require(user, "operations", doing=_DOING)
         change = parse_supply((command.get("text") or "").strip(), today=orders.today())
     except ChangeSyntaxError as error:
         refuse(context, respond, f"{error}")
@@ -204,7 +203,7 @@ def apply_clicked(
     ack()
     user = user_id(body)
     try:
-        users.require(user, "operations", doing=i18n.gettext(_DOING))
+        users.require(user, "operations", doing=_DOING)
         change = _concrete(changes_views.decode(action["value"]), orders)
         result = orders.apply_change(change, actor=user, who=user)
     except PlanningError as error:
@@ -232,7 +231,7 @@ def report_shortcut(
     ack()
     user = user_id(shortcut)
     try:
-        users.require(user, "operations", doing=i18n.gettext(_DOING))
+        users.require(user, "operations", doing=_DOING)
     except PlanningError as error:
         refuse(context, None, error, client=client, user=user)
         return
@@ -250,7 +249,7 @@ def open_form_clicked(
     ack()
     user = user_id(body)
     try:
-        users.require(user, "operations", doing=i18n.gettext(_DOING))
+        users.require(user, "operations", doing=_DOING)
     except PlanningError as error:
         refuse(context, None, error, client=client, user=user)
         return
@@ -279,7 +278,7 @@ def form_submitted(
     applied; a changed one is previewed again."""
     user = user_id(body)
     try:
-        users.require(user, "operations", doing=i18n.gettext(_DOING))
+        users.require(user, "operations", doing=_DOING)
         change = parse_change_form(view["state"]["values"], today=orders.today())
     except FormError as error:
         form_errors(context, ack, error.errors)

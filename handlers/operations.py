@@ -21,6 +21,7 @@ from slack_sdk import WebClient
 from bot.platform import i18n
 from bot.platform.blockkit import ButtonValue, clip, day, error_message, loading_modal
 from bot.platform.i18n import gettext as _
+from bot.platform.languages import Languages
 from bot.platform.users import UserService
 from bot.promising.capacity_requests import (
     AlreadyAnswered,
@@ -65,6 +66,7 @@ def approve_rush_clicked(
     requests: CapacityRequestService,
     orders: OrderService,
     users: UserService,
+    languages: Languages,
 ) -> None:
     """Release the rush reserve for the request: the order is held on the earliest rush day."""
     ack()
@@ -74,7 +76,7 @@ def approve_rush_clicked(
         answer = requests.approve_rush(str(value.request), actor=user, tell=_telling(orders))
     except AlreadyAnswered as error:
         refuse(context, respond, error)
-        show_answer(client, error.request, orders.today())
+        show_answer(client, error.request, orders.today(), languages)
         return
     except PlanningError as error:
         refuse(context, respond, error)
@@ -92,6 +94,7 @@ def open_answer_form(
     requests: CapacityRequestService,
     users: UserService,
     orders: OrderService,
+    languages: Languages,
 ) -> None:
     """Overtime, Counter-offer and Decline ask for details in a form first."""
     ack()
@@ -104,7 +107,7 @@ def open_answer_form(
             raise AlreadyAnswered(request)
     except AlreadyAnswered as error:
         refuse(context, respond, error)
-        show_answer(client, error.request, orders.today())
+        show_answer(client, error.request, orders.today(), languages)
         return
     except PlanningError as error:
         refuse(context, respond, error)
@@ -147,6 +150,7 @@ def overtime_submitted(
     requests: CapacityRequestService,
     orders: OrderService,
     users: UserService,
+    languages: Languages,
 ) -> None:
     """Check the lines and close the form at once; then store the overtime, quote again and hold.
 
@@ -170,7 +174,7 @@ def overtime_submitted(
     except AlreadyAnswered as error:
         release(context)
         tell(client, user, error.request.channel_id, error_message(str(error)))
-        show_answer(client, error.request, orders.today())
+        show_answer(client, error.request, orders.today(), languages)
         return
     except PlanningError as error:
         release(context)
@@ -262,16 +266,17 @@ def decline_submitted(
 # --- telling everyone ---------------------------------------------------------------------------
 
 
-def show_answer(client: WebClient, request: RequestView, as_of: date) -> None:
-    """Draw the request as answered (no buttons) in place, e.g. after a click on a stale one."""
+def show_answer(
+    client: WebClient, request: RequestView, as_of: date, languages: Languages | None = None
+) -> None:
+    """Draw the request as answered (no buttons) in place, e.g. after a click on a stale one: in
+    the channel's language, which everyone there reads."""
     if request.status == "open" or not (request.channel_id and request.message_ts):
         return
-    safely(
-        client.chat_update,
-        channel=request.channel_id,
-        ts=request.message_ts,
-        **_answered(request, as_of, None),
-    )
+    shared = languages.of_channel(request.channel_id) if languages else i18n.active()
+    with i18n.using(shared):
+        answered = _answered(request, as_of, None)
+    safely(client.chat_update, channel=request.channel_id, ts=request.message_ts, **answered)
 
 
 def answer_messages(

@@ -56,20 +56,20 @@ def run_digest(args: argparse.Namespace, service: OrderService) -> int:
         digest = build_digest(
             service.sessions, service, week, now, charts=bool(args.out or args.post)
         )
-    if args.out:
-        out: Path = args.out
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "digest.md").write_text(digest.to_markdown(), encoding="utf-8")
-        for name, data in digest.charts.items():
-            (out / name).write_bytes(data)
-        print(f"Wrote {out / 'digest.md'} and {len(digest.charts)} charts.")
-    if args.post:
-        assert settings.digest_channel is not None
-        with write_transaction(service.sessions) as session:
-            enqueue_digest(session, settings.digest_channel, digest)
-        print(f"Queued the digest for {settings.digest_channel}.")
-    if not args.out and not args.post:
-        print(digest.to_markdown(), end="")
+        if args.out:
+            out: Path = args.out
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "digest.md").write_text(digest.to_markdown(), encoding="utf-8")
+            for name, data in digest.charts.items():
+                (out / name).write_bytes(data)
+            print(f"Wrote {out / 'digest.md'} and {len(digest.charts)} charts.")
+        if args.post:
+            assert settings.digest_channel is not None
+            with write_transaction(service.sessions) as session:
+                enqueue_digest(session, settings.digest_channel, digest)
+            print(f"Queued the digest for {settings.digest_channel}.")
+        if not args.out and not args.post:
+            print(digest.to_markdown(), end="")
     return EXIT_OK
 
 

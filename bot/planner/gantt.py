@@ -202,7 +202,7 @@ def order_plan(orders: OrderService, ref: str) -> OrderPlan:
     bars = [
         Bar(
             code,
-            ", ".join(operations.get(code, [])) or "work",
+            ", ".join(operations.get(code, [])) or _("work"),
             tuple(sorted(days.items())),
             names.get(code, ""),
         )

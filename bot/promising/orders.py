@@ -700,11 +700,12 @@ class OrderService:
                 def draw(
                     row: OrderRow = row, hours: int = hours, rest: int = rest, at: str = at
                 ) -> str:
-                    left = " ".join(
-                        part
-                        for part in (f"{hours} h" * bool(hours), _("{n} min", n=rest) * bool(rest))
-                        if part
-                    )
+                    if hours and rest:
+                        left = _("{h} h {m} min", h=hours, m=rest)
+                    elif hours:
+                        left = _("{h} h", h=hours)
+                    else:
+                        left = _("{n} min", n=rest)
                     return hold_expiring_message(row, at, left)
 
                 if _tell_owner(
@@ -1131,7 +1132,7 @@ class OrderService:
             old_to = row.moved_to
             row.version += 1
             row.updated_at = now
-            what = f"{row.qty} {row.sku} for {clip(row.customer.name, MAX_CUSTOMER_LENGTH)}"
+            what = (row.qty, row.sku, clip(row.customer.name, MAX_CUSTOMER_LENGTH))
             detail: dict[str, Any] = {"outcome": done.outcome, "change": change}
             if row.id in broken:  # what the plan lost under it: the digest names misses by it
                 detail |= broken[row.id].detail()

@@ -412,14 +412,17 @@ def move_message(
     return {"text": clip(escape(head), MESSAGE_TEXT), "blocks": blocks}
 
 
-def back_text(ref: str, what: str, on: date, as_of: date) -> str:
+def back_text(ref: str, what: tuple[int, str, str], on: date, as_of: date) -> str:
     """The owner's news when a moved order could come back to its promised date (mrkdwn: the
-    order's words escaped)."""
+    order's words escaped); `what` is its quantity, item and customer."""
+    qty, sku, customer = what
     return ":white_check_mark: " + _(
-        "Good news: capacity came back and order {ref} ({what}) is booked for its promised "
-        "date {on} again. Nothing to tell the customer.",
+        "Good news: capacity came back and order {ref} ({qty} {sku} for {customer}) is booked "
+        "for its promised date {on} again. Nothing to tell the customer.",
         ref=escape(ref),
-        what=escape(what),
+        qty=qty,
+        sku=escape(sku),
+        customer=escape(customer),
         on=day(on, as_of),
     )
 

@@ -35,7 +35,10 @@ def test_a_salesperson_outside_the_channel_cannot_schedule_its_summit(world: Wor
     assert world.dump() == before
     assert world.services.summits.summits() == []
     assert world.slack.messages(MANAGEMENT) == []
-    assert {c.method for c in world.slack.calls()} <= {"auth.test", "conversations.members"}
+    # Nothing posted anywhere: only reads (who is in the channel; the person's Slack locale, for
+    # the language of the refusal).
+    reads = {"auth.test", "conversations.members", "users.info"}
+    assert {c.method for c in world.slack.calls()} <= reads
 
 
 def test_a_member_of_the_channel_may_schedule_it_there(world: World) -> None:
