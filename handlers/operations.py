@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
@@ -386,11 +387,16 @@ def _said(request: RequestView, qty: int, on: date | None, as_of: date) -> str:
 # --- reading the forms --------------------------------------------------------------------------
 
 
+_DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d)")
+
+
 def parse_overtime(text: str, *, today: date) -> list[Overtime]:
     """Lines of `WORK_CENTER DAY HOURS` (e.g. `CNC Tue 24 Nov 4`, `CNC 2026-11-24 4`)."""
     found = []
     for number, line in enumerate(text.splitlines(), start=1):
-        words = line.replace(",", " ").split()
+        # A decimal comma (`4,5`, as Vietnamese writes hours) is a decimal point; any other comma
+        # only separates words (`Tue, 24 Nov`).
+        words = _DECIMAL_COMMA.sub(".", line).replace(",", " ").split()
         if not words:
             continue
         if len(words) < 3:
