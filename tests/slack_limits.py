@@ -220,8 +220,14 @@ def _length(found: list[str], what: str, text: str, limit: int) -> None:
 
 
 def _says_cut(text: str) -> bool:
-    """Whether a text at its limit says it was cut: "…" at its end, or "and 26 more" last."""
-    return text.endswith("…") or re.search(r"\band \d+ more\b[^\n]*$", text) is not None
+    """Whether a text at its limit says it was cut: "…" at its end, or a last line that counts
+    what was left out ("and 26 more", "và 26 mục khác", "另有 26 项")."""
+    return text.endswith("…") or any(re.search(said, text) for said in _LEFT_OUT)
+
+
+_LEFT_OUT = (r"\band \d+ more\b[^\n]*$", r"(^|\n)(và|còn) \d+ [^\n]*$", r"(^|\n)另有 \d+[^\n]*$")
+"""How a cut list's last line counts what it left out, in English, Vietnamese and Chinese
+(bot.platform.blockkit.and_more and the sentences given to it)."""
 
 
 def _text(value: Any) -> str:
