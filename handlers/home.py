@@ -51,8 +51,7 @@ def publish_home(
     """Draw the user's Home tab for their role, in their language (whoever's action drew it),
     with the language select at its top."""
     with users.sessions() as session:
-        language = lang.of_user(session, users.settings, user)
-        chosen = lang.chosen_by(session, user)
+        language, chosen = lang.reading(session, users.settings, user)
     with i18n.using(language):
         _publish_home(client, user, orders=orders, requests=requests, users=users, chosen=chosen)
 

@@ -65,10 +65,11 @@ def of_user(session: Session, settings: Settings, user_id: str | None) -> str:
     return of_users(session, settings, [user_id])[user_id]
 
 
-def chosen_by(session: Session, user_id: str) -> str | None:
-    """The language `user_id` chose themselves, None when they chose none."""
-    language = _known(session, [user_id]).get(user_id, (None, None))[0]
-    return language if language in i18n.LANGUAGES else None
+def reading(session: Session, settings: Settings, user_id: str) -> tuple[str, str | None]:
+    """The language `user_id` reads, and the one they chose themselves (None: none), read once."""
+    known = _known(session, [user_id]).get(user_id, (None, None))
+    chosen = known[0] if known[0] in i18n.LANGUAGES else None
+    return _chosen(*known) or settings.language, chosen
 
 
 def of_users(session: Session, settings: Settings, user_ids: Iterable[str]) -> dict[str, str]:

@@ -40,6 +40,7 @@ from typing import Any
 
 import uvicorn
 from slack_bolt import App
+from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -152,6 +153,8 @@ class Sandbox:
         self.app: App | None = None
         self.services: Services | None = None
         self.requester: SlackRequester | None = None
+        self._client: WebClient | None = None
+        """The Web API client the page's own reads use (made once, not on every poll)."""
         self._engine: Engine | None = None
         self._socket: socket.socket | None = None
         self._server: uvicorn.Server | None = None
@@ -510,7 +513,9 @@ class Sandbox:
         modal = slack.last_view(user)
         # Each person's language as the app has it (their Slack locale is read the first time,
         # as the app does when they first act).
-        client = web_client(self.settings)
+        if self._client is None:
+            self._client = web_client(self.settings)
+        client = self._client
         languages = {
             p.user_id: self._services.languages.for_person(p.user_id, client) for p in PEOPLE
         }
