@@ -16,6 +16,7 @@ from bot.planner.gantt import OrderPlan
 from bot.planner.load import LoadChart
 from bot.planner.sequence import Sequence
 from bot.platform import blockkit as kit
+from bot.platform import i18n
 from bot.platform.i18n import gettext as _
 from bot.platform.i18n import ngettext
 
@@ -59,9 +60,9 @@ def load_message(chart: LoadChart, *, dm: str | None) -> dict[str, Any]:
         _(
             "Week of {day}: {booked} of {normal} h booked ({share}).",
             day=kit.day(monday, chart.as_of),
-            booked=f"{reserved:.1f}",
-            normal=f"{normal:.1f}",
-            share=f"{reserved / normal if normal else 0:.0%}",
+            booked=i18n.fixed(reserved),
+            normal=i18n.fixed(normal),
+            share=i18n.percent(reserved / normal if normal else 0),
         )
         for monday, (reserved, normal) in sorted(weeks.items())
     ]

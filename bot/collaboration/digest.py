@@ -343,13 +343,13 @@ class PipelineLoad:
             return _(
                 "If the open leads close, {code} runs at {load} in {month}",
                 code=self.work_center,
-                load=f"{load:.0%}",
+                load=i18n.percent(load),
                 month=month,
             )
         return _(
             "if the open leads close, {code} runs at {load} in {month}",
             code=self.work_center,
-            load=f"{load:.0%}",
+            load=i18n.percent(load),
             month=month,
         )
 
@@ -441,7 +441,7 @@ class Digest:
         ]
         lt = self.lead_time
         if lt.week_mean_days is not None:
-            mean = f"{lt.week_mean_days:.1f}"
+            mean = i18n.fixed(lt.week_mean_days)
             if lt.trend_days is not None:
                 lines.append(
                     # TRANSLATORS: days like 5.2; trend like -3.0 or +1.5 (days); n orders.
@@ -450,7 +450,7 @@ class Digest:
                         "the {weeks} weeks before)",
                         days=mean,
                         n=lt.week_orders,
-                        trend=f"{lt.trend_days:+.1f}",
+                        trend=("+" if lt.trend_days >= 0 else "") + i18n.fixed(lt.trend_days),
                         weeks=TRAILING_WEEKS - 1,
                     )
                 )
@@ -478,8 +478,8 @@ class Digest:
                         "{most} h at most",
                         n=rq.count,
                         outcomes=outcomes,
-                        median=f"{rq.median_response_hours:.1f}",
-                        most=f"{rq.max_response_hours:.1f}",
+                        median=i18n.fixed(rq.median_response_hours),
+                        most=i18n.fixed(rq.max_response_hours),
                     )
                 )
             else:
@@ -495,7 +495,7 @@ class Digest:
                 _(
                     "Most loaded: {code} at {load} in the week of {day}",
                     code=code,
-                    load=f"{load:.0%}",
+                    load=i18n.percent(load),
                     day=charts.short_day(week_of),
                 )
             )
@@ -545,7 +545,7 @@ class Digest:
             "| --- | ---: | ---: | ---: |",
         ]
         out += [
-            f"| {w.week.isoformat()} | {w.kept} | {w.missed} | {_rate(w.rate)} |"
+            f"| {charts.short_day(w.week, year=True)} | {w.kept} | {w.missed} | {_rate(w.rate)} |"
             for w in ot.trailing
         ]
         if ot.missed:
@@ -558,7 +558,7 @@ class Digest:
                     customer=m.customer,
                     qty=m.qty,
                     sku=m.sku,
-                    day=m.promised_on.isoformat(),
+                    day=i18n.day(m.promised_on, self.week_start),
                     cause=cause_text(m.cause),
                 )
                 for m in ot.missed
@@ -580,7 +580,8 @@ class Digest:
             "| --- | ---: | ---: |",
         ]
         out += [
-            f"| {week.isoformat()} | {'' if mean is None else f'{mean:.1f}'} | {n} |"
+            f"| {charts.short_day(week, year=True)} | {'' if mean is None else i18n.fixed(mean)} "
+            f"| {n} |"
             for week, mean, n in lt.weekly
         ]
         out += ["", "## " + _("Rush orders"), ""]
@@ -593,8 +594,8 @@ class Digest:
                     "- "
                     + _(
                         "response time: median {median} h, max {most} h",
-                        median=f"{rq.median_response_hours:.1f}",
-                        most=f"{rq.max_response_hours:.1f}",
+                        median=i18n.fixed(rq.median_response_hours),
+                        most=i18n.fixed(rq.max_response_hours),
                     )
                 )
             if rq.still_open:
@@ -630,8 +631,8 @@ class Digest:
                 "| --- | ---: | --- | ---: | ---: | --- |",
             ]
             out += [
-                f"| {_takt_item(t)} | {t.units_per_week:.1f} | {t.work_center} "
-                f"| {t.takt_hours:.2f} | {t.need_hours:.2f} "
+                f"| {_takt_item(t)} | {i18n.fixed(t.units_per_week)} | {t.work_center} "
+                f"| {i18n.fixed(t.takt_hours, 2)} | {i18n.fixed(t.need_hours, 2)} "
                 f"| {_('outruns the line') if t.outruns else _('keeps pace')} |"
                 for t in self.takt
             ]
@@ -643,7 +644,7 @@ class Digest:
             + _(
                 "{sentence} ({hours} h from leads)",
                 sentence=p.sentence(),
-                hours=f"{p.lead_hours:.1f}",
+                hours=i18n.fixed(p.lead_hours),
             )
             for p in self.pipeline
         ] or [_("No open leads with a product, quantity and month.")]
@@ -839,7 +840,7 @@ def _share(kept: int, missed: int) -> float | None:
 
 
 def _rate(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
+    return "–" if value is None else i18n.percent(value)
 
 
 # --- building it ---------------------------------------------------------------------------------
@@ -1349,7 +1350,7 @@ def _load_heatmap(digest: Digest) -> bytes:
     for i in range(len(codes)):
         for j in range(len(weeks)):
             value = values[i, j]
-            label = "–" if np.isnan(value) else f"{value:.0%}"
+            label = "–" if np.isnan(value) else i18n.percent(value)
             axes.text(j, i, label, ha="center", va="center", fontsize=10)
     figure.colorbar(image, ax=axes, label=_("load"))
     return charts.png(figure)
@@ -1371,7 +1372,11 @@ def _on_time_trend(digest: Digest) -> bytes:
         labels, rates, color=["#2e7d32" if (w.rate or 0) >= 0.9 else "#c62828" for w in weeks]
     )
     for bar, w in zip(bars, weeks, strict=True):
-        text = _("no orders") if w.rate is None else f"{w.rate:.0%}\n{w.kept}/{w.kept + w.missed}"
+        text = (
+            _("no orders")
+            if w.rate is None
+            else f"{i18n.percent(w.rate)}\n{w.kept}/{w.kept + w.missed}"
+        )
         axes.annotate(
             text,
             (bar.get_x() + bar.get_width() / 2, bar.get_height()),

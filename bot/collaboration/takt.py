@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bot.platform import i18n
 from bot.platform.i18n import gettext as _
 from capacity.engine import Engine
 from capacity.model import Factory
@@ -64,7 +65,7 @@ class Takt:
         (in the active language)."""
         fields = {
             "sku": self.sku,
-            "pace": f"{self.units_per_week:.1f}",
+            "pace": i18n.fixed(self.units_per_week),
             "takt": _hours(self.takt_hours),
             "work_center": self.work_center,
             "need": _hours(self.need_hours),
@@ -100,8 +101,8 @@ class Takt:
 
 def _hours(value: float) -> str:
     if value >= 1:
-        return _("{hours} h", hours=format(value, ".2f"))
-    return _("{minutes} min", minutes=format(value * 60, ".0f"))
+        return _("{hours} h", hours=i18n.fixed(value, 2))
+    return _("{minutes} min", minutes=i18n.fixed(value * 60, 0))
 
 
 def sold_items(factory: Factory) -> list[str]:

@@ -120,7 +120,7 @@ class LoadChart:
     def summary(self) -> str:
         """`CNC: 87 % booked over 4 weeks; full Thu 3 – Tue 8 Dec`, for screen readers."""
         n = self.weeks
-        share = f"{self.booked_share():.0%}".replace("%", " %")
+        share = i18n.percent(self.booked_share()).replace("%", " %")
         spans = self.full_spans()
         full = _listed([_span(start, end, self.as_of) for start, end in spans])
         closed_days = [day.on for day in self.days if day.note.startswith("closed")]

@@ -23,7 +23,8 @@ Babel's extractor and every translator look for):
   Chinese have one form, English two).
 - `N_("...")` marks a message kept in a constant; translate it where it is used, with `_(CONST)`.
 - `day(d)`, `number(x)` write a date or a number for the active language: `Thu 3 Dec`,
-  `Thứ Năm, 3 thg 12`, `12月3日 周四`.
+  `Thứ Năm, 3 thg 12`, `12月3日 周四`; `fixed`, `percent`, `quantity` and `hours` write
+  decimals, shares, quantities and working hours the same way (`4,5 giờ`, `85%`).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 
 log = logging.getLogger(__name__)
 
@@ -255,3 +256,35 @@ def number(value: float, digits: int = 1) -> str:
     `1.234,5`, `1,234.5`; a whole number has none (`40`)."""
     pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "")
     return format_decimal(value, format=pattern, locale=locale(active()))
+
+
+def fixed(value: float, digits: int = 1) -> str:
+    """A number with exactly `digits` decimals, as the active language writes it: `3.0`,
+    `3,0`, `1,234.5` (what `f"{value:,.1f}"` writes in English)."""
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    return format_decimal(value, format=pattern, locale=locale(active()))
+
+
+def percent(share: float) -> str:
+    """A share (0.85) as a whole percentage in the active language: `85%`, `85%`, `85%`."""
+    return format_percent(share, format="#,##0%", locale=locale(active()))
+
+
+def quantity(qty: float) -> str:
+    """A quantity as the engine's texts write it (`40`, `2.5`: six significant digits at most,
+    never grouped, so that a Vietnamese `1.200` is not read as 1.2), with the active language's
+    decimal sign. In English exactly the engine's `format_qty`."""
+    if abs(qty - round(qty)) < 1e-6:
+        return str(int(round(qty)))
+    return format_decimal(qty, format="@#####", locale=locale(active()))
+
+
+def hours(value: float) -> str:
+    """Hours as precise as a planner says them, in the active language: `19.5 h`, `19,5 giờ`,
+    `19.5 小时`; a whole number from 100 on (`550 h`). In English exactly the engine's
+    `format_hours`, which the CLI shows."""
+    pattern = "0" if value >= 100 else "0.#"
+    # TRANSLATORS: a number of working hours ("19.5 h"): the unit after the number.
+    return pgettext(
+        "hours", "{n} h", n=format_decimal(value, format=pattern, locale=locale(active()))
+    )
