@@ -59,7 +59,8 @@ class CapacityChange:
     restore: tuple[CalendarException, ...] = ()
     extra: bool = False
     lifts: int | None = None
-    """The downtime this change lifts (its audit entry), for `/capacity WC back`."""
+    """The downtime this change lifts (its audit entry), for `/capacity WC back`; `reason` is
+    then the downtime's own."""
 
     @property
     def days(self) -> list[date]:
@@ -260,6 +261,9 @@ def describe(before: Factory, change: Change, *, as_of: date) -> Described:
         code = change.work_center
         span = _span(change.first, change.last, as_of)
         why = f": {change.reason}" if change.reason else ""
+        if change.lifts is not None:
+            # Lifting a downtime: the reason is the downtime's, which is now over.
+            why = f": {change.reason or 'downtime'} is over"
         days = {
             "code": code,
             "first": change.first,
@@ -271,7 +275,8 @@ def describe(before: Factory, change: Change, *, as_of: date) -> Described:
             text = f"{code} works {_hours(change.hours or 0.0)} overtime {span}{why}"
             return Described(text, "overtime", hours=change.hours or 0.0, **days)
         if change.hours is None:
-            return Described(f"{code} is back to its usual hours {span}{why}", "back", **days)
+            text = f"{code} is back to its usual hours {span}{why}"
+            return Described(text, "back", lifted=change.lifts is not None, **days)
         if change.hours == 0:
             return Described(f"{code} is down {span}{why}", "down", **days)
         wc = next(w for w in before.work_centers if w.code == code)

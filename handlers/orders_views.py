@@ -9,14 +9,13 @@ order's version.
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, Literal, get_args
 
 from bot.platform import blockkit as kit
 from bot.platform.i18n import gettext as _
-from bot.promising.constraints import constraint_text
+from bot.promising.constraints import at_risk_text, constraint_text, refusal_facts, refusal_text
 from bot.promising.orders import OrderView
 from capacity.model import BadQuantity, Lot, NotPromisable, Quote, UnknownSku
 from handlers.parsing import (
@@ -355,7 +354,7 @@ def order_message(
         as_of=as_of,
         held_until=order.expires_at,
         by=by,
-        reason=reason or order.at_risk_reason,
+        reason=reason or at_risk_text(order.at_risk_reason, order.at_risk_facts, as_of),
         version=order.version,
     )
 
@@ -583,27 +582,5 @@ def error_text(error: Exception | str) -> str:
 
 
 def _refusal_text(error: NotPromisable) -> str:
-    quote, said = error.quote, str(error)
-    as_of = quote.as_of
-    requested = kit.day(quote.requested, as_of)
-    if said.endswith(" is in the past."):
-        return _("{day} is in the past.", day=requested)
-    beyond = re.search(r" is beyond the (\d+)-day horizon\.$", said)
-    if beyond:
-        return _("{day} is beyond the {days}-day horizon.", day=requested, days=int(beyond[1]))
-    if said == f"{quote.qty} {quote.sku} cannot be promised within the planning horizon.":
-        return _(
-            "{qty} {sku} cannot be promised within the planning horizon.",
-            qty=quote.qty,
-            sku=quote.sku,
-        )
-    if quote.earliest is not None and said.startswith(f"{quote.qty} {quote.sku} cannot be ready"):
-        return _(
-            "{qty} {sku} cannot be ready by {day}; the earliest is {earliest} ({why}).",
-            qty=quote.qty,
-            sku=quote.sku,
-            day=requested,
-            earliest=kit.day(quote.earliest, as_of),
-            why=constraint_text(quote.constraint, as_of),
-        )
-    return said
+    said = refusal_text(refusal_facts(error), error.quote.as_of)
+    return str(error) if said is None else said

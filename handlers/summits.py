@@ -23,6 +23,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.collaboration.summits import (
+    DEFAULT_TITLE,
     SummitError,
     SummitService,
     SummitView,
@@ -43,7 +44,6 @@ from handlers.common import form_errors, metadata, open_modal, refuse, release, 
 log = logging.getLogger(__name__)
 
 SUMMIT_COMMAND = "/summit"
-DEFAULT_TITLE = "Sales–operations summit"
 RSVPS = {
     views.SUMMIT_RSVP_YES: "yes",
     views.SUMMIT_RSVP_MAYBE: "maybe",

@@ -47,10 +47,11 @@ from bot.platform.db.tables import (
     SummitRow,
     SummitRsvpRow,
 )
+from bot.platform.i18n import N_, ngettext
 from bot.platform.i18n import gettext as _
-from bot.platform.i18n import ngettext
 from bot.platform.outbox import already_decided, enqueue, record_missed, send_once
 from bot.platform.settings import Settings
+from bot.promising.constraints import at_risk_text
 from bot.promising.moves import moves_between
 
 if TYPE_CHECKING:
@@ -248,10 +249,15 @@ def _weekday(code: str) -> str:
 # --- views ---------------------------------------------------------------------------------------
 
 
+DEFAULT_TITLE = N_("Sales–operations summit")
+"""The title of a summit scheduled with `/summit` (stored in English, shown translated)."""
+
+
 @dataclass(frozen=True)
 class SummitView:
     id: int
-    title: str
+    stored_title: str
+    """The title as kept: what the organiser named it, or DEFAULT_TITLE (in English)."""
     schedule: Schedule
     timezone: str
     location: str
@@ -259,6 +265,12 @@ class SummitView:
     organiser: str
     active: bool
     next_at: datetime | None
+
+    @property
+    def title(self) -> str:
+        """The title for the active language: the default title is translated, a name someone
+        gave it is theirs."""
+        return _(DEFAULT_TITLE) if self.stored_title == DEFAULT_TITLE else self.stored_title
 
 
 @dataclass(frozen=True)
@@ -355,7 +367,7 @@ class Agenda:
                 LOAD_WEEKS,
                 n=LOAD_WEEKS,
             ),
-            [f"{escape(code)}: {load:.0%}" for code, load in self.loaded],
+            [f"{escape(code)}: {i18n.percent(load)}" for code, load in self.loaded],
         )
         add(_("Lead follow-ups that slipped"), self.slipped_followups)
         carried = [escape(p.text) for p in self.carried_over]
@@ -654,7 +666,7 @@ class SummitService:
             points = [_point(row) for row in _points(session, occurrence.id)]
             sections: dict[str, Any] = {
                 "missed": _missed(session, since.astimezone(tz).date(), today),
-                "at_risk": _at_risk(session),
+                "at_risk": _at_risk(session, today),
                 "moved": [m.line() for m in moves_between(session, since, until, tz)],
                 "rush": _rush(session, since, until),
                 "declined_requests": _declined(session, since, until),
@@ -709,7 +721,7 @@ class SummitService:
         upcoming = _occurrences(row, self.clock(), 1) if row.active else []
         return SummitView(
             id=row.id,
-            title=row.title,
+            stored_title=row.title,
             schedule=Schedule.parse_stored(row.cron),
             timezone=row.timezone,
             location=row.location,
@@ -836,30 +848,31 @@ def _missed(session: Session, since: date, until: date) -> list[Missed]:
     ]
 
 
-def _at_risk(session: Session) -> list[str]:
+def _at_risk(session: Session, today: date) -> list[str]:
     rows = session.scalars(
         sa.select(OrderRow)
         .where(OrderRow.status == "at_risk")
         .options(selectinload(OrderRow.customer))
         .order_by(OrderRow.promised_on, OrderRow.ref)
     ).all()
-    return [_at_risk_line(o) for o in rows]
+    return [_at_risk_line(o, today) for o in rows]
 
 
-def _at_risk_line(o: OrderRow) -> str:
+def _at_risk_line(o: OrderRow, today: date) -> str:
+    reason = at_risk_text(o.at_risk_reason, o.at_risk_facts, today)
     fields: dict[str, Any] = {
         "ref": escape(o.ref),
         "customer": escape(o.customer.name),
         "qty": o.qty,
         "sku": escape(o.sku),
-        "reason": escape(o.at_risk_reason or ""),
+        "reason": escape(reason or ""),
     }
     if o.promised_on:
         fields["day"] = i18n.day(o.promised_on)
-        if o.at_risk_reason:
+        if reason:
             return _("{ref} {customer}: {qty} {sku} promised {day} ({reason})", **fields)
         return _("{ref} {customer}: {qty} {sku} promised {day}", **fields)
-    if o.at_risk_reason:
+    if reason:
         return _("{ref} {customer}: {qty} {sku} ({reason})", **fields)
     return "{ref} {customer}: {qty} {sku}".format(**fields)
 

@@ -46,7 +46,7 @@ from bot.platform.i18n import gettext as _
 from bot.platform.outbox import OutboxWorker, enqueue
 from bot.platform.settings import Settings
 from bot.platform.users import UserService
-from bot.promising.constraints import constraint_text
+from bot.promising.constraints import constraint_json, constraint_of, constraint_text
 from bot.promising.orders import (
     NotMoved,
     OrderService,
@@ -192,8 +192,9 @@ class RequestView:
     latest_on: date | None
     requested_by: str
     status: str
-    question: str
-    bottleneck: str | None
+    stored_question: str
+    """The question as posted to operations, in their channel's language then."""
+    stored_bottleneck: str | None
     channel_id: str | None
     message_ts: str | None
     answered_by: str | None
@@ -203,6 +204,67 @@ class RequestView:
     counter_on: date | None
     created_at: datetime
     nudged_at: datetime | None
+    facts: Mapping[str, Any] | None = None
+    """What the question asks (`question_facts`), to write it in each reader's language."""
+
+    @property
+    def question(self) -> str:
+        """ "Can you make 40 BRKT for Acme by Wed 25 Nov?", in the active language (a request
+        asked before its facts were kept reads as it was posted)."""
+        text = question_text(self.facts) if self.facts else None
+        return self.stored_question if text is None else text
+
+    @property
+    def bottleneck(self) -> str | None:
+        """What holds the order back, in the active language."""
+        said = (self.facts or {}).get("constraint")
+        if isinstance(said, Mapping) and self.facts:
+            as_of = date.fromisoformat(str(self.facts.get("constraint_as_of")))
+            return constraint_text(constraint_of(said), as_of) or None
+        return self.stored_bottleneck
+
+
+def question_facts(
+    quote: Quote, qty: int, customer: str, wanted: date, today: date, **moved: Any
+) -> dict[str, Any]:
+    """What a question to operations asks, as JSON (`question_text` writes it): `moved_to` and
+    `ref` for a question about a moved order."""
+    facts: dict[str, Any] = {
+        "qty": qty,
+        "sku": quote.sku,
+        "customer": customer,
+        "day": wanted.isoformat(),
+        "as_of": today.isoformat(),
+        "constraint": constraint_json(quote.constraint),
+        "constraint_as_of": quote.as_of.isoformat(),
+    }
+    if moved:
+        facts["moved_to"] = moved["moved_to"].isoformat()
+        facts["ref"] = moved["ref"]
+    return facts
+
+
+def question_text(facts: Mapping[str, Any]) -> str | None:
+    """The question `question_facts` describe, in the active language."""
+    try:
+        today = date.fromisoformat(str(facts["as_of"]))
+        fields = {
+            "qty": facts["qty"],
+            "sku": facts["sku"],
+            "customer": facts["customer"],
+            "day": kit.day(date.fromisoformat(str(facts["day"])), today),
+        }
+        if "moved_to" not in facts:
+            return _("Can you make {qty} {sku} for {customer} by {day}?", **fields)
+        return _(
+            "Can you make {qty} {sku} for {customer} by {day}? It was promised for then; "
+            "a change in the factory moved it to {moved_to} (order {ref}).",
+            moved_to=kit.day(date.fromisoformat(str(facts["moved_to"])), today),
+            ref=facts["ref"],
+            **fields,
+        )
+    except (KeyError, ValueError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -333,6 +395,9 @@ class CapacityRequestService:
                 requested_by=requester,
                 status="open",
                 question=question,
+                question_facts=question_facts(
+                    quote, qty, customer.strip(), max(wanted, quote.as_of), today
+                ),
                 engine_view=summary,
                 bottleneck=constraint_text(quote.constraint, quote.as_of) or None,
                 created_at=now,
@@ -391,6 +456,15 @@ class CapacityRequestService:
                 requested_by=requester,
                 status="open",
                 question=question,
+                question_facts=question_facts(
+                    quote,
+                    order.qty,
+                    order.customer,
+                    wanted,
+                    today,
+                    moved_to=moved_to,
+                    ref=order.ref,
+                ),
                 engine_view=summary,
                 bottleneck=constraint_text(quote.constraint, quote.as_of) or None,
                 created_at=now,
@@ -1167,8 +1241,8 @@ def _view(row: CapacityRequestRow) -> RequestView:
         latest_on=order.latest_on,
         requested_by=row.requested_by,
         status=row.status,
-        question=row.question,
-        bottleneck=row.bottleneck,
+        stored_question=row.question,
+        stored_bottleneck=row.bottleneck,
         channel_id=row.channel_id,
         message_ts=row.message_ts,
         answered_by=row.answered_by,
@@ -1178,6 +1252,7 @@ def _view(row: CapacityRequestRow) -> RequestView:
         counter_on=row.counter_on,
         created_at=row.created_at,
         nudged_at=row.nudged_at,
+        facts=row.question_facts,
     )
 
 

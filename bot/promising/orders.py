@@ -43,6 +43,7 @@ from bot.platform.i18n import N_
 from bot.platform.i18n import gettext as _
 from bot.platform.outbox import OutboxWorker, already_decided, enqueue, record_missed
 from bot.platform.settings import Settings
+from bot.promising.constraints import factory_changed_facts, refusal_facts
 from bot.promising.replan import (
     AtRisk,
     Moved,
@@ -197,6 +198,8 @@ class OrderView:
     expires_at: datetime | None
     version: int
     at_risk_reason: str | None = None
+    at_risk_facts: dict[str, Any] | None = None
+    """`at_risk_reason` as facts, for a reader in another language (not in the JSON)."""
     shipped_qty: int = 0
     placement: Placement | None = None
     moved_from: date | None = None
@@ -791,7 +794,7 @@ class OrderService:
             row.rush = order.rush
             row.updated_at = now
             row.version = (row.version or 0) + 1
-            row.at_risk_reason = None
+            row.at_risk_reason = row.at_risk_facts = None
             held = order.status == "held"
             row.expires_at = now + timedelta(hours=self.settings.hold_hours) if held else None
             was_moved_to = row.moved_to if row.moved_from == order.on else None
@@ -810,6 +813,7 @@ class OrderService:
                 if later is None:
                     row.status = "at_risk"
                     row.at_risk_reason = str(refused)
+                    row.at_risk_facts = refusal_facts(refused)
                     row.moved_at = None
                     at_risk.append((order.ref, str(refused)))
                     continue
@@ -1177,9 +1181,20 @@ class OrderService:
                 )
                 row.status = "at_risk"
                 row.at_risk_reason = reason
+                row.at_risk_facts = factory_changed_facts(
+                    done.commitment.qty, row.sku, engine.horizon_days
+                )
                 row.moved_from = row.moved_to = row.moved_at = None
                 at_risk.append(
-                    AtRisk(row.ref, reason, row.customer.name, row.sku, row.qty, row.owner_slack_id)
+                    AtRisk(
+                        row.ref,
+                        reason,
+                        row.customer.name,
+                        row.sku,
+                        row.qty,
+                        row.owner_slack_id,
+                        row.at_risk_facts,
+                    )
                 )
                 detail["reason"] = reason
                 if notify:
@@ -1467,8 +1482,8 @@ class OrderService:
                 for p in row.detail.get("previous") or []
                 if first <= date.fromisoformat(p["on"]) <= last
             )
-            why = change.get("reason") or "downtime"
-            return CapacityChange(code, first, last, None, f"{why} is over", restore, lifts=row.id)
+            why = change.get("reason") or ""
+            return CapacityChange(code, first, last, None, why, restore, lifts=row.id)
         raise BadChange(
             _("{code} has no downtime from {day} on to lift", code=code, day=i18n.day(as_of))
         )
@@ -1758,6 +1773,7 @@ class OrderService:
             expires_at=row.expires_at,
             version=row.version,
             at_risk_reason=row.at_risk_reason,
+            at_risk_facts=row.at_risk_facts,
             shipped_qty=sum(s.qty for s in row.shipments),
             placement=placement,
             moved_from=row.moved_from,

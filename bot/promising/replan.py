@@ -35,7 +35,7 @@ from bot.platform.db.tables import (
     StockAllocationRow,
 )
 from bot.platform.i18n import gettext as _
-from bot.promising.constraints import constraint_text
+from bot.promising.constraints import at_risk_text, constraint_text
 from capacity.changes import Described
 from capacity.engine import format_day
 from capacity.model import Quote
@@ -71,6 +71,8 @@ class AtRisk:
     sku: str = ""
     qty: int = 0
     owner: str | None = None
+    facts: dict[str, Any] | None = None
+    """`reason` as facts (bot.promising.constraints.refusal_text), for the reader's language."""
 
 
 @dataclass(frozen=True)
@@ -200,7 +202,7 @@ def change_words(change: str | None) -> str | None:
             text = _(
                 "{code} works {hours} h overtime {span}",
                 code=code,
-                hours=format(f["hours"], "g"),
+                hours=i18n.quantity(f["hours"]),
                 span=span,
             )
         elif kind == "back":
@@ -211,13 +213,13 @@ def change_words(change: str | None) -> str | None:
             text = _(
                 "{code} works {extra} h overtime {span} ({hours} h a day)",
                 code=code,
-                extra=format(f["extra"], "g"),
+                extra=i18n.quantity(f["extra"]),
                 span=span,
-                hours=format(f["hours"], "g"),
+                hours=i18n.quantity(f["hours"]),
             )
         else:
             each = f["first"] != f["last"]
-            hours = format(f["hours"], "g")
+            hours = i18n.quantity(f["hours"])
             if f["was"] is None and each:
                 text = _("{code} has {hours} h a day {span}", code=code, hours=hours, span=span)
             elif f["was"] is None:
@@ -228,7 +230,7 @@ def change_words(change: str | None) -> str | None:
                     code=code,
                     hours=hours,
                     span=span,
-                    was=format(f["was"], "g"),
+                    was=i18n.quantity(f["was"]),
                 )
             else:
                 text = _(
@@ -236,9 +238,15 @@ def change_words(change: str | None) -> str | None:
                     code=code,
                     hours=hours,
                     span=span,
-                    was=format(f["was"], "g"),
+                    was=i18n.quantity(f["was"]),
                 )
-        if f["reason"]:
+        if f.get("lifted") and f["reason"]:
+            # TRANSLATORS: {change} is a work center back to its hours, {reason} what the reporter
+            # of its downtime typed ("spindle repair").
+            text = _("{change}: {reason} is over", change=text, reason=f["reason"])
+        elif f.get("lifted"):
+            text = _("{change}: downtime is over", change=text)
+        elif f["reason"]:
             # TRANSLATORS: {change} is a change to the factory, {reason} what its reporter typed.
             text = _("{change}: {reason}", change=text, reason=f["reason"])
         return text
@@ -246,8 +254,8 @@ def change_words(change: str | None) -> str | None:
         return _(
             "{sku} was counted: {on_hand} on hand, not {counted}",
             sku=f["sku"],
-            on_hand=format(f["on_hand"], "g"),
-            counted=format(f["counted"], "g"),
+            on_hand=i18n.quantity(f["on_hand"]),
+            counted=i18n.quantity(f["counted"]),
         )
     if kind in ("receipt_late", "receipt_early", "receipt_cancelled", "receipt_qty"):
         sku, ref, as_of = f["sku"], f["ref"], f["as_of"]
@@ -272,15 +280,15 @@ def change_words(change: str | None) -> str | None:
                 "{sku} receipt {ref} ({qty} due {on}) is cancelled",
                 sku=sku,
                 ref=ref,
-                qty=format(f["qty"], "g"),
+                qty=i18n.quantity(f["qty"]),
                 on=day(f["on"], as_of),
             )
         return _(
             "{sku} receipt {ref} brings {qty} instead of {was}",
             sku=sku,
             ref=ref,
-            qty=format(f["qty"], "g"),
-            was=format(f["was"], "g"),
+            qty=i18n.quantity(f["qty"]),
+            was=i18n.quantity(f["was"]),
         )
     return str(change)
 
@@ -518,7 +526,7 @@ def summary_text(result: Replan, as_of: date, *, who: str | None = None) -> str:
                 "qty": r.qty,
                 "sku": escape(r.sku),
                 "customer": escape(r.customer),
-                "reason": escape(r.reason),
+                "reason": escape(at_risk_text(r.reason, r.facts, as_of) or r.reason),
             }
             if r.owner:
                 line = _("{ref} {qty} {sku} for {customer}: {reason}", **fields)

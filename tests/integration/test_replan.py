@@ -12,8 +12,10 @@ import pytest
 import sqlalchemy as sa
 
 from bot.cli import main
+from bot.platform import i18n
 from bot.platform.db.tables import OutboxRow, ReservationRow, ReservedHoursRow
 from bot.platform.settings import Settings
+from bot.promising.constraints import at_risk_text
 from bot.promising.orders import OrderService
 from tests.conftest import MigratedDb
 
@@ -99,6 +101,13 @@ def test_a_promise_with_no_date_left_in_the_horizon_is_at_risk_and_its_owner_tol
     assert sent[0]["text"].startswith(
         ":warning: Order PB-00001 (25 BRKT for Acme on Wed 25 Nov) is at risk"
     )
+    # Why, kept in English for the CLI and the JSON, and as facts for every other reader.
+    english = "the factory changed: 25 BRKT cannot be promised within the 365-day horizon"
+    assert order.at_risk_reason == english
+    assert order.to_json()["at_risk_reason"] == english
+    with i18n.using("vi"):
+        told = at_risk_text(order.at_risk_reason, order.at_risk_facts, AS_OF)
+    assert told == "nhà máy đã thay đổi: không thể cam kết 25 BRKT trong phạm vi kế hoạch 365 ngày"
 
 
 def test_a_promise_that_can_still_keep_its_date_is_re_planned_quietly(

@@ -186,3 +186,24 @@ def test_the_home_select_sets_the_language_and_draws_home_again_in_it(world: Wor
     with world.db.session_factory() as session:
         chosen = session.scalar(sa.select(UserRow.language).where(UserRow.slack_user_id == SALES))
     assert chosen == "vi"
+
+
+def test_a_question_to_operations_reads_in_each_readers_language_after_it_was_posted(
+    world: World,
+) -> None:
+    """The question is posted once, in the operations channel's language; whoever reads it
+    later (operations on their Home tab) reads it in their own."""
+    _reply(world, "language zh_Hans", ADMIN, channel=OPS_CHANNEL)
+    _reply(world, "language vi me", OPS, channel=OPS_CHANNEL)
+    quote = world.promise("40 BRKT for Acme by Wed 25 Nov", user=SALES)
+    world.click(quote, orders_views.ASK_OPS, user=SALES)
+    posted = eventually(
+        lambda: [m for m in world.slack.messages(OPS_CHANNEL) if m.blocks], what="the question"
+    )
+    assert "Acme" in posted[-1].text and "月" in str(posted[-1].blocks)
+
+    world.requester.app_home_opened(OPS)
+    home = eventually(lambda: world.slack.home(OPS), what="the operations home")
+    drawn = str(home["blocks"])
+    assert "Có thể làm 40 BRKT cho Acme trước" in drawn, drawn
+    assert "月" not in drawn and "Can you make" not in drawn

@@ -26,6 +26,8 @@ CHANGES: list[Change] = [
     CapacityChange("CNC", date(2026, 12, 3), date(2026, 12, 3), 0),
     CapacityChange("CNC", date(2026, 12, 30), date(2027, 1, 2), 0),
     CapacityChange("CNC", date(2026, 12, 3), date(2026, 12, 4), None, "repair is over"),
+    CapacityChange("CNC", date(2026, 12, 3), date(2026, 12, 4), None, "spindle repair", lifts=7),
+    CapacityChange("CNC", date(2026, 12, 3), date(2026, 12, 4), None, lifts=7),
     CapacityChange("PAINT", date(2026, 12, 5), date(2026, 12, 5), 4, extra=True),
     CapacityChange("CNC", date(2026, 12, 3), date(2026, 12, 3), 12),
     CapacityChange("CNC", date(2026, 12, 3), date(2026, 12, 4), 4, "half shift"),
@@ -90,3 +92,25 @@ def test_text_that_is_not_a_described_change_is_told_as_it_is() -> None:
             "The factory data was imported again"
         )
         assert change_words(None) is None
+
+
+def test_a_lifted_downtime_says_it_is_over_in_the_readers_words() -> None:
+    lifted = CapacityChange(
+        "CNC", date(2026, 12, 3), date(2026, 12, 4), None, "spindle repair", lifts=7
+    )
+    words = describe(FACTORY, lifted, as_of=AS_OF)
+    assert str(words) == "CNC is back to its usual hours Thu 3 – Fri 4 Dec: spindle repair is over"
+    for language in ("vi", "zh_Hans"):
+        with i18n.using(language):
+            told = change_words(words)
+        assert told is not None and "spindle repair" in told
+        assert "is over" not in told and "back to" not in told
+
+
+def test_hours_in_a_change_are_written_with_the_readers_decimal_sign() -> None:
+    overtime = CapacityChange("PAINT", date(2026, 12, 5), date(2026, 12, 5), 4.5, extra=True)
+    words = describe(FACTORY, overtime, as_of=AS_OF)
+    assert "4.5 h overtime" in str(words)
+    with i18n.using("vi"):
+        told = change_words(words)
+    assert told is not None and "4,5" in told and "4.5" not in told

@@ -236,6 +236,9 @@ class OrderRow(Base):
     rush: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(default="quoted")
     at_risk_reason: Mapped[str | None] = mapped_column(sa.Text)
+    """Why the order is at risk, in English (the CLI and the order JSON show it)."""
+    at_risk_facts: Mapped[dict[str, Any] | None]
+    """The same reason as facts (bot.promising.constraints), for each reader's language."""
     least_qty: Mapped[int | None]
     """The customer's flexibility: the least quantity they would accept on `requested_on`."""
     latest_on: Mapped[date | None]
@@ -368,6 +371,9 @@ class CapacityRequestRow(Base):
     requested_by: Mapped[str]
     status: Mapped[str] = mapped_column(default="open", index=True)
     question: Mapped[str] = mapped_column(sa.Text)
+    """The question in the operations channel's language when it was asked (as posted there)."""
+    question_facts: Mapped[dict[str, Any] | None]
+    """What the question asks, from which it is written again in each reader's language."""
     engine_view: Mapped[str] = mapped_column(sa.Text, default="")
     bottleneck: Mapped[str | None]
     channel_id: Mapped[str | None]
