@@ -9,10 +9,12 @@ charts(figures)               {file name: PNG bytes}
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
 from bot.platform import charts as chart_kit
+from bot.platform.i18n import N_
 from bot.platform.i18n import gettext as _
 from capacity.simulation import POLICIES, Figures, Setting
 from capacity.simulation.figures import WARNED_DAYS
@@ -21,22 +23,34 @@ CHART_FILES = ("on_time_vs_lead_time.png", "on_time_by_week.png")
 COLOURS = {"fixed": "#c05621", "backlog": "#b7791f", "ctp": "#2b6cb0", "ctp-repromise": "#2f855a"}
 
 HEADER = (
-    "policy",
-    "setting",
-    "arrived",
-    "accepted",
-    "lost",
-    "on time",
-    "kept",
-    "as told",
-    "warned",
-    "notice",
-    "lead mean",
-    "p50",
-    "p90",
-    "late by",
-    "bottleneck",
+    N_("policy"),
+    N_("setting"),
+    N_("arrived"),
+    N_("accepted"),
+    N_("lost"),
+    N_("on time"),
+    N_("kept"),
+    N_("as told"),
+    N_("warned"),
+    N_("notice"),
+    N_("lead mean"),
+    N_("p50"),
+    N_("p90"),
+    N_("late by"),
+    N_("bottleneck"),
 )
+"""The table's columns (in English on the command line, translated where a channel reads it)."""
+
+
+def headings() -> tuple[str, ...]:
+    """HEADER in the active language."""
+    # TRANSLATORS: the column headings of the simulation table; keep them short.
+    return tuple(_(h) for h in HEADER)
+
+
+def _width(text: str) -> int:
+    """Columns a monospace font gives `text`: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def setting_text(setting: Setting) -> str:
@@ -75,21 +89,28 @@ def _row(f: Figures) -> tuple[str, ...]:
 
 def table_lines(figures: Sequence[Figures]) -> list[str]:
     """The figures as an aligned table: numbers right-aligned, one line per setting."""
-    rows = [HEADER, *(_row(f) for f in figures)]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(HEADER))]
+    header = headings()
+    rows = [header, *(_row(f) for f in figures)]
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(header))]
 
     def line(cells: Sequence[str]) -> str:
+        def pad(i: int, cell: str, width: int) -> str:
+            gap = " " * (width - _width(cell))
+            return cell + gap if i < 2 else gap + cell
+
         return "  ".join(
-            c.ljust(w) if i < 2 else c.rjust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+            pad(i, c, w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
         ).rstrip()
 
-    return [line(HEADER), line(["-" * w for w in widths]), *(line(r) for r in rows[1:])]
+    return [line(header), line(["-" * w for w in widths]), *(line(r) for r in rows[1:])]
 
 
 def markdown_table(figures: Sequence[Figures]) -> list[str]:
     """The same table in Markdown."""
-    lines = ["| " + " | ".join(HEADER) + " |", "|" + "|".join(["---", "---"] + ["---:"] * 13) + "|"]
+    lines = [
+        "| " + " | ".join(headings()) + " |",
+        "|" + "|".join(["---", "---"] + ["---:"] * 13) + "|",
+    ]
     lines.extend("| " + " | ".join(_row(f)) + " |" for f in figures)
     return lines
 
