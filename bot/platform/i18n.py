@@ -24,7 +24,7 @@ Babel's extractor and every translator look for):
 - `N_("...")` marks a message kept in a constant; translate it where it is used, with `_(CONST)`.
 - `day(d)`, `number(x)` write a date or a number for the active language: `Thu 3 Dec`,
   `Thứ Năm, 3 thg 12`, `12月3日 周四`; `fixed`, `percent`, `quantity` and `hours` write
-  decimals, shares, quantities and working hours the same way (`4,5 giờ`, `85%`).
+  decimals, shares, quantities and working hours the same way (`4,5 h`, `85%`).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from gettext import GNUTranslations, NullTranslations
 from pathlib import Path
 from typing import Any
@@ -258,16 +259,19 @@ def number(value: float, digits: int = 1) -> str:
     return format_decimal(value, format=pattern, locale=locale(active()))
 
 
-def fixed(value: float, digits: int = 1) -> str:
+def fixed(value: float, digits: int = 1, *, grouped: bool = True) -> str:
     """A number with exactly `digits` decimals, as the active language writes it: `3.0`,
-    `3,0`, `1,234.5` (what `f"{value:,.1f}"` writes in English)."""
-    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
-    return format_decimal(value, format=pattern, locale=locale(active()))
+    `3,0`, `1,234.5`; rounded as `f"{value:,.1f}"` rounds, so that English is what it wrote.
+    `grouped=False` leaves out the thousands separator."""
+    pattern = ("#,##0" if grouped else "0") + ("." + "0" * digits if digits > 0 else "")
+    return format_decimal(_rounded(value, digits), format=pattern, locale=locale(active()))
 
 
 def percent(share: float) -> str:
-    """A share (0.85) as a whole percentage in the active language: `85%`, `85%`, `85%`."""
-    return format_percent(share, format="#,##0%", locale=locale(active()))
+    """A share (0.85) as a whole percentage in the active language: `85%`, `85%`, `85%`
+    (rounded as `f"{share:.0%}"` rounds)."""
+    whole = _rounded(share * 100, 0) / 100
+    return format_percent(whole, format="#,##0%", locale=locale(active()))
 
 
 def quantity(qty: float) -> str:
@@ -276,15 +280,20 @@ def quantity(qty: float) -> str:
     decimal sign. In English exactly the engine's `format_qty`."""
     if abs(qty - round(qty)) < 1e-6:
         return str(int(round(qty)))
-    return format_decimal(qty, format="@#####", locale=locale(active()))
+    return format_decimal(Decimal(f"{qty:g}"), format="@#####", locale=locale(active()))
 
 
 def hours(value: float) -> str:
-    """Hours as precise as a planner says them, in the active language: `19.5 h`, `19,5 giờ`,
-    `19.5 小时`; a whole number from 100 on (`550 h`). In English exactly the engine's
-    `format_hours`, which the CLI shows."""
-    pattern = "0" if value >= 100 else "0.#"
+    """Hours as precise as a planner says them, in the active language: `19.5 h`, `19,5 h`;
+    a whole number from 100 on (`550 h`). In English exactly the engine's `format_hours`, which
+    the CLI shows."""
+    digits = 0 if value >= 100 else 1
+    n = format_decimal(_rounded(value, digits), format="0.#", locale=locale(active()))
     # TRANSLATORS: a number of working hours ("19.5 h"): the unit after the number.
-    return pgettext(
-        "hours", "{n} h", n=format_decimal(value, format=pattern, locale=locale(active()))
-    )
+    return pgettext("hours", "{n} h", n=n)
+
+
+def _rounded(value: float, digits: int) -> Decimal:
+    """`value` rounded as Python's format rounds it (the binary value, half to even), so that
+    Babel, which would round the decimal text again, has nothing left to round."""
+    return Decimal(f"{value:.{digits}f}")

@@ -46,7 +46,7 @@ from bot.platform.i18n import gettext as _
 from bot.platform.outbox import OutboxWorker, enqueue
 from bot.platform.settings import Settings
 from bot.platform.users import UserService
-from bot.promising.constraints import constraint_json, constraint_of, constraint_text
+from bot.promising.constraints import constraint_text
 from bot.promising.orders import (
     NotMoved,
     OrderService,
@@ -194,7 +194,8 @@ class RequestView:
     status: str
     stored_question: str
     """The question as posted to operations, in their channel's language then."""
-    stored_bottleneck: str | None
+    bottleneck: str | None
+    """What held the order back, as the asker read it when asking."""
     channel_id: str | None
     message_ts: str | None
     answered_by: str | None
@@ -214,15 +215,6 @@ class RequestView:
         text = question_text(self.facts) if self.facts else None
         return self.stored_question if text is None else text
 
-    @property
-    def bottleneck(self) -> str | None:
-        """What holds the order back, in the active language."""
-        said = (self.facts or {}).get("constraint")
-        if isinstance(said, Mapping) and self.facts:
-            as_of = date.fromisoformat(str(self.facts.get("constraint_as_of")))
-            return constraint_text(constraint_of(said), as_of) or None
-        return self.stored_bottleneck
-
 
 def question_facts(
     quote: Quote, qty: int, customer: str, wanted: date, today: date, **moved: Any
@@ -235,8 +227,6 @@ def question_facts(
         "customer": customer,
         "day": wanted.isoformat(),
         "as_of": today.isoformat(),
-        "constraint": constraint_json(quote.constraint),
-        "constraint_as_of": quote.as_of.isoformat(),
     }
     if moved:
         facts["moved_to"] = moved["moved_to"].isoformat()
@@ -1242,7 +1232,7 @@ def _view(row: CapacityRequestRow) -> RequestView:
         requested_by=row.requested_by,
         status=row.status,
         stored_question=row.question,
-        stored_bottleneck=row.bottleneck,
+        bottleneck=row.bottleneck,
         channel_id=row.channel_id,
         message_ts=row.message_ts,
         answered_by=row.answered_by,

@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.platform import charts as chart_kit
-from bot.platform.i18n import N_
+from bot.platform import i18n
 from bot.platform.i18n import gettext as _
+from bot.platform.i18n import pgettext
 from capacity.simulation import POLICIES, Figures, Setting
 from capacity.simulation.figures import WARNED_DAYS
 
@@ -23,29 +24,47 @@ CHART_FILES = ("on_time_vs_lead_time.png", "on_time_by_week.png")
 COLOURS = {"fixed": "#c05621", "backlog": "#b7791f", "ctp": "#2b6cb0", "ctp-repromise": "#2f855a"}
 
 HEADER = (
-    N_("policy"),
-    N_("setting"),
-    N_("arrived"),
-    N_("accepted"),
-    N_("lost"),
-    N_("on time"),
-    N_("kept"),
-    N_("as told"),
-    N_("warned"),
-    N_("notice"),
-    N_("lead mean"),
-    N_("p50"),
-    N_("p90"),
-    N_("late by"),
-    N_("bottleneck"),
+    "policy",
+    "setting",
+    "arrived",
+    "accepted",
+    "lost",
+    "on time",
+    "kept",
+    "as told",
+    "warned",
+    "notice",
+    "lead mean",
+    "p50",
+    "p90",
+    "late by",
+    "bottleneck",
 )
-"""The table's columns (in English on the command line, translated where a channel reads it)."""
+"""The table's columns as the command line prints them."""
 
 
 def headings() -> tuple[str, ...]:
-    """HEADER in the active language."""
-    # TRANSLATORS: the column headings of the simulation table; keep them short.
-    return tuple(_(h) for h in HEADER)
+    """HEADER in the active language (English: HEADER itself)."""
+    # TRANSLATORS: the column headings of the simulation table (one row per way of promising);
+    # keep them short. "as told": promises kept on the date last told; "notice": mean days of
+    # notice a customer got; "late by": mean days late.
+    return (
+        pgettext("simulation table", "policy"),
+        pgettext("simulation table", "setting"),
+        pgettext("simulation table", "arrived"),
+        pgettext("simulation table", "accepted"),
+        pgettext("simulation table", "lost"),
+        pgettext("simulation table", "on time"),
+        pgettext("simulation table", "kept"),
+        pgettext("simulation table", "as told"),
+        pgettext("simulation table", "warned"),
+        pgettext("simulation table", "notice"),
+        pgettext("simulation table", "lead mean"),
+        pgettext("simulation table", "p50"),
+        pgettext("simulation table", "p90"),
+        pgettext("simulation table", "late by"),
+        pgettext("simulation table", "bottleneck"),
+    )
 
 
 def _width(text: str) -> int:
@@ -60,11 +79,20 @@ def setting_text(setting: Setting) -> str:
 
 
 def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.0f} %"
+    return "-" if value is None else f"{i18n.fixed(100 * value, 0, grouped=False)} %"
 
 
-def _num(value: float | None, unit: str = "") -> str:
-    return "-" if value is None else f"{value:.1f}{unit}"
+def _days(n: str) -> str:
+    # TRANSLATORS: a number of days in the simulation table ("4.2 d"); keep it short.
+    return pgettext("simulation table", "{n} d", n=n)
+
+
+def _plain(value: float | None) -> str:
+    return "-" if value is None else i18n.fixed(value, 1, grouped=False)
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else _days(_plain(value))
 
 
 def _row(f: Figures) -> tuple[str, ...]:
@@ -78,12 +106,12 @@ def _row(f: Figures) -> tuple[str, ...]:
         str(f.kept),
         str(f.kept_as_last_told),
         str(f.warned),
-        _num(f.notice_days_mean, " d"),
-        _num(f.lead_time_mean, " d"),
-        "-" if f.lead_time_p50 is None else f"{f.lead_time_p50} d",
-        "-" if f.lead_time_p90 is None else f"{f.lead_time_p90} d",
-        _num(f.days_late_mean, " d"),
-        f"{f.bottleneck or '-'} {100 * f.utilisation:.0f} %",
+        _num(f.notice_days_mean),
+        _num(f.lead_time_mean),
+        "-" if f.lead_time_p50 is None else _days(str(f.lead_time_p50)),
+        "-" if f.lead_time_p90 is None else _days(str(f.lead_time_p90)),
+        _num(f.days_late_mean),
+        f"{f.bottleneck or '-'} {_pct(f.utilisation)}",
     )
 
 
@@ -131,7 +159,7 @@ def headline(figures: Sequence[Figures]) -> str:
     fields = {
         "ours": f"{ours.setting.policy} {setting_text(ours.setting)}",
         "kept": _pct(ours.on_time),
-        "lead": _num(ours.lead_time_mean),
+        "lead": _plain(ours.lead_time_mean),
         "days": WARNED_DAYS,
     }
     if fixed:
@@ -139,7 +167,7 @@ def headline(figures: Sequence[Figures]) -> str:
         fields |= {
             "best": setting_text(best.setting),
             "best_kept": _pct(best.on_time),
-            "best_lead": _num(best.lead_time_mean),
+            "best_lead": _plain(best.lead_time_mean),
         }
     share = None
     told = [f for f in figures if f.setting.policy == "ctp-repromise" and f.accepted]

@@ -145,7 +145,7 @@ def test_an_order_at_risk_after_a_change_reads_in_each_language() -> None:
         )
     with i18n.using("zh_Hans"):
         assert at_risk_text(english, facts, AS_OF) == (
-            "工厂情况有变：在 365 天的计划范围内无法承诺 25 BRKT"
+            "工厂有变更：在 365 天的计划范围内无法承诺 25 BRKT"
         )
     # A reason kept before its facts were (migration 0005) reads as it was written.
     with i18n.using("vi"):

@@ -59,3 +59,6 @@ def test_in_vietnamese_the_headings_are_translated() -> None:
     with i18n.using("vi"):
         header = report.table_lines(TABLE)[0]
     assert header.startswith("chính sách") and "điểm nghẽn" in header
+    with i18n.using("vi"):
+        row = report.table_lines(TABLE)[2]
+    assert "4,2 ngày" in row and "82 %" in row and "4.2" not in row
