@@ -17,6 +17,7 @@ from bot.factory.files import (
     write_factory_dir,
 )
 from bot.factory.store import ReceiptStaging, each_receipt, load_factory, save_factory
+from bot.platform.bulk import cyclic_gc_paused
 from bot.platform.clock import Clock, Now
 from bot.platform.db.session import (
     make_engine,
@@ -45,7 +46,7 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     engine = make_engine(settings.database_url)
     try:
         require_current_schema(engine)
-        with write_transaction(make_session_factory(engine, clock)) as session:
+        with cyclic_gc_paused(), write_transaction(make_session_factory(engine, clock)) as session:
             # receipts.csv goes to the database chunk by chunk as it is checked (it may hold a
             # million rows); any problem anywhere rolls it all back.
             with ReceiptStaging(session) as staging:
