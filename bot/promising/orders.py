@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,7 +25,12 @@ from bot.factory.store import load_factory, receipts_of, store_change
 from bot.platform import i18n, languages, metrics
 from bot.platform.blockkit import clip, escape
 from bot.platform.clock import Clock, Now, local_today
-from bot.platform.db.session import insert_rows, with_clock, write_transaction
+from bot.platform.db.session import (
+    indexes_built_after,
+    insert_rows,
+    with_clock,
+    write_transaction,
+)
 from bot.platform.db.tables import (
     AuditLogRow,
     CustomerRow,
@@ -743,11 +748,11 @@ class OrderService:
         at_risk: list[tuple[str, str]] = []
         moved: list[Moved] = []
         told: list[tuple[OrderRow, Moved, Placement]] = []
-        # The engine books order after order in memory; the database gets them in batches (the
-        # order rows in one flush, their reservation rows as multi-row inserts), all at one plan
-        # version: 20,000 orders hold about 2 million rows, which one statement per order would
-        # take minutes to write.
-        known = {
+        # The engine books order after order in memory; the database gets them in batches (new
+        # order rows as one multi-row insert, changed ones in one flush, their reservation rows
+        # as multi-row inserts), all at one plan version: 20,000 orders hold about 2 million
+        # rows, which one statement per order would take minutes to write.
+        known: dict[str, OrderRow | _NewOrder] = {
             row.ref: row
             for row in _rows_where_in(session, OrderRow, OrderRow.ref, [o.ref for o in orders])
         }
@@ -757,9 +762,19 @@ class OrderService:
                 session, CustomerRow, CustomerRow.name, sorted({o.customer for o in orders})
             )
         }
-        pending: list[tuple[OrderRow, Placement]] = []
+        pending: list[tuple[OrderRow | _NewOrder, Placement]] = []
+        unsaved: list[_NewOrder] = []
+        hold_until = now + timedelta(hours=self.settings.hold_hours)
 
         def store_pending() -> None:
+            if unsaved:
+                ids = session.scalars(
+                    sa.insert(OrderRow).returning(OrderRow.id, sort_by_parameter_order=True),
+                    [new.values for new in unsaved],
+                ).all()
+                for new, order_id in zip(unsaved, ids, strict=True):
+                    new.id = order_id
+                unsaved.clear()
             if not pending:
                 return
             session.flush()
@@ -767,80 +782,106 @@ class OrderService:
             cache.active.update(self._reserve_many(session, pending, seq))
             pending.clear()
 
-        for order in orders:
-            existing = known.get(order.ref)
-            if existing is not None:
-                store_pending()  # its own reservation may be among them
-                held_ids = _active_reservation_ids(session, existing)
-                self._release(session, existing)
-                self._forget(session, cache, held_ids)
-                session.execute(sa.delete(ShipmentRow).where(ShipmentRow.order_id == existing.id))
-            customer_row = customers.get(order.customer)
-            if customer_row is None:
-                customer_row = customers[order.customer] = find_or_add_customer(
-                    session, order.customer
-                )
-            if existing is None:
-                row = OrderRow(ref=order.ref, created_at=now, customer_id=customer_row.id)
-                known[order.ref] = row
-            else:
-                row = existing
-            row.customer_id = customer_row.id
-            row.customer = customer_row
-            row.sku = order.sku
-            row.qty = order.qty
-            row.requested_on = order.on
-            row.promised_on = order.on
-            row.rush = order.rush
-            row.updated_at = now
-            row.version = (row.version or 0) + 1
-            row.at_risk_reason = row.at_risk_facts = None
-            held = order.status == "held"
-            row.expires_at = now + timedelta(hours=self.settings.hold_hours) if held else None
-            was_moved_to = row.moved_to if row.moved_from == order.on else None
-            row.moved_from = row.moved_to = None
-            session.add(row)
-            try:
-                placement = engine.place(order.sku, order.qty, order.on, rush=order.rush)
-            except NotPromisable as refused:
-                # A promise already made keeps a place as a re-plan would give it (DESIGN.md,
-                # "Keeping promises when the factory changes"); a new row is at risk.
-                later = (
-                    engine.earliest(order.sku, order.qty, order.on, rush=order.rush)
-                    if existing is not None
-                    else None
-                )
-                if later is None:
-                    row.status = "at_risk"
-                    row.at_risk_reason = str(refused)
-                    row.at_risk_facts = refusal_facts(refused)
-                    row.moved_at = None
-                    at_risk.append((order.ref, str(refused)))
+        # A first import into (nearly) empty tables writes its reservation rows faster with their
+        # indexes built once at the end (SQLite only). Not when orders are imported again: each
+        # such order reads its old reservation's rows back by those indexes.
+        bulk = (
+            len(orders) * BULK_ROWS_PER_ORDER
+            if len(orders) >= BULK_ORDERS and not any(o.ref in known for o in orders)
+            else -1
+        )
+        with indexes_built_after(session, RESERVATION_DETAIL_TABLES, when_more_than=bulk):
+            for order in orders:
+                existing = known.get(order.ref)
+                if isinstance(existing, _NewOrder):  # the same ref again in this import
+                    store_pending()
+                    existing = known[order.ref] = session.get_one(OrderRow, existing.id)
+                if existing is not None:
+                    store_pending()  # its own reservation may be among them
+                    held_ids = _active_reservation_ids(session, existing)
+                    self._release(session, existing)
+                    self._forget(session, cache, held_ids)
+                    session.execute(
+                        sa.delete(ShipmentRow).where(ShipmentRow.order_id == existing.id)
+                    )
+                customer_row = customers.get(order.customer)
+                if customer_row is None:
+                    customer_row = customers[order.customer] = find_or_add_customer(
+                        session, order.customer
+                    )
+                if existing is None:
+                    # A new order: no ORM object, only the values of its row (20,000 objects,
+                    # each attribute tracked, took seconds of an import of the order book).
+                    new = known[order.ref] = _NewOrder(
+                        _new_order_values(order, customer_row.id, now, hold_until)
+                    )
+                    unsaved.append(new)
+                    try:
+                        placement = engine.place(order.sku, order.qty, order.on, rush=order.rush)
+                    except NotPromisable as refused:
+                        new.values["status"] = "at_risk"
+                        new.values["at_risk_reason"] = str(refused)
+                        new.values["at_risk_facts"] = refusal_facts(refused)
+                        at_risk.append((order.ref, str(refused)))
+                        continue
+                    engine.apply(placement)
+                    pending.append((new, placement))
+                    booked.append(order.ref)
+                    if len(pending) >= IMPORT_BATCH:
+                        store_pending()
                     continue
-                placement = engine.place(order.sku, order.qty, later, rush=order.rush)
-                row.moved_from, row.moved_to = order.on, later
-                row.moved_at = row.moved_at or now
-                entry = Moved(
-                    row.ref,
-                    order.on,
-                    later,
-                    customer_row.name,
-                    row.sku,
-                    row.qty,
-                    row.owner_slack_id,
-                )
-                moved.append(entry)
-                if row.owner_slack_id and was_moved_to != later:
-                    told.append((row, entry, placement))
-            else:
-                row.moved_at = None
-            row.status = order.status
-            engine.apply(placement)
-            pending.append((row, placement))
-            booked.append(order.ref)
-            if len(pending) >= IMPORT_BATCH:
-                store_pending()
-        store_pending()
+                row = existing
+                row.customer_id = customer_row.id
+                row.customer = customer_row
+                row.sku = order.sku
+                row.qty = order.qty
+                row.requested_on = order.on
+                row.promised_on = order.on
+                row.rush = order.rush
+                row.updated_at = now
+                row.version = (row.version or 0) + 1
+                row.at_risk_reason = row.at_risk_facts = None
+                row.expires_at = hold_until if order.status == "held" else None
+                was_moved_to = row.moved_to if row.moved_from == order.on else None
+                row.moved_from = row.moved_to = None
+                session.add(row)
+                try:
+                    placement = engine.place(order.sku, order.qty, order.on, rush=order.rush)
+                except NotPromisable as refused:
+                    # A promise already made keeps a place as a re-plan would give it (DESIGN.md,
+                    # "Keeping promises when the factory changes").
+                    later = engine.earliest(order.sku, order.qty, order.on, rush=order.rush)
+                    if later is None:
+                        row.status = "at_risk"
+                        row.at_risk_reason = str(refused)
+                        row.at_risk_facts = refusal_facts(refused)
+                        row.moved_at = None
+                        at_risk.append((order.ref, str(refused)))
+                        continue
+                    placement = engine.place(order.sku, order.qty, later, rush=order.rush)
+                    row.moved_from, row.moved_to = order.on, later
+                    row.moved_at = row.moved_at or now
+                    entry = Moved(
+                        row.ref,
+                        order.on,
+                        later,
+                        customer_row.name,
+                        row.sku,
+                        row.qty,
+                        row.owner_slack_id,
+                    )
+                    moved.append(entry)
+                    if row.owner_slack_id and was_moved_to != later:
+                        told.append((row, entry, placement))
+                else:
+                    row.moved_at = None
+                row.status = order.status
+                engine.apply(placement)
+                pending.append((row, placement))
+                booked.append(order.ref)
+                if len(pending) >= IMPORT_BATCH:
+                    store_pending()
+            store_pending()
         session.flush()
         for shipment in shipments:
             shipped = session.scalar(sa.select(OrderRow).where(OrderRow.ref == shipment.ref))
@@ -1639,7 +1680,10 @@ class OrderService:
         return rid
 
     def _reserve_many(
-        self, session: Session, placed: Sequence[tuple[OrderRow, Placement]], seq: int
+        self,
+        session: Session,
+        placed: Sequence[tuple[OrderRow | _NewOrder, Placement]],
+        seq: int,
     ) -> list[int]:
         """Store many reservations, all changed at plan version `seq`; returns their ids."""
         if not placed:
@@ -1906,6 +1950,55 @@ lead's customer must fit the promise form "Quote it" fills in with it)."""
 
 IMPORT_BATCH = 500
 """Orders an import books in memory before writing them and their reservations."""
+BULK_ORDERS = 1_000
+"""From this many new orders on, an import builds the reservation rows' indexes after them ..."""
+BULK_ROWS_PER_ORDER = 10
+"""... when the tables hold fewer rows than this many per order being imported."""
+RESERVATION_DETAIL_TABLES: tuple[sa.Table, ...] = tuple(
+    cast(sa.Table, row.__table__)
+    for row in (ReservedHoursRow, StockAllocationRow, PlannedPurchaseRow)
+)
+"""The tables of a reservation's rows, whose indexes a first import builds after them."""
+
+
+class _NewOrder:
+    """An order an import adds: the values of its row, and its id once inserted."""
+
+    __slots__ = ("id", "values")
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values = values
+        self.id: int | None = None
+
+
+def _new_order_values(
+    order: ImportedOrder, customer_id: int, now: datetime, hold_until: datetime
+) -> dict[str, Any]:
+    """Every column of a new order's row (one multi-row insert needs the same keys in each)."""
+    return {
+        "ref": order.ref,
+        "customer_id": customer_id,
+        "owner_slack_id": None,
+        "sku": order.sku,
+        "qty": order.qty,
+        "requested_on": order.on,
+        "promised_on": order.on,
+        "rush": order.rush,
+        "status": order.status,
+        "at_risk_reason": None,
+        "at_risk_facts": None,
+        "least_qty": None,
+        "latest_on": None,
+        "expires_at": hold_until if order.status == "held" else None,
+        "created_at": now,
+        "updated_at": now,
+        "channel_id": None,
+        "message_ts": None,
+        "version": 1,
+        "moved_from": None,
+        "moved_to": None,
+        "moved_at": None,
+    }
 
 
 def _rows_where_in(session: Session, entity: Any, column: Any, values: Sequence[Any]) -> list[Any]:
