@@ -13,9 +13,9 @@ def cyclic_gc_paused() -> Iterator[None]:
 
     An import of 20,000 orders makes tens of millions of short-lived tuples and keeps millions
     of objects alive (the engine's journal, placements, ORM rows). Each allocation burst starts
-    a collection, and each full one walks every live object again: 6 of the 31 seconds of
-    `promisebot import` on the benchmark factory went to collections that found next to
-    nothing (bench/import_orders.py). Reference counting still frees every object that is not
+    a collection, and each full one walks every live object again: 6 of the 31 seconds that
+    `promisebot import` of the benchmark factory took in one process went to collections that
+    found next to nothing. Reference counting still frees every object that is not
     in a cycle; what is in one waits for the first collection after the block.
     """
     was_enabled = gc.isenabled()

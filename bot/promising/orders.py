@@ -748,10 +748,11 @@ class OrderService:
         at_risk: list[tuple[str, str]] = []
         moved: list[Moved] = []
         told: list[tuple[OrderRow, Moved, Placement]] = []
-        # The engine books order after order in memory; the database gets them in batches (new
-        # order rows as one multi-row insert, changed ones in one flush, their reservation rows
-        # as multi-row inserts), all at one plan version: 20,000 orders hold about 2 million
-        # rows, which one statement per order would take minutes to write.
+        # The engine books order after order in memory; the database gets them in batches of
+        # IMPORT_BATCH booked orders (new order rows as a multi-row insert, changed ones in a
+        # flush, their reservation rows as multi-row inserts), all at one plan version: 20,000
+        # orders hold about 2 million rows, which one statement per order would take minutes to
+        # write.
         known: dict[str, OrderRow | _NewOrder] = {
             row.ref: row
             for row in _rows_where_in(session, OrderRow, OrderRow.ref, [o.ref for o in orders])
@@ -783,13 +784,12 @@ class OrderService:
             pending.clear()
 
         # A first import into (nearly) empty tables writes its reservation rows faster with their
-        # indexes built once at the end (SQLite only). Not when orders are imported again: each
-        # such order reads its old reservation's rows back by those indexes.
-        bulk = (
-            len(orders) * BULK_ROWS_PER_ORDER
-            if len(orders) >= BULK_ORDERS and not any(o.ref in known for o in orders)
-            else -1
-        )
+        # indexes built once at the end (SQLite only). Not when an order is imported again, from
+        # the database or earlier in this import: each such order reads its old reservation's
+        # rows back by those indexes.
+        first_time = not known and len({o.ref for o in orders}) == len(orders)
+        many = first_time and len(orders) >= BULK_ORDERS
+        bulk = len(orders) * BULK_ROWS_PER_ORDER if many else -1
         with indexes_built_after(session, RESERVATION_DETAIL_TABLES, when_more_than=bulk):
             for order in orders:
                 existing = known.get(order.ref)
@@ -1685,9 +1685,12 @@ class OrderService:
         placed: Sequence[tuple[OrderRow | _NewOrder, Placement]],
         seq: int,
     ) -> list[int]:
-        """Store many reservations, all changed at plan version `seq`; returns their ids."""
+        """Store many reservations, all changed at plan version `seq`; returns their ids. Every
+        order must be stored already (a new one inserted, with its id)."""
         if not placed:
             return []
+        unsaved = [order for order, _ in placed if order.id is None]
+        assert not unsaved, f"{len(unsaved)} orders are not stored yet"
         now = self.clock()
         heads = [
             {
@@ -1951,9 +1954,10 @@ lead's customer must fit the promise form "Quote it" fills in with it)."""
 IMPORT_BATCH = 500
 """Orders an import books in memory before writing them and their reservations."""
 BULK_ORDERS = 1_000
-"""From this many new orders on, an import builds the reservation rows' indexes after them ..."""
+"""From this many orders on, none of them stored yet, an import builds the reservation rows'
+indexes after them (SQLite) ..."""
 BULK_ROWS_PER_ORDER = 10
-"""... when the tables hold fewer rows than this many per order being imported."""
+"""... when reserved_hours holds at most this many rows per order being imported."""
 RESERVATION_DETAIL_TABLES: tuple[sa.Table, ...] = tuple(
     cast(sa.Table, row.__table__)
     for row in (ReservedHoursRow, StockAllocationRow, PlannedPurchaseRow)
