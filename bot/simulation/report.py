@@ -73,9 +73,13 @@ def _width(text: str) -> int:
 
 
 def setting_text(setting: Setting) -> str:
+    """`+10 d` (calendar days: a fixed lead time, or on top of the backlog) or `+2 wd` (working
+    days on top of the engine's date), in the active language."""
     if setting.policy in ("fixed", "backlog"):
-        return f"+{setting.value} d"
-    return f"+{setting.value} wd"
+        # TRANSLATORS: a policy's setting in the simulation table: n calendar days; keep it short.
+        return pgettext("simulation table", "+{n} d", n=setting.value)
+    # TRANSLATORS: a policy's setting in the simulation table: n working days; keep it short.
+    return pgettext("simulation table", "+{n} wd", n=setting.value)
 
 
 def _pct(value: float | None) -> str:

@@ -42,8 +42,9 @@ def width(text: str) -> int:
 
 
 def test_the_command_line_table_is_in_english() -> None:
-    header = report.table_lines(TABLE)[0]
-    assert header.split() == [w for h in report.HEADER for w in h.split()]
+    lines = report.table_lines(TABLE)
+    assert lines[0].split() == [w for h in report.HEADER for w in h.split()]
+    assert lines[2].startswith("fixed          +10 d") and " +2 wd " in lines[4]
 
 
 def test_in_chinese_the_headings_are_translated_and_the_numbers_still_line_up() -> None:
@@ -62,3 +63,13 @@ def test_in_vietnamese_the_headings_are_translated() -> None:
     with i18n.using("vi"):
         row = report.table_lines(TABLE)[2]
     assert "4,2 ngày" in row and "82 %" in row and "4.2" not in row
+    assert "+10 ngày " in row  # a fixed lead time of 10 calendar days
+
+
+def test_settings_read_in_days_and_working_days_of_the_language() -> None:
+    with i18n.using("zh_Hans"):
+        chinese = [report.setting_text(f.setting) for f in TABLE]
+    with i18n.using("vi"):
+        vietnamese = [report.setting_text(f.setting) for f in TABLE]
+    assert chinese == ["+10 天", "+0 工作日", "+2 工作日"]
+    assert vietnamese == ["+10 ngày", "+0 ngày làm việc", "+2 ngày làm việc"]
