@@ -47,9 +47,29 @@ def book(checkout: str | None, small: bool, out: Path) -> None:
     engine, booked, _ = book_orders(factory, order_book, AS_OF)
     cpu = time.process_time() - started
     state = ([list(row) for row in engine._reserved], engine._base.copy())
-    orders = [(o.ref, o.requested_on, o.placement) for o in booked]
+    # Plain values, not the engine's classes: the other side's may be of another kind (a
+    # dataclass then, a named tuple now) and would not unpickle here.
+    orders = [(o.ref, o.requested_on, _plain(o.placement)) for o in booked]
     with out.open("wb") as f:
         pickle.dump((capacity.engine.__file__, cpu, orders, state), f)
+
+
+def _plain(placement: Any) -> tuple[Any, ...]:
+    """A placement as tuples of its values, field by field."""
+
+    def uses(many: Any, *names: str) -> list[tuple[Any, ...]]:
+        return [tuple(getattr(use, name) for name in names) for use in many]
+
+    return (
+        placement.sku,
+        placement.qty,
+        placement.on,
+        placement.rush,
+        placement.just_in_time,
+        uses(placement.hours, "work_center", "on", "hours"),
+        uses(placement.stock, "sku", "on", "qty"),
+        uses(placement.purchases, "sku", "on", "qty"),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 TOLERANCE = 1e-9
@@ -136,15 +136,19 @@ class Factory:
 # --- what a reservation holds -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class HoursUse:
+# A placement's parts are named tuples, not dataclasses: an import of the order book makes two
+# million of them, and a named tuple is made in half the time of a frozen dataclass.
+
+
+class HoursUse(NamedTuple):
+    """Hours an order holds on a work center on a day."""
+
     work_center: str
     on: date
     hours: float
 
 
-@dataclass(frozen=True)
-class StockUse:
+class StockUse(NamedTuple):
     """Stock allocated to an order on a day (taken out of PAB from that day on)."""
 
     sku: str
@@ -152,8 +156,7 @@ class StockUse:
     qty: float
 
 
-@dataclass(frozen=True)
-class Purchase:
+class Purchase(NamedTuple):
     """A planned purchase the order relies on, arriving on `on`."""
 
     sku: str
