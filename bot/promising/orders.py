@@ -769,10 +769,15 @@ class OrderService:
 
         def store_pending() -> None:
             if unsaved:
-                ids = session.scalars(
-                    sa.insert(OrderRow).returning(OrderRow.id, sort_by_parameter_order=True),
-                    [new.values for new in unsaved],
-                ).all()
+                table = ORDERS_TABLE  # the table itself: SQLAlchemy's ORM bulk insert costs more
+                ids = (
+                    session.execute(
+                        table.insert().returning(table.c.id, sort_by_parameter_order=True),
+                        [new.values for new in unsaved],
+                    )
+                    .scalars()
+                    .all()
+                )
                 for new, order_id in zip(unsaved, ids, strict=True):
                     new.id = order_id
                 unsaved.clear()
@@ -817,14 +822,13 @@ class OrderService:
                     )
                     unsaved.append(new)
                     try:
-                        placement = engine.place(order.sku, order.qty, order.on, rush=order.rush)
+                        placement = engine.book(order.sku, order.qty, order.on, rush=order.rush)
                     except NotPromisable as refused:
                         new.values["status"] = "at_risk"
                         new.values["at_risk_reason"] = str(refused)
                         new.values["at_risk_facts"] = refusal_facts(refused)
                         at_risk.append((order.ref, str(refused)))
                         continue
-                    engine.apply(placement)
                     pending.append((new, placement))
                     booked.append(order.ref)
                     if len(pending) >= IMPORT_BATCH:
@@ -846,7 +850,7 @@ class OrderService:
                 row.moved_from = row.moved_to = None
                 session.add(row)
                 try:
-                    placement = engine.place(order.sku, order.qty, order.on, rush=order.rush)
+                    placement = engine.book(order.sku, order.qty, order.on, rush=order.rush)
                 except NotPromisable as refused:
                     # A promise already made keeps a place as a re-plan would give it (DESIGN.md,
                     # "Keeping promises when the factory changes").
@@ -858,7 +862,7 @@ class OrderService:
                         row.moved_at = None
                         at_risk.append((order.ref, str(refused)))
                         continue
-                    placement = engine.place(order.sku, order.qty, later, rush=order.rush)
+                    placement = engine.book(order.sku, order.qty, later, rush=order.rush)
                     row.moved_from, row.moved_to = order.on, later
                     row.moved_at = row.moved_at or now
                     entry = Moved(
@@ -876,7 +880,6 @@ class OrderService:
                 else:
                     row.moved_at = None
                 row.status = order.status
-                engine.apply(placement)
                 pending.append((row, placement))
                 booked.append(order.ref)
                 if len(pending) >= IMPORT_BATCH:
@@ -1706,32 +1709,30 @@ class OrderService:
             }
             for order, p in placed
         ]
+        table = RESERVATIONS_TABLE  # the table itself: SQLAlchemy's ORM bulk insert costs more
         ids = list(
-            session.scalars(
-                sa.insert(ReservationRow).returning(
-                    ReservationRow.id, sort_by_parameter_order=True
-                ),
-                heads,
-            )
+            session.execute(
+                table.insert().returning(table.c.id, sort_by_parameter_order=True), heads
+            ).scalars()
         )
         pairs = list(zip(ids, (p for _, p in placed), strict=True))
         insert_rows(
             session,
             ReservedHoursRow.__tablename__,
             ("reservation_id", "work_center", "on", "hours"),
-            [(rid, u.work_center, u.on, u.hours) for rid, p in pairs for u in p.hours],
+            [(rid, *use) for rid, p in pairs for use in p.hours],  # (work center, on, hours)
         )
         insert_rows(
             session,
             StockAllocationRow.__tablename__,
             ("reservation_id", "sku", "on", "qty"),
-            [(rid, u.sku, u.on, u.qty) for rid, p in pairs for u in p.stock],
+            [(rid, *use) for rid, p in pairs for use in p.stock],  # (sku, on, qty)
         )
         insert_rows(
             session,
             PlannedPurchaseRow.__tablename__,
             ("reservation_id", "sku", "on", "qty"),
-            [(rid, u.sku, u.on, u.qty) for rid, p in pairs for u in p.purchases],
+            [(rid, *use) for rid, p in pairs for use in p.purchases],  # (sku, on, qty)
         )
         return ids
 
@@ -1958,6 +1959,8 @@ BULK_ORDERS = 1_000
 indexes after them (SQLite) ..."""
 BULK_ROWS_PER_ORDER = 10
 """... when reserved_hours holds at most this many rows per order being imported."""
+ORDERS_TABLE = cast(sa.Table, OrderRow.__table__)
+RESERVATIONS_TABLE = cast(sa.Table, ReservationRow.__table__)
 RESERVATION_DETAIL_TABLES: tuple[sa.Table, ...] = tuple(
     cast(sa.Table, row.__table__)
     for row in (ReservedHoursRow, StockAllocationRow, PlannedPurchaseRow)
