@@ -10,9 +10,24 @@
 - `/supply SHEET PO-778 qty 40` (`cancelled` for 0); `/supply SHEET count 12`: a stock count.
 
 Days are read as `/promise` reads them (handlers.parsing: `Thu`, `Dec 10`, `2026-12-10`,
-`tomorrow` …), plus `12-10` (month-day, the next such day). A span is `DAY..DAY` or `DAY to DAY`.
-A reason is quoted (`"spindle repair"`), or whatever follows the days. Every refusal is a
-`ChangeSyntaxError` whose message says what is wrong and how to write it.
+`tomorrow` …), plus `12-10` (month-day, the next such day; day-month in Vietnamese, as `10/12`
+is). A span is `DAY..DAY` or `DAY to DAY`. A reason is quoted (`"spindle repair"`), or whatever
+follows the days. Every refusal is a `ChangeSyntaxError` whose message says what is wrong and how
+to write it.
+
+The commands follow the writer's language (`i18n.active()`) as `/promise` does; the English words
+always work too (Vietnamese with or without diacritics):
+
+- Vietnamese: `/capacity CNC dừng thứ Năm đến thứ Sáu "sửa trục chính"` (`dừng`, `ngừng`,
+  `nghỉ`, `hỏng` = down; `tăng ca`, `làm thêm` = overtime; `chạy lại`, `hoạt động lại` = back;
+  `4 giờ`, `4 tiếng` = 4h; `đến` between two days; `8 tuần` = 8w; `trình tự` = sequence);
+  `/supply SHEET PO-778 dời sang 10/12` (`dời`, `hoãn`, `chuyển`, `về`, `vào`, `sang`, `đến`),
+  `/supply SHEET PO-778 số lượng 40` (`còn 40`; `hủy` for 0), `/supply SHEET kiểm kê 12`.
+- Chinese: `/capacity CNC 停机 周四到周五 "主轴维修"` (`停机`, `停工`, `停产`, `关闭` = down;
+  `加班` = overtime; `恢复`, `复工` = back; `4小时` = 4h; `到`/`至` between two days; `8周` = 8w;
+  `排序` = sequence); `/supply SHEET PO-778 改到 12月10日` (`推迟到`, `延期到`, `到货` …),
+  `/supply SHEET PO-778 数量 40` (`取消` for 0), `/supply SHEET 盘点 12`. A keyword may be
+  written against the code or the day after it (`CNC停机`, `改到12月10日`).
 """
 
 from __future__ import annotations
@@ -23,10 +38,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.platform import i18n
 from bot.platform.i18n import N_
 from bot.platform.i18n import gettext as _
 from capacity.changes import CapacityChange, Change, CountChange, ReceiptChange
-from handlers.parsing import MONTH_NAMES, PromiseSyntaxError, parse_day
+from handlers.parsing import MONTH_NAMES, PromiseSyntaxError, parse_day, unaccented
 
 # The "Report a change" form's fields (handlers.changes_views draws them; this module reads them).
 WC_BLOCK, WC_ACTION = "change_wc", "change_wc_select"
@@ -41,17 +57,23 @@ KINDS = (
     ("overtime", N_("These hours more than usual (overtime)")),
 )
 
-CAPACITY_USAGE = (
+# TRANSLATORS: examples of the command in your language's words, which handlers.changes_parsing
+# reads (its docstring lists them; a test parses every `/capacity …` span of your translation):
+# vi `/capacity CNC dừng thứ Năm đến thứ Sáu "sửa trục chính"`, zh `/capacity CNC 停机 周四到周五`.
+CAPACITY_USAGE = N_(
     '`/capacity CNC down Thu..Fri "spindle repair"`, `/capacity CNC 4h 2026-12-09`, '
     "`/capacity PAINT overtime Sat 8h` or `/capacity CNC back`"
 )
-SUPPLY_USAGE = (
+# TRANSLATORS: as above, for /supply: vi `/supply SHEET PO-778 dời sang 10/12`,
+# `/supply SHEET kiểm kê 12`; zh `/supply SHEET PO-778 改到 12月10日`, `/supply SHEET 盘点 12`.
+SUPPLY_USAGE = N_(
     "`/supply SHEET PO-778 moves to 12-10`, `/supply SHEET PO-778 qty 40` or "
     "`/supply SHEET count 12`"
 )
 
-_QUOTED = re.compile(r"[\"“”']([^\"“”']*)[\"“”']")
-_HOURS = re.compile(r"^(\d+(?:[.,]\d+)?)\s*h(?:ours?|rs?)?$", re.IGNORECASE)
+_QUOTED = re.compile(r"[\"“”'「」『』]([^\"“”'「」『』]*)[\"“”'「」『』]")
+_HOUR_UNITS = r"(?:h(?:ours?|rs?)?|giờ|gio|tiếng|tieng|(?:个)?(?:小时|钟头))"
+_HOURS = re.compile(r"^(\d+(?:[.,]\d+)?)\s*" + _HOUR_UNITS + "$", re.IGNORECASE)
 _MONTH_DAY = re.compile(r"^(\d{1,2})-(\d{1,2})$")
 _NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
 
@@ -60,10 +82,122 @@ class ChangeSyntaxError(ValueError):
     """The text cannot be read as a change; `str(error)` says why and how to write it."""
 
 
-LOAD_USAGE = "`/capacity CNC` or `/capacity CNC 8w` (1 to 26 weeks)"
-SEQUENCE_USAGE = "`/capacity sequence LASER BEND` or `/capacity sequence LASER BEND PAINT Dec 7`"
+# TRANSLATORS: as above: vi `/capacity CNC 8 tuần`, zh `/capacity CNC 8周`.
+LOAD_USAGE = N_("`/capacity CNC` or `/capacity CNC 8w` (1 to 26 weeks)")
+# TRANSLATORS: as above: vi `/capacity trình tự LASER BEND`, zh `/capacity 排序 LASER BEND`.
+SEQUENCE_USAGE = N_(
+    "`/capacity sequence LASER BEND` or `/capacity sequence LASER BEND PAINT Dec 7`"
+)
 MAX_WEEKS = 26
-_WEEKS = re.compile(r"^(\d+)\s*(?:w|wk|wks|weeks?)$", re.IGNORECASE)
+_WEEK_UNITS = r"(?:w|wk|wks|weeks?|tuần|tuan|周|个?星期)"
+_WEEKS = re.compile(r"^(\d+)\s*" + _WEEK_UNITS + "$", re.IGNORECASE)
+
+# The words of each language for the commands' keywords, by the English word they stand for. The
+# English ones always work; a language's own are read when it is the writer's (as /promise does).
+_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "sequence": {"en": ("sequence",), "vi": ("trình tự", "sắp xếp"), "zh_Hans": ("排序", "顺序")},
+    "down": {
+        "en": ("down", "closed", "off"),
+        "vi": ("dừng máy", "ngừng máy", "dừng", "ngừng", "nghỉ", "hỏng"),
+        "zh_Hans": ("停机", "停工", "停产", "关闭"),
+    },
+    "overtime": {"en": ("overtime",), "vi": ("tăng ca", "làm thêm"), "zh_Hans": ("加班",)},
+    "back": {
+        "en": ("back",),
+        "vi": ("chạy lại", "hoạt động lại", "trở lại"),
+        "zh_Hans": ("恢复生产", "恢复", "复工"),
+    },
+    "count": {"en": ("count",), "vi": ("kiểm kê", "tồn kho", "đếm"), "zh_Hans": ("盘点", "库存")},
+    "qty": {
+        "en": ("qty", "quantity", "brings"),
+        "vi": ("số lượng", "chỉ còn", "còn"),
+        "zh_Hans": ("数量", "只到"),
+    },
+    "cancelled": {
+        "en": ("cancelled", "canceled", "cancel"),
+        "vi": ("đã hủy", "đã huỷ", "hủy", "huỷ"),
+        "zh_Hans": ("已取消", "取消"),
+    },
+    # Words before the day a receipt now arrives, dropped one after another (`dời sang`).
+    "moves": {
+        "en": ("moves", "moved", "arrives", "to", "on", "now"),
+        "vi": ("dời", "hoãn", "lùi", "chuyển", "về", "vào", "sang", "đến", "tới"),
+        "zh_Hans": (
+            "推迟到",
+            "延期到",
+            "延迟到",
+            "延到",
+            "改期到",
+            "改到",
+            "提前到",
+            "到货",
+            "到",
+            "于",
+            "在",
+        ),
+    },
+}
+_MOST_DAY_WORDS = 16
+_SPAN_WORDS = {"en": r"\bto\b|\buntil\b", "vi": r"\bđến\b|\bden\b", "zh_Hans": r"到|至|~|～"}
+_CAPACITY_KEYS = ("sequence", "down", "overtime", "back")
+_SUPPLY_KEYS = ("count", "qty", "cancelled", "moves")
+
+
+def _normal(word: str, language: str) -> str:
+    lowered = word.lower()
+    return unaccented(lowered) if language == "vi" else lowered
+
+
+def _said(words: list[str], start: int, key: str, language: str) -> int:
+    """How many words from `start` say the keyword `key` (0: they do not)."""
+    phrases = _WORDS[key]["en"] + (_WORDS[key].get(language, ()) if language != "en" else ())
+    for phrase in sorted(phrases, key=lambda p: -len(p.split())):
+        wanted = [_normal(w, language) for w in phrase.split()]
+        if [_normal(w, language) for w in words[start : start + len(wanted)]] == wanted:
+            return len(wanted)
+    return 0
+
+
+def _in_english(words: list[str], start: int, keys: tuple[str, ...], language: str) -> list[str]:
+    """`words` with the keyword at `start`, if one of `keys`, as its English word."""
+    for key in keys:
+        size = _said(words, start, key, language)
+        if size:
+            return [*words[:start], key, *words[start + size :]]
+    return words
+
+
+def _unglued(words: list[str], keys: tuple[str, ...], language: str) -> list[str]:
+    """Chinese written without spaces, spaced where the keywords are: `CNC停机周四` is
+    `CNC 停机 周四`, `改到12月10日` is `改到 12月10日`, `周六8小时` is `周六 8小时`; hours
+    before their unit (`8 giờ`, `4 hours`) are one word."""
+    out: list[str] = []
+    for word in words:
+        rest = word
+        if language == "zh_Hans":
+            glued = re.fullmatch(r"([!-~]*[A-Za-z][!-~]*?)([\u3000-\u9fff\uff00-\uffef].*)", rest)
+            if glued and len(out) < 2:  # the code, SKU or receipt against the next word
+                out.append(glued[1])
+                rest = glued[2]
+            keywords = sorted(
+                (p for k in keys for p in _WORDS[k]["zh_Hans"]), key=len, reverse=True
+            )
+            while 1 <= len(out) <= 2 and rest not in keywords:
+                lead = next((k for k in keywords if rest.startswith(k)), None)
+                if lead is None:
+                    break
+                out.append(lead)
+                rest = rest[len(lead) :]
+            hours = re.fullmatch(r"(.*[^\d.,\s])(\d+(?:[.,]\d+)?" + _HOUR_UNITS + ")", rest)
+            if hours:
+                out.append(hours[1])
+                rest = hours[2]
+        unit = re.fullmatch(_HOUR_UNITS, rest, re.IGNORECASE)
+        if unit and out and _NUMBER.match(out[-1]):
+            out[-1] += rest
+            continue
+        out.append(rest)
+    return out
 
 
 @dataclass(frozen=True)
@@ -91,22 +225,26 @@ class LiftDowntime:
 
 
 def parse_capacity(
-    text: str, *, today: date
+    text: str, *, today: date, language: str | None = None
 ) -> CapacityChange | LiftDowntime | ShowLoad | ShowSequence:
-    """Read the text after `/capacity` (see the module docstring)."""
+    """Read the text after `/capacity` (see the module docstring); `language` (default: the
+    active one) adds its words to the English ones."""
+    lang = language or i18n.active()
     reason, rest = _reason(text)
-    words = rest.split()
-    if words and words[0].lower() == "sequence" and not reason:
-        return _sequence(words[1:], today)
+    words = _in_english(_unglued(rest.split(), _CAPACITY_KEYS, lang), 0, ("sequence",), lang)
+    if words and words[0] == "sequence" and not reason:
+        return _sequence(words[1:], today, lang)
     if len(words) == 1 and not reason:
         return ShowLoad(words[0])
     if len(words) in (2, 3) and not reason and _WEEKS.match(" ".join(words[1:])):
         return ShowLoad(words[0], _weeks(" ".join(words[1:])))
     if len(words) < 2:
         raise ChangeSyntaxError(
-            _("Say which work center and what changes: {usage}.", usage=CAPACITY_USAGE)
+            _("Say which work center and what changes: {usage}.", usage=_(CAPACITY_USAGE))
         )
-    code, kind, *more = words
+    size = max([_said(words, 1, key, lang) for key in ("down", "overtime", "back")] + [1])
+    typed = " ".join(words[1 : 1 + size]).lower()
+    code, kind, *more = _in_english(words, 1, ("down", "overtime", "back"), lang)
     kind = kind.lower()
     if kind == "back":
         if more:
@@ -127,8 +265,8 @@ def parse_capacity(
             _(
                 "{kind} is not a change I know: say `down`, `overtime`, `back` or hours like "
                 "`4h`: {usage}.",
-                kind=repr(kind),
-                usage=CAPACITY_USAGE,
+                kind=repr(typed),
+                usage=_(CAPACITY_USAGE),
             )
         )
     found = [w for w in more if _HOURS.match(w)]
@@ -142,13 +280,17 @@ def parse_capacity(
             )
         hours = _hours(found[0])
     elif found:
-        raise ChangeSyntaxError(_("Give the hours once: {usage}.", usage=CAPACITY_USAGE))
+        raise ChangeSyntaxError(_("Give the hours once: {usage}.", usage=_(CAPACITY_USAGE)))
     days = [w for w in more if not _HOURS.match(w)]
     if not days:
         raise ChangeSyntaxError(
-            _("Say which days, like `{kind} Thu..Fri`: {usage}.", kind=kind, usage=CAPACITY_USAGE)
+            _(
+                "Say which days, like `{kind} Thu..Fri`: {usage}.",
+                kind=typed,
+                usage=_(CAPACITY_USAGE),
+            )
         )
-    (first, last), leftover = _days(days, today)
+    (first, last), leftover = _days(days, today, lang)
     assert hours is not None
     return CapacityChange(code, first, last, hours, reason or leftover, extra=extra)
 
@@ -163,17 +305,17 @@ def _weeks(word: str) -> int:
                 "A load chart shows 1 to {most} weeks, not {weeks}: {usage}.",
                 most=MAX_WEEKS,
                 weeks=weeks,
-                usage=LOAD_USAGE,
+                usage=_(LOAD_USAGE),
             )
         )
     return weeks
 
 
-def _sequence(words: list[str], today: date) -> ShowSequence:
+def _sequence(words: list[str], today: date, language: str) -> ShowSequence:
     """Two or three work center codes, then maybe a day of the week to sequence."""
     if len(words) < 2:
         raise ChangeSyntaxError(
-            _("Name the two work centers of the line (or three): {usage}.", usage=SEQUENCE_USAGE)
+            _("Name the two work centers of the line (or three): {usage}.", usage=_(SEQUENCE_USAGE))
         )
     problem = ""
     for count in (2, 3):
@@ -183,7 +325,7 @@ def _sequence(words: list[str], today: date) -> ShowSequence:
         if not rest:
             return ShowSequence(tuple(line))
         try:
-            return ShowSequence(tuple(line), _day(" ".join(rest), today))
+            return ShowSequence(tuple(line), _day(" ".join(rest), today, language))
         except ChangeSyntaxError as error:
             problem = str(error)
     raise ChangeSyntaxError(
@@ -191,31 +333,33 @@ def _sequence(words: list[str], today: date) -> ShowSequence:
         _(
             "I could not read the week to sequence ({problem}); give a day of that week: {usage}.",
             problem=problem,
-            usage=SEQUENCE_USAGE,
+            usage=_(SEQUENCE_USAGE),
         )
     )
 
 
-def parse_supply(text: str, *, today: date) -> Change:
-    """Read the text after `/supply` (see the module docstring)."""
-    words = text.split()
+def parse_supply(text: str, *, today: date, language: str | None = None) -> Change:
+    """Read the text after `/supply` (see the module docstring); `language` (default: the active
+    one) adds its words to the English ones."""
+    lang = language or i18n.active()
+    words = _in_english(_unglued(text.split(), _SUPPLY_KEYS, lang), 1, ("count",), lang)
     if len(words) < 3:
-        raise ChangeSyntaxError(_("Say the item and what changed: {usage}.", usage=SUPPLY_USAGE))
+        raise ChangeSyntaxError(_("Say the item and what changed: {usage}.", usage=_(SUPPLY_USAGE)))
     sku = words[0]
-    if words[1].lower() == "count":
+    if words[1] == "count":
         return CountChange(sku, _quantity(words[2:], count=True))
-    ref, what = words[1], [w.lower() for w in words[2:]]
-    if what[0] in ("qty", "quantity", "brings"):
-        return ReceiptChange(sku, ref, qty=_quantity(words[3:], count=False))
-    if what[0] in ("cancelled", "canceled", "cancel"):
+    ref, what = words[1], _in_english(words[2:], 0, ("qty", "cancelled"), lang)
+    if what[0] == "qty":
+        return ReceiptChange(sku, ref, qty=_quantity(what[1:], count=False))
+    if what[0] == "cancelled":
         return ReceiptChange(sku, ref, qty=0.0)
-    while what and what[0] in ("moves", "moved", "arrives", "to", "on", "now"):
-        what = what[1:]
+    while what and _said(what, 0, "moves", lang):
+        what = what[_said(what, 0, "moves", lang) :]
     if not what:
-        raise ChangeSyntaxError(_("Say the day it now arrives: {usage}.", usage=SUPPLY_USAGE))
-    (first, last), leftover = _days(words[len(words) - len(what) :], today)
+        raise ChangeSyntaxError(_("Say the day it now arrives: {usage}.", usage=_(SUPPLY_USAGE)))
+    (first, last), leftover = _days(what, today, lang)
     if first != last or leftover:
-        raise ChangeSyntaxError(_("A receipt arrives on one day: {usage}.", usage=SUPPLY_USAGE))
+        raise ChangeSyntaxError(_("A receipt arrives on one day: {usage}.", usage=_(SUPPLY_USAGE)))
     return ReceiptChange(sku, ref, on=first)
 
 
@@ -282,43 +426,49 @@ def _hours(word: str) -> float:
 def _quantity(words: list[str], *, count: bool) -> float:
     if len(words) != 1 or not _NUMBER.match(words[0]):
         if count:
-            raise ChangeSyntaxError(_("Give a count as one number: {usage}.", usage=SUPPLY_USAGE))
-        raise ChangeSyntaxError(_("Give a quantity as one number: {usage}.", usage=SUPPLY_USAGE))
+            raise ChangeSyntaxError(
+                _("Give a count as one number: {usage}.", usage=_(SUPPLY_USAGE))
+            )
+        raise ChangeSyntaxError(_("Give a quantity as one number: {usage}.", usage=_(SUPPLY_USAGE)))
     return float(words[0].replace(",", "."))
 
 
-def _days(words: list[str], today: date) -> tuple[tuple[date, date], str]:
+def _days(words: list[str], today: date, language: str) -> tuple[tuple[date, date], str]:
     """The longest run of leading words that reads as a day or a span; the rest is a reason."""
     problem: str | None = None
-    for n in range(len(words), 0, -1):
+    # The longest day or span has 15 words (`ngày 10 tháng 12 năm 2026 đến ngày 12 …`).
+    for n in range(min(len(words), _MOST_DAY_WORDS), 0, -1):
         try:
-            return _span(" ".join(words[:n]), today), " ".join(words[n:])
+            return _span(" ".join(words[:n]), today, language), " ".join(words[n:])
         except ChangeSyntaxError as error:
             problem = problem or str(error)
     raise ChangeSyntaxError(problem or _("Say which days"))
 
 
-def _span(text: str, today: date) -> tuple[date, date]:
-    parts = re.split(r"\s*(?:\.\.|–|—|\bto\b|\buntil\b)\s*", text.strip())
+def _span(text: str, today: date, language: str) -> tuple[date, date]:
+    between = _SPAN_WORDS["en"] + "|" + _SPAN_WORDS.get(language, _SPAN_WORDS["en"])
+    parts = re.split(r"\s*(?:\.\.|–|—|" + between + r")\s*", text.strip(), flags=re.IGNORECASE)
     if len(parts) > 2 or not all(parts):
         raise ChangeSyntaxError(
             _("{text} is not a day or a span of days like Thu..Fri", text=repr(text))
         )
-    first = _day(parts[0], today)
+    first = _day(parts[0], today, language)
     if len(parts) == 1:
         return first, first
     try:  # a weekday after the first day means the next one after it (Fri..Thu)
-        last = _day(parts[-1], first)
+        last = _day(parts[-1], first, language)
     except ChangeSyntaxError:
-        last = _day(parts[-1], today)
+        last = _day(parts[-1], today, language)
     if last < first:
         raise ChangeSyntaxError(_("{text} ends before it starts", text=repr(text)))
     return first, last
 
 
-def _day(text: str, today: date) -> date:
+def _day(text: str, today: date, language: str) -> date:
     match = _MONTH_DAY.match(text.strip())
-    if match:
+    if match and language == "vi":  # day first, as Vietnamese writes 10/12
+        text = f"{match.group(1)}/{match.group(2)}"
+    elif match:
         month, day = int(match.group(1)), int(match.group(2))
         if not 1 <= month <= 12:
             raise ChangeSyntaxError(
@@ -326,6 +476,6 @@ def _day(text: str, today: date) -> date:
             )
         text = f"{MONTH_NAMES[month - 1]} {day}"
     try:
-        return parse_day(text, today=today)
+        return parse_day(text, today=today, language=language)
     except PromiseSyntaxError as error:
         raise ChangeSyntaxError(f"{error.problem}: {error.hint}") from None

@@ -58,6 +58,7 @@ __all__ = [
     "parse_day",
     "parse_promise",
     "parse_promise_modal",
+    "unaccented",
 ]
 
 # The promise modal's fields (handlers.orders_views.promise_modal draws them; read here).
@@ -394,7 +395,7 @@ def _numeric_day(original: str, phrase: str, today: date, language: str) -> date
     return _next_occurrence(original, month, day, today)
 
 
-def _plain(text: str) -> str:
+def unaccented(text: str) -> str:
     """Vietnamese without its diacritics (`thứ Sáu` → `thu sau`), as many type it."""
     bare = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "d"))
     return "".join(c for c in bare if not unicodedata.combining(c))
@@ -416,7 +417,7 @@ def _vi_weekday(match: re.Match[str]) -> int:
 
 def _vi_day(original: str, phrase: str, today: date) -> date | None:
     """A day in Vietnamese words (module docstring), or None when it is none of them."""
-    plain = " ".join(_plain(phrase).split())
+    plain = " ".join(unaccented(phrase).split())
     if plain == "hom nay":
         return today
     if plain in ("ngay mai", "mai"):

@@ -377,3 +377,61 @@ def test_an_unanswered_move_is_nudged_once_after_four_working_hours(world: World
         e["text"]["text"] for b in reminder.blocks if b["type"] == "actions" for e in b["elements"]
     ]
     assert labels[0] == "Accept new date"
+
+
+def _speaks(world: World, user: str, language: str) -> None:
+    reply, response = world.command(
+        f"language {language} me", user, OPS_CHANNEL, name="/promisebot"
+    )
+    assert reply.status == 200, reply
+    world.answer(response)
+
+
+def test_operations_report_a_downtime_in_vietnamese_and_it_moves_what_the_english_moves(
+    world: World,
+) -> None:
+    order = promise(world)
+    _speaks(world, OPS, "vi")
+
+    preview = capacity(world, '/capacity CNC dừng thứ Ba đến thứ Tư "sửa trục chính"')
+
+    assert preview.text.startswith(
+        "CNC ngừng máy Thứ Ba, 24 thg 11 – Thứ Tư, 25 thg 11: sửa trục chính: thay đổi này sẽ "
+        "dời 1 cam kết:"
+    )
+    done = apply(world, preview)
+    assert done.text.startswith(":white_check_mark: Đã áp dụng: CNC ngừng máy")
+    with world.db.session_factory() as session:
+        closed = session.scalars(sa.select(CalendarExceptionRow)).all()
+    assert sorted((c.work_center, c.on, c.hours) for c in closed) == [
+        ("CNC", date(2026, 11, 24), 0),
+        ("CNC", date(2026, 11, 25), 0),
+    ]
+    assert row(world, order.ref).moved_from == WED
+    # Words it cannot read are refused in Vietnamese, with examples a planner can copy.
+    refused = capacity(world, "/capacity CNC nhảy thứ Năm")
+    assert "'nhảy' không phải là thay đổi mà tôi hiểu" in refused.text
+    assert "`/capacity CNC chạy lại`" in refused.text
+    world.assert_blocks_valid()
+
+
+def test_operations_move_a_receipt_in_chinese_written_without_spaces(world: World) -> None:
+    with write_transaction(world.db.session_factory) as session:
+        session.add(ReceiptRow(sku="SHEET", on=date(2026, 11, 30), qty=40, ref="PO-778"))
+        record_factory_change(session, "test", {})
+    earliest = world.services.orders.quote("BRKT", 40, WED).earliest
+    assert earliest is not None
+    order = promise(world, 40, earliest, "Globex")
+    _speaks(world, OPS, "zh_Hans")
+
+    late = capacity(world, "/supply SHEET PO-778改到12月14日", name="/supply")
+
+    assert "将有 1 个承诺改期：" in late.text
+    apply(world, late)
+    with world.db.session_factory() as session:
+        receipt = session.scalar(sa.select(ReceiptRow).where(ReceiptRow.ref == "PO-778"))
+    assert receipt is not None and receipt.on == date(2026, 12, 14)
+    assert row(world, order.ref).moved_from == earliest
+    count = capacity(world, "/supply SHEET 盘点 12", name="/supply")
+    assert "12" in count.text and count.text != late.text
+    world.assert_blocks_valid()

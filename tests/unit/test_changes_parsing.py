@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from bot.platform import i18n
 from capacity.changes import CapacityChange, CountChange, ReceiptChange
 from handlers.changes_parsing import (
+    CAPACITY_USAGE,
+    LOAD_USAGE,
+    SEQUENCE_USAGE,
+    SUPPLY_USAGE,
     ChangeSyntaxError,
     LiftDowntime,
     ShowLoad,
@@ -114,3 +123,175 @@ def test_a_change_survives_the_apply_button() -> None:
     ):
         assert decode(encode(change)) == change
         assert len(encode(change)) < 2000
+
+
+# --- in the writer's language ---------------------------------------------------------------------
+
+# Each Vietnamese and Chinese form beside the English one it must read the same as (Mon 23 Nov).
+SAME_CAPACITY = [
+    ('CNC down Thu..Fri "spindle repair"', "vi", 'CNC dừng thứ Năm đến thứ Sáu "spindle repair"'),
+    ('CNC down Thu..Fri "spindle repair"', "vi", 'CNC ngừng máy T5..T6 "spindle repair"'),
+    ('CNC down Thu..Fri "spindle repair"', "vi", "CNC dung thu nam den thu sau spindle repair"),
+    ('CNC down Thu..Fri "spindle repair"', "zh_Hans", 'CNC 停机 周四到周五 "spindle repair"'),
+    ('CNC down Thu..Fri "spindle repair"', "zh_Hans", "CNC停机周四至周五 spindle repair"),
+    ('CNC down Thu..Fri "spindle repair"', "zh_Hans", "CNC 停工 星期四到星期五 「spindle repair」"),
+    ("CNC 4h 2026-12-09", "vi", "CNC 4 giờ 9/12"),
+    ("CNC 4h 2026-12-09", "vi", "CNC 4giờ 9-12"),
+    ("CNC 4h 2026-12-09", "vi", "CNC 4 tiếng ngày 9 tháng 12"),
+    ("CNC 4h 2026-12-09", "zh_Hans", "CNC 4小时 12月9日"),
+    ("CNC 4h 2026-12-09", "zh_Hans", "CNC 4 个小时 12/9"),
+    ("CNC 6.5h 12-01..12-02", "vi", "CNC 6,5 giờ 1/12 đến 2/12"),
+    ("PAINT overtime Sat 8h", "vi", "PAINT tăng ca thứ Bảy 8 giờ"),
+    ("PAINT overtime Sat 8h", "vi", "PAINT lam them T7 8 tieng"),
+    ("PAINT overtime Sat 8h", "zh_Hans", "PAINT 加班 周六 8小时"),
+    ("PAINT overtime Sat 8h", "zh_Hans", "PAINT 加班周六8小时"),
+    ("CNC back", "vi", "CNC chạy lại"),
+    ("CNC back", "vi", "CNC hoat dong lai"),
+    ("CNC back", "zh_Hans", "CNC 恢复"),
+    ("CNC back", "zh_Hans", "CNC复工"),
+    ("CNC 8w", "vi", "CNC 8 tuần"),
+    ("CNC 8w", "zh_Hans", "CNC 8周"),
+    ("sequence LASER BEND 2026-11-30", "vi", "trình tự LASER BEND thứ Hai tuần sau"),
+    ("sequence LASER BEND 2026-11-30", "zh_Hans", "排序 LASER BEND 下周一"),
+    # English keeps working whatever the writer's language.
+    ('CNC down Thu..Fri "spindle repair"', "vi", 'CNC down Thu..Fri "spindle repair"'),
+    ("PAINT overtime Sat 8h", "zh_Hans", "PAINT overtime Sat 8h"),
+]
+SAME_SUPPLY = [
+    ("SHEET PO-778 moves to 12-10", "vi", "SHEET PO-778 dời sang 10/12"),
+    ("SHEET PO-778 moves to 12-10", "vi", "SHEET PO-778 hoãn đến ngày 10 tháng 12"),
+    ("SHEET PO-778 moves to 12-10", "vi", "SHEET PO-778 về 10-12"),
+    ("SHEET PO-778 moves to 12-10", "zh_Hans", "SHEET PO-778 改到 12月10日"),
+    ("SHEET PO-778 moves to 12-10", "zh_Hans", "SHEET PO-778改到12月10日"),
+    ("SHEET PO-778 moves to 12-10", "zh_Hans", "SHEET PO-778 推迟到 12/10"),
+    ("SHEET PO-778 on Friday", "vi", "SHEET PO-778 vào thứ Sáu"),
+    ("SHEET PO-778 on Friday", "zh_Hans", "SHEET PO-778 到货 周五"),
+    ("SHEET PO-778 qty 40", "vi", "SHEET PO-778 số lượng 40"),
+    ("SHEET PO-778 qty 40", "vi", "SHEET PO-778 chỉ còn 40"),
+    ("SHEET PO-778 qty 40", "zh_Hans", "SHEET PO-778 数量 40"),
+    ("SHEET PO-778 qty 40", "zh_Hans", "SHEET PO-778 数量40"),
+    ("SHEET PO-778 cancelled", "vi", "SHEET PO-778 hủy"),
+    ("SHEET PO-778 cancelled", "vi", "SHEET PO-778 da huy"),
+    ("SHEET PO-778 cancelled", "zh_Hans", "SHEET PO-778 已取消"),
+    ("SHEET count 12", "vi", "SHEET kiểm kê 12"),
+    ("SHEET count 12", "zh_Hans", "SHEET 盘点 12"),
+    ("SHEET count 12", "zh_Hans", "SHEET盘点12"),
+]
+
+
+@pytest.mark.parametrize(("english", "language", "text"), SAME_CAPACITY)
+def test_capacity_in_vietnamese_and_chinese_reads_as_the_english(
+    english: str, language: str, text: str
+) -> None:
+    expected = parse_capacity(english, today=TODAY, language="en")
+    with i18n.using(language):
+        assert parse_capacity(text, today=TODAY) == expected
+
+
+@pytest.mark.parametrize(("english", "language", "text"), SAME_SUPPLY)
+def test_supply_in_vietnamese_and_chinese_reads_as_the_english(
+    english: str, language: str, text: str
+) -> None:
+    expected = parse_supply(english, today=TODAY, language="en")
+    with i18n.using(language):
+        assert parse_supply(text, today=TODAY) == expected
+
+
+def test_a_language_s_words_are_read_only_in_it() -> None:
+    # `dừng` is nothing in English or Chinese; `10-12` is month first but in Vietnamese.
+    for language in ("en", "zh_Hans"):
+        with pytest.raises(ChangeSyntaxError, match="'dừng' is not a change I know"):
+            parse_capacity("CNC dừng Thu", today=TODAY, language=language)
+    assert parse_supply("SHEET PO-778 to 10-12", today=TODAY, language="en").on == date(
+        2027, 10, 12
+    )
+    assert parse_supply("SHEET PO-778 to 10-12", today=TODAY, language="vi").on == date(
+        2026, 12, 10
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "problem"),
+    [
+        ("vi", "CNC nhảy thứ Năm", "'nhảy' không phải là thay đổi mà tôi hiểu: hãy dùng `dừng`"),
+        ("vi", "CNC dừng", "ví dụ `dừng thứ Năm đến thứ Sáu`"),
+        ("vi", "PAINT tăng ca thứ Bảy", "`/capacity PAINT tăng ca thứ Bảy 8 giờ`"),
+        ("zh_Hans", "CNC 跳舞 周四", "无法识别变更类型 '跳舞'：请用 `停机`"),
+        ("zh_Hans", "CNC 恢复 周四", "`恢复` 后面不需要其他内容"),
+    ],
+)
+def test_refusals_show_the_writer_s_own_words(language: str, text: str, problem: str) -> None:
+    with i18n.using(language), pytest.raises(ChangeSyntaxError) as error:
+        parse_capacity(text, today=TODAY)
+    assert problem in str(error.value)
+
+
+@pytest.mark.parametrize("language", ["vi", "zh_Hans"])
+def test_every_example_a_refusal_shows_reads_in_its_language(language: str) -> None:
+    """The usage in each language is what a planner copies: every command in it must work, and
+    mean what the English example in its place means."""
+
+    def examples() -> list[object]:
+        read = []
+        for usage in (CAPACITY_USAGE, LOAD_USAGE, SEQUENCE_USAGE, SUPPLY_USAGE):
+            for name, text in re.findall(r"`(/\w+) ([^`]+)`", i18n.gettext(usage)):
+                parse = parse_supply if name == "/supply" else parse_capacity
+                read.append(parse(text, today=TODAY))
+        return read
+
+    with i18n.using("en"):
+        english = examples()
+    with i18n.using(language):
+        translated = examples()
+    assert len(english) == 11
+    # The same change, only its reason in other words.
+    assert [_without_reason(r) for r in translated] == [_without_reason(r) for r in english]
+
+
+def _without_reason(change: object) -> object:
+    return replace(change, reason="") if isinstance(change, CapacityChange) else change
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    language=st.sampled_from(["en", "vi", "zh_Hans"]),
+    words=st.lists(
+        st.one_of(
+            st.sampled_from(
+                [
+                    "CNC",
+                    "SHEET",
+                    "PO-778",
+                    "停机",
+                    "周四到周五",
+                    "dừng",
+                    "thứ",
+                    "Năm",
+                    "đến",
+                    "到",
+                    "8小时",
+                    "giờ",
+                    "4",
+                    "..",
+                    "count",
+                    "盘点",
+                    "改到",
+                    '"',
+                    "「",
+                    "12-10",
+                    "10/12",
+                ]
+            ),
+            st.text(max_size=12),
+        ),
+        max_size=10,
+    ),
+)
+def test_any_text_is_read_or_refused_with_a_reason(language: str, words: list[str]) -> None:
+    text = " ".join(words)
+    with i18n.using(language):
+        for parse in (parse_capacity, parse_supply):
+            try:
+                parse(text, today=TODAY)
+            except ChangeSyntaxError as error:
+                assert str(error)
