@@ -41,7 +41,7 @@ from handlers.common import (
     user_id,
 )
 from handlers.orders_views import promise_modal
-from handlers.parsing import MAX_QTY, fits_qty
+from handlers.parsing import MAX_QTY, PromiseSyntaxError, fits_qty, parse_day
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,10 @@ def lead_command(
         respond(response_type="ephemeral", **views.lead_usage_message())
         return
     try:
-        request = parse_lead(text, _today(leads))
+        today = _today(leads)
+        request = parse_lead(
+            text, today, language=i18n.active(), read_day=lambda day: read_day(day, today)
+        )
         users.learn_time_zone(user, client)  # follow-ups come at the owner's working hours
         lead = leads.create(
             request.customer,
@@ -410,3 +413,18 @@ def _selected(state: dict[str, Any]) -> str | None:
 
 def _today(leads: LeadService) -> date:
     return leads.clock().astimezone(leads.settings.tzinfo).date()
+
+
+def read_day(text: str, today: date) -> date | None:
+    """A day written in the active language as /promise reads it, or None."""
+    try:
+        return parse_day(text, today=today)
+    except PromiseSyntaxError:
+        pass
+    try:  # a whole date already past (`2026-11-01`): given back, for the lead to refuse by name
+        return parse_day(text, today=_LONG_AGO)
+    except PromiseSyntaxError:
+        return None
+
+
+_LONG_AGO = date(1900, 1, 1)

@@ -9,6 +9,7 @@ reminded once (`send_once`). Snoozing moves the due time and reminds again.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -32,8 +33,8 @@ from bot.platform.blockkit import (
 from bot.platform.clock import Clock, Now
 from bot.platform.db.session import with_clock, write_transaction
 from bot.platform.db.tables import AuditLogRow, CustomerRow, LeadFollowupRow, LeadRow, UserRow
+from bot.platform.i18n import N_, ngettext
 from bot.platform.i18n import gettext as _
-from bot.platform.i18n import ngettext
 from bot.platform.outbox import (
     OutboxWorker,
     already_decided,
@@ -651,7 +652,10 @@ def overdue_message(owner: str, followups: list[FollowupView]) -> dict[str, Any]
 
 # --- /lead ---------------------------------------------------------------------------------------
 
-LEAD_USAGE = "/lead CUSTOMER [— note] [follow up in N days | on DATE]"
+# TRANSLATORS: the command's form in your language's words (bot.collaboration.leads reads them):
+# vi `/lead KHÁCH HÀNG [— ghi chú] [gọi lại sau N ngày | gọi lại NGÀY]`, zh `/lead 客户 [— 备注]
+# [N天后跟进 | 日期跟进]`.
+LEAD_USAGE = N_("/lead CUSTOMER [— note] [follow up in N days | on DATE]")
 
 
 @dataclass(frozen=True)
@@ -665,6 +669,17 @@ class LeadRequest:
 _FOLLOW_UP = re.compile(r"(?:^|(?<=\s))follow[\s-]*up\s+", re.IGNORECASE)
 _IN_DAYS = re.compile(r"^in\s+(?P<n>-?\d+)\s+(?P<unit>days?|weeks?|working\s+days?)$", re.I)
 _NOTE_SPLIT = re.compile(r"\s*(?:—|–|--|:|\s-\s)\s*")
+# The follow-up in Vietnamese and Chinese, as salespeople write it; the English `follow up …`
+# works in every language. Vietnamese is matched without its diacritics (`goi lai` too).
+_VI_FOLLOW_UP = re.compile(
+    r"(?:^|(?<=[\s,;.]))(?:hen goi lai|goi lai|lien he lai|lien lac lai|theo doi|hen lai)\s+"
+    r"(?:vao\s+)?",
+    re.IGNORECASE,
+)
+_VI_IN_DAYS = re.compile(r"^(?:sau |trong )?(?P<n>\d+) (?P<unit>ngay|tuan)(?: nua| toi)?$")
+_ZH_FOLLOW_UP = "(?:再)?(?:跟进|回访|联系|跟踪)"
+_ZH_IN_DAYS = re.compile(r"^(?P<n>\d+)\s*(?P<unit>天|周|个星期|星期)(?:后|以后|之后)$")
+_ZH_DAY_CHARS = re.compile(r"[\d\-/.年月日号周星期礼拜一二三四五六七天下这本今明后个以之]+$")
 _MONTHS = {
     name: index
     for index, names in enumerate(
@@ -703,33 +718,46 @@ _WEEKDAYS = {
 }
 
 
-def parse_lead(text: str, today: date) -> LeadRequest:
+def parse_lead(
+    text: str,
+    today: date,
+    *,
+    language: str = "en",
+    read_day: Callable[[str], date | None] | None = None,
+) -> LeadRequest:
     """Read `/lead CUSTOMER [— note] [follow up in N days | on DATE]`.
 
     The note follows an em dash (or `--`, ` - `, `:`). DATE is `2026-12-15`, `Dec 15`,
     `15 Dec`, a weekday (`Friday`: the next one), `tomorrow` or `next week` (Monday).
-    Raises LeadSyntaxError saying what is wrong, with the usage.
+    In `language` "vi" the follow-up may also be `gọi lại sau 3 ngày` (`3 ngày nữa`),
+    `liên hệ lại vào thứ Sáu`, `hẹn gọi lại ngày 15/12`; in "zh_Hans" `3天后跟进`, `周五跟进`,
+    `跟进：12月15日`. `read_day` reads those days in that language (the caller's, as
+    handlers.parsing does; None when it is not a day). Raises LeadSyntaxError saying what is
+    wrong, with the usage.
     """
     text = " ".join((text or "").split())
     if not text:
-        raise LeadSyntaxError(_("Name the customer. Usage: `{usage}`", usage=LEAD_USAGE))
+        raise LeadSyntaxError(_("Name the customer. Usage: `{usage}`", usage=_(LEAD_USAGE)))
     follow_up_on: date | None = None
     in_days: int | None = None
+    local = _local_follow_up(text, today, language, read_day) if read_day else None
+    if local is not None:
+        text, follow_up_on, in_days = local
     # The last "follow up" that says when is the follow-up; any before it belong to the note
     # ("sent the follow-up mail, follow up on Dec 15"), and so does one that says no date
     # ("follow up with Jo about the price").
-    for match in reversed(list(_FOLLOW_UP.finditer(text))):
+    for match in reversed(list(_FOLLOW_UP.finditer(text)) if local is None else []):
         when = text[match.end() :].strip().rstrip(".")
         if when.lower().startswith(("in ", "on ")) or parse_day(when, today) is not None:
             text = text[: match.start()].strip()
             follow_up_on, in_days = _parse_when(when, today)
             break
     parts = _NOTE_SPLIT.split(text, maxsplit=1)
-    customer = parts[0].strip().strip(",")
-    note = parts[1].strip().rstrip(",;").strip() if len(parts) > 1 else ""
+    customer = parts[0].strip().strip(",，")
+    note = parts[1].strip().rstrip(",;，；、").strip() if len(parts) > 1 else ""
     if not customer:
         raise LeadSyntaxError(
-            _("Name the customer before the note. Usage: `{usage}`", usage=LEAD_USAGE)
+            _("Name the customer before the note. Usage: `{usage}`", usage=_(LEAD_USAGE))
         )
     if len(customer) > MAX_CUSTOMER_LENGTH:
         raise LeadSyntaxError(
@@ -739,6 +767,73 @@ def parse_lead(text: str, today: date) -> LeadRequest:
             )
         )
     return LeadRequest(customer, note, follow_up_on, in_days)
+
+
+def _local_follow_up(
+    text: str, today: date, language: str, read_day: Callable[[str], date | None]
+) -> tuple[str, date | None, int | None] | None:
+    """The text without its Vietnamese or Chinese follow-up, and the follow-up's day or days;
+    None when there is none (the last phrase that says when is the follow-up, as in English)."""
+    if language == "vi":
+        plain = "".join(_unaccented(c) for c in text)  # one letter for one: positions still fit
+        for match in reversed(list(_VI_FOLLOW_UP.finditer(plain))):
+            when = plain[match.end() :].strip().rstrip(".")
+            taken = _local_when(when, text[match.end() :].strip().rstrip("."), today, read_day)
+            if taken is not None:
+                return (text[: match.start()].strip(), *taken)
+        return None
+    if language != "zh_Hans":
+        return None
+    before = re.fullmatch(
+        r"(?P<rest>.*?)(?P<when>"
+        + _ZH_DAY_CHARS.pattern[:-1]
+        + r")\s*"
+        + _ZH_FOLLOW_UP
+        + r"[。.!！]*",
+        text,
+    )
+    after = re.fullmatch(
+        r"(?P<rest>.*?)[\s，,；;]*" + _ZH_FOLLOW_UP + r"[\s:：]*(?P<when>.+?)[。.]*", text
+    )
+    for found in (before, after):
+        if found is None:
+            continue
+        when = found["when"]
+        # `要500个BRKT3天后跟进`: the longest end of the digits and words before that is a day.
+        for start in range(len(when)):
+            taken = _local_when(when[start:], when[start:], today, read_day)
+            if taken is not None:
+                rest = found["rest"] + when[:start]
+                return (rest.strip().rstrip(",;，；、 "), *taken)
+    return None
+
+
+def _local_when(
+    plain: str, written: str, today: date, read_day: Callable[[str], date | None]
+) -> tuple[date | None, int | None] | None:
+    days = _VI_IN_DAYS.match(plain.lower()) or _ZH_IN_DAYS.match(plain)
+    if days:
+        n = int(days["n"]) if len(days["n"]) <= 5 else 10**6
+        if n < 1:
+            raise LeadSyntaxError(_("Follow up in at least 1 day, not {n}.", n=n))
+        if n > 3650:
+            raise LeadSyntaxError(_("{n} is too far ahead to follow up.", n=n))
+        return None, n * 7 if days["unit"] in ("tuan", "周", "个星期", "星期") else n
+    day = read_day(written) if written else None
+    if day is None:
+        return None
+    if day < today:
+        raise LeadSyntaxError(
+            _("{day} is in the past; follow up today or later.", day=_day_in_year(day))
+        )
+    return day, None
+
+
+def _unaccented(letter: str) -> str:
+    if letter in "đĐ":
+        return "d"
+    bare = unicodedata.normalize("NFD", letter)
+    return next((c for c in bare if not unicodedata.combining(c)), letter)
 
 
 def _parse_when(when: str, today: date) -> tuple[date | None, int | None]:
@@ -760,7 +855,7 @@ def _parse_when(when: str, today: date) -> tuple[date | None, int | None]:
                 "Say how many days: `follow up in 3 days`, not `follow up {when}`. "
                 "Usage: `{usage}`",
                 when=when,
-                usage=LEAD_USAGE,
+                usage=_(LEAD_USAGE),
             )
         )
     if lowered.startswith("on "):
@@ -772,7 +867,7 @@ def _parse_when(when: str, today: date) -> tuple[date | None, int | None]:
                 "{given} is not a date I can read; try `on 2026-12-15`, `on Dec 15` or "
                 "`in 3 days`. Usage: `{usage}`",
                 given=repr(when),
-                usage=LEAD_USAGE,
+                usage=_(LEAD_USAGE),
             )
         )
     if day < today:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from bot.platform import i18n
 from bot.platform.db.session import write_transaction
 from bot.platform.db.tables import OutboxRow, UserRow
 from bot.platform.settings import Settings
+from handlers.leads import read_day
 from tests.conftest import MigratedDb
 
 BERLIN = "Europe/Berlin"
@@ -238,6 +240,78 @@ def test_lead_text_is_read_into_customer_note_and_follow_up(
         on,
         days,
     )
+
+
+def _read_day(language: str) -> Callable[[str], date | None]:
+    """Days in `language`, read as /lead's handler reads them."""
+
+    def read(text: str) -> date | None:
+        with i18n.using(language):
+            return read_day(text, TODAY)
+
+    return read
+
+
+@pytest.mark.parametrize(
+    ("english", "language", "text"),
+    [
+        ("Acme -- call Jo follow up in 3 days", "vi", "Acme -- call Jo gọi lại sau 3 ngày"),
+        ("Acme -- call Jo follow up in 3 days", "vi", "Acme -- call Jo, goi lai 3 ngay nua"),
+        ("Acme — call Jo, follow up in 2 weeks", "vi", "Acme — call Jo, liên hệ lại sau 2 tuần"),
+        ("Acme follow up on 2026-12-15", "vi", "Acme hẹn gọi lại ngày 15/12"),
+        ("Acme follow up on Friday", "vi", "Acme gọi lại vào thứ Sáu"),
+        ("Acme follow up tomorrow", "vi", "Acme liên hệ lại ngày mai"),
+        ("Acme follow up next week", "vi", "Acme theo dõi tuần sau"),
+        ("Acme — follow up with Jo re price", "vi", "Acme — follow up with Jo re price"),
+        ("Acme -- call Jo follow up in 3 days", "zh_Hans", "Acme -- call Jo，3天后跟进"),
+        ("Acme -- call Jo follow up in 3 days", "zh_Hans", "Acme -- call Jo 3天后跟进"),
+        ("Acme — call Jo, follow up in 2 weeks", "zh_Hans", "Acme — call Jo，2周后回访"),
+        ("Acme follow up on 2026-12-15", "zh_Hans", "Acme 12月15日跟进"),
+        ("Acme follow up on 2026-12-15", "zh_Hans", "Acme 跟进：12月15日"),
+        ("Acme follow up on Friday", "zh_Hans", "Acme 周五跟进"),
+        ("Acme follow up tomorrow", "zh_Hans", "Acme 明天联系"),
+        ("Acme follow up next week", "zh_Hans", "Acme 下周一跟进"),
+        ("Acme follow up on Friday", "zh_Hans", "Acme follow up on Friday"),
+    ],
+)
+def test_a_lead_in_vietnamese_or_chinese_reads_as_the_english_one(
+    english: str, language: str, text: str
+) -> None:
+    expected = parse_lead(english, TODAY)
+    with i18n.using(language):
+        assert parse_lead(text, TODAY, language=language, read_day=_read_day(language)) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "note"),
+    [
+        # A phrase that says no day is part of the note, as `follow up with Jo` is in English.
+        ("vi", "Acme — muốn gọi lại cho Jo", "muốn gọi lại cho Jo"),
+        ("zh_Hans", "Acme — 联系人 Jo", "联系人 Jo"),
+        # The last phrase that says when is the follow-up.
+        ("vi", "Acme — đã gọi lại hôm qua, gọi lại sau 3 ngày", "đã gọi lại hôm qua"),
+    ],
+)
+def test_a_follow_up_word_without_a_day_stays_in_the_note(
+    language: str, text: str, note: str
+) -> None:
+    request = parse_lead(text, TODAY, language=language, read_day=_read_day(language))
+    assert request.note == note
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "says"),
+    [
+        ("vi", "Acme gọi lại sau 0 ngày", "Follow up in at least 1 day, not 0."),
+        ("zh_Hans", "Acme 99999天后跟进", "99999 is too far ahead to follow up."),
+        ("zh_Hans", "Acme 跟进 2026-11-01", "is in the past"),
+    ],
+)
+def test_a_vietnamese_or_chinese_follow_up_out_of_range_is_refused(
+    language: str, text: str, says: str
+) -> None:
+    with pytest.raises(LeadSyntaxError, match=says):
+        parse_lead(text, TODAY, language=language, read_day=_read_day(language))
 
 
 @pytest.mark.parametrize(

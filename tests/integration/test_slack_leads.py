@@ -363,3 +363,32 @@ def test_a_leads_customer_and_note_ping_nobody_in_its_follow_up(world: World) ->
     world.settle()
     assert world.live_sequences() == []
     world.assert_blocks_valid()
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "note"),
+    [
+        (
+            "vi",
+            "Acme Corp — cần 200 BRKT vào tháng 3, gọi lại sau 5 ngày",
+            "cần 200 BRKT vào tháng 3",
+        ),
+        ("zh_Hans", "Acme Corp — 3月要200个BRKT，5天后跟进", "3月要200个BRKT"),
+    ],
+)
+def test_a_lead_typed_in_vietnamese_or_chinese_is_read_as_the_english_one(
+    world: World, language: str, text: str, note: str
+) -> None:
+    reply, response = world.command(f"language {language} me", SALES, name="/promisebot")
+    assert reply.status == 200, reply
+    world.answer(response)
+
+    answer = lead_command(world, text)
+
+    assert answer.ephemeral_to == SALES
+    assert "Acme Corp" in answer.text and not answer.text.startswith("Lead saved")
+    assert leads_in(world) == [(SALES, "", "", None, None, note)]
+    lead = the_lead(world)
+    assert lead.next_followup is not None
+    assert lead.next_followup.due_at == datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # as in English
+    world.assert_blocks_valid()
