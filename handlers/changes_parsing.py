@@ -11,9 +11,10 @@
 
 Days are read as `/promise` reads them (handlers.parsing: `Thu`, `Dec 10`, `2026-12-10`,
 `tomorrow` …), plus `12-10` (month-day, the next such day; day-month in Vietnamese, as `10/12`
-is). A span is `DAY..DAY` or `DAY to DAY`. A reason is quoted (`"spindle repair"`), or whatever
-follows the days. Every refusal is a `ChangeSyntaxError` whose message says what is wrong and how
-to write it.
+is). A span is `DAY..DAY`, `DAY to DAY` or `DAY-DAY`; its last day is read from today as its first
+is, and a weekday before the first day is the next one after it (`Fri..Thu`). A reason is quoted
+(`"spindle repair"`), or whatever follows the days. Every refusal is a `ChangeSyntaxError` whose
+message says what is wrong and how to write it.
 
 The commands follow the writer's language (`i18n.active()`) as `/promise` does; the English words
 always work too (Vietnamese with or without diacritics):
@@ -35,8 +36,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
+
+from babel.numbers import NumberFormatError, parse_decimal
 
 from bot.platform import i18n
 from bot.platform.i18n import N_
@@ -72,10 +75,30 @@ SUPPLY_USAGE = N_(
 )
 
 _QUOTED = re.compile(r"[\"“”'「」『』]([^\"“”'「」『』]*)[\"“”'「」『』]")
-_HOUR_UNITS = r"(?:h(?:ours?|rs?)?|giờ|gio|tiếng|tieng|(?:个)?(?:小时|钟头))"
+_HOUR_UNITS = r"(?:h(?:ours?|rs?)?|giờ|gio|tiếng|tieng|(?:个)?(?:小时|钟头|钟))"
 _HOURS = re.compile(r"^(\d+(?:[.,]\d+)?)\s*" + _HOUR_UNITS + "$", re.IGNORECASE)
 _MONTH_DAY = re.compile(r"^(\d{1,2})-(\d{1,2})$")
-_NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
+_NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)*$")
+# What may follow a count or a quantity: units of whole pieces (no weights: the item's own unit
+# is not known here, and 40 kg of a part counted in pieces would be a wrong count).
+_PIECES = (
+    "pcs",
+    "pc",
+    "pieces",
+    "units",
+    "unit",
+    "ea",
+    "cái",
+    "chiếc",
+    "tấm",
+    "bộ",
+    "件",
+    "个",
+    "张",
+    "套",
+    "只",
+    "块",
+)
 
 
 class ChangeSyntaxError(ValueError):
@@ -95,50 +118,94 @@ _WEEKS = re.compile(r"^(\d+)\s*" + _WEEK_UNITS + "$", re.IGNORECASE)
 # The words of each language for the commands' keywords, by the English word they stand for. The
 # English ones always work; a language's own are read when it is the writer's (as /promise does).
 _WORDS: dict[str, dict[str, tuple[str, ...]]] = {
-    "sequence": {"en": ("sequence",), "vi": ("trình tự", "sắp xếp"), "zh_Hans": ("排序", "顺序")},
+    "sequence": {
+        "en": ("sequence",),
+        "vi": ("trình tự", "thứ tự", "sắp xếp"),
+        "zh_Hans": ("排序", "排产", "顺序"),
+    },
     "down": {
         "en": ("down", "closed", "off"),
-        "vi": ("dừng máy", "ngừng máy", "dừng", "ngừng", "nghỉ", "hỏng"),
-        "zh_Hans": ("停机", "停工", "停产", "关闭"),
+        "vi": ("dừng máy", "ngừng máy", "bảo trì", "dừng", "ngừng", "nghỉ", "hỏng", "hư"),
+        "zh_Hans": ("停机", "停线", "停工", "停产", "故障", "检修", "放假", "关闭"),
     },
-    "overtime": {"en": ("overtime",), "vi": ("tăng ca", "làm thêm"), "zh_Hans": ("加班",)},
+    "overtime": {
+        "en": ("overtime", "ot"),
+        "vi": ("tăng ca", "làm thêm giờ", "làm thêm"),
+        "zh_Hans": ("加班",),
+    },
     "back": {
         "en": ("back",),
         "vi": ("chạy lại", "hoạt động lại", "trở lại"),
-        "zh_Hans": ("恢复生产", "恢复", "复工"),
+        "zh_Hans": ("恢复生产", "恢复正常", "恢复", "复工", "修好"),
     },
-    "count": {"en": ("count",), "vi": ("kiểm kê", "tồn kho", "đếm"), "zh_Hans": ("盘点", "库存")},
+    "count": {
+        "en": ("count",),
+        "vi": ("kiểm kê", "tồn kho", "tồn", "đếm"),
+        "zh_Hans": ("盘点", "库存"),
+    },
     "qty": {
         "en": ("qty", "quantity", "brings"),
-        "vi": ("số lượng", "chỉ còn", "còn"),
-        "zh_Hans": ("数量", "只到"),
+        "vi": ("số lượng", "sl", "chỉ còn", "còn"),
+        "zh_Hans": ("数量", "只到货", "只到"),
     },
     "cancelled": {
         "en": ("cancelled", "canceled", "cancel"),
         "vi": ("đã hủy", "đã huỷ", "hủy", "huỷ"),
-        "zh_Hans": ("已取消", "取消"),
+        "zh_Hans": ("已取消", "取消", "作废"),
     },
-    # Words before the day a receipt now arrives, dropped one after another (`dời sang`).
+    # Words before (in Chinese also after) the day a receipt now arrives, dropped one after
+    # another (`dời lại sang`, `12月10日到货`).
     "moves": {
-        "en": ("moves", "moved", "arrives", "to", "on", "now"),
-        "vi": ("dời", "hoãn", "lùi", "chuyển", "về", "vào", "sang", "đến", "tới"),
+        "en": ("moves", "moved", "arrives", "delayed", "late", "to", "on", "now", "until"),
+        "vi": (
+            "dời",
+            "hoãn",
+            "lùi",
+            "chuyển",
+            "trễ",
+            "delay",
+            "lại",
+            "về",
+            "vào",
+            "sang",
+            "đến",
+            "tới",
+        ),
         "zh_Hans": (
             "推迟到",
+            "推迟至",
             "延期到",
+            "延期至",
             "延迟到",
             "延到",
             "改期到",
             "改到",
+            "改为",
+            "改成",
             "提前到",
             "到货",
             "到",
+            "至",
             "于",
             "在",
         ),
     },
 }
+# Words that say part of a day (a shift, a morning): a downtime closes whole days, so these ask
+# for the hours instead of being kept as the reason.
+_PART_OF_DAY = {
+    "en": ("morning", "afternoon", "evening", "night", "shift", "half"),
+    "vi": ("sáng", "chiều", "tối", "đêm", "ca", "nửa", "buổi"),
+    "zh_Hans": ("上午", "下午", "晚上", "夜里", "半天", "夜班", "白班", "早班", "中班", "晚班"),
+}
 _MOST_DAY_WORDS = 16
-_SPAN_WORDS = {"en": r"\bto\b|\buntil\b", "vi": r"\bđến\b|\bden\b", "zh_Hans": r"到|至|~|～"}
+_SPAN_WORDS = {
+    "en": r"\bto\b|\buntil\b",
+    "vi": r"\bđến\b|\bden\b|(?<!tuần )(?<!tuan )(?<=\s)(?:tới|toi)\b",
+    "zh_Hans": r"到|至|~|～",
+}
+_SPAN_START = {"vi": r"^(?:từ|tu)\s+", "zh_Hans": r"^从\s*"}
+"""A span may begin with its own word: `từ thứ Năm đến thứ Sáu`, `从周四到周五`."""
 _CAPACITY_KEYS = ("sequence", "down", "overtime", "back")
 _SUPPLY_KEYS = ("count", "qty", "cancelled", "moves")
 
@@ -169,25 +236,39 @@ def _in_english(words: list[str], start: int, keys: tuple[str, ...], language: s
 
 def _unglued(words: list[str], keys: tuple[str, ...], language: str) -> list[str]:
     """Chinese written without spaces, spaced where the keywords are: `CNC停机周四` is
-    `CNC 停机 周四`, `改到12月10日` is `改到 12月10日`, `周六8小时` is `周六 8小时`; hours
-    before their unit (`8 giờ`, `4 hours`) are one word."""
+    `CNC 停机 周四`, `周四到周五停机` is `周四到周五 停机`, `改到12月10日` is `改到 12月10日`,
+    `周六8小时` is `周六 8小时`; hours before their unit (`8 giờ`, `4 hours`) are one word."""
     out: list[str] = []
+    keywords = sorted((p for k in keys for p in _WORDS[k]["zh_Hans"]), key=len, reverse=True)
+    seen = False  # a keyword of two characters or more was already split off
     for word in words:
         rest = word
         if language == "zh_Hans":
+            lead = next((k for k in keywords if not out and rest.startswith(k) and rest != k), "")
+            if lead:  # `排序LASER`
+                out.append(lead)
+                rest = rest[len(lead) :]
             glued = re.fullmatch(r"([!-~]*[A-Za-z][!-~]*?)([\u3000-\u9fff\uff00-\uffef].*)", rest)
             if glued and len(out) < 2:  # the code, SKU or receipt against the next word
                 out.append(glued[1])
                 rest = glued[2]
-            keywords = sorted(
-                (p for k in keys for p in _WORDS[k]["zh_Hans"]), key=len, reverse=True
-            )
-            while 1 <= len(out) <= 2 and rest not in keywords:
-                lead = next((k for k in keywords if rest.startswith(k)), None)
-                if lead is None:
+            while out and rest not in keywords:
+                inside = None
+                if not seen:  # `周四到周五停机`, `周六加班8小时`, `12月10日到货`
+                    inside = next((k for k in keywords if len(k) > 1 and k in rest), None)
+                if inside is None and len(out) <= 2:  # `改到12月10日`, `数量40`, `至周五`
+                    inside = next((k for k in keywords if rest.startswith(k)), None)
+                if inside is None:
                     break
-                out.append(lead)
-                rest = rest[len(lead) :]
+                seen = seen or len(inside) > 1
+                before, _kw, after = rest.partition(inside)
+                out += [part for part in (before, inside) if part]
+                rest = after
+                if not rest:
+                    break
+            if not rest:
+                continue
+            seen = seen or (len(rest) > 1 and rest in keywords)
             hours = re.fullmatch(r"(.*[^\d.,\s])(\d+(?:[.,]\d+)?" + _HOUR_UNITS + ")", rest)
             if hours:
                 out.append(hours[1])
@@ -198,6 +279,19 @@ def _unglued(words: list[str], keys: tuple[str, ...], language: str) -> list[str
             continue
         out.append(rest)
     return out
+
+
+def _kind_first(words: list[str], language: str) -> list[str]:
+    """Chinese says the days first (`CNC 周四到周五 停机`, `PAINT 周六 加班 8小时`): the kind of
+    change is put after the code, where English has it."""
+    if language != "zh_Hans" or len(words) < 3:
+        return words
+    if any(_said(words, 1, key, language) for key in ("down", "overtime", "back")):
+        return words
+    for index in range(2, len(words)):
+        if any(_said(words, index, key, language) == 1 for key in ("down", "overtime", "back")):
+            return [words[0], words[index], *words[1:index], *words[index + 1 :]]
+    return words
 
 
 @dataclass(frozen=True)
@@ -231,7 +325,8 @@ def parse_capacity(
     active one) adds its words to the English ones."""
     lang = language or i18n.active()
     reason, rest = _reason(text)
-    words = _in_english(_unglued(rest.split(), _CAPACITY_KEYS, lang), 0, ("sequence",), lang)
+    words = _unglued(rest.split(), _CAPACITY_KEYS, lang)
+    words = _in_english(_kind_first(words, lang), 0, ("sequence",), lang)
     if words and words[0] == "sequence" and not reason:
         return _sequence(words[1:], today, lang)
     if len(words) == 1 and not reason:
@@ -281,6 +376,18 @@ def parse_capacity(
         hours = _hours(found[0])
     elif found:
         raise ChangeSyntaxError(_("Give the hours once: {usage}.", usage=_(CAPACITY_USAGE)))
+    for before, word in zip(more, more[1:], strict=False):
+        if _HOURS.match(word) and re.fullmatch(
+            _SPAN_WORDS["en"] + "|" + _SPAN_WORDS.get(lang, ""), before.lower()
+        ):
+            raise ChangeSyntaxError(
+                _(
+                    "{text} reads as a time of day; give the hours themselves, like "
+                    "`/capacity {code} overtime Sat 4h`.",
+                    text=repr(f"{before} {word}"),
+                    code=code,
+                )
+            )
     days = [w for w in more if not _HOURS.match(w)]
     if not days:
         raise ChangeSyntaxError(
@@ -291,6 +398,16 @@ def parse_capacity(
             )
         )
     (first, last), leftover = _days(days, today, lang)
+    _not_more_days(leftover, today, lang)
+    if hours == 0 and not extra and _part_of_day(leftover, lang):
+        raise ChangeSyntaxError(
+            _(
+                "A downtime closes whole days; for part of a day ({text}) give the hours the day "
+                "still has, like `/capacity {code} 4h Thu`.",
+                text=repr(leftover),
+                code=code,
+            )
+        )
     assert hours is not None
     return CapacityChange(code, first, last, hours, reason or leftover, extra=extra)
 
@@ -347,14 +464,27 @@ def parse_supply(text: str, *, today: date, language: str | None = None) -> Chan
         raise ChangeSyntaxError(_("Say the item and what changed: {usage}.", usage=_(SUPPLY_USAGE)))
     sku = words[0]
     if words[1] == "count":
-        return CountChange(sku, _quantity(words[2:], count=True))
+        return CountChange(sku, _quantity(words[2:], count=True, language=lang))
     ref, what = words[1], _in_english(words[2:], 0, ("qty", "cancelled"), lang)
+    if what[0] in ("改为", "改成") and len(what) > 1 and _NUMBER.match(what[1]):
+        what = ["qty", *what[1:]]  # `改为 40` is the quantity, `改为 12月10日` the day
     if what[0] == "qty":
-        return ReceiptChange(sku, ref, qty=_quantity(what[1:], count=False))
+        return ReceiptChange(sku, ref, qty=_quantity(what[1:], count=False, language=lang))
     if what[0] == "cancelled":
+        if len(what) > 1:
+            raise ChangeSyntaxError(
+                _(
+                    "{word} cancels the whole receipt and takes nothing after it; if it brings "
+                    "fewer, give the quantity it still brings: {usage}.",
+                    word=repr(words[2]),
+                    usage=_(SUPPLY_USAGE),
+                )
+            )
         return ReceiptChange(sku, ref, qty=0.0)
     while what and _said(what, 0, "moves", lang):
         what = what[_said(what, 0, "moves", lang) :]
+    while lang == "zh_Hans" and len(what) > 1 and _said(what, len(what) - 1, "moves", lang):
+        what = what[:-1]  # `12月10日 到货`
     if not what:
         raise ChangeSyntaxError(_("Say the day it now arrives: {usage}.", usage=_(SUPPLY_USAGE)))
     (first, last), leftover = _days(what, today, lang)
@@ -423,14 +553,37 @@ def _hours(word: str) -> float:
     return float(match.group(1).replace(",", "."))
 
 
-def _quantity(words: list[str], *, count: bool) -> float:
-    if len(words) != 1 or not _NUMBER.match(words[0]):
+def _quantity(words: list[str], *, count: bool, language: str) -> float:
+    """One number, written the writer's way (`1.200` is twelve hundred in Vietnamese, `1,200` in
+    English and Chinese; `12,5` or `12.5` a decimal in any), maybe with a unit of pieces."""
+    if len(words) == 1 and language == "zh_Hans":
+        glued = re.fullmatch(
+            r"(.*?\d)(" + "|".join(p for p in _PIECES if not p.isascii()) + ")", words[0]
+        )
+        if glued:
+            words = [glued[1]]
+    if len(words) == 2 and words[1].lower() in _PIECES:
+        words = words[:1]
+    value = _number(words[0], language) if len(words) == 1 else None
+    if value is None:
         if count:
             raise ChangeSyntaxError(
                 _("Give a count as one number: {usage}.", usage=_(SUPPLY_USAGE))
             )
         raise ChangeSyntaxError(_("Give a quantity as one number: {usage}.", usage=_(SUPPLY_USAGE)))
-    return float(words[0].replace(",", "."))
+    return value
+
+
+def _number(text: str, language: str) -> float | None:
+    if not _NUMBER.match(text):
+        return None
+    try:  # the CLDR's way for the language, strictly: `1.200` vi, `1,200` en
+        return float(parse_decimal(text, locale=i18n.locale(language), strict=True))
+    except NumberFormatError:
+        pass
+    if text.count(",") + text.count(".") == 1:  # the other decimal mark: `12,5` en, `12.5` vi
+        return float(text.replace(",", "."))
+    return None
 
 
 def _days(words: list[str], today: date, language: str) -> tuple[tuple[date, date], str]:
@@ -442,12 +595,55 @@ def _days(words: list[str], today: date, language: str) -> tuple[tuple[date, dat
             return _span(" ".join(words[:n]), today, language), " ".join(words[n:])
         except ChangeSyntaxError as error:
             problem = problem or str(error)
+    if language == "zh_Hans" and words:  # `周四到周五主轴维修`: the reason against the days
+        for end in range(min(len(words[0]), 24) - 1, 0, -1):
+            try:
+                span = _span(words[0][:end], today, language)
+            except ChangeSyntaxError:
+                continue
+            return span, " ".join([words[0][end:], *words[1:]])
     raise ChangeSyntaxError(problem or _("Say which days"))
+
+
+def _not_more_days(leftover: str, today: date, language: str) -> None:
+    """What follows the days is the reason, unless it is more days (`Thu, Fri`, `周四 周五`) or
+    starts as a span does (`đến 20 giờ`): those were meant as days, and refused as such."""
+    words = leftover.lstrip(",，、;； ").split()
+    between = _SPAN_WORDS["en"] + "|" + _SPAN_WORDS.get(language, "")
+    if words and re.fullmatch(between, words[0].lower()):
+        raise ChangeSyntaxError(
+            _("Write the days as one span, like Thu..Fri: {usage}.", usage=_(CAPACITY_USAGE))
+        )
+    for n in range(1, min(len(words), 4) + 1):
+        try:
+            _span(" ".join(words[:n]), today, language)
+        except ChangeSyntaxError:
+            continue
+        raise ChangeSyntaxError(
+            _("Write the days as one span, like Thu..Fri: {usage}.", usage=_(CAPACITY_USAGE))
+        )
+
+
+def _part_of_day(text: str, language: str) -> bool:
+    """Whether `text` names part of a day (`buổi sáng`, `ca dem`, `上午`, `night shift`); a word
+    typed without diacritics is matched without them (`toi` is `tối`), one with them as written
+    (`tới` is not `tối`)."""
+    lowered = text.lower()
+    parts = _PART_OF_DAY["en"] + _PART_OF_DAY.get(language, ())
+    if language == "zh_Hans" and any(part in lowered for part in _PART_OF_DAY["zh_Hans"]):
+        return True
+    bare = {unaccented(part) for part in parts}
+    return any(
+        word in parts or (word.isascii() and word in bare) for word in re.findall(r"\w+", lowered)
+    )
 
 
 def _span(text: str, today: date, language: str) -> tuple[date, date]:
     between = _SPAN_WORDS["en"] + "|" + _SPAN_WORDS.get(language, _SPAN_WORDS["en"])
-    parts = re.split(r"\s*(?:\.\.|–|—|" + between + r")\s*", text.strip(), flags=re.IGNORECASE)
+    text = re.sub(_SPAN_START.get(language, "^$"), "", text.strip(), flags=re.IGNORECASE)
+    # `-` between days too (`T5-T6`, `Thu - Fri`), but not inside one (`2026-12-09`, `12-10`).
+    between += r"|\s+-\s+|(?<!\d)-|-(?!\d)"
+    parts = re.split(r"\s*(?:\.\.|–|—|" + between + r")\s*", text, flags=re.IGNORECASE)
     if len(parts) > 2 or not all(parts):
         raise ChangeSyntaxError(
             _("{text} is not a day or a span of days like Thu..Fri", text=repr(text))
@@ -455,13 +651,30 @@ def _span(text: str, today: date, language: str) -> tuple[date, date]:
     first = _day(parts[0], today, language)
     if len(parts) == 1:
         return first, first
-    try:  # a weekday after the first day means the next one after it (Fri..Thu)
-        last = _day(parts[-1], first, language)
-    except ChangeSyntaxError:
-        last = _day(parts[-1], today, language)
-    if last < first:
-        raise ChangeSyntaxError(_("{text} ends before it starts", text=repr(text)))
+    last = _day(_same_month(parts[-1], first, language), today, language)
+    if last < first:  # a weekday before the first day's means the next one after it (Fri..Thu)
+        try:
+            after = _day(parts[-1], first, language)
+        except ChangeSyntaxError:
+            after = last
+        if not first < after <= first + timedelta(days=7):
+            raise ChangeSyntaxError(_("{text} ends before it starts", text=repr(text)))
+        last = after
     return first, last
+
+
+def _same_month(text: str, first: date, language: str) -> str:
+    """`12月10日到12日`: a span's last day written as a day of the first's month."""
+    alone = re.fullmatch(r"(\d{1,2})\s*[日号]", text.strip()) if language == "zh_Hans" else None
+    if alone is None:
+        return text
+    day = int(alone[1])
+    month, year = (
+        (first.month, first.year)
+        if day >= first.day
+        else ((first.month % 12 + 1, first.year + (first.month == 12)))
+    )
+    return f"{year}-{month:02d}-{day:02d}"
 
 
 def _day(text: str, today: date, language: str) -> date:

@@ -30,7 +30,6 @@ the salesperson's language, fit to show them as is.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -395,10 +394,7 @@ def _numeric_day(original: str, phrase: str, today: date, language: str) -> date
     return _next_occurrence(original, month, day, today)
 
 
-def unaccented(text: str) -> str:
-    """Vietnamese without its diacritics (`thứ Sáu` → `thu sau`), as many type it."""
-    bare = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "d"))
-    return "".join(c for c in bare if not unicodedata.combining(c))
+unaccented = i18n.unaccented
 
 
 _VI_WEEKDAYS = {"hai": 0, "ba": 1, "tu": 2, "nam": 3, "sau": 4, "bay": 5}

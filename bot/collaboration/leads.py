@@ -9,7 +9,6 @@ reminded once (`send_once`). Snoozing moves the due time and reminds again.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -775,7 +774,7 @@ def _local_follow_up(
     """The text without its Vietnamese or Chinese follow-up, and the follow-up's day or days;
     None when there is none (the last phrase that says when is the follow-up, as in English)."""
     if language == "vi":
-        plain = "".join(_unaccented(c) for c in text)  # one letter for one: positions still fit
+        plain = i18n.unaccented(text)  # one letter for one: positions still fit
         for match in reversed(list(_VI_FOLLOW_UP.finditer(plain))):
             when = plain[match.end() :].strip().rstrip(".")
             taken = _local_when(when, text[match.end() :].strip().rstrip("."), today, read_day)
@@ -827,13 +826,6 @@ def _local_when(
             _("{day} is in the past; follow up today or later.", day=_day_in_year(day))
         )
     return day, None
-
-
-def _unaccented(letter: str) -> str:
-    if letter in "đĐ":
-        return "d"
-    bare = unicodedata.normalize("NFD", letter)
-    return next((c for c in bare if not unicodedata.combining(c)), letter)
 
 
 def _parse_when(when: str, today: date) -> tuple[date | None, int | None]:

@@ -33,6 +33,7 @@ import contextvars
 import functools
 import io
 import logging
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -297,3 +298,20 @@ def _rounded(value: float, digits: int) -> Decimal:
     """`value` rounded as Python's format rounds it (the binary value, half to even), so that
     Babel, which would round the decimal text again, has nothing left to round."""
     return Decimal(f"{value:.{digits}f}")
+
+
+# --- reading what people type ----------------------------------------------------------------
+
+
+def unaccented(text: str) -> str:
+    """Vietnamese without its diacritics (`thứ Sáu` → `thu Sau`), as many type it; one letter
+    for each letter, so a position in the result is one in `text`."""
+    return "".join(_base_letter(c) for c in text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _base_letter(letter: str) -> str:
+    if letter in "đĐ":
+        return "d" if letter == "đ" else "D"
+    bare = unicodedata.normalize("NFD", letter)
+    return next((c for c in bare if not unicodedata.combining(c)), letter)

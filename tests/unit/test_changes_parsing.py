@@ -295,3 +295,133 @@ def test_any_text_is_read_or_refused_with_a_reason(language: str, words: list[st
                 parse(text, today=TODAY)
             except ChangeSyntaxError as error:
                 assert str(error)
+
+
+# Found by a second reader who planned on Vietnamese and Chinese floors: each was read as a wrong
+# change with no error. Now each is the change meant, or refused with what to write.
+@pytest.mark.parametrize(
+    ("language", "text", "change"),
+    [
+        # Thousands the writer's way: twelve hundred, not 1.2.
+        ("vi", "SHEET PO-778 số lượng 1.200", ReceiptChange("SHEET", "PO-778", qty=1200)),
+        ("vi", "SHEET kiểm kê 1.200", CountChange("SHEET", 1200)),
+        ("zh_Hans", "SHEET PO-778 数量 1,200", ReceiptChange("SHEET", "PO-778", qty=1200)),
+        ("en", "SHEET PO-778 qty 1,200", ReceiptChange("SHEET", "PO-778", qty=1200)),
+        ("vi", "SHEET kiểm kê 12,5", CountChange("SHEET", 12.5)),
+        ("en", "SHEET count 12.5", CountChange("SHEET", 12.5)),
+        ("vi", "SHEET kiểm kê 40 cái", CountChange("SHEET", 40)),
+        ("zh_Hans", "SHEET 盘点12件", CountChange("SHEET", 12)),
+        ("zh_Hans", "SHEET PO-778 改为 40", ReceiptChange("SHEET", "PO-778", qty=40)),
+        (
+            "zh_Hans",
+            "SHEET PO-778 改为 12月10日",
+            ReceiptChange("SHEET", "PO-778", on=date(2026, 12, 10)),
+        ),
+        # Chinese says the day first.
+        (
+            "zh_Hans",
+            "SHEET PO-778 12月10日到货",
+            ReceiptChange("SHEET", "PO-778", on=date(2026, 12, 10)),
+        ),
+    ],
+)
+def test_supply_numbers_and_word_order_as_each_language_writes_them(
+    language: str, text: str, change: object
+) -> None:
+    assert parse_supply(text, today=TODAY, language=language) == change
+
+
+NEXT_MON_TO_WED = CapacityChange("CNC", date(2026, 11, 30), date(2026, 12, 2), 0)
+THU_TO_FRI = CapacityChange("CNC", date(2026, 11, 26), date(2026, 11, 27), 0)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "change"),
+    [
+        # The last day of a span is counted from today, as the first is.
+        ("en", "CNC down next Mon to next Wed", NEXT_MON_TO_WED),
+        ("vi", "CNC dừng thứ 2 tuần sau đến thứ 4 tuần sau", NEXT_MON_TO_WED),
+        ("zh_Hans", "CNC 停机 下周一到下周三", NEXT_MON_TO_WED),
+        # Spans written with a hyphen, `tới`, `từ … đến`, `从…到`, or a Chinese day of the month.
+        ("en", "CNC down Thu-Fri", THU_TO_FRI),
+        ("en", "CNC down Thu - Fri", THU_TO_FRI),
+        ("vi", "CNC dừng T5-T6", THU_TO_FRI),
+        ("vi", "CNC dừng 26/11 - 27/11", THU_TO_FRI),
+        ("vi", "CNC dừng thứ 5 tới thứ 6", THU_TO_FRI),
+        ("vi", "CNC dừng từ thứ 5 đến thứ 6", THU_TO_FRI),
+        (
+            "vi",
+            "CNC dừng thứ Sáu tuần tới",
+            CapacityChange("CNC", date(2026, 12, 4), date(2026, 12, 4), 0),
+        ),
+        ("zh_Hans", "CNC 停机 从周四到周五", THU_TO_FRI),
+        (
+            "zh_Hans",
+            "CNC 停机 12月10日到12日",
+            CapacityChange("CNC", date(2026, 12, 10), date(2026, 12, 12), 0),
+        ),
+        ("zh_Hans", "CNC 周四到周五停机", THU_TO_FRI),
+        ("zh_Hans", "CNC停机周四到周五主轴维修", replace(THU_TO_FRI, reason="主轴维修")),
+        (
+            "zh_Hans",
+            "CNC 停机 周四 主轴故障",
+            CapacityChange("CNC", date(2026, 11, 26), date(2026, 11, 26), 0, "主轴故障"),
+        ),
+        (
+            "zh_Hans",
+            "PAINT 周六加班8小时",
+            CapacityChange("PAINT", date(2026, 11, 28), date(2026, 11, 28), 8, extra=True),
+        ),
+        (
+            "zh_Hans",
+            "PAINT 加班 周六 8个钟",
+            CapacityChange("PAINT", date(2026, 11, 28), date(2026, 11, 28), 8, extra=True),
+        ),
+        (
+            "vi",
+            "PAINT OT T7 4 tiếng",
+            CapacityChange("PAINT", date(2026, 11, 28), date(2026, 11, 28), 4, extra=True),
+        ),
+        (
+            "vi",
+            "CNC bảo trì thứ 5",
+            CapacityChange("CNC", date(2026, 11, 26), date(2026, 11, 26), 0),
+        ),
+        ("zh_Hans", "CNC 恢复正常", LiftDowntime("CNC")),
+        ("zh_Hans", "排序LASER BEND", ShowSequence(("LASER", "BEND"))),
+    ],
+)
+def test_spans_and_word_order_as_each_language_writes_them(
+    language: str, text: str, change: object
+) -> None:
+    assert parse_capacity(text, today=TODAY, language=language) == change
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "problem"),
+    [
+        # Cutting a receipt is its quantity; `cancelled 40` would have cancelled all of it.
+        ("vi", "/supply SHEET PO-778 hủy 40", "cancels the whole receipt and takes nothing after"),
+        ("zh_Hans", "/supply SHEET PO-778 取消20个", "cancels the whole receipt"),
+        # Two days side by side are not a day and a reason.
+        ("vi", "/capacity CNC dừng thứ 5, thứ 6", "Write the days as one span"),
+        ("zh_Hans", "/capacity CNC 停机 周四 周五", "Write the days as one span"),
+        ("en", "/capacity CNC down Thu Fri", "Write the days as one span"),
+        # Part of a day is hours, not a downtime of the whole day.
+        ("vi", "/capacity CNC dừng thứ 5 buổi sáng", "A downtime closes whole days"),
+        ("vi", "/capacity CNC dừng thứ 5 ca đêm", "A downtime closes whole days"),
+        ("zh_Hans", "/capacity CNC 停机 周四 上午", "A downtime closes whole days"),
+        ("en", "/capacity CNC down Thu night shift", "A downtime closes whole days"),
+        # `đến 20 giờ` is eight in the evening, not twenty hours.
+        ("vi", "/capacity PAINT tăng ca thứ 7 đến 20 giờ", "reads as a time of day"),
+        ("en", "/capacity PAINT overtime Sat until 20h", "reads as a time of day"),
+        ("en", "/capacity CNC down Dec 4..Dec 3", "ends before it starts"),
+    ],
+)
+def test_what_would_be_misread_is_refused_with_what_to_write(
+    language: str, text: str, problem: str
+) -> None:
+    name, rest = text.split(" ", 1)
+    parse = parse_supply if name == "/supply" else parse_capacity
+    with pytest.raises(ChangeSyntaxError, match=problem):
+        parse(rest, today=TODAY, language=language)
