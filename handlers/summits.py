@@ -57,6 +57,26 @@ _CHANNEL = re.compile(r"\s+in\s+(?:<#(?P<id>[CG][A-Z0-9]+)(?:\|[^>]*)?>|(?P<name
 _WHEN_WHERE = re.compile(
     r"^(?P<when>.*?\d{1,2}(?::\d{2})?\s*(?:am|pm)?)(?:\s+at\s+(?P<where>.+))?$", re.IGNORECASE
 )
+_LOCAL_CHANNEL = re.compile(
+    r"\s*(?:\btrong\b|在)\s*(?:<#(?P<id>[CG][A-Z0-9]+)(?:\|[^>]*)?>|(?P<name>#[\w.-]+))\s*$"
+)
+_LOCAL_WHERE = {
+    "vi": re.compile(r"\s+(?:tại|tai|ở)\s+", re.IGNORECASE),
+    "zh_Hans": re.compile(r"\s*(?:地点[:：]?|在)\s*"),
+}
+_LOCAL_VERBS = {
+    "vi": {
+        "quyết định": "decisions",
+        "quyet dinh": "decisions",
+        "hủy": "cancel",
+        "huỷ": "cancel",
+        "huy": "cancel",
+        "trợ giúp": "help",
+        "tro giup": "help",
+    },
+    "zh_Hans": {"决定": "decisions", "决议": "decisions", "取消": "cancel", "帮助": "help"},
+}
+"""`/summit quyết định …`, `/summit 取消`: the verbs in the writer's language."""
 _LOOK_BACK = timedelta(days=62)
 """How far back the last occurrence is looked for (two months: a monthly summit's last one)."""
 
@@ -89,6 +109,10 @@ def summit_command(
     text = " ".join((command.get("text") or "").split())
     user = command["user_id"]
     channel = command.get("channel_id") or ""
+    for local, english in _LOCAL_VERBS.get(i18n.active(), {}).items():
+        if text.lower() == local or text.lower().startswith(local + " "):
+            text = english + text[len(local) :]
+            break
     verb, _space, rest = text.partition(" ")
     verb = verb.lower()
     try:
@@ -175,12 +199,17 @@ def _overview(
 
 
 def _parse_schedule_text(text: str) -> tuple[str, str, str | None]:
-    """`first Tuesday 10:00 at Plant 2 in #sales-ops` → (when, location, channel)."""
+    """`first Tuesday 10:00 at Plant 2 in #sales-ops` → (when, location, channel); in Vietnamese
+    the place follows `tại` or `ở`, in Chinese `在` or `地点`, and the channel `trong`/`在`."""
     channel = None
-    found = _CHANNEL.search(text)
+    found = _CHANNEL.search(text) or _LOCAL_CHANNEL.search(text)
     if found:
         channel = found.group("id") or found.group("name")
         text = text[: found.start()].strip()
+    local = _LOCAL_WHERE.get(i18n.active())
+    place = local.search(text) if local else None
+    if place and place.start() > 0:
+        return text[: place.start()].strip(), text[place.end() :].strip(), channel
     match = _WHEN_WHERE.match(text)
     if match is None:
         raise SummitError(

@@ -51,7 +51,7 @@ def summit_usage() -> str:
         "`/summit {example} [at LOCATION] [in #channel]` schedules the monthly "
         "summit (you organise it; it meets in this channel unless you name another). "
         "`/summit decisions TEXT` records what the last summit decided. `/summit cancel` stops it.",
-        example=SCHEDULE_EXAMPLE,
+        example=_(SCHEDULE_EXAMPLE),
     )
 
 

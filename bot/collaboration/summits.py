@@ -113,20 +113,20 @@ _DAYS = {
 _WEEKDAY_INDEX = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 _A_MONDAY = date(2024, 1, 1)
 _TIME = re.compile(r"^(?:at\s+)?(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ampm>am|pm)?$", re.I)
-SCHEDULE_EXAMPLE = "first Tuesday 10:00"
-SCHEDULE_USAGE = f"{SCHEDULE_EXAMPLE} (also: last Friday 15:30, every Monday 9:00)"
-"""How a schedule is written, in English (the words /summit reads); `schedule_usage()` says it
-in the active language."""
+# TRANSLATORS: a schedule as /summit reads it in your language (bot.collaboration.summits; a
+# test reads it back): vi `thứ Ba đầu tiên 10:00`, zh `每月第一个周二 10:00`.
+SCHEDULE_EXAMPLE = N_("first Tuesday 10:00")
+# TRANSLATORS: as above: vi `thứ Sáu cuối cùng 15:30, thứ Hai hàng tuần 9:00`,
+# zh `每月最后一个周五 15:30, 每周一 9:00`.
+SCHEDULE_MORE = N_("last Friday 15:30, every Monday 9:00")
+SCHEDULE_USAGE = f"{SCHEDULE_EXAMPLE} (also: {SCHEDULE_MORE})"
+"""How a schedule is written in English (the words /summit reads in every language);
+`schedule_usage()` says it in the active language, with that language's words."""
 
 
 def schedule_usage() -> str:
-    """SCHEDULE_USAGE in the reader's language (the schedules themselves stay as typed)."""
-    # TRANSLATORS: example and more are schedules as /summit reads them (English words).
-    return _(
-        "{example} (also: {more})",
-        example=SCHEDULE_EXAMPLE,
-        more="last Friday 15:30, every Monday 9:00",
-    )
+    """SCHEDULE_USAGE in the reader's language."""
+    return _("{example} (also: {more})", example=_(SCHEDULE_EXAMPLE), more=_(SCHEDULE_MORE))
 
 
 @dataclass(frozen=True)
@@ -149,12 +149,17 @@ class Schedule:
         return CronTrigger(timezone=tz, **self.fields)
 
 
-def parse_schedule(text: str) -> Schedule:
+def parse_schedule(text: str, language: str | None = None) -> Schedule:
     """Read "first Tuesday 10:00" (monthly by default), "last Fri 3pm", "every Monday 9:00".
 
-    Raises ScheduleSyntaxError naming what is wrong.
+    In `language` (default: the active one) "vi" also `thứ Ba đầu tiên 10:00` (`hàng tháng`),
+    `thứ Sáu cuối cùng 15 giờ 30`, `thứ Hai hàng tuần 9h`, `mỗi thứ Hai 9:00`, `3 giờ chiều`; in
+    "zh_Hans" `每月第一个周二 10:00`, `每月最后一个星期五下午3点半`, `每周一 9点`. Raises
+    ScheduleSyntaxError naming what is wrong.
     """
-    words = [w for w in re.split(r"[\s,]+", (text or "").strip().lower()) if w]
+    lang = language or i18n.active()
+    english = _schedule_in_english(text or "", lang) if lang in ("vi", "zh_Hans") else None
+    words = [w for w in re.split(r"[\s,]+", (english or text or "").strip().lower()) if w]
     words = [w for w in words if w not in ("monthly", "of", "the", "month", "each", "on")]
     if not words:
         raise ScheduleSyntaxError(
@@ -200,6 +205,117 @@ def parse_schedule(text: str) -> Schedule:
     else:
         fields = {"day": f"{ordinal or '1st'} {day}", "hour": str(hour), "minute": str(minute)}
     return Schedule(fields, describe(fields))
+
+
+_VI_DAYS = {
+    "hai": "monday",
+    "2": "monday",
+    "ba": "tuesday",
+    "3": "tuesday",
+    "tu": "wednesday",
+    "4": "wednesday",
+    "nam": "thursday",
+    "5": "thursday",
+    "sau": "friday",
+    "6": "friday",
+    "bay": "saturday",
+    "7": "saturday",
+}
+_VI_ORDINALS = {
+    "hai": "second",
+    "2": "second",
+    "ba": "third",
+    "3": "third",
+    "tu": "fourth",
+    "4": "fourth",
+    "nam": "fifth",
+    "5": "fifth",
+}
+_ZH_DAYS = {
+    "一": "monday",
+    "二": "tuesday",
+    "三": "wednesday",
+    "四": "thursday",
+    "五": "friday",
+    "六": "saturday",
+    "日": "sunday",
+    "天": "sunday",
+}
+_ZH_ORDINALS = {
+    "一": "first",
+    "1": "first",
+    "二": "second",
+    "2": "second",
+    "三": "third",
+    "3": "third",
+    "四": "fourth",
+    "4": "fourth",
+    "五": "fifth",
+    "5": "fifth",
+}
+
+
+def _schedule_in_english(text: str, language: str) -> str | None:
+    """A Vietnamese or Chinese schedule in the English words parse_schedule reads; None when the
+    text names no weekday in that language (it may be English, which works in every language)."""
+    if language == "vi":
+        return _vi_schedule(i18n.unaccented(text.lower()))
+    return _zh_schedule(text)
+
+
+_VI_DAY = re.compile(r"\b(?:thu\s*(hai|ba|tu|nam|sau|bay|[2-7])|t([2-7])|(chu nhat|cn))\b")
+_VI_WHICH = re.compile(
+    r"\b(?:(dau tien|dau|thu nhat)|thu\s*(hai|ba|tu|nam|[2-5])|(cuoi cung|cuoi))\b"
+)
+_VI_WEEKLY = re.compile(r"\b(?:hang tuan|moi tuan)\b")
+_VI_CLOCK = re.compile(r"\b(\d{1,2})\s*(?::|h\b|h(?=\d)|gio\b)\s*(\d{2})?")
+
+
+def _vi_schedule(plain: str) -> str | None:
+    day = _VI_DAY.search(plain)
+    if day is None:
+        return None
+    weekday = "sunday" if day[3] else _VI_DAYS[day[1] or day[2]]
+    after = plain[day.end() :]
+    which = _VI_WHICH.search(after)  # `thứ Ba đầu tiên`: the ordinal follows the weekday
+    ordinal = None
+    if which:
+        ordinal = "first" if which[1] else "last" if which[3] else _VI_ORDINALS[which[2]]
+    before = plain[: day.start()].split()
+    weekly = bool(_VI_WEEKLY.search(plain)) or (bool(before) and before[-1] == "moi")
+    pm = bool(re.search(r"\b(?:chieu|toi)\b", plain))
+    return _english(weekly, ordinal, weekday, _VI_CLOCK.search(after), pm=pm)
+
+
+def _zh_schedule(text: str) -> str | None:
+    day = re.search(r"(?:周|星期|礼拜)([一二三四五六日天])", text)
+    if day is None:
+        return None
+    weekday = _ZH_DAYS[day[1]]
+    which = re.search(r"第\s*([一二三四五1-5])\s*个?|(最后)", text)
+    ordinal = ("last" if which[2] else _ZH_ORDINALS[which[1]]) if which else None
+    weekly = bool(re.search(r"每\s*(?:个)?\s*(?:周|星期|礼拜)", text))
+    clock = re.search(r"(\d{1,2})\s*[:：]\s*(\d{2})", text) or re.search(
+        r"(\d{1,2})\s*[点點时時](?:\s*(\d{1,2})\s*分?|(半))?", text
+    )
+    pm = bool(re.search(r"下午|晚上|傍晚", text)) or bool(
+        re.search(r"中午", text) and clock and int(clock[1]) < 6
+    )
+    return _english(weekly, ordinal, weekday, clock, pm=pm)
+
+
+def _english(
+    weekly: bool, ordinal: str | None, weekday: str, clock: re.Match[str] | None, *, pm: bool
+) -> str:
+    words = [*(["every"] if weekly and ordinal is None else []), *([ordinal] if ordinal else [])]
+    words.append(weekday)
+    if clock:
+        hour = int(clock[1])
+        minute = 30 if clock.lastindex and clock.lastindex >= 3 and clock[3] else int(clock[2] or 0)
+        if pm and hour < 12:
+            hour += 12
+        words.append(f"{hour}:{minute:02d}")
+    return " ".join(words)
 
 
 def describe(fields: dict[str, str]) -> str:

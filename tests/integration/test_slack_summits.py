@@ -277,3 +277,29 @@ def test_a_summits_place_and_agenda_points_ping_nobody(world: World) -> None:
     world.settle()
     assert world.live_sequences() == []
     world.assert_blocks_valid()
+
+
+def test_a_summit_is_scheduled_moved_and_cancelled_in_vietnamese_and_chinese(world: World) -> None:
+    reply, response = world.command("language vi me", SALES, SALES_CHANNEL, name="/promisebot")
+    assert reply.status == 200, reply
+    world.answer(response)
+
+    summit_command(world, "thứ Ba đầu tiên 10 giờ tại Xưởng 2, phòng 4")
+
+    [summit] = world.services.summits.summits()
+    assert summit.schedule.fields == {"day": "1st tue", "hour": "10", "minute": "0"}
+    assert (summit.channel, summit.location) == (SALES_CHANNEL, "Xưởng 2, phòng 4")
+    refused = summit_command(world, "đầu tiên 10:00")
+    assert "Hãy ghi thứ trong tuần" in refused.text
+    assert "`/summit quyết định NỘI DUNG`" in refused.text
+
+    reply, response = world.command("language zh_Hans me", SALES, SALES_CHANNEL, name="/promisebot")
+    assert reply.status == 200, reply
+    world.answer(response)
+    summit_command(world, "每月最后一个周五下午3点半 在 二号会议室")
+    [moved] = world.services.summits.summits()
+    assert moved.schedule.fields == {"day": "last fri", "hour": "15", "minute": "30"}
+    assert moved.location == "二号会议室"
+    summit_command(world, "取消")
+    assert world.services.summits.summits() == []
+    world.assert_blocks_valid()

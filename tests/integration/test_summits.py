@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from slack_sdk.models.blocks import Block
 
 from bot.collaboration.summits import (
+    SCHEDULE_EXAMPLE,
+    SCHEDULE_MORE,
     ScheduleSyntaxError,
     SummitError,
     SummitService,
@@ -94,6 +96,62 @@ def test_a_schedule_in_words_becomes_apscheduler_cron_fields(
 )  # fmt: skip
 def test_an_unreadable_schedule_says_what_is_wrong(text: str, says: str) -> None:
     with pytest.raises(ScheduleSyntaxError, match=says):
+        parse_schedule(text)
+
+
+@pytest.mark.parametrize(
+    ("english", "language", "text"),
+    [
+        ("first Tuesday 10:00", "vi", "thứ Ba đầu tiên 10:00"),
+        ("first Tuesday 10:00", "vi", "thứ Ba đầu tiên hàng tháng lúc 10 giờ"),
+        ("first Tuesday 10:00", "vi", "thu ba dau tien 10h"),
+        ("first Tuesday 10:00", "zh_Hans", "每月第一个周二 10:00"),
+        ("first Tuesday 10:00", "zh_Hans", "每月第一个星期二上午10点"),
+        ("last fri 3:30pm", "vi", "thứ Sáu cuối cùng 15 giờ 30"),
+        ("last fri 3:30pm", "vi", "thứ Sáu cuối cùng 3 giờ 30 chiều"),
+        ("last fri 3:30pm", "zh_Hans", "每月最后一个周五下午3点半"),
+        ("2nd wednesday at 9am", "vi", "thứ Tư thứ hai của tháng 9h"),
+        ("2nd wednesday at 9am", "zh_Hans", "每个月第二个周三 9点"),
+        ("every Monday 9:00", "vi", "thứ Hai hàng tuần 9:00"),
+        ("every Monday 9:00", "vi", "mỗi thứ Hai 9h"),
+        ("every Monday 9:00", "zh_Hans", "每周一 9点"),
+        ("every Monday 9:00", "zh_Hans", "每周一9:00"),
+        # English works in every language.
+        ("first Tuesday 10:00", "zh_Hans", "first Tuesday 10:00"),
+    ],
+)
+def test_a_schedule_in_vietnamese_or_chinese_is_the_english_one(
+    english: str, language: str, text: str
+) -> None:
+    expected = parse_schedule(english, "en")
+    with i18n.using(language):
+        assert parse_schedule(text).fields == expected.fields
+
+
+@pytest.mark.parametrize("language", ["vi", "zh_Hans"])
+def test_the_schedule_examples_shown_in_each_language_read_back(language: str) -> None:
+    with i18n.using("en"):
+        english = [parse_schedule(t).fields for t in _examples()]
+    with i18n.using(language):
+        assert [parse_schedule(t).fields for t in _examples()] == english
+
+
+def _examples() -> list[str]:
+    return [i18n.gettext(SCHEDULE_EXAMPLE), *i18n.gettext(SCHEDULE_MORE).split(", ")]
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "says"),
+    [
+        ("vi", "thứ Ba đầu tiên", "Hãy ghi giờ"),
+        ("vi", "đầu tiên 10:00", "Hãy ghi thứ trong tuần"),
+        ("zh_Hans", "每月第一个周二", "写明时间"),
+    ],
+)
+def test_an_unreadable_schedule_in_vietnamese_or_chinese_says_what_is_wrong(
+    language: str, text: str, says: str
+) -> None:
+    with i18n.using(language), pytest.raises(ScheduleSyntaxError, match=says):
         parse_schedule(text)
 
 
