@@ -68,13 +68,24 @@ _LOCAL_VERBS = {
     "vi": {
         "quyết định": "decisions",
         "quyet dinh": "decisions",
+        "hủy cuộc họp": "cancel",
+        "huỷ cuộc họp": "cancel",
+        "huy cuoc hop": "cancel",
+        "hủy bỏ": "cancel",
+        "huy bo": "cancel",
         "hủy": "cancel",
         "huỷ": "cancel",
         "huy": "cancel",
         "trợ giúp": "help",
         "tro giup": "help",
     },
-    "zh_Hans": {"决定": "decisions", "决议": "decisions", "取消": "cancel", "帮助": "help"},
+    "zh_Hans": {
+        "决定": "decisions",
+        "决议": "decisions",
+        "取消会议": "cancel",
+        "取消": "cancel",
+        "帮助": "help",
+    },
 }
 """`/summit quyết định …`, `/summit 取消`: the verbs in the writer's language."""
 _LOOK_BACK = timedelta(days=62)
@@ -110,8 +121,10 @@ def summit_command(
     user = command["user_id"]
     channel = command.get("channel_id") or ""
     for local, english in _LOCAL_VERBS.get(i18n.active(), {}).items():
-        if text.lower() == local or text.lower().startswith(local + " "):
-            text = english + text[len(local) :]
+        lowered = text.lower()
+        if lowered == local or re.match(re.escape(local) + r"(?:\s|[:：])", lowered):
+            text = english + " " + text[len(local) :].lstrip(" :：")
+            text = text.strip()
             break
     verb, _space, rest = text.partition(" ")
     verb = verb.lower()
@@ -210,6 +223,8 @@ def _parse_schedule_text(text: str) -> tuple[str, str, str | None]:
     place = local.search(text) if local else None
     if place and place.start() > 0:
         return text[: place.start()].strip(), text[place.end() :].strip(), channel
+    if local:  # `每周一 9点`, `thứ Hai hàng tuần 9h`: parse_schedule judges the time
+        return text, "", channel
     match = _WHEN_WHERE.match(text)
     if match is None:
         raise SummitError(

@@ -667,18 +667,55 @@ class LeadRequest:
 
 _FOLLOW_UP = re.compile(r"(?:^|(?<=\s))follow[\s-]*up\s+", re.IGNORECASE)
 _IN_DAYS = re.compile(r"^in\s+(?P<n>-?\d+)\s+(?P<unit>days?|weeks?|working\s+days?)$", re.I)
-_NOTE_SPLIT = re.compile(r"\s*(?:—|–|--|:|\s-\s)\s*")
+_NOTE_SPLIT = re.compile(r"\s*(?:—+|–|--|:|：|\s-\s)\s*")
 # The follow-up in Vietnamese and Chinese, as salespeople write it; the English `follow up …`
 # works in every language. Vietnamese is matched without its diacritics (`goi lai` too).
-_VI_FOLLOW_UP = re.compile(
-    r"(?:^|(?<=[\s,;.]))(?:hen goi lai|goi lai|lien he lai|lien lac lai|theo doi|hen lai)\s+"
-    r"(?:vao\s+)?",
-    re.IGNORECASE,
+_VI_VERB = (
+    r"(?:nhac goi lai|hen goi lai|goi dien lai|goi lai|lien he lai|lien lac lai|hen gap lai|"
+    r"theo doi|hen lai)"
 )
-_VI_IN_DAYS = re.compile(r"^(?:sau |trong )?(?P<n>\d+) (?P<unit>ngay|tuan)(?: nua| toi)?$")
-_ZH_FOLLOW_UP = "(?:再)?(?:跟进|回访|联系|跟踪)"
-_ZH_IN_DAYS = re.compile(r"^(?P<n>\d+)\s*(?P<unit>天|周|个星期|星期)(?:后|以后|之后)$")
-_ZH_DAY_CHARS = re.compile(r"[\d\-/.年月日号周星期礼拜一二三四五六七天下这本今明后个以之]+$")
+_VI_FOLLOW_UP = re.compile(r"(?:^|(?<=[\s,;.]))" + _VI_VERB + r"\s*[:：]?\s+", re.IGNORECASE)
+_VI_VERB_LAST = re.compile(r"(?:^|(?<=[\s,;.]))" + _VI_VERB + r"(?:\s+(?:nhe|nha|a))?\s*[.!]*$")
+_VI_NUMBERS = {
+    "mot": 1,
+    "hai": 2,
+    "ba": 3,
+    "bon": 4,
+    "nam": 5,
+    "sau": 6,
+    "bay": 7,
+    "tam": 8,
+    "chin": 9,
+    "muoi": 10,
+}
+_VI_IN_DAYS = re.compile(
+    r"^(?:sau |trong |trong vong )?(?P<n>\d+|mot|hai|ba|bon|nam|sau|bay|tam|chin|muoi) "
+    r"(?P<unit>ngay lam viec|ngay|hom|tuan)(?: nua| toi| sau)?$"
+)
+_VI_TIME_START = re.compile(r"\b(?:sau|trong|vao|thu|ngay|tuan|hom|mai|t[2-7]|cn|\d)", re.I)
+_ZH_FOLLOW_UP = "(?:再)?(?:跟进|回访|联系|跟踪|打电话|回电话|回电|电话跟进)(?:一下|吧)*"
+_ZH_NUMBERS = {
+    "一": 1,
+    "两": 2,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+}
+_ZH_IN_DAYS = re.compile(
+    r"^(?P<n>\d+|[一两二三四五六七八九十])\s*(?:个)?\s*(?P<unit>天|周|星期|工作日)"
+    r"(?:后|以后|之后|内|之内)$"
+)
+_ZH_DAY_CHARS = r"[\d\-/.年月日号周星期礼拜一二两三四五六七八九十天下这本今明后个以之内前工作\s]+"
+_ZH_BY = re.compile(r"(?:之前|以前|前)$")
+_LONG_PAST = timedelta(days=275)
+"""A day and month without a year that next comes this far ahead was meant this year: it has
+just passed (`11月1日` on 18 Nov), and is refused as past rather than taken as next year's."""
 _MONTHS = {
     name: index
     for index, names in enumerate(
@@ -751,7 +788,11 @@ def parse_lead(
             text = text[: match.start()].strip()
             follow_up_on, in_days = _parse_when(when, today)
             break
-    parts = _NOTE_SPLIT.split(text, maxsplit=1)
+    # An em dash is the separator when there is one (`Cty Minh Phát - CN Bình Dương — cần …`).
+    parts = re.split(r"\s*—+\s*", text, maxsplit=1) if "—" in text else []
+    parts = parts or _NOTE_SPLIT.split(text, maxsplit=1)
+    if len(parts) == 1 and language == "zh_Hans" and "，" in text:  # `华强五金，要200个`
+        parts = text.split("，", 1)
     customer = parts[0].strip().strip(",，")
     note = parts[1].strip().rstrip(",;，；、").strip() if len(parts) > 1 else ""
     if not customer:
@@ -774,58 +815,114 @@ def _local_follow_up(
     """The text without its Vietnamese or Chinese follow-up, and the follow-up's day or days;
     None when there is none (the last phrase that says when is the follow-up, as in English)."""
     if language == "vi":
-        plain = i18n.unaccented(text)  # one letter for one: positions still fit
-        for match in reversed(list(_VI_FOLLOW_UP.finditer(plain))):
-            when = plain[match.end() :].strip().rstrip(".")
-            taken = _local_when(when, text[match.end() :].strip().rstrip("."), today, read_day)
-            if taken is not None:
-                return (text[: match.start()].strip(), *taken)
-        return None
+        return _vi_follow_up(text, today, read_day)
     if language != "zh_Hans":
         return None
+    # The day before the verb (`3天后跟进`, `周五给他打电话`): the longest end of the words before
+    # the verb that reads as a day. The verb before the day (`跟进：12月15日`): the whole rest.
     before = re.fullmatch(
         r"(?P<rest>.*?)(?P<when>"
-        + _ZH_DAY_CHARS.pattern[:-1]
-        + r")\s*"
+        + _ZH_DAY_CHARS
+        + r")(?:给[他她您你]\s*)?"
         + _ZH_FOLLOW_UP
         + r"[。.!！]*",
         text,
     )
-    after = re.fullmatch(
-        r"(?P<rest>.*?)[\s，,；;]*" + _ZH_FOLLOW_UP + r"[\s:：]*(?P<when>.+?)[。.]*", text
-    )
-    for found in (before, after):
-        if found is None:
-            continue
-        when = found["when"]
-        # `要500个BRKT3天后跟进`: the longest end of the digits and words before that is a day.
+    if before is not None:
+        when = before["when"]
         for start in range(len(when)):
-            taken = _local_when(when[start:], when[start:], today, read_day)
+            taken = _local_when(when[start:].strip(), today, read_day, language)
             if taken is not None:
-                rest = found["rest"] + when[:start]
+                rest = before["rest"] + when[:start]
                 return (rest.strip().rstrip(",;，；、 "), *taken)
+    after = re.fullmatch(
+        r"(?P<rest>.*?)[\s，,；;]*" + _ZH_FOLLOW_UP + r"(?:时间|日期)?[\s:：]*(?P<when>.+?)[。.]*",
+        text,
+    )
+    if after is not None:
+        taken = _local_when(after["when"].strip(), today, read_day, language)
+        if taken is not None:
+            return (after["rest"].strip().rstrip(",;，；、 "), *taken)
+    return None
+
+
+def _vi_follow_up(
+    text: str, today: date, read_day: Callable[[str], date | None]
+) -> tuple[str, date | None, int | None] | None:
+    plain = i18n.unaccented(text).lower()  # one letter for one: positions still fit
+    for match in reversed(list(_VI_FOLLOW_UP.finditer(plain))):
+        if plain[: match.start()].split()[-1:] == ["da"]:  # `đã liên hệ lại 10/11`: done, not due
+            continue
+        rest = text[match.end() :]
+        ending = re.search(r"\s+(?:nhé|nha|ạ|nhe)?\s*[.!]*$", rest)
+        rest = rest[: ending.start()] if ending else rest
+        taken = _local_when(rest.strip(), today, read_day, "vi")
+        if taken is not None:
+            return (text[: match.start()].strip(), *taken)
+        # `gọi lại cho anh Hùng sau 3 ngày`: whom to call stays in the note, the time is taken.
+        words = rest.split()
+        if words and i18n.unaccented(words[0]).lower() in ("cho", "voi"):
+            for index in range(2, min(len(words), 6)):
+                if not _VI_TIME_START.match(i18n.unaccented(words[index])):
+                    continue
+                taken = _local_when(" ".join(words[index:]), today, read_day, "vi")
+                if taken is not None:
+                    kept = text[: match.end()] + " ".join(words[:index])
+                    return (kept.strip(), *taken)
+    # The day before the verb: `3 ngày nữa gọi lại`, `thứ 6 gọi lại nhé`.
+    last = _VI_VERB_LAST.search(plain)
+    if last is not None:
+        ahead = text[: last.start()].split()
+        for index in range(max(0, len(ahead) - 6), len(ahead)):
+            taken = _local_when(" ".join(ahead[index:]), today, read_day, "vi")
+            if taken is not None:
+                words_kept = ahead[:index]
+                if words_kept and i18n.unaccented(words_kept[-1]).lower() == "hen":
+                    words_kept = words_kept[:-1]
+                return (" ".join(words_kept).strip().rstrip(",;"), *taken)
     return None
 
 
 def _local_when(
-    plain: str, written: str, today: date, read_day: Callable[[str], date | None]
+    written: str, today: date, read_day: Callable[[str], date | None], language: str
 ) -> tuple[date | None, int | None] | None:
-    days = _VI_IN_DAYS.match(plain.lower()) or _ZH_IN_DAYS.match(plain)
+    """The follow-up `written` says, as a day or a count of days; None when it says none."""
+    plain = i18n.unaccented(written).lower().strip(" :：,，")
+    written = written.strip(" :：,，")
+    if language == "vi":
+        plain = re.sub(r"^(?:vao|luc)\s+", "", plain)
+        written = re.sub(r"^(?:vào|vao|lúc|luc)\s+", "", written, flags=re.I)
+        if plain.startswith("truoc "):  # `trước thứ Sáu`: by Friday, so on it
+            plain, written = plain[6:], written[6:].lstrip()
+    elif language == "zh_Hans" and not _ZH_IN_DAYS.match(written):
+        written = _ZH_BY.sub("", written)  # `周五前`: by Friday, so on it
+        plain = written
+    days = _VI_IN_DAYS.match(plain) if language == "vi" else _ZH_IN_DAYS.match(written)
     if days:
-        n = int(days["n"]) if len(days["n"]) <= 5 else 10**6
+        digits = days["n"]
+        n = (_VI_NUMBERS if language == "vi" else _ZH_NUMBERS).get(digits, 0)
+        if digits.isdigit():
+            n = int(digits) if len(digits) <= 5 else 10**6
         if n < 1:
             raise LeadSyntaxError(_("Follow up in at least 1 day, not {n}.", n=n))
         if n > 3650:
             raise LeadSyntaxError(_("{n} is too far ahead to follow up.", n=n))
-        return None, n * 7 if days["unit"] in ("tuan", "周", "个星期", "星期") else n
+        return None, n * 7 if days["unit"] in ("tuan", "周", "星期") else n
     day = read_day(written) if written else None
     if day is None:
         return None
-    if day < today:
-        raise LeadSyntaxError(
-            _("{day} is in the past; follow up today or later.", day=_day_in_year(day))
-        )
+    _not_past(day, written, today)
     return day, None
+
+
+def _not_past(day: date, written: str, today: date) -> None:
+    """Refuse a follow-up already past: a whole date before today, or a day and month without a
+    year that has just passed (next year's would be almost a year ahead: a slip, not a plan)."""
+    if day < today or (day - today > _LONG_PAST and not re.search(r"\d{4}", written)):
+        shown = day if day < today else day.replace(year=day.year - 1)
+        raise LeadSyntaxError(
+            _("{day} is in the past; follow up today or later.", day=_day_in_year(shown))
+        )
 
 
 def _parse_when(when: str, today: date) -> tuple[date | None, int | None]:
@@ -853,6 +950,8 @@ def _parse_when(when: str, today: date) -> tuple[date | None, int | None]:
     if lowered.startswith("on "):
         lowered = lowered[3:].strip()
     day = parse_day(lowered, today)
+    if day is not None and not re.search(r"\d{4}", lowered) and day - today > _LONG_PAST:
+        _not_past(day, lowered, today)
     if day is None:
         raise LeadSyntaxError(
             _(

@@ -257,34 +257,116 @@ _ZH_ORDINALS = {
 
 def _schedule_in_english(text: str, language: str) -> str | None:
     """A Vietnamese or Chinese schedule in the English words parse_schedule reads; None when the
-    text names no weekday in that language (it may be English, which works in every language)."""
+    text names no weekday in that language (it may be English, which works in every language).
+    What no monthly or weekly schedule can say (every other week, two weekdays, the second-last
+    Friday) is refused rather than read as something else."""
     if language == "vi":
-        return _vi_schedule(i18n.unaccented(text.lower()))
+        return _vi_schedule(i18n.unaccented(text.lower()), text)
     return _zh_schedule(text)
 
 
+def _cannot_keep(text: str) -> ScheduleSyntaxError:
+    return ScheduleSyntaxError(
+        _(
+            "The summit meets on one weekday, each month or each week; {given} is not such a "
+            "schedule. E.g. {usage}.",
+            given=repr(text),
+            usage=schedule_usage(),
+        )
+    )
+
+
 _VI_DAY = re.compile(r"\b(?:thu\s*(hai|ba|tu|nam|sau|bay|[2-7])|t([2-7])|(chu nhat|cn))\b")
-_VI_WHICH = re.compile(
-    r"\b(?:(dau tien|dau|thu nhat)|thu\s*(hai|ba|tu|nam|[2-5])|(cuoi cung|cuoi))\b"
-)
+_VI_NTH = r"(hai|ba|tu|nam|[2-5])\b"
 _VI_WEEKLY = re.compile(r"\b(?:hang tuan|moi tuan)\b")
-_VI_CLOCK = re.compile(r"\b(\d{1,2})\s*(?::|h\b|h(?=\d)|gio\b)\s*(\d{2})?")
+_VI_FORTNIGHT = re.compile(r"\b(?:2|hai) tuan(?: mot lan)?\b|\bcach tuan\b|\bmoi (?:2|hai) tuan\b")
+_VI_CLOCK = re.compile(
+    r"\b(\d{1,2})(?:\s*[-–~]\s*\d{1,2})?\s*(?::|h\b|h(?=\d)|g\b|g(?=\d)|gio\b)\s*(\d{2})?"
+    r"(?:\s*phut)?(?:\s*(ruoi))?(?:\s*kem\s*(\d{1,2}))?|\b(\d{1,2})\s+(ruoi)\b"
+)
+_VI_HALF = re.compile(r"\s*(sang|trua|chieu|toi|dem|am|pm)\b")
 
 
-def _vi_schedule(plain: str) -> str | None:
+def _vi_schedule(plain: str, written: str) -> str | None:
     day = _VI_DAY.search(plain)
     if day is None:
         return None
     weekday = "sunday" if day[3] else _VI_DAYS[day[1] or day[2]]
-    after = plain[day.end() :]
-    which = _VI_WHICH.search(after)  # `thứ Ba đầu tiên`: the ordinal follows the weekday
+    # The ordinal follows the weekday: `thứ Ba đầu tiên`, `thứ Tư thứ hai`, `thứ Ba tuần 2`.
+    rest = plain[day.end() :]
+    start = len(rest) - len(rest.lstrip())
+    week = re.match(r"tuan\s+(?:thu\s+)?", rest[start:])
+    at = start + (week.end() if week else 0)
     ordinal = None
-    if which:
-        ordinal = "first" if which[1] else "last" if which[3] else _VI_ORDINALS[which[2]]
+    which = re.compile(
+        r"(dau tien|dau thang|thu nhat|dau)\b|(cuoi cung|cuoi thang|cuoi)\b|thu\s*" + _VI_NTH
+    )
+    found = which.match(rest, at) or (re.compile(_VI_NTH).match(rest, at) if week else None)
+    if found is not None:
+        groups = found.groups()
+        if len(groups) == 1:  # `tuần 2`
+            ordinal = _VI_ORDINALS[groups[0]]
+        else:
+            ordinal = "first" if groups[0] else "last" if groups[1] else _VI_ORDINALS[groups[2]]
+    taken = day.end() + (found.end() if found else 0)
+    blanked = plain[: day.start()] + " " * (taken - day.start()) + plain[taken:]
     before = plain[: day.start()].split()
     weekly = bool(_VI_WEEKLY.search(plain)) or (bool(before) and before[-1] == "moi")
-    pm = bool(re.search(r"\b(?:chieu|toi)\b", plain))
-    return _english(weekly, ordinal, weekday, _VI_CLOCK.search(after), pm=pm)
+    if _VI_FORTNIGHT.search(plain) or _VI_DAY.search(blanked) or (weekly and ordinal):
+        raise _cannot_keep(written)
+    clock = _VI_CLOCK.search(blanked)
+    if clock is None:
+        return _english(weekly, ordinal, weekday, None)
+    hour = int(clock[1] or clock[5])
+    minute = 30 if (clock[3] or clock[6]) else int(clock[2] or 0)
+    if clock[4]:  # `10 giờ kém 15`: a quarter to ten
+        hour, minute = hour - 1, 60 - int(clock[4])
+    half = _VI_HALF.match(plain, clock.end())
+    return _english(weekly, ordinal, weekday, _day_half(hour, minute, half[1] if half else ""))
+
+
+def _day_half(hour: int, minute: int, word: str) -> tuple[int, int]:
+    """The hour of `word`'s half of the day: afternoon/evening/pm add 12, noon adds 12 to 1-5."""
+    later = 12 if word in ("chieu", "toi", "dem", "pm", "下午", "晚上", "傍晚") else 0
+    if word in ("trua", "中午"):
+        later = 6
+    if hour < later:
+        return hour + 12, minute
+    if word in ("sang", "am", "上午", "早上", "凌晨") and hour == 12:
+        return 0, minute
+    return hour, minute
+
+
+_ZH_NUMBER = r"(\d{1,2}|[一二两三四五六七八九十]{1,3})"
+_ZH_CLOCK = re.compile(
+    _ZH_NUMBER
+    + r"\s*(?:[-–~]\s*"
+    + _ZH_NUMBER
+    + r"\s*)?(?:[:：]\s*(\d{2})|[点點时時]"
+    + r"(?:\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*分|(半)|(一刻)|(三刻))?)"
+)
+_ZH_HALF = re.compile(r"(下午|晚上|傍晚|中午|上午|早上|凌晨|am|pm)\s*$", re.IGNORECASE)
+
+
+def _zh_number(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    digits = {
+        "一": 1,
+        "二": 2,
+        "两": 2,
+        "三": 3,
+        "四": 4,
+        "五": 5,
+        "六": 6,
+        "七": 7,
+        "八": 8,
+        "九": 9,
+    }
+    tens, _ten, ones = text.partition("十")
+    if not _ten:
+        return digits.get(text, 99)
+    return (digits.get(tens, 99) if tens else 1) * 10 + (digits.get(ones, 99) if ones else 0)
 
 
 def _zh_schedule(text: str) -> str | None:
@@ -292,29 +374,40 @@ def _zh_schedule(text: str) -> str | None:
     if day is None:
         return None
     weekday = _ZH_DAYS[day[1]]
-    which = re.search(r"第\s*([一二三四五1-5])\s*个?|(最后)", text)
-    ordinal = ("last" if which[2] else _ZH_ORDINALS[which[1]]) if which else None
+    rest = text[: day.start()] + " " * (day.end() - day.start()) + text[day.end() :]
+    if re.search(r"(?:周|星期|礼拜)[一二三四五六日天]|、\s*[一二三四五六日天]", rest) or re.search(
+        r"隔周|双周|两周|二周|每隔|倒数第\s*[二三四五2-5]", text
+    ):
+        raise _cannot_keep(text)
+    ordinal = None
+    if re.search(r"倒数第\s*[一1]|最后|月底|月末", text):
+        ordinal = "last"
+    elif which := re.search(r"第\s*([一二三四五1-5])\s*个?", text):
+        ordinal = _ZH_ORDINALS[which[1]]
+    elif "月初" in text:
+        ordinal = "first"
     weekly = bool(re.search(r"每\s*(?:个)?\s*(?:周|星期|礼拜)", text))
-    clock = re.search(r"(\d{1,2})\s*[:：]\s*(\d{2})", text) or re.search(
-        r"(\d{1,2})\s*[点點时時](?:\s*(\d{1,2})\s*分?|(半))?", text
+    if weekly and ordinal:
+        raise _cannot_keep(text)
+    clock = _ZH_CLOCK.search(rest)
+    if clock is None:
+        return _english(weekly, ordinal, weekday, None)
+    hour = _zh_number(clock[1])
+    minute = int(clock[3]) if clock[3] else _zh_number(clock[4]) if clock[4] else 0
+    minute = 30 if clock[5] else 15 if clock[6] else 45 if clock[7] else minute
+    half = _ZH_HALF.search(rest[: clock.start()]) or re.match(
+        r"\s*(am|pm)\b", rest[clock.end() :], re.IGNORECASE
     )
-    pm = bool(re.search(r"下午|晚上|傍晚", text)) or bool(
-        re.search(r"中午", text) and clock and int(clock[1]) < 6
+    return _english(
+        weekly, ordinal, weekday, _day_half(hour, minute, (half[1] if half else "").lower())
     )
-    return _english(weekly, ordinal, weekday, clock, pm=pm)
 
 
-def _english(
-    weekly: bool, ordinal: str | None, weekday: str, clock: re.Match[str] | None, *, pm: bool
-) -> str:
+def _english(weekly: bool, ordinal: str | None, weekday: str, clock: tuple[int, int] | None) -> str:
     words = [*(["every"] if weekly and ordinal is None else []), *([ordinal] if ordinal else [])]
     words.append(weekday)
     if clock:
-        hour = int(clock[1])
-        minute = 30 if clock.lastindex and clock.lastindex >= 3 and clock[3] else int(clock[2] or 0)
-        if pm and hour < 12:
-            hour += 12
-        words.append(f"{hour}:{minute:02d}")
+        words.append(f"{clock[0]}:{clock[1]:02d}")  # parse_schedule says so if it is no time
     return " ".join(words)
 
 

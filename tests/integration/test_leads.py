@@ -299,6 +299,62 @@ def test_a_follow_up_word_without_a_day_stays_in_the_note(
     assert request.note == note
 
 
+# A second reader's findings (a salesperson's phrasing in Vietnamese and Chinese plants): each
+# was misread with no error, or went unread and got the default follow-up.
+@pytest.mark.parametrize(
+    ("language", "text", "customer", "note", "follow_up"),
+    [
+        # A date in the note after 联系/跟进 is not the follow-up.
+        ("zh_Hans", "华强五金 — 联系了王经理，交货期12月15日", "华强五金",
+         "联系了王经理，交货期12月15日", None),
+        ("zh_Hans", "华强五金 — 联系人王经理，周五", "华强五金", "联系人王经理，周五", None),
+        ("vi", "Minh Phát — đã liên hệ lại 10/11", "Minh Phát", "đã liên hệ lại 10/11", None),
+        # Separators as Chinese keyboards type them, and the em dash before ` - `.
+        ("zh_Hans", "华强五金：要200个，3天后跟进", "华强五金", "要200个", 3),
+        ("zh_Hans", "华强五金——要200个，3天后跟进", "华强五金", "要200个", 3),
+        ("zh_Hans", "华强五金，要200个，3天后跟进", "华强五金", "要200个", 3),
+        ("vi", "Cty Minh Phát - CN Bình Dương — cần 200 cái, gọi lại sau 3 ngày",
+         "Cty Minh Phát - CN Bình Dương", "cần 200 cái", 3),
+        # Follow-ups that went unread.
+        ("zh_Hans", "Acme — 三天后跟进", "Acme", "", 3),
+        ("zh_Hans", "Acme — 两周后跟进", "Acme", "", 14),
+        ("zh_Hans", "Acme — 3 天后跟进一下", "Acme", "", 3),
+        ("zh_Hans", "Acme — 样品已寄，3天后给他打电话", "Acme", "样品已寄", 3),
+        ("zh_Hans", "Acme — 3天内跟进", "Acme", "", 3),
+        ("zh_Hans", "Acme — 周五前跟进", "Acme", "", date(2026, 11, 20)),
+        ("zh_Hans", "Acme — 跟进时间：12月15日", "Acme", "", date(2026, 12, 15)),
+        ("vi", "Acme — 3 ngày nữa gọi lại", "Acme", "", 3),
+        ("vi", "Acme — hẹn thứ 2 tuần sau gọi lại", "Acme", "", date(2026, 11, 23)),
+        ("vi", "Acme — gọi lại cho chị Lan sau 1 tuần", "Acme", "gọi lại cho chị Lan", 7),
+        ("vi", "Acme — gọi điện lại sau ba hôm nhé", "Acme", "", 3),
+        ("vi", "Acme — nhắc gọi lại: sau 3 ngày", "Acme", "", 3),
+        ("vi", "Acme — gọi lại trước thứ Sáu", "Acme", "", date(2026, 11, 20)),
+    ],
+)  # fmt: skip
+def test_follow_ups_as_salespeople_write_them_in_vietnamese_and_chinese(
+    language: str, text: str, customer: str, note: str, follow_up: int | date | None
+) -> None:
+    with i18n.using(language):
+        request = parse_lead(text, TODAY, language=language, read_day=_read_day(language))
+    due = request.follow_up_on or request.follow_up_in_days
+    assert (request.customer, request.note, due) == (customer, note, follow_up)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("vi", "Hòa Phát — gọi lại ngày 1/11"),
+        ("zh_Hans", "华强五金 — 11月1日跟进"),
+        ("en", "Acme follow up on Nov 1"),
+    ],
+)
+def test_a_day_and_month_just_past_is_refused_not_moved_to_next_year(
+    language: str, text: str
+) -> None:
+    with i18n.using(language), pytest.raises(LeadSyntaxError, match="2026"):
+        parse_lead(text, TODAY, language=language, read_day=_read_day(language))
+
+
 @pytest.mark.parametrize(
     ("language", "text", "says"),
     [

@@ -300,6 +300,11 @@ def test_a_summit_is_scheduled_moved_and_cancelled_in_vietnamese_and_chinese(wor
     [moved] = world.services.summits.summits()
     assert moved.schedule.fields == {"day": "last fri", "hour": "15", "minute": "30"}
     assert moved.location == "二号会议室"
-    summit_command(world, "取消")
+    summit_command(world, "取消会议")
     assert world.services.summits.summits() == []
+    # Without a place, as most schedules are written.
+    summit_command(world, "每周一 9点")
+    [weekly] = world.services.summits.summits()
+    assert weekly.schedule.fields == {"day_of_week": "mon", "hour": "9", "minute": "0"}
+    assert weekly.location == ""
     world.assert_blocks_valid()

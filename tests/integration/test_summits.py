@@ -3,6 +3,7 @@ RSVPs, agenda points, decisions, and an agenda drawn from the data since the las
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -126,6 +127,66 @@ def test_a_schedule_in_vietnamese_or_chinese_is_the_english_one(
     expected = parse_schedule(english, "en")
     with i18n.using(language):
         assert parse_schedule(text).fields == expected.fields
+
+
+MON_9 = {"day_of_week": "mon", "hour": "9", "minute": "0"}
+
+
+# A second reader's findings: each was read as another schedule with no error.
+@pytest.mark.parametrize(
+    ("language", "text", "fields"),
+    [
+        # `bắt đầu` (starting) is no ordinal, and `tới` (next) no evening.
+        ("vi", "thứ Hai hàng tuần 9h, bắt đầu từ tuần tới", MON_9),
+        ("vi", "thứ Hai hàng tuần 9h (từ tháng tới)", MON_9),
+        ("zh_Hans", "每周一 9点，下午有空再改", MON_9),
+        # Noon, afternoon, half past, a quarter to, pm, a range's start.
+        ("vi", "thứ Sáu cuối cùng 1 giờ trưa", {"day": "last fri", "hour": "13", "minute": "0"}),
+        (
+            "vi",
+            "thứ Sáu cuối cùng 3 giờ rưỡi chiều",
+            {"day": "last fri", "hour": "15", "minute": "30"},
+        ),
+        ("vi", "thứ Ba đầu tiên 10 giờ kém 15", {"day": "1st tue", "hour": "9", "minute": "45"}),
+        ("vi", "thứ Ba đầu tiên 3:00 PM", {"day": "1st tue", "hour": "15", "minute": "0"}),
+        ("vi", "thứ Ba đầu tiên 10-12h", {"day": "1st tue", "hour": "10", "minute": "0"}),
+        ("vi", "9h sáng thứ Hai hàng tuần", MON_9),
+        ("vi", "thứ Ba tuần 2 10g", {"day": "2nd tue", "hour": "10", "minute": "0"}),
+        ("zh_Hans", "每月第一个周二 10点一刻", {"day": "1st tue", "hour": "10", "minute": "15"}),
+        ("zh_Hans", "每月第一个周二 10-12点", {"day": "1st tue", "hour": "10", "minute": "0"}),
+        ("zh_Hans", "每月第一个周二中午1点", {"day": "1st tue", "hour": "13", "minute": "0"}),
+        (
+            "zh_Hans",
+            "每月最后一个周五下午三点半",
+            {"day": "last fri", "hour": "15", "minute": "30"},
+        ),
+        ("zh_Hans", "每周一上午九点", MON_9),
+        # Counted from the end of the month.
+        ("zh_Hans", "每月倒数第一个周五 15:00", {"day": "last fri", "hour": "15", "minute": "0"}),
+        ("zh_Hans", "每月月底的周五 15:00", {"day": "last fri", "hour": "15", "minute": "0"}),
+    ],
+)
+def test_times_and_ordinals_as_each_language_says_them(
+    language: str, text: str, fields: dict[str, str]
+) -> None:
+    with i18n.using(language):
+        assert parse_schedule(text).fields == fields
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("zh_Hans", "每两周一次 周一 9:00"),
+        ("zh_Hans", "隔周周一 9:00"),
+        ("vi", "thứ Hai 2 tuần một lần 9h"),
+        ("zh_Hans", "每周一、周三 9:00"),
+        ("vi", "thứ Hai và thứ Tư hàng tuần 9h"),
+        ("zh_Hans", "每月倒数第二个周五 15:00"),
+    ],
+)
+def test_a_schedule_the_summit_cannot_keep_is_refused_not_changed(language: str, text: str) -> None:
+    with i18n.using(language), pytest.raises(ScheduleSyntaxError, match=re.escape(repr(text))):
+        parse_schedule(text)
 
 
 @pytest.mark.parametrize("language", ["vi", "zh_Hans"])
