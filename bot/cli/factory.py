@@ -110,9 +110,7 @@ def book_commitments(
         for m in outcome.moved
     ]
     # Orders that are not in orders.csv (taken in Slack) may count on what the import removed.
-    return lines + list(
-        summary_lines(service.recheck_promises(session), service.today())
-    )
+    return lines + list(summary_lines(service.recheck_promises(session), service.today()))
 
 
 def export_commitments(session: Session) -> tuple[list[OrderRow], list[ShipmentRow]]:

@@ -694,19 +694,6 @@ _VI_IN_DAYS = re.compile(
 )
 _VI_TIME_START = re.compile(r"\b(?:sau|trong|vao|thu|ngay|tuan|hom|mai|t[2-7]|cn|\d)", re.I)
 _ZH_FOLLOW_UP = "(?:再)?(?:跟进|回访|联系|跟踪|打电话|回电话|回电|电话跟进)(?:一下|吧)*"
-_ZH_NUMBERS = {
-    "一": 1,
-    "两": 2,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-    "十": 10,
-}
 _ZH_IN_DAYS = re.compile(
     r"^(?P<n>\d+|[一两二三四五六七八九十])\s*(?:个)?\s*(?P<unit>天|周|星期|工作日)"
     r"(?:后|以后|之后|内|之内)$"
@@ -900,7 +887,7 @@ def _local_when(
     days = _VI_IN_DAYS.match(plain) if language == "vi" else _ZH_IN_DAYS.match(written)
     if days:
         digits = days["n"]
-        n = (_VI_NUMBERS if language == "vi" else _ZH_NUMBERS).get(digits, 0)
+        n = _VI_NUMBERS.get(digits, 0) if language == "vi" else i18n.chinese_number(digits) or 0
         if digits.isdigit():
             n = int(digits) if len(digits) <= 5 else 10**6
         if n < 1:

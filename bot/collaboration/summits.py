@@ -349,24 +349,8 @@ _ZH_HALF = re.compile(r"(下午|晚上|傍晚|中午|上午|早上|凌晨|am|pm)
 
 
 def _zh_number(text: str) -> int:
-    if text.isdigit():
-        return int(text)
-    digits = {
-        "一": 1,
-        "二": 2,
-        "两": 2,
-        "三": 3,
-        "四": 4,
-        "五": 5,
-        "六": 6,
-        "七": 7,
-        "八": 8,
-        "九": 9,
-    }
-    tens, _ten, ones = text.partition("十")
-    if not _ten:
-        return digits.get(text, 99)
-    return (digits.get(tens, 99) if tens else 1) * 10 + (digits.get(ones, 99) if ones else 0)
+    found = i18n.chinese_number(text)
+    return 99 if found is None else found  # 99: no hour, so parse_schedule says so
 
 
 def _zh_schedule(text: str) -> str | None:

@@ -316,6 +316,8 @@ def store_change(session: Session, factory: Factory, change: Change) -> dict[str
             receipt.qty = float(change.qty)
     session.flush()
     return {"previous": before_receipt}
+
+
 def receipts_of(session: Session, sku: str) -> tuple[Receipt, ...]:
     """Each stored receipt of one item, by date (what a change to one of its purchase orders
     needs: the plan itself keeps only each day's total, `load_factory(receipts="daily")`)."""

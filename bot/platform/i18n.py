@@ -315,3 +315,32 @@ def _base_letter(letter: str) -> str:
         return "d" if letter == "đ" else "D"
     bare = unicodedata.normalize("NFD", letter)
     return next((c for c in bare if not unicodedata.combining(c)), letter)
+
+
+_CHINESE_DIGITS = {
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+
+
+def chinese_number(text: str) -> int | None:
+    """A count written in digits or in Chinese numerals up to 99 (`3`, `三`, `两`, `十二`, `二十`);
+    None when it is neither."""
+    if text.isdigit():
+        return int(text)
+    tens, ten, ones = text.partition("十")
+    if not ten:
+        return _CHINESE_DIGITS.get(text)
+    high = _CHINESE_DIGITS.get(tens, 0 if not tens else -1)
+    low = _CHINESE_DIGITS.get(ones, 0 if not ones else -1)
+    if high < 0 or low < 0:
+        return None
+    return (high or 1) * 10 + low

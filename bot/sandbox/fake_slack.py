@@ -840,6 +840,7 @@ class FakeSlack:
             "has_more": more,
             "response_metadata": {"next_cursor": next_cursor},
         }
+
     def _conversations_members(self, params: dict[str, Any]) -> dict[str, Any]:
         """Members of a channel, a page at a time (`limit`, `cursor`), as Slack pages them."""
         channel = str(params.get("channel") or "")
