@@ -700,6 +700,8 @@ _ZH_IN_DAYS = re.compile(
 )
 _ZH_DAY_CHARS = r"[\d\-/.年月日号周星期礼拜一二两三四五六七八九十天下这本今明后个以之内前工作\s]+"
 _ZH_BY = re.compile(r"(?:之前|以前|前)$")
+_MOST_DAY_CHARS = 20
+"""The longest day a follow-up names is shorter (`2026年12月15日之前`, `thứ Sáu tuần sau`)."""
 _LONG_PAST = timedelta(days=275)
 """A day and month without a year that next comes this far ahead was meant this year: it has
 just passed (`11月1日` on 18 Nov), and is refused as past rather than taken as next year's."""
@@ -807,20 +809,16 @@ def _local_follow_up(
         return None
     # The day before the verb (`3天后跟进`, `周五给他打电话`): the longest end of the words before
     # the verb that reads as a day. The verb before the day (`跟进：12月15日`): the whole rest.
-    before = re.fullmatch(
-        r"(?P<rest>.*?)(?P<when>"
-        + _ZH_DAY_CHARS
-        + r")(?:给[他她您你]\s*)?"
-        + _ZH_FOLLOW_UP
-        + r"[。.!！]*",
-        text,
-    )
-    if before is not None:
-        when = before["when"]
+    verb = re.search(r"(?:给[他她您你]\s*)?" + _ZH_FOLLOW_UP + r"[。.!！]*$", text)
+    if verb is not None:
+        # The day is at most a few characters long (`2026年12月15日前`): only so many are read.
+        head = text[: verb.start()]
+        days = re.search(_ZH_DAY_CHARS + r"$", head[-_MOST_DAY_CHARS:])
+        when = days[0] if days else ""
         for start in range(len(when)):
             taken = _local_when(when[start:].strip(), today, read_day, language)
             if taken is not None:
-                rest = before["rest"] + when[:start]
+                rest = head[: len(head) - len(when) + start]
                 return (rest.strip().rstrip(",;，；、 "), *taken)
     after = re.fullmatch(
         r"(?P<rest>.*?)[\s，,；;]*" + _ZH_FOLLOW_UP + r"(?:时间|日期)?[\s:：]*(?P<when>.+?)[。.]*",
@@ -841,6 +839,8 @@ def _vi_follow_up(
         if plain[: match.start()].split()[-1:] == ["da"]:  # `đã liên hệ lại 10/11`: done, not due
             continue
         rest = text[match.end() :]
+        if len(rest) > _MOST_DAY_CHARS * 4:  # a follow-up's time is a few words, not a letter
+            continue
         ending = re.search(r"\s+(?:nhé|nha|ạ|nhe)?\s*[.!]*$", rest)
         rest = rest[: ending.start()] if ending else rest
         taken = _local_when(rest.strip(), today, read_day, "vi")
