@@ -45,7 +45,7 @@ from bot.platform import i18n
 from bot.platform.i18n import N_
 from bot.platform.i18n import gettext as _
 from capacity.changes import CapacityChange, Change, CountChange, ReceiptChange
-from handlers.parsing import MONTH_NAMES, PromiseSyntaxError, parse_day, unaccented
+from handlers.parsing import MONTH_NAMES, PromiseSyntaxError, parse_day
 
 # The "Report a change" form's fields (handlers.changes_views draws them; this module reads them).
 WC_BLOCK, WC_ACTION = "change_wc", "change_wc_select"
@@ -210,9 +210,14 @@ _CAPACITY_KEYS = ("sequence", "down", "overtime", "back")
 _SUPPLY_KEYS = ("count", "qty", "cancelled", "moves")
 
 
+def _between(language: str) -> str:
+    """The words between a span's two days, in English and in `language`."""
+    return _SPAN_WORDS["en"] + "|" + _SPAN_WORDS.get(language, _SPAN_WORDS["en"])
+
+
 def _normal(word: str, language: str) -> str:
     lowered = word.lower()
-    return unaccented(lowered) if language == "vi" else lowered
+    return i18n.unaccented(lowered) if language == "vi" else lowered
 
 
 def _said(words: list[str], start: int, key: str, language: str) -> int:
@@ -377,9 +382,7 @@ def parse_capacity(
     elif found:
         raise ChangeSyntaxError(_("Give the hours once: {usage}.", usage=_(CAPACITY_USAGE)))
     for before, word in zip(more, more[1:], strict=False):
-        if _HOURS.match(word) and re.fullmatch(
-            _SPAN_WORDS["en"] + "|" + _SPAN_WORDS.get(lang, ""), before.lower()
-        ):
+        if _HOURS.match(word) and re.fullmatch(_between(lang), before.lower()):
             raise ChangeSyntaxError(
                 _(
                     "{text} reads as a time of day; give the hours themselves, like "
@@ -481,8 +484,8 @@ def parse_supply(text: str, *, today: date, language: str | None = None) -> Chan
                 )
             )
         return ReceiptChange(sku, ref, qty=0.0)
-    while what and _said(what, 0, "moves", lang):
-        what = what[_said(what, 0, "moves", lang) :]
+    while what and (size := _said(what, 0, "moves", lang)):
+        what = what[size:]
     while lang == "zh_Hans" and len(what) > 1 and _said(what, len(what) - 1, "moves", lang):
         what = what[:-1]  # `12月10日 到货`
     if not what:
@@ -609,19 +612,21 @@ def _not_more_days(leftover: str, today: date, language: str) -> None:
     """What follows the days is the reason, unless it is more days (`Thu, Fri`, `周四 周五`) or
     starts as a span does (`đến 20 giờ`): those were meant as days, and refused as such."""
     words = leftover.lstrip(",，、;； ").split()
-    between = _SPAN_WORDS["en"] + "|" + _SPAN_WORDS.get(language, "")
-    if words and re.fullmatch(between, words[0].lower()):
+    starts_a_span = bool(words) and re.fullmatch(_between(language), words[0].lower())
+    if starts_a_span or any(
+        _is_span(words[:n], today, language) for n in range(1, min(len(words), 4) + 1)
+    ):
         raise ChangeSyntaxError(
             _("Write the days as one span, like Thu..Fri: {usage}.", usage=_(CAPACITY_USAGE))
         )
-    for n in range(1, min(len(words), 4) + 1):
-        try:
-            _span(" ".join(words[:n]), today, language)
-        except ChangeSyntaxError:
-            continue
-        raise ChangeSyntaxError(
-            _("Write the days as one span, like Thu..Fri: {usage}.", usage=_(CAPACITY_USAGE))
-        )
+
+
+def _is_span(words: list[str], today: date, language: str) -> bool:
+    try:
+        _span(" ".join(words), today, language)
+    except ChangeSyntaxError:
+        return False
+    return True
 
 
 def _part_of_day(text: str, language: str) -> bool:
@@ -632,14 +637,14 @@ def _part_of_day(text: str, language: str) -> bool:
     parts = _PART_OF_DAY["en"] + _PART_OF_DAY.get(language, ())
     if language == "zh_Hans" and any(part in lowered for part in _PART_OF_DAY["zh_Hans"]):
         return True
-    bare = {unaccented(part) for part in parts}
+    bare = {i18n.unaccented(part) for part in parts}
     return any(
         word in parts or (word.isascii() and word in bare) for word in re.findall(r"\w+", lowered)
     )
 
 
 def _span(text: str, today: date, language: str) -> tuple[date, date]:
-    between = _SPAN_WORDS["en"] + "|" + _SPAN_WORDS.get(language, _SPAN_WORDS["en"])
+    between = _between(language)
     text = re.sub(_SPAN_START.get(language, "^$"), "", text.strip(), flags=re.IGNORECASE)
     # `-` between days too (`T5-T6`, `Thu - Fri`), but not inside one (`2026-12-09`, `12-10`).
     between += r"|\s+-\s+|(?<!\d)-|-(?!\d)"

@@ -57,7 +57,6 @@ __all__ = [
     "parse_day",
     "parse_promise",
     "parse_promise_modal",
-    "unaccented",
 ]
 
 # The promise modal's fields (handlers.orders_views.promise_modal draws them; read here).
@@ -394,9 +393,6 @@ def _numeric_day(original: str, phrase: str, today: date, language: str) -> date
     return _next_occurrence(original, month, day, today)
 
 
-unaccented = i18n.unaccented
-
-
 _VI_WEEKDAYS = {"hai": 0, "ba": 1, "tu": 2, "nam": 3, "sau": 4, "bay": 5}
 _VI_WEEKDAY = (
     r"(?:thu ?(?P<name>hai|ba|tu|nam|sau|bay|[2-7])|t(?P<digit>[2-7])|(?P<sunday>cn|chu nhat))"
@@ -413,7 +409,7 @@ def _vi_weekday(match: re.Match[str]) -> int:
 
 def _vi_day(original: str, phrase: str, today: date) -> date | None:
     """A day in Vietnamese words (module docstring), or None when it is none of them."""
-    plain = " ".join(unaccented(phrase).split())
+    plain = " ".join(i18n.unaccented(phrase).split())
     if plain == "hom nay":
         return today
     if plain in ("ngay mai", "mai"):

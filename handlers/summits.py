@@ -120,8 +120,8 @@ def summit_command(
     text = " ".join((command.get("text") or "").split())
     user = command["user_id"]
     channel = command.get("channel_id") or ""
+    lowered = text.lower()
     for local, english in _LOCAL_VERBS.get(i18n.active(), {}).items():
-        lowered = text.lower()
         if lowered == local or re.match(re.escape(local) + r"(?:\s|[:：])", lowered):
             text = english + " " + text[len(local) :].lstrip(" :：")
             text = text.strip()

@@ -887,19 +887,25 @@ def _local_when(
     days = _VI_IN_DAYS.match(plain) if language == "vi" else _ZH_IN_DAYS.match(written)
     if days:
         digits = days["n"]
-        n = _VI_NUMBERS.get(digits, 0) if language == "vi" else i18n.chinese_number(digits) or 0
         if digits.isdigit():
             n = int(digits) if len(digits) <= 5 else 10**6
-        if n < 1:
-            raise LeadSyntaxError(_("Follow up in at least 1 day, not {n}.", n=n))
-        if n > 3650:
-            raise LeadSyntaxError(_("{n} is too far ahead to follow up.", n=n))
-        return None, n * 7 if days["unit"] in ("tuan", "周", "星期") else n
+        else:
+            n = _VI_NUMBERS.get(digits, 0) if language == "vi" else i18n.chinese_number(digits) or 0
+        return None, _follow_up_days(n, weeks=days["unit"] in ("tuan", "周", "星期"))
     day = read_day(written) if written else None
     if day is None:
         return None
     _not_past(day, written, today)
     return day, None
+
+
+def _follow_up_days(n: int, *, weeks: bool) -> int:
+    """The days until a follow-up `n` days (or weeks) ahead, refused below 1 or beyond ten years."""
+    if n < 1:
+        raise LeadSyntaxError(_("Follow up in at least 1 day, not {n}.", n=n))
+    if n > 3650:
+        raise LeadSyntaxError(_("{n} is too far ahead to follow up.", n=n))
+    return n * 7 if weeks else n
 
 
 def _not_past(day: date, written: str, today: date) -> None:
@@ -919,12 +925,7 @@ def _parse_when(when: str, today: date) -> tuple[date | None, int | None]:
         digits = days.group("n")
         if len(digits.lstrip("-0")) > 5:  # thousands of digits would not even make a number
             raise LeadSyntaxError(_("{n}… is too far ahead to follow up.", n=digits[:12]))
-        n = int(digits)
-        if n < 1:
-            raise LeadSyntaxError(_("Follow up in at least 1 day, not {n}.", n=n))
-        if n > 3650:
-            raise LeadSyntaxError(_("{n} is too far ahead to follow up.", n=n))
-        return None, n * 7 if days.group("unit").startswith("week") else n
+        return None, _follow_up_days(int(digits), weeks=days.group("unit").startswith("week"))
     if lowered.startswith("in "):
         raise LeadSyntaxError(
             _(
@@ -937,8 +938,6 @@ def _parse_when(when: str, today: date) -> tuple[date | None, int | None]:
     if lowered.startswith("on "):
         lowered = lowered[3:].strip()
     day = parse_day(lowered, today)
-    if day is not None and not re.search(r"\d{4}", lowered) and day - today > _LONG_PAST:
-        _not_past(day, lowered, today)
     if day is None:
         raise LeadSyntaxError(
             _(
@@ -948,10 +947,7 @@ def _parse_when(when: str, today: date) -> tuple[date | None, int | None]:
                 usage=_(LEAD_USAGE),
             )
         )
-    if day < today:
-        raise LeadSyntaxError(
-            _("{day} is in the past; follow up today or later.", day=_day_in_year(day))
-        )
+    _not_past(day, lowered, today)
     return day, None
 
 

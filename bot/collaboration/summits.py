@@ -277,7 +277,10 @@ def _cannot_keep(text: str) -> ScheduleSyntaxError:
 
 
 _VI_DAY = re.compile(r"\b(?:thu\s*(hai|ba|tu|nam|sau|bay|[2-7])|t([2-7])|(chu nhat|cn))\b")
-_VI_NTH = r"(hai|ba|tu|nam|[2-5])\b"
+_VI_NTH = re.compile(r"(hai|ba|tu|nam|[2-5])\b")
+_VI_WHICH = re.compile(
+    r"(dau tien|dau thang|thu nhat|dau)\b|(cuoi cung|cuoi thang|cuoi)\b|thu\s*" + _VI_NTH.pattern
+)
 _VI_WEEKLY = re.compile(r"\b(?:hang tuan|moi tuan)\b")
 _VI_FORTNIGHT = re.compile(r"\b(?:2|hai) tuan(?: mot lan)?\b|\bcach tuan\b|\bmoi (?:2|hai) tuan\b")
 _VI_CLOCK = re.compile(
@@ -298,10 +301,7 @@ def _vi_schedule(plain: str, written: str) -> str | None:
     week = re.match(r"tuan\s+(?:thu\s+)?", rest[start:])
     at = start + (week.end() if week else 0)
     ordinal = None
-    which = re.compile(
-        r"(dau tien|dau thang|thu nhat|dau)\b|(cuoi cung|cuoi thang|cuoi)\b|thu\s*" + _VI_NTH
-    )
-    found = which.match(rest, at) or (re.compile(_VI_NTH).match(rest, at) if week else None)
+    found = _VI_WHICH.match(rest, at) or (_VI_NTH.match(rest, at) if week else None)
     if found is not None:
         groups = found.groups()
         if len(groups) == 1:  # `tuần 2`
