@@ -161,6 +161,8 @@ class Engine:
         self._journal: list[tuple[int, int, int, float, np.ndarray | None]] = []
         """Tentative work: (kind, work center or item, day, amount, the item's ATP before)."""
         self._recording = 0
+        self._explain = False
+        """Whether readiness says why (a quote's constraint needs it; a hold only needs the day)."""
 
     # ------------------------------------------------------------------ days and state
 
@@ -632,23 +634,24 @@ class Engine:
             atp = self._atp(k)
         is_make = self._kind_make[k]
         earliest_buy = self._lead[k]
+        explain = self._explain
         start = 0
         while start < h:
-            level = float(atp[start])
+            level = atp.item(start)
             if level >= n - TOL:  # all from stock from here on
                 self._allocate(k, start, n)
-                cause = None if start == 0 else _Cause("stock", self._skus[k], start)
+                cause = _Cause("stock", self._skus[k], start) if start and explain else None
                 return start, cause
-            # s(d) is constant until ATP_at rises: the next step of the non-decreasing ATP.
-            end = int(atp.searchsorted(level, side="right"))
+            # s(d) is constant until ATP_at rises, at the next step of the non-decreasing ATP: a
+            # day in this step is one where ATP_at is still `level`.
             shortfall = n - level
             if not is_make:
                 day = max(start, earliest_buy)
-                if day < end:
+                if day < h and atp.item(day) <= level:
                     self._allocate(k, day, level)  # ATP_at is constant within the step
                     if shortfall > TOL:  # _buy
                         self._journal.append((_BUY, k, day, shortfall, None))
-                    cause = _Cause("lead_time", self._skus[k], day) if day > 0 else None
+                    cause = _Cause("lead_time", self._skus[k], day) if day and explain else None
                     return day, cause
             else:
                 mark = len(self._journal)
@@ -656,11 +659,11 @@ class Engine:
                 if made is not None:
                     done, cause = made
                     day = max(start, done)
-                    if day < end:
+                    if day < h and atp.item(day) <= level:
                         self._allocate(k, day, level)
                         return day, cause
                 self._rollback(mark)
-            start = end
+            start = int(atp.searchsorted(level, side="right"))  # the next step
         return None
 
     def _produce_forward(self, k: int, qty: float, rush: bool) -> tuple[int, _Cause | None] | None:
@@ -742,7 +745,7 @@ class Engine:
                 if i >= h:
                     return None
                 finish = i
-                if waited:
+                if waited and self._explain:
                     # Booked solid from its earliest start: it waited until the first free day.
                     # Otherwise it got hours here and there between booked days until `finish`.
                     booked = first > earliest and not waited_after_first
@@ -763,7 +766,7 @@ class Engine:
                     longest = (need, w, finish, first)
             if n_op < last:
                 earliest = finish + lag
-        if longest is None:
+        if longest is None or not self._explain:
             return finish, blocked, None
         need, w, done, first = longest
         run_cause = _Cause("run", self._wc_codes[w], done, need, self._skus[k], first, made=qty)
@@ -895,9 +898,11 @@ class Engine:
         h = self.horizon_days
         wanted = max(self.index(requested), 0)
         mark = len(self._journal)
+        self._explain = True
         try:
             found = self._ready(k, float(qty), rush)
         finally:
+            self._explain = False
             self._rollback(mark)
         ready = None if found is None else found[0]
         earliest = None if ready is None or wanted >= h else max(wanted, ready)
