@@ -155,11 +155,11 @@ class Engine:
                 self._base[k, max(offset, 0)] += receipt.qty
         self._supply = self._base.copy()
         """On hand and receipts per item and day: `_base` before any allocation."""
-        self._atp_cache: dict[int, np.ndarray] = {}
+        self._low_cache: dict[int, np.ndarray] = {}
         self._placed: tuple[Placement, list[Any], list[Any]] | None = None
         """The placement `_placement_since` made last, with its (index, amount) pairs."""
         self._journal: list[tuple[int, int, int, float, np.ndarray | None]] = []
-        """Tentative work: (kind, work center or item, day, amount, the item's ATP before)."""
+        """Tentative work: (kind, work center or item, day, amount, the item's `_low` before)."""
         self._recording = 0
         self._explain = False
         """Whether readiness says why (a quote's constraint needs it; a hold only needs the day)."""
@@ -232,7 +232,8 @@ class Engine:
                     row[max(offset, 0)] += receipt.qty
             other._base[k] += row - self._supply[k]
             other._supply[k] = row
-        other._atp_cache = {k: v for k, v in self._atp_cache.items() if k not in set(changed)}
+        gone = set(changed)
+        other._low_cache = {k: v for k, v in self._low_cache.items() if k not in gone}
         return other
 
     def _rebuilt(self, factory: Factory) -> Engine:
@@ -356,20 +357,22 @@ class Engine:
                     amounts.append(alloc.qty)
         if rows:
             np.subtract.at(self._base, (rows, cols), np.multiply(amounts, sign))
-            self._refresh_atp(sorted(set(rows)))
+            self._refresh_low(sorted(set(rows)))
 
-    def _refresh_atp(self, items: list[int]) -> None:
-        """ATP_at of `items` computed again, all in one go (each row exactly as `_atp` would).
+    def _refresh_low(self, items: list[int]) -> None:
+        """The lowest PAB from each day on of `items` computed again, all in one go (each row
+        exactly as `_low` would).
 
         The next quote or placement reads the ATP of nearly every item a booking changed, and
         one computation over many rows costs little more than one over a single row."""
-        pab = self._base[items].cumsum(axis=1)
+        pab = self._base[items]  # a copy: indexed by a list
+        np.cumsum(pab, axis=1, out=pab)
         pab -= self._safety_array[items, None]
-        low = np.minimum.accumulate(pab[:, ::-1], axis=1)
-        np.maximum(low, 0.0, out=low)
-        cache = self._atp_cache
+        low = np.empty_like(pab)
+        np.minimum.accumulate(pab[:, ::-1], axis=1, out=low[:, ::-1])  # from the last day back
+        cache = self._low_cache
         for row, k in zip(low, items, strict=True):
-            cache[k] = row[::-1].copy()  # a row of its own: no cached row keeps the others alive
+            cache[k] = row.copy()  # a row of its own: no cached row keeps the others alive
 
     def capacity(self, work_center: str, on: date, *, rush: bool = True) -> float:
         """Capacity hours on `on`; without the rush reserve when `rush` is False."""
@@ -406,7 +409,8 @@ class Engine:
         i = self.index(on)
         if not 0 <= i < self.horizon_days:
             return 0.0
-        return float(self._atp(self._sku(sku))[i])
+        low = self._low(self._sku(sku)).item(i)
+        return low if low > 0.0 else 0.0
 
     def _wc(self, code: str) -> int:
         try:
@@ -426,17 +430,17 @@ class Engine:
         free = cap - self._reserved[w][i]
         return free if free > TOL else 0.0
 
-    def _atp(self, k: int) -> np.ndarray:
-        cached = self._atp_cache.get(k)
+    def _low(self, k: int) -> np.ndarray:
+        """min over t ≥ d of PAB(t), for each day d of item k: ATP_at(d) is its positive part
+        (DESIGN item 1), which readers take of the one value they read. Non-decreasing."""
+        cached = self._low_cache.get(k)
         if cached is None:
             # In place where it can be: called a million times in a big import, the
             # temporary arrays cost as much as the sums.
             pab = self._base[k].cumsum()
             pab -= self._safety[k]
-            low = np.minimum.accumulate(pab[::-1])
-            np.maximum(low, 0.0, out=low)
-            cached = low[::-1]
-            self._atp_cache[k] = cached
+            cached = np.minimum.accumulate(pab[::-1])[::-1]
+            self._low_cache[k] = cached
         return cached
 
     # ------------------------------------------------------------------ the journal
@@ -451,7 +455,7 @@ class Engine:
         self._base[k, i] -= qty
         # Kept with the entry: rolling the allocation back restores the ATP it invalidated
         # instead of recomputing it (readiness tries and undoes many allocations).
-        before = self._atp_cache.pop(k, None)
+        before = self._low_cache.pop(k, None)
         self._journal.append((_ALLOC, k, i, qty, before))
 
     def _buy(self, k: int, i: int, qty: float) -> None:
@@ -462,7 +466,7 @@ class Engine:
 
     def _rollback(self, mark: int) -> None:
         journal = self._journal
-        reserved, base, cache = self._reserved, self._base, self._atp_cache
+        reserved, base, cache = self._reserved, self._base, self._low_cache
         while len(journal) > mark:
             kind, a, i, amount, before = journal.pop()
             if kind == _HOURS:
@@ -483,12 +487,12 @@ class Engine:
         step has read again is computed in one batch, as `apply` leaves it. (A cached ATP is
         always that of the state as it is: an allocation drops it, a rollback restores it.)"""
         assert self._placed is not None
-        cache = self._atp_cache
+        cache = self._low_cache
         stale = sorted({k for (k, _), _ in self._placed[2] if k not in cache})
         del self._journal[mark:]
         self._placed = None  # booked already: `apply` of it would book it twice
         if stale:
-            self._refresh_atp(stale)
+            self._refresh_low(stale)
 
     def _placement_since(
         self, mark: int, sku: str, qty: int, on: date, rush: bool, jit: bool
@@ -629,25 +633,27 @@ class Engine:
         h = self.horizon_days
         if n <= TOL:
             return 0, None
-        atp = self._atp_cache.get(k)
-        if atp is None:
-            atp = self._atp(k)
+        low = self._low_cache.get(k)
+        if low is None:
+            low = self._low(k)
         is_make = self._kind_make[k]
         earliest_buy = self._lead[k]
         explain = self._explain
         start = 0
         while start < h:
-            level = atp.item(start)
+            level = low.item(start)
+            if level < 0.0:
+                level = 0.0  # ATP_at(start)
             if level >= n - TOL:  # all from stock from here on
                 self._allocate(k, start, n)
                 cause = _Cause("stock", self._skus[k], start) if start and explain else None
                 return start, cause
             # s(d) is constant until ATP_at rises, at the next step of the non-decreasing ATP: a
-            # day in this step is one where ATP_at is still `level`.
+            # day in this step is one where ATP_at is still `level` (the lowest PAB no higher).
             shortfall = n - level
             if not is_make:
                 day = max(start, earliest_buy)
-                if day < h and atp.item(day) <= level:
+                if day < h and low.item(day) <= level:
                     self._allocate(k, day, level)  # ATP_at is constant within the step
                     if shortfall > TOL:  # _buy
                         self._journal.append((_BUY, k, day, shortfall, None))
@@ -659,11 +665,11 @@ class Engine:
                 if made is not None:
                     done, cause = made
                     day = max(start, done)
-                    if day < h and atp.item(day) <= level:
+                    if day < h and low.item(day) <= level:
                         self._allocate(k, day, level)
                         return day, cause
                 self._rollback(mark)
-            start = int(atp.searchsorted(level, side="right"))  # the next step
+            start = int(low.searchsorted(level, side="right"))  # the next step
         return None
 
     def _produce_forward(self, k: int, qty: float, rush: bool) -> tuple[int, _Cause | None] | None:
@@ -778,10 +784,14 @@ class Engine:
         """Place n of item k just in time for `deadline` (DESIGN item 6); False if it cannot."""
         if deadline < 0:
             return False
-        atp = self._atp_cache.get(k)
-        if atp is None:
-            atp = self._atp(k)
-        share = min(n, float(atp[deadline]))
+        low = self._low_cache.get(k)
+        if low is None:
+            low = self._low(k)
+        share = low.item(deadline)  # ATP_at(deadline), when positive
+        if share > n:
+            share = n
+        elif share < 0.0:
+            share = 0.0
         self._allocate(k, deadline, share)
         shortfall = n - share
         if shortfall <= TOL:
@@ -1060,7 +1070,8 @@ class Engine:
     def _run_time(self, k: int, qty: int, ready: int) -> Constraint:
         """Nothing blocked the order: the work itself takes this long. Name the longest step."""
         sku = self._skus[k]
-        to_make = qty - min(float(qty), float(self._atp(k)[0]))
+        low = self._low(k).item(0)
+        to_make = qty - min(float(qty), low if low > 0.0 else 0.0)
         longest: tuple[float, str] = (0.0, "")
         for w, setup, run, _lag in self._ops[k]:
             longest = max(longest, (setup + run * to_make, self._wc_codes[w]))
@@ -1159,7 +1170,7 @@ class Engine:
         if i < self.horizon_days:
             self._base[k, max(i, 0)] += qty
             self._supply[k, max(i, 0)] += qty
-            self._atp_cache.pop(k, None)
+            self._low_cache.pop(k, None)
 
     def advance(self, days: int = 1) -> None:
         """Move the planning date `days` later, as a plant does overnight.
@@ -1208,7 +1219,7 @@ class Engine:
                 supply[k, max(self.index(on), 0)] += qty
         self._base = base
         self._supply = supply
-        self._atp_cache.clear()
+        self._low_cache.clear()
         self._placed = None  # its day indexes are those of the old planning date
 
 
