@@ -11,8 +11,8 @@ factory, books every order with the engine in file order, stores the 2 million r
 and re-checks every promise against the new factory, all in one transaction. Its wall and CPU
 time and its own peak resident memory (ru_maxrss) are printed, beside issue 13's target for
 SQLite (≤ 20 s). The factory is generated in a process of its own: a child's ru_maxrss counts the
-parent's memory at the moment it started the child (Linux carries it over through vfork and
-exec), and the process that booked the order book to write it holds more than the import does.
+peak memory its parent had reached when it started the child (Linux carries it over through vfork
+and exec), and the process that booked the order book to write it holds more than the import.
 
 `--profile DIR` runs the child under cProfile and leaves `import-<database>.prof` there.
 """

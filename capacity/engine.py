@@ -363,7 +363,7 @@ class Engine:
         """The lowest PAB from each day on of `items` computed again, all in one go (each row
         exactly as `_low` would).
 
-        The next quote or placement reads the ATP of nearly every item a booking changed, and
+        The next quote or placement reads the row of nearly every item a booking changed, and
         one computation over many rows costs little more than one over a single row."""
         pab = self._base[items]  # a copy: indexed by a list
         np.cumsum(pab, axis=1, out=pab)
@@ -453,8 +453,8 @@ class Engine:
         if qty <= TOL:
             return
         self._base[k, i] -= qty
-        # Kept with the entry: rolling the allocation back restores the ATP it invalidated
-        # instead of recomputing it (readiness tries and undoes many allocations).
+        # Kept with the entry: rolling the allocation back restores the cached row (`_low`) it
+        # invalidated instead of recomputing it (readiness tries and undoes many allocations).
         before = self._low_cache.pop(k, None)
         self._journal.append((_ALLOC, k, i, qty, before))
 
@@ -483,9 +483,10 @@ class Engine:
 
     def _keep(self, mark: int) -> None:
         """The tentative work since `mark`, which `_placement_since` has just summed up, becomes
-        booked: the journal forgets it, and the ATP of every item it allocated that no later
-        step has read again is computed in one batch, as `apply` leaves it. (A cached ATP is
-        always that of the state as it is: an allocation drops it, a rollback restores it.)"""
+        booked: the journal forgets it, and the row of the lowest PAB (`_low`) of every item it
+        allocated that no later step has read again is computed in one batch, as `apply` leaves
+        it. (A cached row is always that of the state as it is: an allocation drops it, a
+        rollback restores it.)"""
         assert self._placed is not None
         cache = self._low_cache
         stale = sorted({k for (k, _), _ in self._placed[2] if k not in cache})

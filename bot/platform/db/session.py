@@ -173,10 +173,10 @@ def insert_rows(
         if len(rows) >= BULK_ROWS and not connection.info.get(_INDEXES_DROPPED):
             # The rows' (work center, day) index entries land all over the index: with SQLite's
             # default 2 MB page cache, most go to pages evicted moments before. The setting
-            # stays with this connection (a bigger cache, never more than this). Not when the
-            # indexes are built afterwards: appending rows alone needs no cache, and building
-            # the indexes with the bigger one took 0.8 s longer (3 s of a 28 s import with the
-            # writing, bench/import_orders.py).
+            # stays with this connection (a bigger cache, never more than this). Not while
+            # `indexes_built_after` holds the indexes back: appending rows needs no cache, and
+            # with the bigger one the first import of bench/import_orders.py was 3-9 s slower
+            # (its six indexes alone took 2.8-3.1 s to build instead of 2.0 s).
             connection.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
     connection.exec_driver_sql(sql, list(rows))
 
