@@ -409,8 +409,7 @@ class Engine:
         i = self.index(on)
         if not 0 <= i < self.horizon_days:
             return 0.0
-        low = self._low(self._sku(sku)).item(i)
-        return low if low > 0.0 else 0.0
+        return self._atp_at(self._sku(sku), i)
 
     def _wc(self, code: str) -> int:
         try:
@@ -429,6 +428,12 @@ class Engine:
         cap = self._cap_rush[w][i] if rush else self._cap_normal[w][i]
         free = cap - self._reserved[w][i]
         return free if free > TOL else 0.0
+
+    def _atp_at(self, k: int, i: int) -> float:
+        """ATP_at(day i) of item k: the positive part of `_low` (readiness and placement, on the
+        hot path, take it inline)."""
+        low = self._low(k).item(i)
+        return low if low > 0.0 else 0.0
 
     def _low(self, k: int) -> np.ndarray:
         """min over t ≥ d of PAB(t), for each day d of item k: ATP_at(d) is its positive part
@@ -719,6 +724,7 @@ class Engine:
         last = len(ops) - 1
         journal = self._journal
         reserved = self._reserved
+        explain = self._explain
         for n_op, (w, setup, run, lag) in enumerate(ops):
             if earliest >= h:
                 return None
@@ -752,7 +758,7 @@ class Engine:
                 if i >= h:
                     return None
                 finish = i
-                if waited and self._explain:
+                if waited and explain:
                     # Booked solid from its earliest start: it waited until the first free day.
                     # Otherwise it got hours here and there between booked days until `finish`.
                     booked = first > earliest and not waited_after_first
@@ -769,11 +775,11 @@ class Engine:
                     )
                     if blocked is None or cause.until >= blocked.until:
                         blocked = cause
-                if longest is None or need > longest[0]:
+                if explain and (longest is None or need > longest[0]):
                     longest = (need, w, finish, first)
             if n_op < last:
                 earliest = finish + lag
-        if longest is None or not self._explain:
+        if longest is None:  # no operation took hours, or nobody asks why
             return finish, blocked, None
         need, w, done, first = longest
         run_cause = _Cause("run", self._wc_codes[w], done, need, self._skus[k], first, made=qty)
@@ -1071,8 +1077,7 @@ class Engine:
     def _run_time(self, k: int, qty: int, ready: int) -> Constraint:
         """Nothing blocked the order: the work itself takes this long. Name the longest step."""
         sku = self._skus[k]
-        low = self._low(k).item(0)
-        to_make = qty - min(float(qty), low if low > 0.0 else 0.0)
+        to_make = qty - min(float(qty), self._atp_at(k, 0))
         longest: tuple[float, str] = (0.0, "")
         for w, setup, run, _lag in self._ops[k]:
             longest = max(longest, (setup + run * to_make, self._wc_codes[w]))
