@@ -18,8 +18,6 @@ BULK_ROWS = 10_000
 """From this many rows on, `insert_rows` gives the SQLite connection a bigger page cache (while the
 table's indexes are kept up as it writes)."""
 BULK_CACHE_KIB = 65_536
-_INDEXES_DROPPED = "promisebot_indexes_dropped"
-"""Set in a connection's `info` while `indexes_built_after` holds its indexes back."""
 
 
 def make_engine(url: str | sa.URL, **kwargs: Any) -> Engine:
@@ -170,7 +168,7 @@ def insert_rows(
     )
     if dialect.name == "sqlite":  # stored as SQLAlchemy's SQLite Date stores them: ISO text
         rows = _dates_as_text(rows)
-        if len(rows) >= BULK_ROWS and not connection.info.get(_INDEXES_DROPPED):
+        if len(rows) >= BULK_ROWS and _indexed(connection, table):
             # The rows' (work center, day) index entries land all over the index: with SQLite's
             # default 2 MB page cache, most go to pages evicted moments before. The setting
             # stays with this connection (a bigger cache, never more than this). Not while
@@ -218,10 +216,8 @@ def indexes_built_after(
     quote = connection.dialect.identifier_preparer.quote
     for name, _ in statements:
         connection.exec_driver_sql(f"DROP INDEX {quote(name)}")
-    connection.info[_INDEXES_DROPPED] = True
 
     def build() -> None:
-        connection.info.pop(_INDEXES_DROPPED, None)
         # SQLite may sort an index's entries with helper threads (none by default): 0.25 s less
         # for the import's six indexes on two cores. The setting stays with this connection.
         connection.exec_driver_sql("PRAGMA threads = 2")
@@ -235,6 +231,16 @@ def indexes_built_after(
             build()
         raise
     build()
+
+
+def _indexed(connection: sa.Connection, table: str) -> bool:
+    """Whether SQLite keeps secondary indexes of `table` up as rows are written (not while
+    `indexes_built_after` holds them back)."""
+    found = connection.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name = ?",
+        (table,),
+    ).first()
+    return found is not None
 
 
 def _dates_as_text(rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
